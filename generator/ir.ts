@@ -1,0 +1,102 @@
+// The resolved intermediate representation of routes.yaml for one environment.
+// Emitters see only these types, never raw YAML: defaults, environment overlays, globs and
+// provider references are resolved once, here, so each emitter is a plain function of the IR.
+
+/** Where a config value came from, for `// @route` provenance lines and diagnostics. */
+export interface SourcePos {
+  file: string; // as given on the command line, e.g. "routes.yaml"
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+/** The wire format a client speaks (or a provider answers in). */
+export type ClientApi = "openai" | "anthropic";
+
+/** Provider kinds this build understands. `scenario` answers offline from a compiled script. */
+export type ProviderKind = "openai" | "anthropic" | "scenario";
+
+/**
+ * A string that may reference environment variables: `${VAR}` or `${VAR:-default}`.
+ * It is resolved when the bundle starts, never at build time, so secrets never reach generated files.
+ */
+export type EnvStringIR = { parts: EnvPartIR[] };
+export type EnvPartIR =
+  | { text: string }
+  | { env: string; fallback?: string }; // fallback present (possibly "") when written as ${VAR:-...}
+
+export interface ServerIR {
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface LogsIR {
+  dir: string;
+  maxSizeBytes: number;
+  /** Whether full request/response bodies are written to the request log. */
+  bodies: boolean;
+}
+
+export interface TimeoutsIR {
+  connectMs: number;
+  firstByteMs: number;
+}
+
+export interface HttpProviderIR {
+  name: string;
+  kind: "openai" | "anthropic";
+  /** The API this provider answers in (same as kind for the two HTTP kinds). */
+  api: ClientApi;
+  baseUrl: EnvStringIR;
+  apiKey: EnvStringIR | null;
+  /** Extra headers sent on every upstream request, e.g. OpenRouter's HTTP-Referer. Sorted by name. */
+  headers: Array<{ name: string; value: EnvStringIR }>;
+  timeouts: TimeoutsIR;
+  maxConnections: number;
+  pos: SourcePos;
+}
+
+export interface ScenarioProviderIR {
+  name: string;
+  kind: "scenario";
+  /** Path of the scenario file as written in routes.yaml (relative to routes.yaml's folder). */
+  file: string;
+  /** Playback speed: 1 = real time, 0 = instant, 10 = ten times faster. */
+  speed: number;
+  pos: SourcePos;
+}
+
+export type ProviderIR = HttpProviderIR | ScenarioProviderIR;
+
+export interface TargetIR {
+  /** Name of a provider in ConfigIR.providers. */
+  provider: string;
+  /** Upstream model name; null forwards the client's model unchanged (the usual case for glob routes). */
+  model: string | null;
+  pos: SourcePos;
+}
+
+export interface RouteIR {
+  /** Unique, stable id (from `id:` or derived from the model), used for file and identifier names. */
+  id: string;
+  /** Public model name, or a glob with `*` and `?` when `glob` is true. */
+  model: string;
+  glob: boolean;
+  /** Client APIs this route serves. Pass-through routes serve the API their targets speak. */
+  apis: ClientApi[];
+  /** Ordered: the first is tried first, the rest are fallbacks. */
+  targets: TargetIR[];
+  pos: SourcePos;
+}
+
+export interface ConfigIR {
+  file: string;
+  env: string;
+  server: ServerIR;
+  logs: LogsIR;
+  /** Sorted by name. */
+  providers: ProviderIR[];
+  /** In declaration order (glob precedence follows it). */
+  routes: RouteIR[];
+}

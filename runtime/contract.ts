@@ -1,0 +1,94 @@
+// The shapes generated code fills in and the runtime serves. Generated modules build these objects once,
+// at start; the request path only reads them (no config lookups, no parsing of routes.yaml).
+import type { Dispatcher } from "undici";
+import type { CompiledScenario } from "./scenario/types.ts";
+
+export type ClientApi = "openai" | "anthropic";
+
+/** An HTTP provider after start-up: secrets resolved from the environment, connection pool open. */
+export interface HttpUpstream {
+  readonly kind: "http";
+  readonly name: string;
+  /** The API this provider answers in. */
+  readonly api: ClientApi;
+  /** scheme://host:port, the pool's origin. */
+  readonly origin: string;
+  /** Full request path of the chat endpoint, base path included: /v1/chat/completions, /v1/messages. */
+  readonly chatPath: string;
+  /** Auth and extra headers, lower-cased names; never logged. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** False when the key resolved to an empty string: targets on this provider are skipped. */
+  readonly enabled: boolean;
+  readonly dispatcher: Dispatcher;
+  readonly connectTimeoutMs: number;
+  readonly firstByteTimeoutMs: number;
+}
+
+/** The offline `scenario` provider: answers from a script compiled into the bundle. */
+export interface ScenarioUpstream {
+  readonly kind: "scenario";
+  readonly name: string;
+  readonly scenario: CompiledScenario;
+  /** 1 = real time, 0 = instant. */
+  readonly speed: number;
+}
+
+export type Upstream = HttpUpstream | ScenarioUpstream;
+
+export interface Target {
+  readonly upstream: Upstream;
+  /** "provider:model" for logs and error messages; model is "*" when the client's model is forwarded. */
+  readonly label: string;
+  /** Upstream model, or null to forward the client's model unchanged. */
+  readonly model: string | null;
+  /** JSON.stringify(model), precomputed so a rename is a byte splice, not a re-serialisation. */
+  readonly modelJson: string | null;
+}
+
+export interface Route {
+  readonly id: string;
+  readonly targets: readonly Target[];
+}
+
+export interface Router {
+  /** Route for a model requested through the OpenAI chat completions API. */
+  openai(model: string): Route | undefined;
+  /** Route for a model requested through the Anthropic messages API. */
+  anthropic(model: string): Route | undefined;
+  /** Exact public model names per client API, for GET /v1/models. */
+  readonly models: { readonly openai: readonly string[]; readonly anthropic: readonly string[] };
+}
+
+/** Validation failure of a request body, reported to the client as a 400. */
+export interface RequestProblem {
+  /** JSON pointer into the request body, "" for the root. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A build-time compiled request validator (ajv standalone): null when the body is acceptable. */
+export type RequestValidator = (body: unknown) => RequestProblem | null;
+
+export interface ServerSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly bodyLimitBytes: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export interface LogSettings {
+  readonly dir: string;
+  readonly maxSizeBytes: number;
+  readonly bodies: boolean;
+}
+
+/** Everything one environment's bundle hands the runtime. */
+export interface Gateway {
+  readonly env: string;
+  readonly server: ServerSettings;
+  readonly logs: LogSettings;
+  readonly router: Router;
+  readonly validators: { readonly openai: RequestValidator; readonly anthropic: RequestValidator };
+  /** Every upstream, so the runtime can close pools on shutdown. */
+  readonly upstreams: readonly Upstream[];
+}
