@@ -1,0 +1,33 @@
+# Every target wraps the switchyard CLI (bin/switchyard.mjs). ENV picks the environment of routes.yaml.
+ENV ?= dev
+CONFIG ?= routes.yaml
+SWITCHYARD = node bin/switchyard.mjs
+
+.PHONY: install build check run test golden bench clean
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json
+
+build: install
+	$(SWITCHYARD) build $(CONFIG) --env $(ENV)
+
+check: install
+	$(SWITCHYARD) check $(CONFIG) --env $(ENV)
+
+run: build
+	$(SWITCHYARD) serve --env $(ENV)
+
+test: install
+	npx vitest run $(VITEST_ARGS)
+
+golden: install
+	SWITCHYARD_UPDATE_GOLDEN=1 npx vitest run test/golden test/diagnostics
+
+bench: install
+	bash bench/run.sh
+
+clean:
+	rm -rf generated/* dist test/.build bench/.work

@@ -1,0 +1,23 @@
+// Bundles generated/<env>/main.ts with the runtime into dist/<env>/server.mjs: one file that runs without
+// routes.yaml, schema/ or generator/. uWebSockets.js stays external (a native addon loaded from node_modules).
+import path from "node:path";
+import { build } from "esbuild";
+
+export async function bundleEnvironment(root: string, generatedDir: string, distDir: string): Promise<string> {
+  const outfile = path.join(root, distDir, "server.mjs");
+  await build({
+    absWorkingDir: root,
+    entryPoints: [path.join(root, generatedDir, "main.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    external: ["uWebSockets.js"],
+    legalComments: "none",
+    logLevel: "silent",
+    // Bundled CommonJS dependencies (undici) call require() for Node built-ins; give ESM a real one.
+    banner: { js: 'import { createRequire as __switchyardRequire } from "node:module";\nconst require = __switchyardRequire(import.meta.url);' },
+  });
+  return outfile;
+}

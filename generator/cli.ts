@@ -1,0 +1,55 @@
+// switchyard check [FILE] [--env NAME]   validate and type-check routes.yaml, write nothing (CI's fast path)
+// switchyard build [FILE] [--env NAME]   generate generated/<env>/ and bundle dist/<env>/server.mjs
+// switchyard serve [--env NAME] [--host H] [--port N]   run dist/<env>/server.mjs
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Command } from "commander";
+import { buildConfig } from "./build.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+async function compile(file: string, env: string, write: boolean): Promise<void> {
+  const started = performance.now();
+  const result = await buildConfig({ root, configFile: file, env, write });
+  if (result.report) process.stderr.write(`${result.report}\n`);
+  if (!result.ok) process.exit(1);
+  const ms = Math.round(performance.now() - started);
+  const routes = result.ir?.routes.length ?? 0;
+  if (write) console.log(`built ${path.relative(process.cwd(), result.bundlePath!)} from ${file} (env ${env}, ${routes} routes) in ${ms} ms`);
+  else console.log(`${file} (env ${env}): ${routes} routes, ok (${ms} ms)`);
+}
+
+const program = new Command("switchyard").description("Compile routes.yaml into an LLM gateway bundle, and serve it.");
+
+program
+  .command("check")
+  .argument("[file]", "config file", "routes.yaml")
+  .option("--env <name>", "environment", "dev")
+  .description("validate and type-check the config without writing anything")
+  .action((file: string, opts: { env: string }) => compile(file, opts.env, false));
+
+program
+  .command("build")
+  .argument("[file]", "config file", "routes.yaml")
+  .option("--env <name>", "environment", "dev")
+  .description("generate code and bundle dist/<env>/server.mjs")
+  .action((file: string, opts: { env: string }) => compile(file, opts.env, true));
+
+program
+  .command("serve")
+  .option("--env <name>", "environment", "dev")
+  .option("--host <host>", "listen address (default from routes.yaml)")
+  .option("--port <port>", "listen port (default from routes.yaml)")
+  .description("run the built bundle of an environment")
+  .action(async (opts: { env: string; host?: string; port?: string }) => {
+    const bundle = path.join(root, "dist", opts.env, "server.mjs");
+    if (!existsSync(bundle)) {
+      console.error(`${path.relative(process.cwd(), bundle)} does not exist: run \`switchyard build --env ${opts.env}\` first`);
+      process.exit(1);
+    }
+    process.argv = [process.argv[0]!, bundle, ...(opts.host ? ["--host", opts.host] : []), ...(opts.port ? ["--port", opts.port] : [])];
+    await import(pathToFileURL(bundle).href);
+  });
+
+await program.parseAsync();

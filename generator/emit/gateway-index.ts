@@ -1,0 +1,36 @@
+// Emits generated/<env>/index.ts (the environment's Gateway: server and log settings as literals, the
+// router and validators) and main.ts (the bundle entry). index.ts has no side effects, so tests can import it.
+import type { ConfigIR } from "../ir.ts";
+import { literal, ts } from "../code.ts";
+import { type EmitContext, header } from "./context.ts";
+
+export function emitGatewayIndex(ir: ConfigIR, ctx: EmitContext): string {
+  const { server, logs } = ir;
+  return ts`${header(ir)}
+import type { Gateway } from ${ctx.runtime("contract.ts")};
+import { startUpstreams } from "./providers.ts";
+import { createRouter } from "./router.ts";
+import { validators } from "./validators.ts";
+
+export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gateway {
+  const upstreams = startUpstreams(processEnv);
+  return {
+    env: ${ir.env},
+    server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)} },
+    logs: { dir: ${logs.dir}, maxSizeBytes: ${literal(logs.maxSizeBytes)}, bodies: ${literal(logs.bodies)} },
+    router: createRouter(upstreams),
+    validators,
+    upstreams: Object.values(upstreams),
+  };
+}
+`.text;
+}
+
+export function emitMain(ir: ConfigIR, ctx: EmitContext): string {
+  return ts`${header(ir)}
+import { main } from ${ctx.runtime("start.ts")};
+import { buildGateway } from "./index.ts";
+
+void main(() => buildGateway());
+`.text;
+}

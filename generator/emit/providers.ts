@@ -1,0 +1,100 @@
+// Emits generated/<env>/providers.ts: one start-up function that resolves every `${VAR}` (all missing
+// variables reported together, before anything connects) and then builds each provider's upstream with its
+// auth header shape written out as code. Keys are read from the environment here, at start; the generated
+// file holds only variable names.
+import type { ConfigIR, EnvStringIR, HttpProviderIR, ProviderIR, ScenarioProviderIR } from "../ir.ts";
+import { code, join, literal, name, ts, type Code } from "../code.ts";
+import { type EmitContext, header, posText } from "./context.ts";
+
+/** Path below base_url of each HTTP kind's chat endpoint (OpenAI's base URL includes /v1, Anthropic's does not). */
+const CHAT_ENDPOINT: Record<HttpProviderIR["kind"], string> = {
+  openai: "/chat/completions",
+  anthropic: "/v1/messages",
+};
+
+export function providerVar(provider: { name: string }): string {
+  return provider.name.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""));
+}
+
+function envParts(value: EnvStringIR): Code {
+  return literal(value.parts);
+}
+
+function owner(ir: ConfigIR, provider: ProviderIR): string {
+  return `provider ${provider.name} (${posText(provider.pos)})`;
+}
+
+/** The auth header each kind expects, as code over the resolved key variable. */
+function authHeaders(provider: HttpProviderIR, key: Code): Code[] {
+  if (provider.apiKey === null) return [];
+  return provider.kind === "anthropic" ? [ts`"x-api-key": ${key},`] : [ts`authorization: "Bearer " + ${key},`];
+}
+
+function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Code; create: Code } {
+  const v = providerVar(provider);
+  const key = name(`${v}Key`);
+  const url = name(`${v}BaseUrl`);
+  const who = owner(ir, provider);
+  const resolveLines: Code[] = [ts`const ${url} = env.resolve(${envParts(provider.baseUrl)}, ${who});`];
+  if (provider.apiKey) resolveLines.push(ts`const ${key} = env.resolve(${envParts(provider.apiKey)}, ${who});`);
+  const extra = provider.headers.map((h, i) => {
+    const hv = name(`${v}Header${i}`);
+    resolveLines.push(ts`const ${hv} = env.resolve(${envParts(h.value)}, ${who});`);
+    return ts`${literal(h.name.toLowerCase())}: ${hv},`;
+  });
+  const headers = [...authHeaders(provider, key), ...extra];
+  const create = ts`const ${name(v)} = createHttpUpstream({
+  name: ${provider.name},
+  api: ${provider.api},
+  baseUrl: ${url},
+  endpoint: ${CHAT_ENDPOINT[provider.kind]},
+  apiKey: ${provider.apiKey ? key : code("null")},
+  headers: {
+    ${headers}
+  },
+  connectTimeoutMs: ${code(String(provider.timeouts.connectMs))},
+  firstByteTimeoutMs: ${code(String(provider.timeouts.firstByteMs))},
+  maxConnections: ${code(String(provider.maxConnections))},
+});`;
+  return { resolve: join(resolveLines, "\n"), create };
+}
+
+export function scenarioModuleName(provider: ScenarioProviderIR): string {
+  return `${providerVar(provider)}Scenario`;
+}
+
+function emitScenarioProvider(provider: ScenarioProviderIR): Code {
+  return ts`const ${name(providerVar(provider))}: ScenarioUpstream = { kind: "scenario", name: ${provider.name}, scenario: ${name(scenarioModuleName(provider))}, speed: ${code(String(provider.speed))} };`;
+}
+
+export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {
+  const http = ir.providers.filter((p): p is HttpProviderIR => p.kind !== "scenario");
+  const scenarios = ir.providers.filter((p): p is ScenarioProviderIR => p.kind === "scenario");
+  const emitted = http.map((p) => emitHttpProvider(ir, p));
+  const imports: Code[] = [
+    ts`import type { ${code([http.length ? "HttpUpstream" : "", scenarios.length ? "ScenarioUpstream" : ""].filter(Boolean).join(", "))} } from ${ctx.runtime("contract.ts")};`,
+    ts`import { createEnvReader } from ${ctx.runtime("env.ts")};`,
+    ...(http.length ? [ts`import { createHttpUpstream } from ${ctx.runtime("http-upstream.ts")};`] : []),
+    ...scenarios.map((p) => ts`import { ${name(scenarioModuleName(p))} } from ${`./scenarios/${p.name}.ts`};`),
+  ];
+  const fields = ir.providers.map((p) => ts`readonly ${name(providerVar(p))}: ${code(p.kind === "scenario" ? "ScenarioUpstream" : "HttpUpstream")};`);
+  const names = ir.providers.map((p) => name(providerVar(p)));
+  const body = ts`${header(ir)}
+${imports}
+
+export interface Upstreams {
+  ${fields}
+}
+
+/** Resolves the environment (every missing variable reported at once), then opens each provider. */
+export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Upstreams {
+  const env = createEnvReader(processEnv);
+  ${emitted.map((e) => e.resolve)}
+  env.finish();
+  ${emitted.map((e) => e.create)}
+  ${scenarios.map(emitScenarioProvider)}
+  return { ${join(names, ", ")} };
+}
+`;
+  return body.text;
+}

@@ -1,0 +1,84 @@
+// Emits the request validators: ajv compiles the provider request schemas at build time into standalone
+// JavaScript (generated/<env>/request-validators.js), so the bundle carries plain functions and the small
+// ajv runtime helpers they call, never the ajv compiler. validators.ts wraps them into the runtime's
+// RequestValidator shape with a readable message.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import Ajv from "ajv";
+import standaloneCodeModule from "ajv/dist/standalone/index.js";
+import type { ConfigIR } from "../ir.ts";
+import { ts } from "../code.ts";
+import { type EmitContext, header } from "./context.ts";
+
+const standaloneCode = (standaloneCodeModule as unknown as { default?: typeof standaloneCodeModule }).default ?? standaloneCodeModule;
+
+/** Export name → provider request schema file under schema/providers/. */
+const VALIDATED: Record<string, string> = {
+  validateOpenAIChatRequest: "openai.chat.request.json",
+  validateAnthropicMessagesRequest: "anthropic.messages.request.json",
+};
+
+/** ajv's standalone output still `require`s its runtime helpers; the bundle is ESM, so import them. */
+function requireToImport(source: string): string {
+  const imports: string[] = [];
+  const body = source
+    .replace(/^"use strict";/, "")
+    .replace(/const (func\d+) = require\("([^"]+)"\)\.default;/g, (_, id: string, mod: string) => {
+      imports.push(`import ${id}Module from ${JSON.stringify(mod.endsWith(".js") ? mod : `${mod}.js`)};`);
+      return `const ${id} = ${id}Module.default ?? ${id}Module;`;
+    });
+  if (/\brequire\(/.test(body)) throw new Error("ajv standalone output has a require() this emitter does not rewrite");
+  return `${imports.join("\n")}\n${body}`;
+}
+
+export function emitRequestValidatorsJs(ir: ConfigIR, schemaDir: string): string {
+  const ajv = new Ajv({ code: { source: true, esm: true, lines: true }, strict: false, allErrors: false });
+  const refs: Record<string, string> = {};
+  for (const [exportName, file] of Object.entries(VALIDATED)) {
+    const schema = JSON.parse(readFileSync(path.join(schemaDir, file), "utf8")) as Record<string, unknown>;
+    const id = `switchyard:${file}`;
+    ajv.addSchema({ ...schema, $id: id }, id);
+    refs[exportName] = id;
+  }
+  return `${header(ir).text}\n// ajv standalone validators for schema/providers/*.request.json.\n${requireToImport(standaloneCode(ajv, refs))}\n`;
+}
+
+export function emitRequestValidatorsDts(ir: ConfigIR): string {
+  const decls = Object.keys(VALIDATED)
+    .map((n) => `export declare const ${n}: ((body: unknown) => boolean) & { errors?: AjvError[] | null };`)
+    .join("\n");
+  return `${header(ir).text}
+export interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+${decls}
+`;
+}
+
+export function emitValidators(ir: ConfigIR, ctx: EmitContext): string {
+  return ts`${header(ir)}
+import type { RequestProblem, RequestValidator } from ${ctx.runtime("contract.ts")};
+import { validateAnthropicMessagesRequest, validateOpenAIChatRequest, type AjvError } from "./request-validators.js";
+
+function describe(error: AjvError): RequestProblem {
+  const { params } = error;
+  let message = error.message ?? "is invalid";
+  if (error.keyword === "enum" && Array.isArray(params.allowedValues)) message += ": " + params.allowedValues.map((v) => JSON.stringify(v)).join(", ");
+  if (error.keyword === "required") return { path: error.instancePath + "/" + String(params.missingProperty), message: "is required" };
+  if (error.keyword === "additionalProperties") return { path: error.instancePath + "/" + String(params.additionalProperty), message: "is not allowed here" };
+  return { path: error.instancePath, message };
+}
+
+function wrap(validate: typeof validateOpenAIChatRequest): RequestValidator {
+  return (body) => (validate(body) ? null : describe(validate.errors?.[0] ?? { instancePath: "", keyword: "", params: {} }));
+}
+
+export const validators = {
+  openai: wrap(validateOpenAIChatRequest),
+  anthropic: wrap(validateAnthropicMessagesRequest),
+};
+`.text;
+}

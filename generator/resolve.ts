@@ -1,0 +1,318 @@
+// Schema-valid routes.yaml → ConfigIR for one environment. Everything an emitter would otherwise
+// have to look up is settled here, once: the environment overlay, defaults (docs/config-reference.md),
+// `${VAR}` strings, sizes, route ids and the APIs each route serves.
+import type {
+  ClientApi,
+  ConfigIR,
+  EnvPartIR,
+  EnvStringIR,
+  ProviderIR,
+  ProviderKind,
+  RouteIR,
+  SourcePos,
+} from "./ir.ts";
+import type { PathSegment, SourceLocator, Span } from "./diagnostics.ts";
+import { isGlob } from "./glob.ts";
+
+// ---- routes.yaml as written (after schema validation) ----
+
+export interface ServerYaml {
+  host?: string;
+  port?: number;
+  body_limit?: number | string;
+  shutdown_timeout_ms?: number;
+}
+export interface LogsYaml {
+  dir?: string;
+  max_size?: number | string;
+  bodies?: boolean;
+}
+export interface ProviderOverrideYaml {
+  base_url?: string;
+  api_key?: string;
+  headers?: Record<string, string>;
+  timeouts?: { connect_ms?: number; first_byte_ms?: number };
+  max_connections?: number;
+  file?: string;
+  speed?: number;
+}
+export interface ProviderYaml extends ProviderOverrideYaml {
+  kind: ProviderKind;
+}
+export interface TargetYaml {
+  provider: string;
+  model?: string;
+}
+export interface RouteYaml {
+  id?: string;
+  model: string;
+  api?: ClientApi | ClientApi[];
+  targets: TargetYaml[];
+}
+export interface EnvironmentYaml {
+  server?: ServerYaml;
+  logs?: LogsYaml;
+  providers?: Record<string, ProviderOverrideYaml>;
+}
+export interface RoutesYaml {
+  server?: ServerYaml;
+  logs?: LogsYaml;
+  providers: Record<string, ProviderYaml>;
+  routes: RouteYaml[];
+  environments?: Record<string, EnvironmentYaml | null>;
+}
+
+// ---- defaults ----
+
+/** The environment `build` uses without `--env`; it needs no `environments:` entry. */
+export const DEFAULT_ENV = "dev";
+
+export const DEFAULTS = {
+  server: { host: "127.0.0.1", port: 8787, bodyLimit: "4mb", shutdownTimeoutMs: 10_000 },
+  logs: { dir: "logs", maxSize: "100mb", bodies: true },
+  baseUrl: { openai: "https://api.openai.com/v1", anthropic: "https://api.anthropic.com" },
+  timeouts: { connectMs: 10_000, firstByteMs: 120_000 },
+  maxConnections: 128,
+  speed: 1,
+} as const;
+
+/** Both client APIs, in the canonical order used wherever a list of APIs is produced. */
+export const CLIENT_APIS: readonly ClientApi[] = ["openai", "anthropic"];
+
+// ---- small parsers shared with validate.ts ----
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+const SIZE = /^([0-9]+(?:\.[0-9]+)?)[ ]*([kmg]?b)$/i;
+
+/** Bytes for `body_limit`/`max_size`: an integer, or "512kb", "4mb", "1gb" (powers of 1024). */
+export function parseSize(value: number | string): number {
+  if (typeof value === "number") return value;
+  const match = SIZE.exec(value);
+  if (match === null) throw new Error(`not a size: ${JSON.stringify(value)}`);
+  return Math.floor(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!);
+}
+
+export type EnvStringResult =
+  | { ok: true; value: EnvStringIR }
+  | { ok: false; fragment: string; message: string };
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Splits a string into text and `${NAME}` / `${NAME:-default}` references. Anything else that
+ * starts with `${` is an error, since a silently literal "${OPENAI_KEY" would only show up as a 401.
+ * A lone `$` is text.
+ */
+export function parseEnvString(input: string): EnvStringResult {
+  const parts: EnvPartIR[] = [];
+  const pushText = (text: string) => {
+    if (text === "") return;
+    const last = parts[parts.length - 1];
+    if (last !== undefined && "text" in last) last.text += text;
+    else parts.push({ text });
+  };
+  let at = 0;
+  while (at < input.length) {
+    const open = input.indexOf("${", at);
+    if (open < 0) break;
+    pushText(input.slice(at, open));
+    const close = input.indexOf("}", open + 2);
+    if (close < 0) {
+      return { ok: false, fragment: input.slice(open), message: `unterminated reference "${input.slice(open)}": missing "}"` };
+    }
+    const fragment = input.slice(open, close + 1);
+    const body = input.slice(open + 2, close);
+    const colon = body.indexOf(":");
+    const name = colon < 0 ? body : body.slice(0, colon);
+    if (body.includes("${")) {
+      return { ok: false, fragment, message: `nested reference in "${fragment}": a default is plain text` };
+    }
+    if (!ENV_NAME.test(name)) {
+      const what = name === "" ? "empty variable name" : `invalid variable name "${name}"`;
+      return { ok: false, fragment, message: `${what} in "${fragment}"` };
+    }
+    if (colon < 0) parts.push({ env: name });
+    else if (body.startsWith(":-", colon)) parts.push({ env: name, fallback: body.slice(colon + 2) });
+    else return { ok: false, fragment, message: `unsupported reference "${fragment}"` };
+    at = close + 1;
+  }
+  pushText(input.slice(at));
+  return { ok: true, value: { parts } };
+}
+
+export const ENV_REFERENCE_HINT =
+  "write ${NAME} or ${NAME:-default}; NAME is letters, digits and _, not starting with a digit";
+
+/** The API an HTTP provider kind answers in; null for `scenario`, which answers both. */
+export function apiOfKind(kind: ProviderKind): ClientApi | null {
+  return kind === "scenario" ? null : kind;
+}
+
+/**
+ * The APIs a route serves: its explicit `api`, else what its HTTP targets speak, else (scenario
+ * targets only) both. Targets on unknown providers are ignored. More than one API from HTTP
+ * targets is an `unsupported-translation` error, reported by validate.ts.
+ */
+export function routeApis(
+  api: ClientApi | readonly ClientApi[] | undefined,
+  targetKinds: ReadonlyArray<ProviderKind | undefined>,
+): ClientApi[] {
+  if (api !== undefined) {
+    const wanted = new Set(typeof api === "string" ? [api] : api);
+    return CLIENT_APIS.filter((a) => wanted.has(a));
+  }
+  const spoken = new Set<ClientApi>();
+  for (const kind of targetKinds) {
+    const targetApi = kind === undefined ? null : apiOfKind(kind);
+    if (targetApi !== null) spoken.add(targetApi);
+  }
+  return spoken.size === 0 ? [...CLIENT_APIS] : CLIENT_APIS.filter((a) => spoken.has(a));
+}
+
+/** `claude-*` → `claude-star`, `openai/gpt-4o` → `openai-gpt-4o`, `GPT-4o` → `gpt-4o`. */
+export function deriveRouteId(model: string): string {
+  return model.toLowerCase().replace(/\*/g, "star").replace(/[^a-z0-9-]/g, "-");
+}
+
+/**
+ * Ids for routes in declaration order. An explicit `id:` always wins; a derived id that collides
+ * with an explicit one or an earlier route gets `-2`, `-3`, ... (duplicate explicit ids are a
+ * `duplicate-route-id` error, so they are returned unchanged here).
+ */
+export function assignRouteIds(routes: ReadonlyArray<{ id?: string | undefined; model: string }>): string[] {
+  const explicit = new Set(routes.flatMap((route) => (route.id === undefined ? [] : [route.id])));
+  const taken = new Set<string>();
+  return routes.map((route) => {
+    if (route.id !== undefined) return route.id;
+    const base = deriveRouteId(route.model);
+    let id = base;
+    for (let n = 2; taken.has(id) || explicit.has(id); n++) id = `${base}-${n}`;
+    taken.add(id);
+    return id;
+  });
+}
+
+// ---- environment overlay ----
+
+type Plain = Record<string, unknown>;
+
+function isPlain(value: unknown): value is Plain {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Maps merge key by key (so `headers` and `timeouts` keep keys the override does not mention); anything else is replaced. */
+function mergeDeep<T>(base: T, override: unknown): T {
+  if (!isPlain(base) || !isPlain(override)) return (override === undefined ? base : override) as T;
+  const out: Plain = { ...base };
+  for (const [key, value] of Object.entries(override)) out[key] = mergeDeep(out[key], value);
+  return out as T;
+}
+
+/** routes.yaml with `environments.<env>` applied and `environments` dropped. */
+export function applyEnvironment(config: RoutesYaml, env: string): Omit<RoutesYaml, "environments"> {
+  const { environments, ...base } = config;
+  const overlay = environments?.[env];
+  if (overlay === undefined || overlay === null) return base;
+  const providers: Record<string, ProviderYaml> = { ...base.providers };
+  for (const [name, override] of Object.entries(overlay.providers ?? {})) {
+    // validate.ts reports overrides of undefined providers; never invent a provider here.
+    if (providers[name] !== undefined) providers[name] = mergeDeep(providers[name], override);
+  }
+  return {
+    ...base,
+    server: mergeDeep(base.server ?? {}, overlay.server),
+    logs: mergeDeep(base.logs ?? {}, overlay.logs),
+    providers,
+  };
+}
+
+// ---- IR ----
+
+/**
+ * Builds the IR of a schema-valid config free of semantic errors (load.ts only calls it then).
+ * Positions always come from the base config: an environment overrides values, not where
+ * providers and routes are declared.
+ */
+export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator): ConfigIR {
+  const resolved = applyEnvironment(config, env);
+  const pos = (span: Span): SourcePos => ({ file: at.file, line: span.line, col: span.col });
+  const server = resolved.server ?? {};
+  const logs = resolved.logs ?? {};
+
+  const providerNames = Object.keys(resolved.providers).sort(compare);
+  const providers = providerNames.map((name) =>
+    resolveProvider(name, resolved.providers[name]!, pos(at.key(["providers", name]))),
+  );
+
+  const ids = assignRouteIds(resolved.routes);
+  const routes = resolved.routes.map((route, index): RouteIR => {
+    const path: PathSegment[] = ["routes", index];
+    const kinds = route.targets.map((target) => resolved.providers[target.provider]?.kind);
+    return {
+      id: ids[index]!,
+      model: route.model,
+      glob: isGlob(route.model),
+      apis: routeApis(route.api, kinds),
+      targets: route.targets.map((target, t) => ({
+        provider: target.provider,
+        model: target.model ?? null,
+        pos: pos(at.value([...path, "targets", t])),
+      })),
+      pos: pos(at.value(path)),
+    };
+  });
+
+  return {
+    file: at.file,
+    env,
+    server: {
+      host: server.host ?? DEFAULTS.server.host,
+      port: server.port ?? DEFAULTS.server.port,
+      bodyLimitBytes: parseSize(server.body_limit ?? DEFAULTS.server.bodyLimit),
+      shutdownTimeoutMs: server.shutdown_timeout_ms ?? DEFAULTS.server.shutdownTimeoutMs,
+    },
+    logs: {
+      dir: logs.dir ?? DEFAULTS.logs.dir,
+      maxSizeBytes: parseSize(logs.max_size ?? DEFAULTS.logs.maxSize),
+      bodies: logs.bodies ?? DEFAULTS.logs.bodies,
+    },
+    providers,
+    routes,
+  };
+}
+
+function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos): ProviderIR {
+  if (provider.kind === "scenario") {
+    if (provider.file === undefined) throw new Error(`scenario provider "${name}" has no file`);
+    return { name, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
+  }
+  const kind = provider.kind;
+  return {
+    name,
+    kind,
+    api: kind,
+    baseUrl: envString(provider.base_url ?? DEFAULTS.baseUrl[kind]),
+    apiKey: provider.api_key === undefined ? null : envString(provider.api_key),
+    headers: Object.entries(provider.headers ?? {})
+      .sort(([a], [b]) => compare(a, b))
+      .map(([header, value]) => ({ name: header, value: envString(value) })),
+    timeouts: {
+      connectMs: provider.timeouts?.connect_ms ?? DEFAULTS.timeouts.connectMs,
+      firstByteMs: provider.timeouts?.first_byte_ms ?? DEFAULTS.timeouts.firstByteMs,
+    },
+    maxConnections: provider.max_connections ?? DEFAULTS.maxConnections,
+    pos,
+  };
+}
+
+function envString(text: string): EnvStringIR {
+  const parsed = parseEnvString(text);
+  // validate.ts has reported every malformed reference before resolve runs.
+  if (!parsed.ok) throw new Error(parsed.message);
+  return parsed.value;
+}
+
+/** Code-unit order, independent of locale, so output is the same on every machine. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,57 @@
+// Type-checks generated code together with the runtime, in memory: ts-morph is the checker here, not the
+// emitter. Generated files are added as in-memory source files over the real project, so `switchyard check`
+// writes nothing. A type error inside a route module is reported at the route's line in routes.yaml,
+// through the module's `// @route <id>  routes.yaml:L:C` provenance line.
+import path from "node:path";
+import { Project, ts } from "ts-morph";
+import type { Diagnostic } from "./diagnostics.ts";
+import type { GeneratedFile } from "./generate.ts";
+
+const PROVENANCE = /^\/\/ @route (\S+)\s+(.+):(\d+):(\d+)\s/m;
+
+export function typecheckGenerated(root: string, files: readonly GeneratedFile[]): Diagnostic[] {
+  const project = new Project({
+    tsConfigFilePath: path.join(root, "tsconfig.json"),
+    skipAddingFilesFromTsConfig: true,
+  });
+  project.addSourceFilesAtPaths(path.join(root, "runtime/**/*.ts"));
+  const byPath = new Map<string, GeneratedFile>();
+  for (const file of files) {
+    if (!file.path.endsWith(".ts")) continue;
+    const absolute = path.join(root, file.path);
+    byPath.set(absolute, file);
+    project.createSourceFile(absolute, file.content, { overwrite: true });
+  }
+  const diagnostics: Diagnostic[] = [];
+  for (const d of project.getPreEmitDiagnostics()) {
+    if (d.getCategory() !== ts.DiagnosticCategory.Error) continue;
+    const sourceFile = d.getSourceFile();
+    const filePath = sourceFile?.getFilePath() ?? "";
+    const message = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n");
+    const line = d.getLineNumber() ?? 1;
+    const generated = byPath.get(path.normalize(filePath));
+    const route = generated ? PROVENANCE.exec(generated.content) : null;
+    if (route) {
+      diagnostics.push({
+        file: route[2]!,
+        line: Number(route[3]),
+        col: Number(route[4]),
+        code: "type-error",
+        pointer: `/routes/${route[1]}`,
+        message: `generated code of route ${route[1]} does not type-check (${generated!.path}:${line}): ${message}`,
+        severity: "error",
+      });
+    } else {
+      diagnostics.push({
+        file: path.relative(root, filePath) || "<project>",
+        line,
+        col: 1,
+        code: "type-error",
+        pointer: "",
+        message,
+        severity: "error",
+      });
+    }
+  }
+  return diagnostics;
+}

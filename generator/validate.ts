@@ -1,0 +1,316 @@
+// Semantic checks: what JSON Schema cannot say about routes.yaml (cross-references, precedence,
+// per-kind fields, `${VAR}` syntax). They run even when the schema found errors, so one build reports
+// everything; every access is therefore defensive and a check skips values of the wrong shape
+// (the schema has already reported those).
+import type { ClientApi, ProviderKind } from "./ir.ts";
+import type { Diagnostic, PathSegment, SourceLocator } from "./diagnostics.ts";
+import { toPointer } from "./diagnostics.ts";
+import { withSuggestion } from "./did-you-mean.ts";
+import { globCovers, isGlob } from "./glob.ts";
+import { apiOfKind, CLIENT_APIS, ENV_REFERENCE_HINT, parseEnvString, routeApis } from "./resolve.ts";
+
+const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "scenario"];
+const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections"] as const;
+const SCENARIO_FIELDS = ["file", "speed"] as const;
+
+/** Every semantic problem in a parsed config, in no particular order (load.ts sorts them). */
+export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const report: Report = (code, path, where, message, hint) => {
+    const span =
+      where === "key" ? at.key(path) : where === "value" ? at.value(path) : at.within(path, where.fragment);
+    diagnostics.push({
+      file: at.file,
+      ...span,
+      code,
+      pointer: toPointer(path),
+      message,
+      ...(hint === undefined ? {} : { hint }),
+      severity: "error",
+    });
+  };
+  if (!isRecord(config)) return diagnostics;
+
+  const providers = isRecord(config.providers) ? config.providers : {};
+  const kinds = new Map<string, ProviderKind>();
+  for (const [name, provider] of Object.entries(providers)) {
+    const kind = isRecord(provider) ? provider.kind : undefined;
+    if (typeof kind === "string" && (PROVIDER_KINDS as readonly string[]).includes(kind)) {
+      kinds.set(name, kind as ProviderKind);
+    }
+  }
+
+  const ctx: Context = { at, report, names: new Set(Object.keys(providers)), kinds };
+  checkProviders(providers, ctx);
+  checkEnvironments(config.environments, ctx);
+  checkRoutes(config.routes, ctx);
+  return diagnostics;
+}
+
+/** Records a diagnostic at the key or value of `path`, or at a fragment of a scalar's source. */
+type Report = (
+  code: string,
+  path: readonly PathSegment[],
+  where: "key" | "value" | { fragment: string },
+  message: string,
+  hint?: string,
+) => void;
+
+interface Context {
+  at: SourceLocator;
+  report: Report;
+  /** Every defined provider, whatever the state of its fields. */
+  names: ReadonlySet<string>;
+  /** Providers whose `kind` is valid. */
+  kinds: ReadonlyMap<string, ProviderKind>;
+}
+
+function checkProviders(providers: Record<string, unknown>, { kinds, report }: Context): void {
+  for (const [name, provider] of Object.entries(providers)) {
+    if (!isRecord(provider)) continue;
+    const path = ["providers", name];
+    const kind = kinds.get(name);
+    if (kind !== undefined) {
+      checkFieldsForKind(provider, kind, path, report, true);
+      if (kind === "scenario" && provider.file === undefined) {
+        report("bad-value", path, "key", `scenario provider "${name}" needs a "file"`, "file: path of the scenario, relative to routes.yaml");
+      }
+    }
+    checkProviderValues(provider, path, report);
+  }
+}
+
+function checkEnvironments(environments: unknown, ctx: Context): void {
+  const { kinds, names, report } = ctx;
+  if (!isRecord(environments)) return;
+  for (const [env, overlay] of Object.entries(environments)) {
+    if (!isRecord(overlay) || !isRecord(overlay.providers)) continue;
+    for (const [name, override] of Object.entries(overlay.providers)) {
+      const path = ["environments", env, "providers", name];
+      const kind = kinds.get(name);
+      if (!names.has(name)) {
+        report(
+          "unknown-env-provider",
+          path,
+          "key",
+          withSuggestion(`environment "${env}" overrides unknown provider "${name}"`, name, names),
+          definedProvidersHint(names),
+        );
+        continue;
+      }
+      if (!isRecord(override)) continue;
+      if (kind !== undefined) checkFieldsForKind(override, kind, path, report, false);
+      checkProviderValues(override, path, report);
+    }
+  }
+}
+
+/** Fields that only make sense for the other family of provider kinds are errors, not silently ignored. */
+function checkFieldsForKind(
+  provider: Record<string, unknown>,
+  kind: ProviderKind,
+  path: readonly PathSegment[],
+  report: Report,
+  withKind: boolean,
+): void {
+  const foreign: readonly string[] = kind === "scenario" ? HTTP_FIELDS : SCENARIO_FIELDS;
+  const own: readonly string[] = kind === "scenario" ? SCENARIO_FIELDS : HTTP_FIELDS;
+  const article = kind === "openai" || kind === "anthropic" ? "an" : "a";
+  for (const field of foreign) {
+    if (provider[field] === undefined) continue;
+    report(
+      "bad-value",
+      [...path, field],
+      "key",
+      `"${field}" does not apply to ${article} ${kind} provider`,
+      `${kind} providers take: ${[...(withKind ? ["kind"] : []), ...own].join(", ")}`,
+    );
+  }
+}
+
+/** `${VAR}` syntax in the strings resolved at start, and base_url's shape when it is a literal. */
+function checkProviderValues(provider: Record<string, unknown>, path: readonly PathSegment[], report: Report): void {
+  const envStrings: Array<[PathSegment[], unknown]> = [
+    [[...path, "base_url"], provider.base_url],
+    [[...path, "api_key"], provider.api_key],
+  ];
+  if (isRecord(provider.headers)) {
+    for (const [header, value] of Object.entries(provider.headers)) envStrings.push([[...path, "headers", header], value]);
+  }
+  for (const [valuePath, value] of envStrings) {
+    if (typeof value !== "string") continue;
+    const parsed = parseEnvString(value);
+    if (!parsed.ok) {
+      report("bad-env-reference", valuePath, { fragment: parsed.fragment }, parsed.message, ENV_REFERENCE_HINT);
+      continue;
+    }
+    const literal = parsed.value.parts.every((part) => "text" in part);
+    if (valuePath[valuePath.length - 1] === "base_url" && literal && !isHttpUrl(value)) {
+      report("bad-value", valuePath, "value", `invalid base_url "${value}": expected an http:// or https:// URL`);
+    }
+  }
+}
+
+interface RouteFacts {
+  index: number;
+  model: string;
+  apis: ClientApi[];
+  line: number;
+}
+
+function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): void {
+  if (!Array.isArray(routes)) return;
+  const facts: RouteFacts[] = [];
+  const ids = new Map<string, number>();
+
+  routes.forEach((route: unknown, index) => {
+    if (!isRecord(route)) return;
+    const path: PathSegment[] = ["routes", index];
+    const targets = Array.isArray(route.targets) ? route.targets : [];
+
+    // Unknown providers.
+    const targetKinds = targets.map((target: unknown, t): ProviderKind | undefined => {
+      if (!isRecord(target) || typeof target.provider !== "string") return undefined;
+      const name = target.provider;
+      if (!names.has(name)) {
+        report(
+          "unknown-provider",
+          [...path, "targets", t, "provider"],
+          "value",
+          withSuggestion(`unknown provider "${name}"`, name, names),
+          definedProvidersHint(names),
+        );
+      }
+      return kinds.get(name);
+    });
+
+    const explicitApi = parseApi(route.api);
+    checkTranslation(explicitApi, targets, targetKinds, path, report);
+
+    if (typeof route.id === "string") {
+      const first = ids.get(route.id);
+      if (first === undefined) ids.set(route.id, index);
+      else {
+        report(
+          "duplicate-route-id",
+          [...path, "id"],
+          "value",
+          `duplicate route id "${route.id}": /routes/${first} (line ${at.value(["routes", first]).line}) already uses it`,
+        );
+      }
+    }
+
+    if (typeof route.model === "string" && route.model !== "" && explicitApi !== "invalid") {
+      facts.push({
+        index,
+        model: route.model,
+        apis: routeApis(explicitApi, targetKinds),
+        line: at.value(path).line,
+      });
+    }
+  });
+
+  checkPrecedence(facts, report);
+}
+
+/** A route's explicit `api`, undefined when absent, "invalid" when the schema rejected it. */
+function parseApi(api: unknown): ClientApi[] | undefined | "invalid" {
+  if (api === undefined) return undefined;
+  const list = typeof api === "string" ? [api] : api;
+  if (!Array.isArray(list) || list.length === 0) return "invalid";
+  if (!list.every((a) => (CLIENT_APIS as readonly unknown[]).includes(a))) return "invalid";
+  return [...new Set(list as ClientApi[])]; // duplicates are the schema's to report
+}
+
+/** Pass-through only: every HTTP target must answer in the API the route serves. */
+function checkTranslation(
+  explicitApi: ClientApi[] | undefined | "invalid",
+  targets: unknown[],
+  targetKinds: ReadonlyArray<ProviderKind | undefined>,
+  path: readonly PathSegment[],
+  report: Report,
+): void {
+  if (explicitApi === "invalid") return;
+  let served: readonly ClientApi[] | undefined = explicitApi;
+  let servedBecause = "its api";
+  targetKinds.forEach((kind, t) => {
+    const answers = kind === undefined ? null : apiOfKind(kind);
+    if (answers === null) return;
+    const provider = (targets[t] as { provider: string }).provider;
+    if (served === undefined) {
+      served = [answers];
+      servedBecause = `its first HTTP target, provider "${provider}"`;
+      return;
+    }
+    if (served.length === 1 && served[0] === answers) return;
+    report(
+      "unsupported-translation",
+      [...path, "targets", t, "provider"],
+      "value",
+      `provider "${provider}" answers ${answers}, but the route serves ${served.join(" and ")} (from ${servedBecause})`,
+      "translation between APIs is not supported in this release: give each API its own route, or use a scenario target",
+    );
+  });
+}
+
+/**
+ * Exact names are looked up before globs, and globs in declaration order. So the same exact name
+ * twice is a duplicate, and a glob is dead when an earlier glob matches everything it matches.
+ */
+function checkPrecedence(routes: readonly RouteFacts[], report: Report): void {
+  routes.forEach((route, position) => {
+    const earlier = routes.slice(0, position).filter((other) => overlap(other.apis, route.apis).length > 0);
+    const same = earlier.find((other) => other.model === route.model);
+    if (same !== undefined) {
+      report(
+        "duplicate-route",
+        ["routes", route.index, "model"],
+        "value",
+        `duplicate route for model "${route.model}": /routes/${same.index} (line ${same.line}) already serves it for ${overlap(same.apis, route.apis).join(" and ")}`,
+      );
+      return;
+    }
+    if (!isGlob(route.model)) return;
+    // Dead only if, for every API it serves, some earlier glob serving that API covers it.
+    const shadowers = route.apis.map((api) =>
+      earlier.find((other) => other.apis.includes(api) && isGlob(other.model) && globCovers(other.model, route.model)),
+    );
+    if (shadowers.length === 0 || shadowers.some((s) => s === undefined)) return;
+    const by = shadowers as RouteFacts[];
+    const where = (other: RouteFacts) => `"${other.model}" (/routes/${other.index}, line ${other.line})`;
+    const distinct = [...new Set(by)];
+    const because =
+      distinct.length === 1
+        ? `the earlier glob ${where(distinct[0]!)} matches every model it matches`
+        : `earlier globs match every model it matches: ${by.map((other, i) => `${where(other)} for ${route.apis[i]}`).join(", ")}`;
+    const earliest = Math.min(...distinct.map((other) => other.index));
+    report(
+      "shadowed-route",
+      ["routes", route.index, "model"],
+      "value",
+      `route "${route.model}" is never reached: ${because}`,
+      `globs are tried in order: move this route above /routes/${earliest}`,
+    );
+  });
+}
+
+function overlap(a: readonly ClientApi[], b: readonly ClientApi[]): ClientApi[] {
+  return a.filter((api) => b.includes(api));
+}
+
+function definedProvidersHint(names: ReadonlySet<string>): string {
+  return names.size === 0 ? "no providers are defined" : `defined providers: ${[...names].join(", ")}`;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.host !== "";
+  } catch {
+    return false;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

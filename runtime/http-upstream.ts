@@ -1,0 +1,56 @@
+// Builds an HTTP provider once at start: resolved URL split into the pool's origin and the request path,
+// a keep-alive undici Pool, and the auth/extra headers as one frozen object that every request copies from.
+import { Pool } from "undici";
+import type { ClientApi, HttpUpstream } from "./contract.ts";
+import { registerSecret } from "./secrets.ts";
+import { StartupError } from "./env.ts";
+
+export interface HttpUpstreamOptions {
+  name: string;
+  api: ClientApi;
+  /** Resolved base URL, e.g. https://api.openai.com/v1 */
+  baseUrl: string;
+  /** Endpoint below the base URL: /chat/completions or /v1/messages */
+  endpoint: string;
+  /** Resolved API key ("" disables the provider). */
+  apiKey: string | null;
+  /** Auth and extra headers, lower-case names, values resolved. */
+  headers: Record<string, string>;
+  connectTimeoutMs: number;
+  firstByteTimeoutMs: number;
+  maxConnections: number;
+}
+
+export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
+  let url: URL;
+  try {
+    url = new URL(options.baseUrl);
+  } catch {
+    throw new StartupError(`cannot start: provider ${options.name}: base_url ${JSON.stringify(options.baseUrl)} is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new StartupError(`cannot start: provider ${options.name}: base_url must be http(s), got ${url.protocol}`);
+  }
+  if (options.apiKey) registerSecret(options.apiKey);
+  const basePath = url.pathname.replace(/\/+$/, "");
+  const dispatcher = new Pool(url.origin, {
+    connections: options.maxConnections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    connect: { timeout: options.connectTimeoutMs },
+    headersTimeout: options.firstByteTimeoutMs,
+    bodyTimeout: options.firstByteTimeoutMs,
+  });
+  return Object.freeze({
+    kind: "http" as const,
+    name: options.name,
+    api: options.api,
+    origin: url.origin,
+    chatPath: basePath + options.endpoint,
+    headers: Object.freeze({ ...options.headers }),
+    enabled: options.apiKey !== "",
+    dispatcher,
+    connectTimeoutMs: options.connectTimeoutMs,
+    firstByteTimeoutMs: options.firstByteTimeoutMs,
+  });
+}

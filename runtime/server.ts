@@ -1,0 +1,101 @@
+// The uWebSockets.js server: fixed paths on uWS's native router, each bound once to its handler, plus the
+// lifecycle (listen, then on SIGTERM/SIGINT stop accepting, let in-flight requests finish within a bound,
+// flush the request log, exit 0).
+import uWS from "uWebSockets.js";
+import type { HttpRequest, HttpResponse, us_listen_socket } from "uWebSockets.js";
+import type { ClientApi, Gateway } from "./contract.ts";
+import { createChatEndpoint } from "./chat-endpoint.ts";
+import { errorBody, JSON_HEADERS } from "./client-errors.ts";
+import { modelLists } from "./model-lists.ts";
+import { openRequestLog } from "./request-log.ts";
+
+export interface RunningServer {
+  readonly host: string;
+  readonly port: number;
+  /** Stop accepting, drain in-flight requests (bounded), flush logs, close upstream pools. */
+  shutdown(): Promise<void>;
+}
+
+const OPENAI_CHAT_PATHS = ["/v1/chat/completions", "/openai/chat/completions", "/openai/v1/chat/completions"];
+const ANTHROPIC_CHAT_PATHS = ["/v1/messages", "/anthropic/v1/messages"];
+
+/** Which API a request that matched no route speaks, so even a 404 comes back in the client's format. */
+function guessApi(req: HttpRequest): ClientApi {
+  return req.getUrl().startsWith("/anthropic") || req.getHeader("anthropic-version") !== "" ? "anthropic" : "openai";
+}
+
+function sendJson(res: HttpResponse, status: string, body: string): void {
+  res.cork(() => {
+    res.writeStatus(status);
+    for (const name in JSON_HEADERS) res.writeHeader(name, JSON_HEADERS[name]!);
+    res.end(body);
+  });
+}
+
+export function startServer(gateway: Gateway, listen: { host: string; port: number }): Promise<RunningServer> {
+  const log = openRequestLog(gateway.logs);
+  const inflight = new Set<Promise<void>>();
+  const app = uWS.App();
+  const lists = modelLists(gateway.router.models);
+  const health = JSON.stringify({ status: "ok", env: gateway.env });
+
+  for (const [api, paths] of [["openai", OPENAI_CHAT_PATHS], ["anthropic", ANTHROPIC_CHAT_PATHS]] as const) {
+    const endpoint = createChatEndpoint(api, gateway, log, inflight);
+    for (const path of paths) app.post(path, endpoint);
+  }
+
+  app.get("/v1/models", (res, req) => {
+    // Both SDKs call GET /v1/models; only Anthropic's sends anthropic-version.
+    sendJson(res, "200 OK", req.getHeader("anthropic-version") !== "" ? lists.anthropic : lists.openai);
+  });
+  app.get("/openai/models", (res) => sendJson(res, "200 OK", lists.openai));
+  app.get("/openai/v1/models", (res) => sendJson(res, "200 OK", lists.openai));
+  app.get("/anthropic/v1/models", (res) => sendJson(res, "200 OK", lists.anthropic));
+  app.get("/health", (res) => sendJson(res, "200 OK", health));
+
+  app.any("/*", (res, req) => {
+    const api = guessApi(req);
+    const known = [...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS].includes(req.getUrl());
+    const status = known ? 405 : 404;
+    const message = known
+      ? `${req.getCaseSensitiveMethod()} is not allowed on ${req.getUrl()}; use POST`
+      : `no such endpoint: ${req.getCaseSensitiveMethod()} ${req.getUrl()}`;
+    sendJson(res, known ? "405 Method Not Allowed" : "404 Not Found", errorBody(api, { status, message }));
+  });
+
+  return new Promise((resolve, reject) => {
+    app.listen(listen.host, listen.port, (socket: us_listen_socket | false) => {
+      if (!socket) {
+        reject(new Error(`cannot listen on ${listen.host}:${listen.port}`));
+        return;
+      }
+      const port = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
+      let stopping: Promise<void> | null = null;
+      resolve({
+        host: listen.host,
+        port,
+        shutdown() {
+          stopping ??= drain(socket, inflight, gateway, log);
+          return stopping;
+        },
+      });
+    });
+  });
+}
+
+async function drain(
+  socket: us_listen_socket,
+  inflight: Set<Promise<void>>,
+  gateway: Gateway,
+  log: ReturnType<typeof openRequestLog>,
+): Promise<void> {
+  uWS.us_listen_socket_close(socket);
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, gateway.server.shutdownTimeoutMs);
+  });
+  await Promise.race([Promise.allSettled([...inflight]), bound]);
+  clearTimeout(timer);
+  await log.close();
+  await Promise.allSettled(gateway.upstreams.map((u) => (u.kind === "http" ? u.dispatcher.close() : undefined)));
+}

@@ -1,0 +1,308 @@
+// Watches a response on its way to the client and sums it up for the request log: usage, assembled text,
+// reasoning, tool calls, finish reason, upstream error. It only reads the bytes it is shown; the relay
+// writes them to the client first and hands them here afterwards, so nothing here can change or delay
+// what the client receives. Nothing here throws either: a malformed stream just yields a thinner summary.
+
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { usageFromAnthropic, usageFromOpenAI, type Usage } from "./usage.ts";
+
+export interface ToolCallSummary {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export interface ResponseSummary {
+  usage: Usage | null;
+  text: string;
+  reasoning: string;
+  /** In the order the calls were made (by `index` for OpenAI, by content block for Anthropic). */
+  toolCalls: readonly ToolCallSummary[];
+  finishReason: string | null;
+  /** The upstream's error object (an SSE `error` event, or an `error` member), as sent. */
+  error: unknown | null;
+}
+
+export type SummaryApi = "openai" | "anthropic";
+
+/** One SSE event's worth of work, and the summary so far. */
+interface Accumulator {
+  onEvent(event: string | undefined, data: string): void;
+  summary(): ResponseSummary;
+}
+
+/** An unterminated line or event beyond this is not a chat stream; the tap stops looking rather than grow. */
+const MAX_BUFFERED_CHARS = 16 * 1024 * 1024;
+
+const utf8 = new TextDecoder();
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function emptySummary(): ResponseSummary {
+  return { usage: null, text: "", reasoning: "", toolCalls: [], finishReason: null, error: null };
+}
+
+/**
+ * OpenAI chat completion chunks. Only choice 0 is summed up (n > 1 is rare and the log keeps one answer).
+ * Tool calls arrive as fragments keyed by `index`: id and name on the first, arguments spread over all.
+ */
+function createOpenAIAccumulator(): Accumulator {
+  let text = "";
+  let reasoning = "";
+  let finishReason: string | null = null;
+  let usage: Usage | null = null;
+  let error: unknown = null;
+  /** Tool calls by their `index`. */
+  const callAt: (ToolCallSummary | undefined)[] = [];
+
+  function toolCallDelta(delta: Record<string, unknown>): void {
+    const fn = isObject(delta.function) ? delta.function : undefined;
+    const id = str(delta.id);
+    let index = typeof delta.index === "number" && delta.index >= 0 ? delta.index : -1;
+    // Some OpenAI-compatible servers omit `index`: an id names its call (a new id starts one), no id continues the last.
+    if (index < 0) {
+      index = id ? callAt.findIndex((c) => c?.id === id) : callAt.length - 1;
+      if (index < 0) index = callAt.length;
+    }
+    let call = callAt[index];
+    if (!call) {
+      call = { id: "", name: "", arguments: "" };
+      callAt[index] = call;
+    }
+    if (!call.id && id) call.id = id;
+    if (fn) {
+      if (!call.name && typeof fn.name === "string") call.name = fn.name;
+      if (typeof fn.arguments === "string") call.arguments += fn.arguments;
+    }
+  }
+
+  return {
+    onEvent(_event, data) {
+      if (data === "[DONE]") return;
+      const chunk = parseJson(data);
+      if (!isObject(chunk)) return;
+      if (chunk.error !== undefined && chunk.error !== null) error = chunk.error;
+      if (isObject(chunk.usage)) usage = usageFromOpenAI(chunk.usage) ?? usage;
+      const choices = chunk.choices;
+      if (!Array.isArray(choices)) return;
+      for (const choice of choices) {
+        if (!isObject(choice) || (choice.index !== undefined && choice.index !== 0)) continue;
+        if (typeof choice.finish_reason === "string") finishReason = choice.finish_reason;
+        const delta = choice.delta;
+        if (!isObject(delta)) continue;
+        if (typeof delta.content === "string") text += delta.content;
+        // DeepSeek-style `reasoning_content`, or `reasoning` (OpenRouter, vLLM); some send both, same text.
+        if (typeof delta.reasoning_content === "string") reasoning += delta.reasoning_content;
+        else if (typeof delta.reasoning === "string") reasoning += delta.reasoning;
+        if (Array.isArray(delta.tool_calls)) {
+          for (const call of delta.tool_calls) if (isObject(call)) toolCallDelta(call);
+        }
+      }
+    },
+    summary() {
+      const toolCalls = callAt.filter((c): c is ToolCallSummary => c !== undefined).map((c) => ({ ...c }));
+      return { usage, text, reasoning, toolCalls, finishReason, error };
+    },
+  };
+}
+
+/**
+ * Anthropic message events. Usage starts in message_start and is restated by message_delta, whose counts
+ * are cumulative: a field present there replaces the earlier value, it is not added to it.
+ */
+function createAnthropicAccumulator(): Accumulator {
+  let text = "";
+  let reasoning = "";
+  let finishReason: string | null = null;
+  let error: unknown = null;
+  const usage: Record<string, number> = {};
+  let sawUsage = false;
+  /** Each tool call with the input its block started with, used when no input_json_delta follows. */
+  const calls: { call: ToolCallSummary; input: unknown }[] = [];
+  const toolBlocks = new Map<number, ToolCallSummary>();
+
+  function takeUsage(u: unknown): void {
+    if (!isObject(u)) return;
+    for (const key of USAGE_KEYS) {
+      const v = u[key];
+      if (typeof v === "number" && Number.isFinite(v)) {
+        usage[key] = v;
+        sawUsage = true;
+      }
+    }
+  }
+
+  return {
+    onEvent(event, data) {
+      const msg = parseJson(data);
+      if (!isObject(msg)) return;
+      const type = typeof msg.type === "string" ? msg.type : event;
+      switch (type) {
+        case "message_start":
+          if (isObject(msg.message)) takeUsage(msg.message.usage);
+          return;
+        case "content_block_start": {
+          const block = msg.content_block;
+          if (!isObject(block)) return;
+          if (block.type === "text") text += str(block.text);
+          else if (block.type === "thinking") reasoning += str(block.thinking);
+          else if (block.type === "tool_use") {
+            const call = { id: str(block.id), name: str(block.name), arguments: "" };
+            calls.push({ call, input: block.input });
+            if (typeof msg.index === "number") toolBlocks.set(msg.index, call);
+          }
+          return;
+        }
+        case "content_block_delta": {
+          const delta = msg.delta;
+          if (!isObject(delta)) return;
+          if (delta.type === "text_delta") text += str(delta.text);
+          else if (delta.type === "thinking_delta") reasoning += str(delta.thinking);
+          else if (delta.type === "input_json_delta" && typeof msg.index === "number") {
+            const call = toolBlocks.get(msg.index);
+            if (call) call.arguments += str(delta.partial_json);
+          }
+          return;
+        }
+        case "message_delta":
+          if (isObject(msg.delta) && typeof msg.delta.stop_reason === "string") finishReason = msg.delta.stop_reason;
+          takeUsage(msg.usage);
+          return;
+        case "error":
+          error = msg.error ?? msg;
+          return;
+      }
+    },
+    summary() {
+      const toolCalls = calls.map(({ call, input }) => ({
+        ...call,
+        arguments: call.arguments || JSON.stringify(isObject(input) ? input : {}),
+      }));
+      return { usage: sawUsage ? usageFromAnthropic(usage) : null, text, reasoning, toolCalls, finishReason, error };
+    },
+  };
+}
+
+const USAGE_KEYS = ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"] as const;
+
+/**
+ * A tap for one SSE response. `push` every chunk as relayed (chunks may split lines and UTF-8 sequences
+ * anywhere), then `finish` once at the end; `finish` also reads a final event that lacks its blank line.
+ */
+export function createStreamTap(api: SummaryApi): { push(chunk: Uint8Array): void; finish(): ResponseSummary } {
+  const accumulator = api === "openai" ? createOpenAIAccumulator() : createAnthropicAccumulator();
+  const decoder = new TextDecoder();
+  let broken = false;
+  let result: ResponseSummary | null = null;
+  const parser = createParser({
+    onEvent(message: EventSourceMessage) {
+      accumulator.onEvent(message.event, message.data);
+    },
+    onError() {},
+    maxBufferSize: MAX_BUFFERED_CHARS,
+  });
+
+  return {
+    push(chunk) {
+      if (broken || result) return;
+      try {
+        parser.feed(decoder.decode(chunk, { stream: true }));
+      } catch {
+        broken = true;
+      }
+    },
+    finish() {
+      if (result) return result;
+      if (!broken) {
+        try {
+          // Flush a trailing partial UTF-8 sequence, then end any unterminated last event.
+          parser.feed(decoder.decode() + "\n\n");
+        } catch {
+          broken = true;
+        }
+      }
+      try {
+        result = accumulator.summary();
+      } catch {
+        result = emptySummary();
+      }
+      return result;
+    },
+  };
+}
+
+function summarizeOpenAIBody(body: Record<string, unknown>): ResponseSummary {
+  const toolCalls: ToolCallSummary[] = [];
+  const summary = { ...emptySummary(), toolCalls };
+  summary.usage = usageFromOpenAI(body.usage);
+  if (body.error !== undefined && body.error !== null) summary.error = body.error;
+  const choice = Array.isArray(body.choices)
+    ? body.choices.find((c) => isObject(c) && (c.index === undefined || c.index === 0))
+    : undefined;
+  if (!isObject(choice)) return summary;
+  if (typeof choice.finish_reason === "string") summary.finishReason = choice.finish_reason;
+  const message = choice.message;
+  if (!isObject(message)) return summary;
+  if (typeof message.content === "string") summary.text = message.content;
+  else if (Array.isArray(message.content)) {
+    for (const part of message.content) if (isObject(part)) summary.text += str(part.text);
+  }
+  if (typeof message.reasoning_content === "string") summary.reasoning = message.reasoning_content;
+  else if (typeof message.reasoning === "string") summary.reasoning = message.reasoning;
+  if (Array.isArray(message.tool_calls)) {
+    for (const call of message.tool_calls) {
+      if (!isObject(call)) continue;
+      const fn = isObject(call.function) ? call.function : {};
+      toolCalls.push({ id: str(call.id), name: str(fn.name), arguments: str(fn.arguments) });
+    }
+  }
+  return summary;
+}
+
+function summarizeAnthropicBody(body: Record<string, unknown>): ResponseSummary {
+  const toolCalls: ToolCallSummary[] = [];
+  const summary = { ...emptySummary(), toolCalls };
+  if (body.type === "error") {
+    summary.error = body.error ?? body;
+    return summary;
+  }
+  summary.usage = usageFromAnthropic(body.usage);
+  if (typeof body.stop_reason === "string") summary.finishReason = body.stop_reason;
+  if (Array.isArray(body.content)) {
+    for (const block of body.content) {
+      if (!isObject(block)) continue;
+      if (block.type === "text") summary.text += str(block.text);
+      else if (block.type === "thinking") summary.reasoning += str(block.thinking);
+      else if (block.type === "tool_use") {
+        const input = isObject(block.input) ? block.input : {};
+        toolCalls.push({ id: str(block.id), name: str(block.name), arguments: JSON.stringify(input) });
+      }
+    }
+  }
+  return summary;
+}
+
+/** The same summary for a whole, non-stream JSON response. A body that is not JSON gives an empty summary. */
+export function summarizeBody(api: SummaryApi, body: Uint8Array): ResponseSummary {
+  try {
+    const parsed = parseJson(utf8.decode(body));
+    if (!isObject(parsed)) return emptySummary();
+    return api === "openai" ? summarizeOpenAIBody(parsed) : summarizeAnthropicBody(parsed);
+  } catch {
+    return emptySummary();
+  }
+}

@@ -1,0 +1,193 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { newRequestId, openRequestLog, requestLogFileName, type RequestLogRecord } from "../../runtime/request-log.ts";
+import { redactSecrets, registerSecret } from "../../runtime/secrets.ts";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "switchyard-log-"));
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+function record(overrides: Partial<RequestLogRecord> = {}): RequestLogRecord {
+  return {
+    id: newRequestId(),
+    time: "2025-03-10T12:00:00.000Z",
+    route: "gpt-4o",
+    api: "openai",
+    path: "/v1/chat/completions",
+    model: "gpt-4o",
+    stream: false,
+    attempts: [{ provider: "openai", model: "gpt-4o-2024-08-06", status: 200, latency_ms: 812 }],
+    status: 200,
+    latency_ms: 815,
+    upstream_latency_ms: 812,
+    ttfb_ms: 640,
+    usage: null,
+    ...overrides,
+  };
+}
+
+async function readLines(file: string): Promise<string[]> {
+  const text = await readFile(join(dir, file), "utf8");
+  expect(text.endsWith("\n")).toBe(true);
+  return text.slice(0, -1).split("\n");
+}
+
+describe("openRequestLog", () => {
+  it("writes one JSON line per request with raw bodies spliced in as JSON values", async () => {
+    const log = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: true });
+    const request = { model: "gpt-4o", messages: [{ role: "user", content: "line one\nline two — ✓" }], stream: false };
+    const pretty = JSON.stringify(request, null, 2).replace(/\n/g, "\r\n");
+    const response = '{"id":"chatcmpl-1","choices":[{"index":0,"message":{"role":"assistant","content":"hi"}}]}';
+    log.write(record({ request_body: pretty, response_body: response }));
+    log.write(record({ stream: true, request_body: "{\n}", response: { text: "héllo", finish_reason: "stop" } }));
+    await log.close();
+
+    const lines = await readLines(`requests-${today()}.jsonl`);
+    expect(lines).toHaveLength(2);
+    const [first, second] = lines.map((line) => JSON.parse(line));
+    expect(first.request_body).toEqual(request);
+    expect(first.response_body).toEqual(JSON.parse(response));
+    expect(first.attempts).toEqual([{ provider: "openai", model: "gpt-4o-2024-08-06", status: 200, latency_ms: 812 }]);
+    // The raw text is kept as sent (no re-serialisation): its indentation survives, line breaks become spaces.
+    expect(lines[0]).toContain('"request_body":{    "model": "gpt-4o",    "messages": [');
+    expect(second.request_body).toEqual({});
+    expect(second.response).toEqual({ text: "héllo", finish_reason: "stop" });
+  });
+
+  it("logs a body that is not valid JSON as a JSON string", async () => {
+    const log = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: true });
+    log.write(record({ request_body: '{"model": "gpt-4o",\n', response_body: "<html>502</html>" }));
+    await log.close();
+    const [line] = await readLines(`requests-${today()}.jsonl`);
+    const parsed = JSON.parse(line!);
+    expect(parsed.request_body).toBe('{"model": "gpt-4o",\n');
+    expect(parsed.response_body).toBe("<html>502</html>");
+  });
+
+  it("leaves out bodies and assembled text when bodies is false", async () => {
+    const log = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: false });
+    log.write(record({ request_body: '{"secret":"prompt"}', response_body: '{"a":1}', response: { text: "answer", finish_reason: "stop" } }));
+    await log.close();
+    const [line] = await readLines(`requests-${today()}.jsonl`);
+    const parsed = JSON.parse(line!);
+    expect(parsed).not.toHaveProperty("request_body");
+    expect(parsed).not.toHaveProperty("response_body");
+    expect(parsed).not.toHaveProperty("response");
+    expect(parsed.status).toBe(200);
+    expect(line).not.toContain("prompt");
+  });
+
+  it("redacts registered secrets and key-shaped strings", async () => {
+    const upstreamKey = "upstream-key-7f3a9c2e\"quoted";
+    registerSecret(upstreamKey);
+    const log = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: true });
+    const body = JSON.stringify({
+      model: "gpt-4o",
+      messages: [{ role: "user", content: `my key is ${upstreamKey} and sk-proj-AbCdEfGhIjKlMnOpQrStUv and Bearer eyJhbGciOi.xyz123` }],
+    });
+    log.write(record({ request_body: body, error: `upstream said: bad key ${upstreamKey}` }));
+    await log.close();
+    const text = await readFile(join(dir, `requests-${today()}.jsonl`), "utf8");
+    expect(text).not.toContain("7f3a9c2e");
+    expect(text).not.toContain("AbCdEfGhIjKlMnOpQrStUv");
+    expect(text).not.toContain("eyJhbGciOi");
+    const parsed = JSON.parse(text);
+    expect(parsed.request_body.messages[0].content).toBe("my key is [REDACTED] and [REDACTED] and Bearer [REDACTED]");
+    expect(parsed.error).toBe("upstream said: bad key [REDACTED]");
+  });
+
+  it("rotates by size into .1, .2, ... files", async () => {
+    const log = openRequestLog({ dir, maxSizeBytes: 600, bodies: true });
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = record({ request_body: JSON.stringify({ model: "gpt-4o", n: i }) });
+      ids.push(r.id);
+      log.write(r);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await log.close();
+    const files = (await readdir(dir)).sort();
+    const day = today();
+    expect(files).toContain(`requests-${day}.jsonl`);
+    expect(files).toContain(`requests-${day}.1.jsonl`);
+    for (const file of files) expect(file).toMatch(new RegExp(`^requests-${day}(\\.\\d+)?\\.jsonl$`));
+    const written: string[] = [];
+    for (const file of files) for (const line of await readLines(file)) written.push(JSON.parse(line).id);
+    expect(written.sort()).toEqual([...ids].sort());
+  });
+
+  it("close() flushes records written just before it, and later writes are dropped", async () => {
+    const log = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: true });
+    for (let i = 0; i < 100; i++) log.write(record({ status: 200 + (i % 2) }));
+    await log.close();
+    expect(() => log.write(record())).not.toThrow();
+    await log.close();
+    expect(await readLines(`requests-${today()}.jsonl`)).toHaveLength(100);
+  });
+
+  it("snapshots the record at write time", async () => {
+    const log = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: true });
+    const r = record();
+    log.write(r);
+    r.status = 599;
+    r.attempts.push({ provider: "late", model: "x", status: null, latency_ms: 0 });
+    await log.close();
+    const [line] = await readLines(`requests-${today()}.jsonl`);
+    expect(JSON.parse(line!)).toMatchObject({ status: 200, attempts: [{ provider: "openai" }] });
+  });
+
+  it("never throws when the directory cannot be written, and reports once to stderr", async () => {
+    const blocker = join(dir, "not-a-dir");
+    await writeFile(blocker, "");
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const log = openRequestLog({ dir: join(blocker, "logs"), maxSizeBytes: 1 << 20, bodies: true });
+    expect(() => log.write(record())).not.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(() => log.write(record())).not.toThrow();
+    await log.close();
+    const reports = stderr.mock.calls.filter(([text]) => String(text).includes("request log"));
+    expect(reports).toHaveLength(1);
+  });
+});
+
+describe("requestLogFileName", () => {
+  it("names files by UTC day, with the size index as a .N suffix", () => {
+    const lateEvening = new Date("2025-03-10T23:59:59.999Z");
+    expect(requestLogFileName(lateEvening, 1)).toBe("requests-2025-03-10.jsonl");
+    expect(requestLogFileName(lateEvening, 2)).toBe("requests-2025-03-10.1.jsonl");
+    expect(requestLogFileName(Date.parse("2025-03-11T00:00:00Z"), 4)).toBe("requests-2025-03-11.3.jsonl");
+  });
+});
+
+describe("newRequestId", () => {
+  it("is req_ plus 24 hex digits, and unique across pool refills", () => {
+    const ids = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const id = newRequestId();
+      expect(id).toMatch(/^req_[0-9a-f]{24}$/);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(2000);
+  });
+});
+
+describe("redactSecrets", () => {
+  it("ignores short secrets and leaves ordinary text alone", () => {
+    registerSecret("short");
+    expect(redactSecrets("a short task-list of words")).toBe("a short task-list of words");
+  });
+
+  it("redacts sk-ant keys and keeps the Bearer scheme word", () => {
+    expect(redactSecrets('{"x-api-key":"sk-ant-api03-AAAAbbbbCCCCdddd_eeee-ffff"}')).toBe('{"x-api-key":"[REDACTED]"}');
+    expect(redactSecrets('"authorization":"Bearer abcdefgh12345678"')).toBe('"authorization":"Bearer [REDACTED]"');
+  });
+});

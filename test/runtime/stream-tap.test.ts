@@ -1,0 +1,285 @@
+import { describe, expect, it } from "vitest";
+import { createStreamTap, summarizeBody, type ResponseSummary } from "../../runtime/stream-tap.ts";
+
+const encoder = new TextEncoder();
+
+function sse(events: Array<{ event?: string; data: unknown }>, eol = "\n"): string {
+  return events
+    .map(({ event, data }) => `${event ? `event: ${event}${eol}` : ""}data: ${typeof data === "string" ? data : JSON.stringify(data)}${eol}${eol}`)
+    .join("");
+}
+
+function tapAll(api: "openai" | "anthropic", chunks: Uint8Array[]): ResponseSummary {
+  const tap = createStreamTap(api);
+  for (const chunk of chunks) tap.push(chunk);
+  return tap.finish();
+}
+
+/** Feeds the transcript split in two at every byte, and one byte at a time; every run must agree. */
+function expectSplitInvariant(api: "openai" | "anthropic", bytes: Uint8Array, want: ResponseSummary): void {
+  expect(tapAll(api, [bytes])).toEqual(want);
+  for (let i = 1; i < bytes.length; i++) {
+    const got = tapAll(api, [bytes.slice(0, i), bytes.slice(i)]);
+    if (JSON.stringify(got) !== JSON.stringify(want)) expect({ splitAt: i, got }).toEqual({ splitAt: i, got: want });
+  }
+  expect(tapAll(api, Array.from(bytes, (b) => Uint8Array.of(b)))).toEqual(want);
+}
+
+/** True when some byte boundary of `bytes` falls inside a multi-byte UTF-8 sequence. */
+function hasSplitInsideCodePoint(bytes: Uint8Array): boolean {
+  return bytes.some((b) => (b & 0xc0) === 0x80);
+}
+
+const id = "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG";
+const openaiChunk = (delta: object, extra: object = {}) => ({
+  id, object: "chat.completion.chunk", created: 1741569952, model: "gpt-4o-2024-08-06",
+  choices: [{ index: 0, delta, logprobs: null, finish_reason: null }], ...extra,
+});
+
+const openaiTranscript = sse([
+  { data: openaiChunk({ role: "assistant", content: "", refusal: null }) },
+  { data: openaiChunk({ reasoning_content: "Think: " }) },
+  { data: openaiChunk({ reasoning_content: "weather ☀️ first." }) },
+  { data: openaiChunk({ content: "Héllo 🌍, " }) },
+  { data: openaiChunk({ content: "世界!" }) },
+  {
+    data: openaiChunk({
+      tool_calls: [{ index: 0, id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", type: "function", function: { name: "get_weather", arguments: "" } }],
+    }),
+  },
+  { data: openaiChunk({ tool_calls: [{ index: 0, function: { arguments: '{"loc' } }] }) },
+  {
+    data: openaiChunk({
+      tool_calls: [{ index: 1, id: "call_ABC", type: "function", function: { name: "get_time", arguments: '{"tz":' } }],
+    }),
+  },
+  { data: openaiChunk({ tool_calls: [{ index: 0, function: { arguments: 'ation":"Zürich"}' } }] }) },
+  { data: openaiChunk({ tool_calls: [{ index: 1, function: { arguments: '"CET"}' } }] }) },
+  { data: { ...openaiChunk({}), choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "tool_calls" }] } },
+  {
+    data: {
+      id, object: "chat.completion.chunk", created: 1741569952, model: "gpt-4o-2024-08-06", choices: [],
+      usage: { prompt_tokens: 2006, completion_tokens: 300, total_tokens: 2306, prompt_tokens_details: { cached_tokens: 1920 } },
+    },
+  },
+  { data: "[DONE]" },
+]);
+
+const openaiWant: ResponseSummary = {
+  usage: {
+    prompt_tokens: 2006, completion_tokens: 300, total_tokens: 2306,
+    input_tokens: 86, output_tokens: 300, cache_read_input_tokens: 1920, cache_creation_input_tokens: 0,
+  },
+  text: "Héllo 🌍, 世界!",
+  reasoning: "Think: weather ☀️ first.",
+  toolCalls: [
+    { id: "call_DdmO9pD3xa9XTPNJ32zg2hcA", name: "get_weather", arguments: '{"location":"Zürich"}' },
+    { id: "call_ABC", name: "get_time", arguments: '{"tz":"CET"}' },
+  ],
+  finishReason: "tool_calls",
+  error: null,
+};
+
+const anthropicTranscript = sse([
+  {
+    event: "message_start",
+    data: {
+      type: "message_start",
+      message: {
+        id: "msg_01XFDUDYJgAACzvnptvVoYEL", type: "message", role: "assistant", content: [], model: "claude-sonnet-4-5",
+        stop_reason: null, stop_sequence: null,
+        usage: { input_tokens: 25, cache_creation_input_tokens: 0, cache_read_input_tokens: 1000, output_tokens: 1 },
+      },
+    },
+  },
+  { event: "ping", data: { type: "ping" } },
+  { event: "content_block_start", data: { type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "" } } },
+  { event: "content_block_delta", data: { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "Need the 天気 " } } },
+  { event: "content_block_delta", data: { type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "tool." } } },
+  { event: "content_block_delta", data: { type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: "EqQBCgIYAh" } } },
+  { event: "content_block_stop", data: { type: "content_block_stop", index: 0 } },
+  { event: "content_block_start", data: { type: "content_block_start", index: 1, content_block: { type: "text", text: "" } } },
+  { event: "content_block_delta", data: { type: "content_block_delta", index: 1, delta: { type: "text_delta", text: "Ünïcödé " } } },
+  { event: "content_block_delta", data: { type: "content_block_delta", index: 1, delta: { type: "text_delta", text: "🎉 checking…" } } },
+  { event: "content_block_stop", data: { type: "content_block_stop", index: 1 } },
+  {
+    event: "content_block_start",
+    data: { type: "content_block_start", index: 2, content_block: { type: "tool_use", id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", name: "get_weather", input: {} } },
+  },
+  { event: "content_block_delta", data: { type: "content_block_delta", index: 2, delta: { type: "input_json_delta", partial_json: "" } } },
+  { event: "content_block_delta", data: { type: "content_block_delta", index: 2, delta: { type: "input_json_delta", partial_json: '{"location": "San' } } },
+  { event: "content_block_delta", data: { type: "content_block_delta", index: 2, delta: { type: "input_json_delta", partial_json: ' Francisco, CA"}' } } },
+  { event: "content_block_stop", data: { type: "content_block_stop", index: 2 } },
+  { event: "message_delta", data: { type: "message_delta", delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 89 } } },
+  { event: "message_stop", data: { type: "message_stop" } },
+]);
+
+const anthropicWant: ResponseSummary = {
+  usage: {
+    prompt_tokens: 1025, completion_tokens: 89, total_tokens: 1114,
+    input_tokens: 25, output_tokens: 89, cache_read_input_tokens: 1000, cache_creation_input_tokens: 0,
+  },
+  text: "Ünïcödé 🎉 checking…",
+  reasoning: "Need the 天気 tool.",
+  toolCalls: [{ id: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", name: "get_weather", arguments: '{"location": "San Francisco, CA"}' }],
+  finishReason: "tool_use",
+  error: null,
+};
+
+describe("createStreamTap (openai)", () => {
+  it("gives the same summary however the transcript is split, including inside UTF-8 sequences", () => {
+    const bytes = encoder.encode(openaiTranscript);
+    expect(hasSplitInsideCodePoint(bytes)).toBe(true);
+    expectSplitInvariant("openai", bytes, openaiWant);
+  });
+
+  it("reads CRLF line endings", () => {
+    expect(tapAll("openai", [encoder.encode(sse([{ data: openaiChunk({ content: "ok" }) }], "\r\n"))]).text).toBe("ok");
+  });
+
+  it("reads a last event that lacks its blank line", () => {
+    const bytes = encoder.encode(`data: ${JSON.stringify(openaiChunk({ content: "cut" }))}`);
+    expect(tapAll("openai", [bytes]).text).toBe("cut");
+  });
+
+  it("sums only choice 0 and takes `reasoning` when `reasoning_content` is absent", () => {
+    const transcript = sse([
+      { data: { choices: [{ index: 1, delta: { content: "other" } }, { index: 0, delta: { content: "mine", reasoning: "why" } }] } },
+      { data: { choices: [{ index: 1, delta: {}, finish_reason: "length" }] } },
+    ]);
+    const got = tapAll("openai", [encoder.encode(transcript)]);
+    expect(got).toMatchObject({ text: "mine", reasoning: "why", finishReason: null });
+  });
+
+  it("records an error object sent mid-stream and ignores non-JSON data", () => {
+    const transcript = sse([
+      { data: openaiChunk({ content: "partial" }) },
+      { data: "not json" },
+      { data: { error: { message: "upstream overloaded", type: "server_error" } } },
+    ]);
+    const got = tapAll("openai", [encoder.encode(transcript)]);
+    expect(got.text).toBe("partial");
+    expect(got.error).toEqual({ message: "upstream overloaded", type: "server_error" });
+    expect(got.usage).toBeNull();
+  });
+
+  it("pushes after finish are ignored and finish is stable", () => {
+    const tap = createStreamTap("openai");
+    tap.push(encoder.encode(sse([{ data: openaiChunk({ content: "a" }) }])));
+    const first = tap.finish();
+    tap.push(encoder.encode(sse([{ data: openaiChunk({ content: "b" }) }])));
+    expect(tap.finish()).toBe(first);
+    expect(first.text).toBe("a");
+  });
+
+  it("never throws on garbage", () => {
+    const tap = createStreamTap("openai");
+    expect(() => tap.push(Uint8Array.from([0xff, 0xfe, 0x00, 0x0a, 0x0a, 0xc3]))).not.toThrow();
+    expect(tap.finish()).toEqual({ usage: null, text: "", reasoning: "", toolCalls: [], finishReason: null, error: null });
+  });
+});
+
+describe("createStreamTap (anthropic)", () => {
+  it("gives the same summary however the transcript is split, including inside UTF-8 sequences", () => {
+    const bytes = encoder.encode(anthropicTranscript);
+    expect(hasSplitInsideCodePoint(bytes)).toBe(true);
+    expectSplitInvariant("anthropic", bytes, anthropicWant);
+  });
+
+  it("treats message_delta usage as cumulative: present fields replace, they are not added", () => {
+    const transcript = sse([
+      { event: "message_start", data: { type: "message_start", message: { usage: { input_tokens: 10, cache_creation_input_tokens: 5, output_tokens: 1 } } } },
+      { event: "message_delta", data: { type: "message_delta", delta: { stop_reason: null }, usage: { output_tokens: 40 } } },
+      { event: "message_delta", data: { type: "message_delta", delta: { stop_reason: "end_turn" }, usage: { input_tokens: 12, output_tokens: 90 } } },
+    ]);
+    const got = tapAll("anthropic", [encoder.encode(transcript)]);
+    expect(got.finishReason).toBe("end_turn");
+    expect(got.usage).toEqual({
+      prompt_tokens: 17, completion_tokens: 90, total_tokens: 107,
+      input_tokens: 12, output_tokens: 90, cache_read_input_tokens: 0, cache_creation_input_tokens: 5,
+    });
+  });
+
+  it("a tool_use block without input deltas keeps its starting input", () => {
+    const transcript = sse([
+      { event: "content_block_start", data: { type: "content_block_start", index: 0, content_block: { type: "tool_use", id: "toolu_1", name: "now", input: {} } } },
+      { event: "content_block_stop", data: { type: "content_block_stop", index: 0 } },
+    ]);
+    expect(tapAll("anthropic", [encoder.encode(transcript)]).toolCalls).toEqual([{ id: "toolu_1", name: "now", arguments: "{}" }]);
+  });
+
+  it("an error event becomes the summary's error", () => {
+    const transcript = sse([
+      { event: "message_start", data: { type: "message_start", message: { usage: { input_tokens: 3, output_tokens: 1 } } } },
+      { event: "error", data: { type: "error", error: { type: "overloaded_error", message: "Overloaded" } } },
+    ]);
+    const got = tapAll("anthropic", [encoder.encode(transcript)]);
+    expect(got.error).toEqual({ type: "overloaded_error", message: "Overloaded" });
+    expect(got.usage?.input_tokens).toBe(3);
+  });
+});
+
+describe("summarizeBody", () => {
+  it("summarises an OpenAI chat completion", () => {
+    const body = {
+      id: "chatcmpl-1", object: "chat.completion",
+      choices: [{
+        index: 0, finish_reason: "tool_calls",
+        message: {
+          role: "assistant", content: "Sure — 🌍", reasoning_content: "hmm",
+          tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: '{"a":1}' } }],
+        },
+      }],
+      usage: { prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 },
+    };
+    expect(summarizeBody("openai", encoder.encode(JSON.stringify(body, null, 2)))).toEqual({
+      usage: {
+        prompt_tokens: 9, completion_tokens: 4, total_tokens: 13,
+        input_tokens: 9, output_tokens: 4, cache_read_input_tokens: 0, cache_creation_input_tokens: 0,
+      },
+      text: "Sure — 🌍",
+      reasoning: "hmm",
+      toolCalls: [{ id: "call_1", name: "f", arguments: '{"a":1}' }],
+      finishReason: "tool_calls",
+      error: null,
+    });
+  });
+
+  it("summarises an Anthropic message", () => {
+    const body = {
+      id: "msg_1", type: "message", role: "assistant", stop_reason: "tool_use",
+      content: [
+        { type: "thinking", thinking: "plan", signature: "x" },
+        { type: "text", text: "Looking up" },
+        { type: "tool_use", id: "toolu_1", name: "get_weather", input: { location: "Paris" } },
+      ],
+      usage: { input_tokens: 5, output_tokens: 7, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 },
+    };
+    const got = summarizeBody("anthropic", encoder.encode(JSON.stringify(body)));
+    expect(got).toEqual({
+      usage: {
+        prompt_tokens: 125, completion_tokens: 7, total_tokens: 132,
+        input_tokens: 5, output_tokens: 7, cache_read_input_tokens: 100, cache_creation_input_tokens: 20,
+      },
+      text: "Looking up",
+      reasoning: "plan",
+      toolCalls: [{ id: "toolu_1", name: "get_weather", arguments: '{"location":"Paris"}' }],
+      finishReason: "tool_use",
+      error: null,
+    });
+  });
+
+  it("reports an error body's error", () => {
+    const openai = summarizeBody("openai", encoder.encode('{"error":{"message":"Incorrect API key","type":"invalid_request_error"}}'));
+    expect(openai.error).toEqual({ message: "Incorrect API key", type: "invalid_request_error" });
+    const anthropic = summarizeBody("anthropic", encoder.encode('{"type":"error","error":{"type":"rate_limit_error","message":"slow down"}}'));
+    expect(anthropic.error).toEqual({ type: "rate_limit_error", message: "slow down" });
+    expect(anthropic.usage).toBeNull();
+  });
+
+  it("tolerates a body that is not JSON", () => {
+    expect(summarizeBody("openai", encoder.encode("<html>502 Bad Gateway</html>"))).toEqual({
+      usage: null, text: "", reasoning: "", toolCalls: [], finishReason: null, error: null,
+    });
+  });
+});

@@ -1,0 +1,121 @@
+// Builds a fixture routes.yaml into test/.build/<case>/ and runs the bundle as a real child process,
+// exactly as `switchyard serve` would, with the environment the test gives it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildConfig } from "../../generator/build.ts";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface BuiltCase {
+  bundle: string;
+  generatedDir: string;
+}
+
+/** `configFile` relative to the project root; output under test/.build/<name>/. */
+export async function buildCase(name: string, configFile: string, env = "dev"): Promise<BuiltCase> {
+  const generatedDir = `test/.build/${name}/generated`;
+  const result = await buildConfig({ root, configFile, env, write: true, generatedDir, distDir: `test/.build/${name}/dist` });
+  if (!result.ok) throw new Error(`build of ${configFile} failed:\n${result.report}`);
+  return { bundle: result.bundlePath!, generatedDir: path.join(root, generatedDir) };
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  /** Working directory of the process: its logs/ folder is here. */
+  cwd: string;
+  process: ChildProcess;
+  output(): string;
+  /** All request-log records written so far, in order. */
+  logRecords(): Array<Record<string, any>>;
+  /** Waits until at least `n` records are in the log (logging is asynchronous by design). */
+  waitForLogRecords(n: number, timeoutMs?: number): Promise<Array<Record<string, any>>>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function readLogRecords(dir: string): Array<Record<string, any>> {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith(".jsonl")).sort();
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) =>
+    readFileSync(path.join(dir, f), "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line)),
+  );
+}
+
+export async function startGateway(bundle: string, env: Record<string, string>, options: { cwd?: string; args?: string[] } = {}): Promise<RunningGateway> {
+  const cwd = options.cwd ?? mkdtempSync(path.join(tmpdir(), "switchyard-e2e-"));
+  mkdirSync(cwd, { recursive: true });
+  const child = spawn(process.execPath, [bundle, "--host", "127.0.0.1", "--port", "0", ...(options.args ?? [])], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 15_000);
+    const check = () => {
+      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on("data", check);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited with ${code} before listening:\n${output}`));
+    });
+  });
+  const logDir = path.join(cwd, "logs");
+  const gateway: RunningGateway = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    cwd,
+    process: child,
+    output: () => output,
+    logRecords: () => readLogRecords(logDir),
+    async waitForLogRecords(n, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const records = readLogRecords(logDir);
+        if (records.length >= n) return records;
+        if (Date.now() > deadline) throw new Error(`expected ${n} log records, found ${records.length}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    stop(signal = "SIGTERM") {
+      if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+      return new Promise((resolve) => {
+        child.once("exit", (code) => resolve(code));
+        child.kill(signal);
+      });
+    },
+  };
+  return gateway;
+}
+
+/** Runs a bundle expecting it to fail at start; resolves with its exit code and output. */
+export function runToExit(bundle: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bundle, "--port", "0"], { env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
