@@ -70,6 +70,9 @@ export interface RequestLog {
 /** Past this much unwritten data (a stalled disk), batches are dropped instead of held in memory. */
 const MAX_UNWRITTEN_BYTES = 64 * 1024 * 1024;
 
+/** How much log text one event-loop turn may finish (redaction and splicing are linear in it). */
+const FLUSH_BUDGET_CHARS = 1 << 20;
+
 /** Raw line breaks may appear in valid JSON only as whitespace between tokens, never inside strings. */
 const LINE_BREAKS = /[\r\n]/g;
 
@@ -123,7 +126,7 @@ function describe(error: unknown): string {
 
 export function openRequestLog(settings: RequestLogSettings): RequestLog {
   const { dir, bodies } = settings;
-  const size = Number.isFinite(settings.maxSizeBytes) && settings.maxSizeBytes > 0
+  const size = Number.isFinite(settings.maxSizeBytes) && settings.maxSizeBytes >= 1
     ? (`${Math.floor(settings.maxSizeBytes)}B` as const)
     : undefined;
   let stream: RotatingFileStream | null = null;
@@ -165,19 +168,26 @@ export function openRequestLog(settings: RequestLogSettings): RequestLog {
     }
   }
 
-  function flush(): void {
+  /** Finishes queued lines, at most about FLUSH_BUDGET_CHARS per turn unless `all` (at close). */
+  function flush(all = false): void {
     scheduled = null;
     if (queue.length === 0) return;
-    const batch = queue;
-    queue = [];
+    let taken = 0;
+    let chars = 0;
     let text = "";
-    for (const pending of batch) {
+    while (taken < queue.length && (all || chars < FLUSH_BUDGET_CHARS)) {
+      const pending = queue[taken++]!;
       try {
-        text += finishLine(pending) + "\n";
+        const line = finishLine(pending);
+        chars += line.length;
+        text += line + "\n";
       } catch (error) {
         report("cannot serialise a record", error);
       }
     }
+    queue = taken === queue.length ? [] : queue.slice(taken);
+    // Large bodies are spread over several turns so that other requests' I/O runs in between.
+    if (queue.length > 0) scheduled = setImmediate(flush);
     stream ??= openStream();
     if (!stream || text === "") return;
     if (stream.writableLength > MAX_UNWRITTEN_BYTES) {
@@ -208,7 +218,7 @@ export function openRequestLog(settings: RequestLogSettings): RequestLog {
     close() {
       if (closing) return closing;
       if (scheduled) clearImmediate(scheduled);
-      flush();
+      flush(true);
       const last = stream;
       stream = null;
       closing = new Promise<void>((resolve) => {

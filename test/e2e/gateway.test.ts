@@ -318,6 +318,14 @@ describe("bad input gets a clean error in the client's format", () => {
     expect(body.error.message).toContain("/messages");
   });
 
+  it("an unknown role is named with the roles the API accepts", async () => {
+    const response = await fetch(`${gw.url}/v1/messages`, { method: "POST", body: JSON.stringify({ model: "claude-test", max_tokens: 5, messages: [{ role: "robot", content: "hi" }] }) });
+    expect(response.status).toBe(400);
+    const { error } = await response.json();
+    expect(error.message).toContain("/messages/0/role");
+    expect(error.message).toMatch(/must be one of .*"user".*"assistant"|must be one of .*"assistant".*"user"/);
+  });
+
   it("an unknown model is a 404 the SDK recognises", async () => {
     const error = await openai.chat.completions.create({ model: "no-such-model", messages: hello }).catch((e) => e);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);

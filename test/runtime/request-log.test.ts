@@ -134,6 +134,19 @@ describe("openRequestLog", () => {
     expect(await readLines(`requests-${today()}.jsonl`)).toHaveLength(100);
   });
 
+  it("spreads large bodies over several turns and still writes every line", async () => {
+    const log = openRequestLog({ dir, maxSizeBytes: 1 << 30, bodies: true });
+    const content = "y".repeat(700_000);
+    for (let i = 0; i < 4; i++) log.write(record({ request_body: JSON.stringify({ i, content }) }));
+    const file = join(dir, `requests-${today()}.jsonl`);
+    const lineCount = async () => (await readFile(file, "utf8").catch(() => "")).split("\n").length - 1;
+    for (let waited = 0; (await lineCount()) < 4 && waited < 5000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    expect(await lineCount()).toBe(4);
+    await log.close();
+    const lines = await readLines(`requests-${today()}.jsonl`);
+    expect(lines.map((line) => JSON.parse(line).request_body.i)).toEqual([0, 1, 2, 3]);
+  });
+
   it("snapshots the record at write time", async () => {
     const log = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: true });
     const r = record();
