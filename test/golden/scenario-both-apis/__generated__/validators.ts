@@ -2,17 +2,28 @@
 import type { RequestProblem, RequestValidator } from "../../../../runtime/contract.ts";
 import { validateAnthropicMessagesRequest, validateOpenAIChatRequest, type AjvError } from "./request-validators.js";
 
-function describe(error: AjvError): RequestProblem {
-  const { params } = error;
-  let message = error.message ?? "is invalid";
-  if (error.keyword === "enum" && Array.isArray(params.allowedValues)) message += ": " + params.allowedValues.map((v) => JSON.stringify(v)).join(", ");
-  if (error.keyword === "required") return { path: error.instancePath + "/" + String(params.missingProperty), message: "is required" };
-  if (error.keyword === "additionalProperties") return { path: error.instancePath + "/" + String(params.additionalProperty), message: "is not allowed here" };
-  return { path: error.instancePath, message };
+/**
+ * The most specific problem among ajv's errors. A message type is a oneOf over roles, so a bad role yields one
+ * `const` error per branch at the same path: fold them into one "must be one of" list.
+ */
+function describe(errors: readonly AjvError[]): RequestProblem {
+  let deepest = errors[0];
+  for (const error of errors) if (deepest === undefined || error.instancePath.length > deepest.instancePath.length) deepest = error;
+  if (deepest === undefined) return { path: "", message: "is invalid" };
+  const { params, instancePath } = deepest;
+  if (deepest.keyword === "required") return { path: instancePath + "/" + String(params.missingProperty), message: "is required" };
+  const allowed: unknown[] = [];
+  for (const error of errors) {
+    if (error.instancePath !== instancePath) continue;
+    if (error.keyword === "const") allowed.push(error.params.allowedValue);
+    if (error.keyword === "enum" && Array.isArray(error.params.allowedValues)) allowed.push(...error.params.allowedValues);
+  }
+  if (allowed.length > 0) return { path: instancePath, message: "must be one of " + allowed.map((v) => JSON.stringify(v)).join(", ") };
+  return { path: instancePath, message: deepest.message ?? "is invalid" };
 }
 
 function wrap(validate: typeof validateOpenAIChatRequest): RequestValidator {
-  return (body) => (validate(body) ? null : describe(validate.errors?.[0] ?? { instancePath: "", keyword: "", params: {} }));
+  return (body) => (validate(body) ? null : describe(validate.errors ?? []));
 }
 
 export const validators = {
