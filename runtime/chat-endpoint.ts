@@ -10,6 +10,7 @@ import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-at
 import { attemptScenario } from "./scenario-attempt.ts";
 import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
+import { usageFromBody, usageFromBodyTail } from "./usage.ts";
 
 /** Status logged when the client went away before the response finished (nginx's convention). */
 const CLIENT_CLOSED = 499;
@@ -32,6 +33,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
   const findRoute = api === "openai" ? gateway.router.openai : gateway.router.anthropic;
   const validate = gateway.validators[api];
   const bodyLimit = gateway.server.bodyLimitBytes;
+  const logBodies = gateway.logs.bodies;
 
   return (res: HttpResponse, req: HttpRequest): void => {
     const client = new ClientResponse(res);
@@ -94,6 +96,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       headers,
       requestId: exchange.requestId,
       receivedAt: exchange.receivedAt,
+      assemble: logBodies,
     };
     await forward(exchange, request, json, route);
   }
@@ -137,8 +140,24 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     record.upstream_latency_ms = round(outcome.latencyMs);
     record.ttfb_ms = round(outcome.ttfbMs);
     record.usage = outcome.summary?.usage ?? null;
-    if (outcome.responseBody !== undefined) record.response_body = outcome.responseBody;
-    else if (outcome.summary) {
+    if (outcome.responseBody !== undefined) {
+      const body = outcome.responseBody;
+      record.response_body = body;
+      // A whole body's usage is read after the response went out, on a later turn: parsed once, which
+      // also tells the log it can splice the body in as is.
+      setImmediate(() => {
+        if (logBodies) {
+          const parsed = usageFromBody(exchange.api, body);
+          record.usage ??= parsed.usage;
+          exchange.log.write(record, { requestBodyIsJson: true, responseBodyIsJson: parsed.json });
+        } else {
+          record.usage ??= usageFromBodyTail(exchange.api, body);
+          exchange.log.write(record);
+        }
+      });
+      return;
+    }
+    if (outcome.summary) {
       record.response = {
         text: outcome.summary.text,
         finish_reason: outcome.summary.finishReason,
@@ -147,13 +166,13 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       };
     }
     if (outcome.error) record.error = outcome.error;
-    exchange.log.write(record);
+    exchange.log.write(record, { requestBodyIsJson: true });
   }
 
   function finishGone(exchange: Exchange, attempts: AttemptRecord[]) {
     const record = baseRecord(exchange, CLIENT_CLOSED, attempts);
     record.error = "client closed the connection before the response finished";
-    exchange.log.write(record);
+    exchange.log.write(record, { requestBodyIsJson: true });
   }
 
   function fail(exchange: Exchange, error: ClientError, attempts: AttemptRecord[]) {

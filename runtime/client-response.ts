@@ -14,24 +14,43 @@ function statusLine(status: number): string {
   return line;
 }
 
+/** What a relay pauses while the client is behind: undici's dispatch controller fits this shape. */
+export interface Pausable {
+  pause(): void;
+  resume(): void;
+}
+
 export class ClientResponse {
   aborted = false;
   /** True once the status line went out: from then on there is no fallback. */
   started = false;
   finished = false;
-  /** Aborted when the client goes away; passed to upstream requests so they are cancelled too. */
-  readonly abortController = new AbortController();
+  private abortHandler: (() => void) | null = null;
   private writableWaiter: (() => void) | null = null;
+  /** Chunks queued in this tick; one corked flush writes them all (one syscall for a burst of events). */
+  private pending: Array<Uint8Array | string> = [];
+  private flushQueued = false;
+  private source: Pausable | null = null;
+  /** Status and headers from `begin`, written by the first flush together with the first chunks. */
+  private head: { status: number; headers: Readonly<Record<string, string>> } | null = null;
 
   constructor(private readonly res: HttpResponse) {
     /* uWS: onAborted must be attached before any await, or an abort crashes the process. */
     res.onAborted(() => {
       this.aborted = true;
-      this.abortController.abort();
+      this.pending = [];
+      const handler = this.abortHandler;
+      this.abortHandler = null;
+      handler?.();
       const waiter = this.writableWaiter;
       this.writableWaiter = null;
       waiter?.();
     });
+  }
+
+  /** Called once if the client goes away; null clears it. Upstream attempts use it to cancel themselves. */
+  onAbort(handler: (() => void) | null): void {
+    this.abortHandler = handler;
   }
 
   /** Whole response in one corked call: the common case for errors and non-stream bodies. */
@@ -47,25 +66,54 @@ export class ClientResponse {
     });
   }
 
-  /** Status and headers of a response whose body follows in chunks. */
-  begin(status: number, headers: Readonly<Record<string, string>>): void {
+  /** Status and headers of a response whose body follows in chunks; they go out with the first chunk. */
+  begin(status: number, headers: Readonly<Record<string, string>>, source: Pausable | null = null): void {
     if (this.aborted || this.started) return;
     this.started = true;
-    this.res.cork(() => {
-      this.res.writeStatus(statusLine(status));
-      for (const name in headers) this.res.writeHeader(name, headers[name]!);
-    });
+    this.source = source;
+    this.head = { status, headers };
   }
 
-  /** Writes a chunk; false means the client is behind and the caller must `await drained()` before more. */
-  write(chunk: Uint8Array | string): boolean {
-    if (this.aborted || this.finished) return true;
-    let ok = true;
-    this.res.cork(() => {
-      ok = this.res.write(chunk);
-    });
-    return ok;
+  /**
+   * Queues a chunk; every chunk queued in the same tick goes out in one corked flush. When uWS reports
+   * backpressure, the source given to `begin` is paused until uWS can take more (onWritable).
+   */
+  write(chunk: Uint8Array | string): void {
+    if (this.aborted || this.finished) return;
+    this.pending.push(chunk);
+    this.scheduleFlush();
   }
+
+  private scheduleFlush(): void {
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (this.aborted) return;
+    const chunks = this.pending;
+    this.pending = [];
+    const head = this.head;
+    this.head = null;
+    let ok = true;
+    /* uWS: writes outside the request's own tick must be corked into one syscall. */
+    this.res.cork(() => {
+      if (head !== null) {
+        this.res.writeStatus(statusLine(head.status));
+        for (const name in head.headers) this.res.writeHeader(name, head.headers[name]!);
+      }
+      for (const chunk of chunks) ok = this.res.write(chunk);
+      if (this.finished) this.res.end();
+    });
+    if (!ok && !this.finished && this.source !== null) {
+      const source = this.source;
+      source.pause();
+      void this.drained().then(() => source.resume());
+    }
+  };
 
   /** Resolves when uWS has flushed the backlog (or the client went away). */
   drained(): Promise<void> {
@@ -81,16 +129,18 @@ export class ClientResponse {
     });
   }
 
+  /** Ends a chunked response after whatever is still queued. */
   end(): void {
     if (this.aborted || this.finished) return;
     this.finished = true;
-    this.res.cork(() => this.res.end());
+    this.scheduleFlush(); // writes whatever is queued (and the head, if still pending), then ends
   }
 
   /** Drops the connection: used when an upstream stream breaks after bytes went out. */
   close(): void {
     if (this.aborted || this.finished) return;
     this.finished = true;
+    this.pending = [];
     this.res.close();
   }
 }

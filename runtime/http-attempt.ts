@@ -1,18 +1,22 @@
 // One attempt against one HTTP target. If the upstream answers with something the client should see
 // (success, or a 4xx that is the client's own fault), it is relayed as it arrives and the attempt is final;
 // otherwise the outcome says why, and the caller moves on to the next target.
-import type { Readable } from "node:stream";
-import type { IncomingHttpHeaders } from "undici/types/header.js";
+//
+// Built on undici's dispatch handler API rather than `request()`: chunks arrive in callbacks and go straight
+// to uWS, with no Readable stream, no AbortSignal and no promise per chunk in between. Backpressure is the
+// dispatch controller's pause()/resume(), driven by uWS's write result and onWritable.
+import type { Dispatcher } from "undici";
 import type { ClientApi, HttpUpstream, Target } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
 import { spliceModel } from "./model-splice.ts";
-import { createStreamTap, summarizeBody, type ResponseSummary } from "./stream-tap.ts";
+import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
 
 /** Non-stream bodies up to this size are sent in one corked `end` (content-length known, one syscall). */
 const SEND_WHOLE_BELOW = 1 << 20;
-/** The request log keeps at most this much of a non-stream response body. */
+/** The request log keeps at most this much of a streamed non-SSE body; an error body is kept to this. */
 const LOG_BODY_CAP = 4 << 20;
+const ERROR_TEXT_CAP = 300;
 
 /** Response headers that describe the upstream connection, not the payload; uWS writes its own. */
 const DROPPED_RESPONSE_HEADERS = new Set([
@@ -37,6 +41,8 @@ export interface AttemptRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly requestId: string;
   readonly receivedAt: number;
+  /** Whether the request log wants the streamed text assembled (it keeps bodies), or only usage. */
+  readonly assemble: boolean;
 }
 
 export type AttemptOutcome =
@@ -46,6 +52,7 @@ export type AttemptOutcome =
       status: number;
       latencyMs: number;
       ttfbMs: number;
+      /** For streams, what the tap assembled; for whole bodies the log derives it from `responseBody`. */
       summary: ResponseSummary | null;
       responseBody: string | undefined;
       error?: string;
@@ -58,7 +65,7 @@ function upstreamBody(request: AttemptRequest, target: Target): string | Buffer 
   return spliceModel(request.raw, target.modelJson) ?? request.rawBytes;
 }
 
-function responseHeaders(headers: IncomingHttpHeaders, requestId: string): Record<string, string> {
+function responseHeaders(headers: Record<string, string | string[] | undefined>, requestId: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) {
     if (DROPPED_RESPONSE_HEADERS.has(name)) continue;
@@ -70,143 +77,134 @@ function responseHeaders(headers: IncomingHttpHeaders, requestId: string): Recor
   return out;
 }
 
-export async function attemptHttp(
-  request: AttemptRequest,
-  target: Target,
-  upstream: HttpUpstream,
-  client: ClientResponse,
-): Promise<AttemptOutcome> {
-  const started = performance.now();
-  let response;
-  try {
-    response = await upstream.dispatcher.request({
-      path: upstream.chatPath,
-      method: "POST",
-      headers: { ...request.headers, ...upstream.headers },
-      body: upstreamBody(request, target),
-      signal: client.abortController.signal,
-      headersTimeout: upstream.firstByteTimeoutMs,
-    });
-  } catch (error) {
-    const latencyMs = performance.now() - started;
-    if (client.aborted) return { kind: "client-gone", latencyMs };
-    const { reason, timeout } = describeTransportError(error);
-    return { kind: "failed", status: null, latencyMs, reason, timeout };
-  }
-
-  const status = response.statusCode;
-  if (isFallbackStatus(status)) {
-    // Read the error body (for the log) so the connection goes back to the pool.
-    let text = "";
-    try {
-      text = await response.body.text();
-    } catch {
-      /* the reason below is enough */
-    }
-    const latencyMs = performance.now() - started;
-    if (client.aborted) return { kind: "client-gone", latencyMs };
-    return { kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text.slice(0, 300)}` : ""}`, timeout: false };
-  }
-
-  const headers = responseHeaders(response.headers, request.requestId);
-  const contentType = String(response.headers["content-type"] ?? "");
-  const length = Number(response.headers["content-length"] ?? -1);
-  if (!contentType.startsWith("text/event-stream") && length >= 0 && length < SEND_WHOLE_BELOW) {
-    return relayWhole(request, client, response.body, status, headers, started);
-  }
-  return relayStream(request, client, response.body, status, headers, started, contentType.startsWith("text/event-stream"));
+/** How the body of an accepted response travels: whole in one write, or chunk by chunk. */
+const enum Mode {
+  Pending,
+  Fallback,
+  Whole,
+  Stream,
 }
 
-async function relayWhole(
-  request: AttemptRequest,
-  client: ClientResponse,
-  body: Readable & { arrayBuffer(): Promise<ArrayBuffer> },
-  status: number,
-  headers: Record<string, string>,
-  started: number,
-): Promise<AttemptOutcome> {
-  let bytes: Buffer;
-  try {
-    bytes = Buffer.from(await body.arrayBuffer());
-  } catch (error) {
-    const latencyMs = performance.now() - started;
-    if (client.aborted) return { kind: "client-gone", latencyMs };
-    const { reason, timeout } = describeTransportError(error);
-    return { kind: "failed", status, latencyMs, reason: `body: ${reason}`, timeout };
-  }
-  if (client.aborted) return { kind: "client-gone", latencyMs: performance.now() - started };
-  client.send(status, headers, bytes);
-  const done = performance.now();
-  return {
-    kind: "relayed",
-    status,
-    latencyMs: done - started,
-    ttfbMs: done - request.receivedAt,
-    summary: summarizeBody(request.api, bytes),
-    responseBody: bytes.toString("utf8"),
-  };
-}
-
-/** Forwards chunks as they arrive; when uWS reports backpressure, the upstream body pauses until drained. */
-function relayStream(
-  request: AttemptRequest,
-  client: ClientResponse,
-  body: Readable,
-  status: number,
-  headers: Record<string, string>,
-  started: number,
-  isEventStream: boolean,
-): Promise<AttemptOutcome> {
-  const tap = isEventStream ? createStreamTap(request.api) : null;
-  const kept: Buffer[] = [];
-  let keptBytes = 0;
-  let ttfbMs = -1;
-  client.begin(status, headers);
+export function attemptHttp(request: AttemptRequest, target: Target, upstream: HttpUpstream, client: ClientResponse): Promise<AttemptOutcome> {
   return new Promise((resolve) => {
-    body.on("data", (chunk: Buffer) => {
-      if (ttfbMs < 0) ttfbMs = performance.now() - request.receivedAt;
-      const writable = client.write(chunk);
-      // Observing happens after the write: the tap never delays bytes on their way to the client.
-      if (tap) tap.push(chunk);
-      else if (keptBytes < LOG_BODY_CAP) {
-        kept.push(chunk);
-        keptBytes += chunk.length;
-      }
-      if (!writable) {
-        body.pause();
-        void client.drained().then(() => body.resume());
-      }
-    });
-    body.on("end", () => {
-      client.end();
-      const whole = tap ? null : Buffer.concat(kept, keptBytes);
-      resolve({
-        kind: "relayed",
-        status,
-        latencyMs: performance.now() - started,
-        ttfbMs: ttfbMs < 0 ? performance.now() - request.receivedAt : ttfbMs,
-        summary: tap ? tap.finish() : summarizeBody(request.api, whole!),
-        responseBody: whole ? whole.toString("utf8") : undefined,
-      });
-    });
-    body.on("error", (error) => {
-      const latencyMs = performance.now() - started;
-      if (client.aborted) {
-        resolve({ kind: "client-gone", latencyMs });
-        return;
-      }
-      // Bytes already went out: no fallback is possible, so cut the connection rather than end it
-      // cleanly, letting the client see a truncated response instead of a silently short one.
-      client.close();
-      resolve({
-        kind: "relayed",
-        status,
-        latencyMs,
-        ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs,
-        summary: tap ? tap.finish() : null,
-        responseBody: undefined,
-        error: `upstream stream broke: ${describeTransportError(error).reason}`,
-      });
-    });
+    const started = performance.now();
+    let mode = Mode.Pending;
+    let status = 0;
+    let headers: Record<string, string> = {};
+    let chunks: Buffer[] = [];
+    let size = 0;
+    let ttfbMs = -1;
+    let tap: ReturnType<typeof createStreamTap> | null = null;
+    let settled = false;
+    const settle = (outcome: AttemptOutcome) => {
+      if (settled) return;
+      settled = true;
+      client.onAbort(null);
+      resolve(outcome);
+    };
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(controller) {
+        if (client.aborted) controller.abort(new Error("client went away"));
+        else client.onAbort(() => controller.abort(new Error("client went away")));
+      },
+
+      onResponseStart(controller, statusCode, upstreamHeaders) {
+        status = statusCode;
+        if (isFallbackStatus(statusCode)) {
+          mode = Mode.Fallback;
+          return;
+        }
+        headers = responseHeaders(upstreamHeaders as Record<string, string | string[] | undefined>, request.requestId);
+        const contentType = String(upstreamHeaders["content-type"] ?? "");
+        const length = Number(upstreamHeaders["content-length"] ?? -1);
+        if (contentType.startsWith("text/event-stream")) {
+          tap = createStreamTap(request.api, request.assemble);
+          mode = Mode.Stream;
+        } else if (length >= 0 && length < SEND_WHOLE_BELOW) {
+          mode = Mode.Whole;
+          return;
+        } else {
+          mode = Mode.Stream;
+        }
+        client.begin(status, headers, controller);
+      },
+
+      onResponseData(_controller, chunk) {
+        if (mode === Mode.Fallback) {
+          if (size < ERROR_TEXT_CAP) chunks.push(chunk);
+          size += chunk.length;
+          return;
+        }
+        if (mode === Mode.Whole) {
+          chunks.push(chunk);
+          return;
+        }
+        if (ttfbMs < 0) ttfbMs = performance.now() - request.receivedAt;
+        client.write(chunk);
+        // Observing happens after the write: the tap never delays bytes on their way to the client.
+        if (tap !== null) tap.push(chunk);
+        else if (size < LOG_BODY_CAP) {
+          chunks.push(chunk);
+          size += chunk.length;
+        }
+      },
+
+      onResponseEnd() {
+        const latencyMs = performance.now() - started;
+        if (client.aborted) return settle({ kind: "client-gone", latencyMs });
+        if (mode === Mode.Fallback) {
+          const text = Buffer.concat(chunks).toString("utf8").slice(0, ERROR_TEXT_CAP);
+          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text}` : ""}`, timeout: false });
+        }
+        if (mode === Mode.Whole) {
+          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          client.send(status, headers, body);
+          return settle({ kind: "relayed", status, latencyMs, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody: body.toString("utf8") });
+        }
+        client.end();
+        settle({
+          kind: "relayed",
+          status,
+          latencyMs,
+          ttfbMs: ttfbMs < 0 ? performance.now() - request.receivedAt : ttfbMs,
+          summary: tap !== null ? tap.finish() : null,
+          responseBody: tap === null ? Buffer.concat(chunks).toString("utf8") : undefined,
+        });
+      },
+
+      onResponseError(_controller, error) {
+        const latencyMs = performance.now() - started;
+        if (client.aborted) return settle({ kind: "client-gone", latencyMs });
+        const { reason, timeout } = describeTransportError(error);
+        if (mode !== Mode.Stream) {
+          // Nothing reached the client yet: another target may still answer.
+          return settle({ kind: "failed", status: mode === Mode.Pending ? null : status, latencyMs, reason: mode === Mode.Pending ? reason : `body: ${reason}`, timeout });
+        }
+        // Bytes already went out: no fallback is possible, so cut the connection rather than end it
+        // cleanly, letting the client see a truncated response instead of a silently short one.
+        client.close();
+        settle({
+          kind: "relayed",
+          status,
+          latencyMs,
+          ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs,
+          summary: tap !== null ? tap.finish() : null,
+          responseBody: undefined,
+          error: `upstream stream broke: ${reason}`,
+        });
+      },
+    };
+
+    upstream.dispatcher.dispatch(
+      {
+        path: upstream.chatPath,
+        method: "POST",
+        headers: { ...request.headers, ...upstream.headers },
+        body: upstreamBody(request, target),
+        // headersTimeout (the first-byte timeout) is set once on the provider's Pool.
+      },
+      handler,
+    );
   });
 }

@@ -25,7 +25,7 @@ export async function attemptScenario(
       if (frame.delayMs > 0) await sleep(frame.delayMs);
       if (client.aborted) return { kind: "client-gone", latencyMs: performance.now() - started };
       if (ttfbMs < 0) ttfbMs = performance.now() - request.receivedAt;
-      if (!client.write(frame.data)) await client.drained();
+      client.write(frame.data);
     }
     client.end();
   } else {

@@ -2,6 +2,13 @@
 // API served it. The two APIs count the prompt differently: OpenAI's prompt_tokens includes cached
 // tokens (reported again under prompt_tokens_details.cached_tokens); Anthropic's input_tokens excludes
 // cache reads and cache writes, which are reported beside it.
+//
+// Field names are typed against the generated wire types (generated/types, from schema/providers), so a
+// schema change that renames a usage field breaks the build here, not the token counts in production.
+import type { AnthropicUsage, OpenAIChatUsage } from "../generated/types/index.ts";
+
+/** An upstream's usage object, read defensively: any field may be missing or mistyped. */
+type Untrusted<T> = { readonly [K in keyof T]?: unknown };
 
 export interface Usage {
   prompt_tokens: number;
@@ -28,11 +35,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function usageFromOpenAI(u: unknown): Usage | null {
   if (!isObject(u)) return null;
-  const prompt = count(u.prompt_tokens);
-  const completion = count(u.completion_tokens);
-  const total = count(u.total_tokens);
-  const details = u.prompt_tokens_details;
-  const cached = isObject(details) ? count(details.cached_tokens) : undefined;
+  const usage = u as Untrusted<OpenAIChatUsage>;
+  const prompt = count(usage.prompt_tokens);
+  const completion = count(usage.completion_tokens);
+  const total = count(usage.total_tokens);
+  const details = usage.prompt_tokens_details;
+  const cached = isObject(details) ? count((details as Untrusted<NonNullable<OpenAIChatUsage["prompt_tokens_details"]>>).cached_tokens) : undefined;
   if (prompt === undefined && completion === undefined && total === undefined && cached === undefined) return null;
   const p = prompt ?? 0;
   const c = completion ?? 0;
@@ -54,10 +62,11 @@ export function usageFromOpenAI(u: unknown): Usage | null {
  */
 export function usageFromAnthropic(u: unknown): Usage | null {
   if (!isObject(u)) return null;
-  const input = count(u.input_tokens);
-  const output = count(u.output_tokens);
-  const cacheRead = count(u.cache_read_input_tokens);
-  const cacheCreation = count(u.cache_creation_input_tokens);
+  const usage = u as Untrusted<AnthropicUsage>;
+  const input = count(usage.input_tokens);
+  const output = count(usage.output_tokens);
+  const cacheRead = count(usage.cache_read_input_tokens);
+  const cacheCreation = count(usage.cache_creation_input_tokens);
   if (input === undefined && output === undefined && cacheRead === undefined && cacheCreation === undefined) return null;
   const i = input ?? 0;
   const o = output ?? 0;
@@ -73,4 +82,54 @@ export function usageFromAnthropic(u: unknown): Usage | null {
     cache_read_input_tokens: r,
     cache_creation_input_tokens: w,
   };
+}
+
+/**
+ * Usage from a whole (non-stream) response body, parsing it once; `json` tells the request log it may
+ * splice the body in as is.
+ */
+export function usageFromBody(api: "openai" | "anthropic", text: string): { usage: Usage | null; json: boolean } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { usage: null, json: false };
+  }
+  const usage = isObject(body) ? body.usage : undefined;
+  return { usage: api === "openai" ? usageFromOpenAI(usage) : usageFromAnthropic(usage), json: true };
+}
+
+/**
+ * Usage from a whole response body without parsing all of it: both APIs put `usage` near the end, so parse
+ * only the object after the last `"usage"` key, falling back to a full parse when that does not work out.
+ * For the request log when it keeps no bodies (and so has no other reason to parse them).
+ */
+export function usageFromBodyTail(api: "openai" | "anthropic", text: string): Usage | null {
+  const key = text.lastIndexOf('"usage"');
+  const open = key < 0 ? -1 : text.indexOf("{", key);
+  if (open > 0 && /^\s*:\s*$/.test(text.slice(key + 7, open))) {
+    const close = matchingBrace(text, open);
+    if (close > 0) {
+      try {
+        const usage: unknown = JSON.parse(text.slice(open, close + 1));
+        return api === "openai" ? usageFromOpenAI(usage) : usageFromAnthropic(usage);
+      } catch {
+        /* fall through to the full parse */
+      }
+    }
+  }
+  return usageFromBody(api, text).usage;
+}
+
+/** Index of the `}` closing the object that opens at `open`, skipping strings; -1 if unbalanced. */
+function matchingBrace(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92 /* \ */) i++;
+    } else if (c === 123 /* { */) depth++;
+    else if (c === 125 /* } */ && --depth === 0) return i;
+  }
+  return -1;
 }

@@ -290,7 +290,7 @@ describe("bad input gets a clean error in the client's format", () => {
   it("malformed JSON, OpenAI format", async () => {
     const response = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"model": "gpt-test", "messages": [' });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body: any = await response.json();
     expect(body.error).toMatchObject({ type: "invalid_request_error" });
     expect(body.error.message).toContain("not valid JSON");
     const [record] = await newLogRecords(1);
@@ -314,14 +314,14 @@ describe("bad input gets a clean error in the client's format", () => {
   it("a body of the wrong shape is refused with the offending path", async () => {
     const response = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ model: "gpt-test", messages: "hi" }) });
     expect(response.status).toBe(400);
-    const body = await response.json();
+    const body: any = await response.json();
     expect(body.error.message).toContain("/messages");
   });
 
   it("an unknown role is named with the roles the API accepts", async () => {
     const response = await fetch(`${gw.url}/v1/messages`, { method: "POST", body: JSON.stringify({ model: "claude-test", max_tokens: 5, messages: [{ role: "robot", content: "hi" }] }) });
     expect(response.status).toBe(400);
-    const { error } = await response.json();
+    const { error }: any = await response.json();
     expect(error.message).toContain("/messages/0/role");
     expect(error.message).toMatch(/must be one of .*"user".*"assistant"|must be one of .*"assistant".*"user"/);
   });
@@ -337,7 +337,7 @@ describe("bad input gets a clean error in the client's format", () => {
   it("an unknown path is a 404 in the client's format", async () => {
     const response = await fetch(`${gw.url}/v1/nothing-here`, { method: "POST", body: "{}" });
     expect(response.status).toBe(404);
-    expect((await response.json()).error.message).toContain("/v1/nothing-here");
+    expect(((await response.json()) as any).error.message).toContain("/v1/nothing-here");
   });
 });
 

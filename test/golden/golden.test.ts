@@ -7,7 +7,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../generator/load.ts";
 import { compileScenario } from "../../generator/scenario.ts";
-import { generateEnvironment, type GeneratedFile } from "../../generator/generate.ts";
+import { generateEnvironment, generateProviderTypes, type GeneratedFile } from "../../generator/generate.ts";
 import { typecheckGenerated } from "../../generator/typecheck.ts";
 import type { CompiledScenario } from "../../runtime/scenario/types.ts";
 import { root } from "../support/gateway.ts";
@@ -70,8 +70,9 @@ describe.each(cases)("golden $name ($env)", ({ name, env, outDir }) => {
 });
 
 describe("goldens", () => {
-  it("type-check together with the runtime", () => {
-    const diagnostics = typecheckGenerated(root, allGenerated);
+  it("type-check together with the runtime", async () => {
+    const types = await generateProviderTypes(path.join(root, "schema/providers"));
+    const diagnostics = typecheckGenerated(root, [...types, ...allGenerated]);
     expect(diagnostics.map((d) => `${d.file}:${d.line}: ${d.message}`)).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { newRequestId, openRequestLog, requestLogFileName, type RequestLogRecord } from "../../runtime/request-log.ts";
+import { newRequestId, openRequestLog, type RequestLogRecord } from "../../runtime/request-log.ts";
+import { RotatingLogFile, requestLogFileName } from "../../runtime/rotating-log-file.ts";
 import { redactSecrets, registerSecret } from "../../runtime/secrets.ts";
 
 let dir: string;
@@ -112,7 +113,8 @@ describe("openRequestLog", () => {
       const r = record({ request_body: JSON.stringify({ model: "gpt-4o", n: i }) });
       ids.push(r.id);
       log.write(r);
-      await new Promise((resolve) => setImmediate(resolve));
+      // Lines are written in batches every few tens of milliseconds; rotation happens between batches.
+      await new Promise((resolve) => setTimeout(resolve, 40));
     }
     await log.close();
     const files = (await readdir(dir)).sort();
@@ -175,9 +177,27 @@ describe("openRequestLog", () => {
 describe("requestLogFileName", () => {
   it("names files by UTC day, with the size index as a .N suffix", () => {
     const lateEvening = new Date("2025-03-10T23:59:59.999Z");
-    expect(requestLogFileName(lateEvening, 1)).toBe("requests-2025-03-10.jsonl");
-    expect(requestLogFileName(lateEvening, 2)).toBe("requests-2025-03-10.1.jsonl");
-    expect(requestLogFileName(Date.parse("2025-03-11T00:00:00Z"), 4)).toBe("requests-2025-03-11.3.jsonl");
+    expect(requestLogFileName(lateEvening)).toBe("requests-2025-03-10.jsonl");
+    expect(requestLogFileName(lateEvening, 1)).toBe("requests-2025-03-10.1.jsonl");
+    expect(requestLogFileName(Date.parse("2025-03-11T00:00:00Z"), 3)).toBe("requests-2025-03-11.3.jsonl");
+  });
+});
+
+describe("RotatingLogFile", () => {
+  it("moves to the next day's file at UTC midnight, and continues a day's last file after a restart", async () => {
+    const errors: Error[] = [];
+    const beforeMidnight = Date.parse("2025-03-10T23:59:59.000Z");
+    const afterMidnight = Date.parse("2025-03-11T00:00:01.000Z");
+    const file = new RotatingLogFile(dir, 1 << 20, (e) => errors.push(e));
+    file.write("a\n", beforeMidnight);
+    file.write("b\n", afterMidnight);
+    await file.close();
+    const again = new RotatingLogFile(dir, 1 << 20, (e) => errors.push(e));
+    again.write("c\n", afterMidnight);
+    await again.close();
+    expect(await readFile(join(dir, "requests-2025-03-10.jsonl"), "utf8")).toBe("a\n");
+    expect(await readFile(join(dir, "requests-2025-03-11.jsonl"), "utf8")).toBe("b\nc\n");
+    expect(errors).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { usageFromAnthropic, usageFromOpenAI, type Usage } from "../../runtime/usage.ts";
+import { usageFromAnthropic, usageFromOpenAI, type Usage, usageFromBody, usageFromBodyTail } from "../../runtime/usage.ts";
 
 describe("usageFromOpenAI", () => {
   const cases: Array<[string, { given: unknown; want: Usage | null }]> = [
@@ -89,5 +89,19 @@ describe("usageFromAnthropic", () => {
   ];
   it.each(cases)("%s", (_name, { given, want }) => {
     expect(usageFromAnthropic(given)).toEqual(want);
+  });
+});
+
+describe("usageFromBodyTail", () => {
+  const bodies: Array<[string, "openai" | "anthropic", string]> = [
+    ["openai compact", "openai", JSON.stringify({ id: "x", choices: [{ message: { content: 'say "usage": {"prompt_tokens": 999}' } }], usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15, prompt_tokens_details: { cached_tokens: 4 } } })],
+    ["openai pretty", "openai", JSON.stringify({ usage: { prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 }, choices: [] }, null, 2)],
+    ["anthropic", "anthropic", JSON.stringify({ content: [{ type: "text", text: "}{\"usage\"" }], usage: { input_tokens: 7, output_tokens: 2, cache_read_input_tokens: 1, cache_creation_input_tokens: 0 } })],
+    ["usage inside text only", "openai", JSON.stringify({ choices: [{ message: { content: '"usage": {"prompt_tokens": 1}' } }] })],
+    ["no usage", "anthropic", JSON.stringify({ content: [] })],
+    ["not json", "openai", "<html>"],
+  ];
+  it.each(bodies)("%s: the same as parsing the whole body", (_, api, text) => {
+    expect(usageFromBodyTail(api, text)).toEqual(usageFromBody(api, text).usage);
   });
 });

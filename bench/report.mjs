@@ -1,0 +1,76 @@
+// Prints the bench table and ratios from the results file bench/run.sh writes, one tab-separated line each:
+//   row  <target> <mode> <rps> <p50_us> <p99_us> <errors> <load core %> <gateway core %>
+//   note <target> <message>        (a target that could not be measured, and why)
+// Usage: node bench/report.mjs bench/.work/results.tsv
+import { readFileSync } from "node:fs";
+
+const TARGETS = ["direct", "minimal", "switchyard", "sy-nobody", "portkey"];
+const MODES = ["plain", "stream"];
+
+const rows = new Map(); // "target/mode" -> measurement
+const notes = [];
+for (const line of readFileSync(process.argv[2], "utf8").split("\n")) {
+  const fields = line.split("\t");
+  if (fields[0] === "row") {
+    const [, target, mode, rps, p50, p99, errors, loadCpu, gatewayCpu] = fields;
+    rows.set(`${target}/${mode}`, {
+      target,
+      mode,
+      rps: Number(rps),
+      p50Ms: Number(p50) / 1000,
+      p99Ms: Number(p99) / 1000,
+      errors: Number(errors),
+      loadCpu: Number(loadCpu),
+      gatewayCpu: Number(gatewayCpu),
+    });
+  } else if (fields[0] === "note") {
+    notes.push(`${fields[1]}: ${fields[2]}`);
+  }
+}
+
+const get = (target, mode) => rows.get(`${target}/${mode}`);
+const pad = (text, width) => String(text).padStart(width);
+
+const header = ["target", "mode", "req/s", "p50 ms", "p99 ms", "errors", "core0 %", "core1 %"];
+const widths = [10, 6, 10, 8, 8, 7, 8, 8];
+console.log(header.map((h, i) => (i < 2 ? h.padEnd(widths[i]) : pad(h, widths[i]))).join("  "));
+for (const target of TARGETS) {
+  for (const mode of MODES) {
+    const r = get(target, mode);
+    if (!r) continue;
+    const cells = [
+      target.padEnd(widths[0]),
+      mode.padEnd(widths[1]),
+      pad(r.rps.toFixed(0), widths[2]),
+      pad(r.p50Ms.toFixed(3), widths[3]),
+      pad(r.p99Ms.toFixed(3), widths[4]),
+      pad(r.errors, widths[5]),
+      pad(r.loadCpu.toFixed(0), widths[6]),
+      pad(target === "direct" ? "-" : r.gatewayCpu.toFixed(0), widths[7]),
+    ];
+    console.log(cells.join("  "));
+  }
+}
+for (const note of notes) console.log(note);
+if ([...rows.values()].some((r) => r.errors > 0)) {
+  console.log("WARNING: some rows had errors (non-2xx, socket errors or timeouts); their numbers are not comparable.");
+}
+
+console.log("");
+const ratio = (a, b, mode) => {
+  const x = get(a, mode);
+  const y = get(b, mode);
+  return x && y && y.rps > 0 ? `${(x.rps / y.rps).toFixed(2)}x` : "n/a";
+};
+const addedP50 = (target, mode) => {
+  const x = get(target, mode);
+  const direct = get("direct", mode);
+  return x && direct ? `+${(x.p50Ms - direct.p50Ms).toFixed(3)} ms` : "n/a";
+};
+const line = (label, fn) => console.log(`${label.padEnd(40)}${MODES.map((m) => `${m} ${fn(m)}`.padEnd(22)).join("")}`);
+line("throughput switchyard / minimal", (m) => ratio("switchyard", "minimal", m));
+line("throughput sy-nobody / minimal", (m) => ratio("sy-nobody", "minimal", m));
+line("throughput switchyard / portkey", (m) => ratio("switchyard", "portkey", m));
+line("p50 added over direct, minimal", (m) => addedP50("minimal", m));
+line("p50 added over direct, switchyard", (m) => addedP50("switchyard", m));
+line("p50 added over direct, sy-nobody", (m) => addedP50("sy-nobody", m));

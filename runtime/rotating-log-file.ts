@@ -1,0 +1,93 @@
+// Appends text to <dir>/requests-YYYY-MM-DD.jsonl (UTC day), moving to .1, .2, ... when a file would pass
+// the size limit, and to a new day's file at UTC midnight.
+//
+// Written on fs.WriteStream rather than a rotation library: a WriteStream queues writes made while one is in
+// flight and hands them to the kernel as a single writev, so a busy gateway pays one thread-pool round trip
+// per batch. (rotating-file-stream, tried first, awaits a FileHandle.write per chunk and cost about a
+// quarter of the gateway's throughput in `make bench`.) The day check is one integer division per write.
+import { createWriteStream, mkdirSync, statSync, type WriteStream } from "node:fs";
+import { finished } from "node:stream";
+import path from "node:path";
+
+const DAY_MS = 86_400_000;
+
+/** File name for a UTC day; `index` 0 is the day's first file, then .1, .2, ... */
+export function requestLogFileName(time: number | Date, index = 0): string {
+  const day = new Date(time).toISOString().slice(0, 10);
+  return index > 0 ? `requests-${day}.${index}.jsonl` : `requests-${day}.jsonl`;
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+export class RotatingLogFile {
+  private stream: WriteStream | null = null;
+  private day = -1;
+  private index = 0;
+  private size = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly maxSizeBytes: number,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  /** Bytes handed to the current file but not yet written by the kernel (a stalled disk grows this). */
+  get unwritten(): number {
+    return this.stream?.writableLength ?? 0;
+  }
+
+  write(text: string, now = Date.now()): void {
+    const day = Math.floor(now / DAY_MS);
+    const bytes = Buffer.byteLength(text);
+    if (this.stream === null || day !== this.day) this.open(day, now);
+    else if (this.size > 0 && this.size + bytes > this.maxSizeBytes) this.rotate(now);
+    this.size += bytes;
+    this.stream!.write(text);
+  }
+
+  close(): Promise<void> {
+    const last = this.stream;
+    this.stream = null;
+    if (last === null) return Promise.resolve();
+    return new Promise((resolve) => {
+      finished(last, () => resolve());
+      last.end();
+    });
+  }
+
+  /** First file of the day that still has room (a restart continues where the last process stopped). */
+  private open(day: number, now: number): void {
+    this.day = day;
+    this.index = 0;
+    mkdirSync(this.dir, { recursive: true });
+    for (;;) {
+      this.size = sizeOf(path.join(this.dir, requestLogFileName(now, this.index)));
+      if (this.size < this.maxSizeBytes) break;
+      this.index++;
+    }
+    this.swap(now);
+  }
+
+  private rotate(now: number): void {
+    this.index++;
+    this.size = sizeOf(path.join(this.dir, requestLogFileName(now, this.index)));
+    this.swap(now);
+  }
+
+  private swap(now: number): void {
+    this.stream?.end();
+    const stream = createWriteStream(path.join(this.dir, requestLogFileName(now, this.index)), { flags: "a" });
+    // After an error the stream is dead; the next write opens a fresh one (say, once the disk has room).
+    stream.on("error", (error) => {
+      this.onError(error);
+      if (this.stream === stream) this.stream = null;
+    });
+    this.stream = stream;
+  }
+}
