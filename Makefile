@@ -26,7 +26,7 @@ test: build
 	npx vitest run $(VITEST_ARGS)
 
 golden: install
-	SWITCHYARD_UPDATE_GOLDEN=1 UPDATE_DIAGNOSTICS=1 npx vitest run test/golden test/generator/diagnostics.test.ts
+	SWITCHYARD_UPDATE_GOLDEN=1 UPDATE_DIAGNOSTICS=1 npx vitest run test/golden test/translate test/generator/diagnostics.test.ts
 
 bench: install
 	bash bench/run.sh

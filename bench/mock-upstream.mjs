@@ -1,6 +1,8 @@
-// The bench's OpenAI-compatible upstream. It must never be what limits a measurement, so it is uWebSockets.js
-// answering constant, precomputed bytes: a chat.completion JSON, or (when the request body has "stream":true)
-// an SSE stream of 10 chat.completion.chunk events and `data: [DONE]`.
+// The bench's upstream, OpenAI- and Anthropic-compatible. It must never be what limits a measurement, so it is
+// uWebSockets.js answering constant, precomputed bytes. POST /v1/chat/completions: a chat.completion JSON, or
+// (when the request body has "stream":true) an SSE stream of 10 chat.completion.chunk events and
+// `data: [DONE]`. POST /v1/messages: the same answer as an Anthropic message, or its event stream with the
+// same 8 text deltas (which a translating gateway turns back into the same 10 OpenAI chunks).
 // Usage: node bench/mock-upstream.mjs --port N [--host 127.0.0.1]
 import { parseArgs } from "node:util";
 import uWS from "uWebSockets.js";
@@ -46,23 +48,48 @@ const STREAM_EVENTS = [
   "data: [DONE]\n\n",
 ].map((event) => Buffer.from(event));
 
+const MESSAGE_USAGE = { input_tokens: 12, output_tokens: WORDS.length, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+const MESSAGE = Buffer.from(
+  JSON.stringify({
+    id: "msg_bench000000000000000000",
+    type: "message",
+    role: "assistant",
+    model: MODEL,
+    content: [{ type: "text", text: WORDS.join("") }],
+    stop_reason: "end_turn",
+    stop_sequence: null,
+    usage: MESSAGE_USAGE,
+  }),
+);
+const event = (type, data) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+const MESSAGE_EVENTS = [
+  event("message_start", {
+    message: { id: "msg_bench000000000000000000", type: "message", role: "assistant", model: MODEL, content: [], stop_reason: null, stop_sequence: null, usage: { ...MESSAGE_USAGE, output_tokens: 1 } },
+  }),
+  event("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+  ...WORDS.slice(0, 8).map((word, i) => event("content_block_delta", { index: 0, delta: { type: "text_delta", text: i === 7 ? word + WORDS[8] : word } })),
+  event("content_block_stop", { index: 0 }),
+  event("message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: WORDS.length } }),
+  event("message_stop", {}),
+].map((text) => Buffer.from(text));
+
 const STREAM_FLAG = /"stream"\s*:\s*true/;
 
-function answer(res, body) {
+function answer(res, body, whole, events) {
   res.cork(() => {
     if (STREAM_FLAG.test(body)) {
       res.writeStatus("200 OK").writeHeader("Content-Type", "text/event-stream").writeHeader("Cache-Control", "no-cache");
-      for (const event of STREAM_EVENTS) res.write(event);
+      for (const event of events) res.write(event);
       res.end();
     } else {
-      res.writeStatus("200 OK").writeHeader("Content-Type", "application/json").end(COMPLETION);
+      res.writeStatus("200 OK").writeHeader("Content-Type", "application/json").end(whole);
     }
   });
 }
 
-uWS
-  .App()
-  .post("/v1/chat/completions", (res) => {
+/** A POST handler that reads the whole body, then answers with `whole` or `events`. */
+function endpoint(whole, events) {
+  return (res) => {
     let aborted = false;
     let body = "";
     res.onAborted(() => {
@@ -70,9 +97,15 @@ uWS
     });
     res.onData((ab, isLast) => {
       body += Buffer.from(ab).toString("latin1");
-      if (isLast && !aborted) answer(res, body);
+      if (isLast && !aborted) answer(res, body, whole, events);
     });
-  })
+  };
+}
+
+uWS
+  .App()
+  .post("/v1/chat/completions", endpoint(COMPLETION, STREAM_EVENTS))
+  .post("/v1/messages", endpoint(MESSAGE, MESSAGE_EVENTS))
   .any("/*", (res) => {
     res.writeStatus("404 Not Found").end("not found");
   })

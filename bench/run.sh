@@ -4,6 +4,7 @@
 #   minimal     wrk -> bench/minimal-proxy.mjs (uWS + undici, the floor for a Node proxy) -> mock
 #   switchyard  wrk -> dist/bench/server.mjs built from bench/routes.yaml -> mock (request log with bodies)
 #   sy-nobody   the same built with --env bench-lean: request log without bodies (usage only)
+#   sy-transl   Switchyard translating OpenAI requests for an Anthropic-format upstream (bench/translated.routes.yaml)
 #   portkey     wrk -> @portkey-ai/gateway (pinned in bench/portkey/) -> mock
 # each for a plain and a streamed OpenAI chat completion. wrk and the mock share core 0; the gateway under
 # test runs alone on core 1. Everything listens on and talks to 127.0.0.1 only.
@@ -184,7 +185,7 @@ if ((busy_load > 10 || busy_gateway > 10)); then
 fi
 
 echo "bench: wrk -t1 -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per row; wrk+mock on core $LOAD_CORE, gateway on core $GATEWAY_CORE" >&2
-read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT PORTKEY_PORT <<<"$(free_ports 5)"
+read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT <<<"$(free_ports 6)"
 MOCK_URL="http://127.0.0.1:$MOCK_PORT"
 CHAT=/v1/chat/completions
 
@@ -206,15 +207,15 @@ measure minimal "http://127.0.0.1:$MINIMAL_PORT$CHAT" "Authorization: Bearer $KE
 stop "$pid"
 
 # ---- (c) Switchyard: as configured by default (full bodies in the request log), and without bodies ----------
-# bench_switchyard TARGET ENV PORT: build bench/routes.yaml for ENV, serve dist/ENV/server.mjs, measure.
+# bench_switchyard TARGET CONFIG ENV PORT: build CONFIG for ENV, serve dist/ENV/server.mjs, measure.
 bench_switchyard() {
-  local target=$1 env=$2 port=$3 pid problem
-  if ! node bin/switchyard.mjs build bench/routes.yaml --env "$env" >"$WORK/$target-build.log" 2>&1; then
+  local target=$1 config=$2 env=$3 port=$4 pid problem
+  if ! node bin/switchyard.mjs build "$config" --env "$env" >"$WORK/$target-build.log" 2>&1; then
     note "$target" "not built (build failed, see $WORK/$target-build.log: $(log_tail "$WORK/$target-build.log"))"
     return
   fi
   rm -rf "$WORK/logs"
-  start "$target" "$GATEWAY_CORE" env BENCH_UPSTREAM_URL="$MOCK_URL/v1" BENCH_KEY="$KEY" \
+  start "$target" "$GATEWAY_CORE" env BENCH_UPSTREAM_URL="$MOCK_URL/v1" BENCH_UPSTREAM_ORIGIN="$MOCK_URL" BENCH_KEY="$KEY" \
     node "dist/$env/server.mjs" --port "$port" --host 127.0.0.1
   pid=$STARTED_PID
   if ! wait_listening "$pid" "$port"; then
@@ -226,8 +227,9 @@ bench_switchyard() {
   fi
   stop "$pid"
 }
-bench_switchyard switchyard bench "$SWITCHYARD_PORT"
-bench_switchyard sy-nobody bench-lean "$SWITCHYARD_LEAN_PORT"
+bench_switchyard switchyard bench/routes.yaml bench "$SWITCHYARD_PORT"
+bench_switchyard sy-nobody bench/routes.yaml bench-lean "$SWITCHYARD_LEAN_PORT"
+bench_switchyard sy-transl bench/translated.routes.yaml bench-translated "$SWITCHYARD_TRANSLATED_PORT"
 
 # ---- (d) Portkey ---------------------------------------------------------------------------------------------
 portkey_headers=("x-portkey-provider: openai" "x-portkey-custom-host: $MOCK_URL/v1" "Authorization: Bearer $KEY")

@@ -87,7 +87,18 @@ export interface RouteIR {
   apis: ClientApi[];
   /** Ordered: the first is tried first, the rest are fallbacks. */
   targets: TargetIR[];
+  /** Settings for targets reached through a translator (client API ≠ the target's API). */
+  translation: TranslationIR;
   pos: SourcePos;
+}
+
+export interface TranslationIR {
+  /** max_tokens for Anthropic upstreams when an OpenAI client sends none. */
+  maxTokens: number;
+  /** A field the target API cannot express: dropped and logged, or a 400 naming it. */
+  unsupported: "drop" | "reject";
+  /** Keep cache_control markers on OpenAI-format upstreams (OpenRouter understands them). */
+  keepCacheControl: boolean;
 }
 
 export interface ConfigIR {

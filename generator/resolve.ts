@@ -48,6 +48,7 @@ export interface RouteYaml {
   model: string;
   api?: ClientApi | ClientApi[];
   targets: TargetYaml[];
+  translation?: { max_tokens?: number; unsupported?: "drop" | "reject"; cache_control?: "keep" | "drop" };
 }
 export interface EnvironmentYaml {
   server?: ServerYaml;
@@ -74,6 +75,7 @@ export const DEFAULTS = {
   timeouts: { connectMs: 10_000, firstByteMs: 120_000 },
   maxConnections: 128,
   speed: 1,
+  translation: { maxTokens: 4096, unsupported: "drop", cacheControl: "drop" },
 } as const;
 
 /** Both client APIs, in the canonical order used wherever a list of APIs is produced. */
@@ -150,8 +152,8 @@ export function apiOfKind(kind: ProviderKind): ClientApi | null {
 
 /**
  * The APIs a route serves: its explicit `api`, else what its HTTP targets speak, else (scenario
- * targets only) both. Targets on unknown providers are ignored. More than one API from HTTP
- * targets is an `unsupported-translation` error, reported by validate.ts.
+ * targets only) both. Targets on unknown providers are ignored. A target that answers in another API than
+ * a client speaks is reached through a translator (generator/emit/route-module.ts picks it).
  */
 export function routeApis(
   api: ClientApi | readonly ClientApi[] | undefined,
@@ -258,6 +260,11 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
         model: target.model ?? null,
         pos: pos(at.value([...path, "targets", t])),
       })),
+      translation: {
+        maxTokens: route.translation?.max_tokens ?? DEFAULTS.translation.maxTokens,
+        unsupported: route.translation?.unsupported ?? DEFAULTS.translation.unsupported,
+        keepCacheControl: (route.translation?.cache_control ?? DEFAULTS.translation.cacheControl) === "keep",
+      },
       pos: pos(at.value(path)),
     };
   });

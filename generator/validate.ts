@@ -7,7 +7,7 @@ import type { Diagnostic, PathSegment, SourceLocator } from "./diagnostics.ts";
 import { toPointer } from "./diagnostics.ts";
 import { withSuggestion } from "./did-you-mean.ts";
 import { globCovers, isGlob } from "./glob.ts";
-import { apiOfKind, CLIENT_APIS, ENV_REFERENCE_HINT, parseEnvString, routeApis } from "./resolve.ts";
+import { CLIENT_APIS, ENV_REFERENCE_HINT, parseEnvString, routeApis } from "./resolve.ts";
 
 const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "scenario"];
 const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections"] as const;
@@ -185,7 +185,6 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
     });
 
     const explicitApi = parseApi(route.api);
-    checkTranslation(explicitApi, targets, targetKinds, path, report);
 
     if (typeof route.id === "string") {
       const first = ids.get(route.id);
@@ -220,37 +219,6 @@ function parseApi(api: unknown): ClientApi[] | undefined | "invalid" {
   if (!Array.isArray(list) || list.length === 0) return "invalid";
   if (!list.every((a) => (CLIENT_APIS as readonly unknown[]).includes(a))) return "invalid";
   return [...new Set(list as ClientApi[])]; // duplicates are the schema's to report
-}
-
-/** Pass-through only: every HTTP target must answer in the API the route serves. */
-function checkTranslation(
-  explicitApi: ClientApi[] | undefined | "invalid",
-  targets: unknown[],
-  targetKinds: ReadonlyArray<ProviderKind | undefined>,
-  path: readonly PathSegment[],
-  report: Report,
-): void {
-  if (explicitApi === "invalid") return;
-  let served: readonly ClientApi[] | undefined = explicitApi;
-  let servedBecause = "its api";
-  targetKinds.forEach((kind, t) => {
-    const answers = kind === undefined ? null : apiOfKind(kind);
-    if (answers === null) return;
-    const provider = (targets[t] as { provider: string }).provider;
-    if (served === undefined) {
-      served = [answers];
-      servedBecause = `its first HTTP target, provider "${provider}"`;
-      return;
-    }
-    if (served.length === 1 && served[0] === answers) return;
-    report(
-      "unsupported-translation",
-      [...path, "targets", t, "provider"],
-      "value",
-      `provider "${provider}" answers ${answers}, but the route serves ${served.join(" and ")} (from ${servedBecause})`,
-      "translation between APIs is not supported in this release: give each API its own route, or use a scenario target",
-    );
-  });
 }
 
 /**

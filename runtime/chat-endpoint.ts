@@ -8,6 +8,7 @@ import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { readBody } from "./read-body.ts";
 import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { attemptScenario } from "./scenario-attempt.ts";
+import { attemptTranslated, translateRequest } from "./translated-attempt.ts";
 import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
 import { usageFromBody, usageFromBodyTail } from "./usage.ts";
@@ -113,16 +114,28 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
         allRateLimited = allTimeouts = false;
         continue;
       }
-      const outcome: AttemptOutcome =
-        upstream.kind === "http"
-          ? await attemptHttp(request, target, upstream, exchange.client)
-          : await attemptScenario(request, json, upstream, exchange.client);
+      let outcome: AttemptOutcome;
+      let translated: AttemptRecord["translated"];
+      if (upstream.kind === "scenario") {
+        outcome = await attemptScenario(request, json, upstream, exchange.client);
+      } else if (target.translation === null) {
+        outcome = await attemptHttp(request, target, upstream, exchange.client);
+      } else {
+        const result = translateRequest(request, json, target, target.translation);
+        if (!result.ok) {
+          const where = result.path ? ` at ${result.path}` : "";
+          return fail(exchange, { status: 400, message: `invalid request${where}: ${result.message}`, param: result.path.slice(1).replaceAll("/", ".") || undefined }, attempts);
+        }
+        translated = { to: upstream.api, dropped: result.value.state.dropped };
+        outcome = await attemptTranslated(request, result.value, target.translation, upstream, exchange.client);
+      }
       const attempt: AttemptRecord = {
         provider: upstream.name,
         model,
         status: outcome.kind === "failed" ? outcome.status : outcome.kind === "relayed" ? outcome.status : null,
         latency_ms: round(outcome.latencyMs),
       };
+      if (translated) attempt.translated = translated;
       if (outcome.kind === "failed") attempt.error = outcome.reason;
       attempts.push(attempt);
       if (outcome.kind === "relayed") return finish(exchange, outcome, attempts);

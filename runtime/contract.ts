@@ -2,6 +2,7 @@
 // at start; the request path only reads them (no config lookups, no parsing of routes.yaml).
 import type { Dispatcher } from "undici";
 import type { CompiledScenario } from "./scenario/types.ts";
+import type { AnyTranslator, TranslationOptions } from "./translate/translator.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -43,6 +44,14 @@ export interface Target {
   readonly model: string | null;
   /** JSON.stringify(model), precomputed so a rename is a byte splice, not a re-serialisation. */
   readonly modelJson: string | null;
+  /** How the client's API is spoken to this target; null passes the request through untouched. */
+  readonly translation: Translation | null;
+}
+
+/** A translator bound to a route's options, chosen at build time for one (client API, target API) pair. */
+export interface Translation {
+  readonly translator: AnyTranslator;
+  readonly options: TranslationOptions;
 }
 
 export interface Route {

@@ -17,6 +17,8 @@ export interface AttemptRecord {
   latency_ms: number;
   error?: string;
   skipped?: string;
+  /** Set when the target speaks another API: what it was translated to, and the request fields it could not take. */
+  translated?: { to: string; dropped: readonly string[] };
 }
 
 export interface RequestLogRecord {

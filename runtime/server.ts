@@ -5,6 +5,7 @@ import uWS from "uWebSockets.js";
 import type { HttpRequest, HttpResponse, us_listen_socket } from "uWebSockets.js";
 import type { ClientApi, Gateway } from "./contract.ts";
 import { createChatEndpoint } from "./chat-endpoint.ts";
+import { createCountTokensEndpoint } from "./count-tokens-endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { modelLists } from "./model-lists.ts";
 import { openRequestLog } from "./request-log.ts";
@@ -18,6 +19,7 @@ export interface RunningServer {
 
 const OPENAI_CHAT_PATHS = ["/v1/chat/completions", "/openai/chat/completions", "/openai/v1/chat/completions"];
 const ANTHROPIC_CHAT_PATHS = ["/v1/messages", "/anthropic/v1/messages"];
+const COUNT_TOKENS_PATHS = ["/v1/messages/count_tokens", "/anthropic/v1/messages/count_tokens"];
 
 /** Which API a request that matched no route speaks, so even a 404 comes back in the client's format. */
 function guessApi(req: HttpRequest): ClientApi {
@@ -43,6 +45,8 @@ export function startServer(gateway: Gateway, listen: { host: string; port: numb
     const endpoint = createChatEndpoint(api, gateway, log, inflight);
     for (const path of paths) app.post(path, endpoint);
   }
+  const countTokens = createCountTokensEndpoint(gateway, log, inflight);
+  for (const path of COUNT_TOKENS_PATHS) app.post(path, countTokens);
 
   app.get("/v1/models", (res, req) => {
     // Both SDKs call GET /v1/models; only Anthropic's sends anthropic-version.
@@ -55,7 +59,7 @@ export function startServer(gateway: Gateway, listen: { host: string; port: numb
 
   app.any("/*", (res, req) => {
     const api = guessApi(req);
-    const known = [...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS].includes(req.getUrl());
+    const known = [...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS, ...COUNT_TOKENS_PATHS].includes(req.getUrl());
     const status = known ? 405 : 404;
     const message = known
       ? `${req.getCaseSensitiveMethod()} is not allowed on ${req.getUrl()}; use POST`

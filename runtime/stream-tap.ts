@@ -206,7 +206,15 @@ const USAGE_KEYS = ["input_tokens", "output_tokens", "cache_read_input_tokens", 
  * With `assemble` false (the request log keeps no bodies) only usage is wanted, so only events that
  * mention it are parsed: a substring test per event instead of a JSON.parse per event.
  */
-export function createStreamTap(api: SummaryApi, assemble = true): { push(chunk: Uint8Array): void; finish(): ResponseSummary } {
+/**
+ * `onEvent` sees every parsed event after the tap has: a translated stream reuses the tap's parser rather
+ * than parsing the same bytes twice.
+ */
+export function createStreamTap(
+  api: SummaryApi,
+  assemble = true,
+  onEvent: ((event: string | undefined, data: string) => void) | null = null,
+): { push(chunk: Uint8Array): void; finish(): ResponseSummary } {
   const accumulator = api === "openai" ? createOpenAIAccumulator() : createAnthropicAccumulator();
   const decoder = new TextDecoder();
   let broken = false;
@@ -214,6 +222,7 @@ export function createStreamTap(api: SummaryApi, assemble = true): { push(chunk:
   const parser = createParser({
     onEvent(message: EventSourceMessage) {
       if (assemble || message.data.includes('"usage"')) accumulator.onEvent(message.event, message.data);
+      if (onEvent !== null) onEvent(message.event, message.data);
     },
     onError() {},
     maxBufferSize: MAX_BUFFERED_CHARS,

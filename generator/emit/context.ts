@@ -7,16 +7,22 @@ import { comment, type Code } from "../code.ts";
 export interface EmitContext {
   /** Import specifier of a runtime module from the file being emitted, e.g. "../../runtime/env.ts". */
   runtime(file: string): string;
+  /** Import specifier of generated/types/index.ts (the provider wire types) from the file being emitted. */
+  types(): string;
   /** The same context for a file one folder deeper (generated/<env>/routes/…). */
   nested(): EmitContext;
 }
 
 /** `outDir` and `runtimeDir` are relative to the project root, e.g. "generated/dev" and "runtime". */
-export function emitContext(outDir: string, runtimeDir = "runtime"): EmitContext {
-  const base = path.posix.relative(outDir, runtimeDir);
+export function emitContext(outDir: string, runtimeDir = "runtime", typesDir = "generated/types"): EmitContext {
+  const from = (dir: string) => {
+    const rel = path.posix.relative(outDir, dir);
+    return rel.startsWith(".") ? rel : `./${rel}`;
+  };
   return {
-    runtime: (file) => `${base.startsWith(".") ? base : `./${base}`}/${file}`,
-    nested: () => emitContext(path.posix.join(outDir, "x"), runtimeDir),
+    runtime: (file) => `${from(runtimeDir)}/${file}`,
+    types: () => `${from(typesDir)}/index.ts`,
+    nested: () => emitContext(path.posix.join(outDir, "x"), runtimeDir, typesDir),
   };
 }
 

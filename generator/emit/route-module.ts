@@ -1,13 +1,18 @@
-// Emits generated/<env>/routes/<route-id>.ts: the route's ordered targets as a literal, every constant
-// inlined (upstream, label, renamed model and its pre-encoded JSON), so a request picks its target list
-// by reference and renames the model with a byte splice, without consulting anything at run time.
-import type { ConfigIR, RouteIR, TargetIR } from "../ir.ts";
-import { code, comment, identifier, literal, name, ts, type Code } from "../code.ts";
+// Emits generated/<env>/routes/<route-id>.ts: for each client API the route serves, its ordered targets
+// as a literal with every constant inlined (upstream, label, renamed model and its pre-encoded JSON, the
+// translator and the route's translation options), so a request picks its target list by reference and
+// renames the model with a byte splice, without consulting anything at run time.
+//
+// A target that answers in another API than the client speaks gets a translator, bound to a constant typed
+// with both sides' wire types: tsc checks the pair here, and a type error maps back to this route's line.
+import type { ClientApi, ConfigIR, ProviderIR, RouteIR, TargetIR } from "../ir.ts";
+import { code, comment, identifier, join, literal, name, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 import { providerVar } from "./providers.ts";
+import { translatorFor, type TranslatorSpec } from "./translators.ts";
 
-export function routeFactoryName(route: RouteIR): string {
-  return identifier("route", route.id);
+export function routeFactoryName(route: RouteIR, api: ClientApi): string {
+  return identifier("route", `${route.id}-for-${api}`);
 }
 
 export function routeFile(route: RouteIR): string {
@@ -26,23 +31,56 @@ export function provenance(route: RouteIR): Code {
   return comment(`@route ${route.id}  ${posText(route.pos)}  ${route.apis.join("+")} ${route.model} → ${first}${fallback}`);
 }
 
-export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext): string {
-  const targets = route.targets.map(
-    (t) =>
-      ts`{ upstream: upstreams.${name(providerVar({ name: t.provider }))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))} },`,
-  );
-  return ts`${header(ir)}
-${provenance(route)}
-import type { Route } from ${ctx.runtime("contract.ts")};
-import type { Upstreams } from "../providers.ts";
+/** The API a target answers in; null for scenario targets, which answer whichever API the client speaks. */
+function targetApi(provider: ProviderIR | undefined): ClientApi | null {
+  return provider === undefined || provider.kind === "scenario" ? null : provider.api;
+}
 
-export function ${name(routeFactoryName(route))}(upstreams: Upstreams): Route {
+function bindingName(spec: TranslatorSpec): Code {
+  return name(`${spec.exportName}Checked`);
+}
+
+export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext): string {
+  const providers = new Map(ir.providers.map((p) => [p.name, p]));
+  const specs = new Map<string, TranslatorSpec>();
+  const translationOf = (api: ClientApi, target: TargetIR): Code => {
+    const upstreamApi = targetApi(providers.get(target.provider));
+    const spec = upstreamApi === null ? undefined : translatorFor(api, upstreamApi);
+    if (!spec) return code("null");
+    specs.set(spec.exportName, spec);
+    return ts`{ translator: ${bindingName(spec)}, options }`;
+  };
+  const factories = route.apis.map((api) => {
+    const targets = route.targets.map(
+      (t) =>
+        ts`{ upstream: upstreams.${name(providerVar({ name: t.provider }))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)} },`,
+    );
+    return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams): Route {
   return {
     id: ${route.id},
     targets: [
       ${targets}
     ],
   };
-}
+}`;
+  });
+  const translators = [...specs.values()].sort((a, b) => a.exportName.localeCompare(b.exportName));
+  const typeNames = [...new Set(translators.flatMap((s) => s.typeArgs))].sort();
+  const options = route.translation;
+  const translationDecls = translators.length
+    ? ts`
+const options: TranslationOptions = { defaultMaxTokens: ${code(String(options.maxTokens))}, unsupported: ${options.unsupported}, keepCacheControl: ${code(String(options.keepCacheControl))} };
+${translators.map((s) => ts`const ${bindingName(s)}: Translator<${code(s.typeArgs.join(", "))}> = ${name(s.exportName)};`)}
+`
+    : code("");
+  return ts`${header(ir)}
+${provenance(route)}
+import type { Route } from ${ctx.runtime("contract.ts")};
+import type { Upstreams } from "../providers.ts";
+${translators.length ? ts`import type { Translator, TranslationOptions } from ${ctx.runtime("translate/translator.ts")};` : code("")}
+${translators.length ? ts`import type { ${code(typeNames.join(", "))} } from ${ctx.types()};` : code("")}
+${translators.map((s) => ts`import { ${name(s.exportName)} } from ${ctx.runtime(s.module)};`)}
+${translationDecls}
+${join(factories, "\n\n")}
 `.text;
 }

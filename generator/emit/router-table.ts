@@ -12,8 +12,8 @@ import { routeFactoryName, routeFile } from "./route-module.ts";
 
 const APIS: readonly ClientApi[] = ["openai", "anthropic"];
 
-function routeVar(route: RouteIR): Code {
-  return name(routeFactoryName(route).replace(/^route/, "r"));
+function routeVar(route: RouteIR, api: ClientApi): Code {
+  return name(routeFactoryName(route, api).replace(/^route/, "r"));
 }
 
 function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Code; method: Code } {
@@ -21,7 +21,7 @@ function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Co
   const exact = served.filter((r) => !r.glob);
   const globs = served.filter((r) => r.glob);
   const exactName = name(`${api}Exact`);
-  const entries = exact.map((r) => ts`[${r.model}, ${routeVar(r)}],`);
+  const entries = exact.map((r) => ts`[${r.model}, ${routeVar(r, api)}],`);
   const decls: Code[] = [
     entries.length
       ? ts`const ${exactName} = new Map<string, Route>([
@@ -36,7 +36,7 @@ function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Co
   const globName = name(`${api}Globs`);
   const globRoutes = name(`${api}GlobRoutes`);
   decls.push(ts`const ${globName} = new RegExp(${source});`);
-  decls.push(ts`const ${globRoutes}: readonly Route[] = [${join(globs.map(routeVar), ", ")}];`);
+  decls.push(ts`const ${globRoutes}: readonly Route[] = [${join(globs.map((r) => routeVar(r, api)), ", ")}];`);
   return {
     decls: join(decls, "\n"),
     method: ts`${name(api)}: (model) => ${exactName}.get(model) ?? matchGlob(${globName}, ${globRoutes}, model),`,
@@ -44,8 +44,10 @@ function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Co
 }
 
 export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
-  const imports = ir.routes.map((r) => ts`import { ${name(routeFactoryName(r))} } from ${`./${routeFile(r)}`};`);
-  const built = ir.routes.map((r) => ts`const ${routeVar(r)} = ${name(routeFactoryName(r))}(upstreams);`);
+  const imports = ir.routes.map(
+    (r) => ts`import { ${code(r.apis.map((api) => routeFactoryName(r, api)).join(", "))} } from ${`./${routeFile(r)}`};`,
+  );
+  const built = ir.routes.flatMap((r) => r.apis.map((api) => ts`const ${routeVar(r, api)} = ${name(routeFactoryName(r, api))}(upstreams);`));
   const matchers = APIS.map((api) => emitApiMatcher(api, ir.routes));
   const usesGlobs = ir.routes.some((r) => r.glob);
   const listed = (api: ClientApi) => literal(ir.routes.filter((r) => r.apis.includes(api) && !r.glob).map((r) => r.model));

@@ -28,7 +28,6 @@ const CODES = [
   "duplicate-route-id",
   "shadowed-route",
   "unknown-env-provider",
-  "unsupported-translation",
   "bad-env-reference",
   "unknown-env",
 ];

@@ -2,12 +2,12 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 
 import type { Upstreams } from "./providers.ts";
-import { routeGpt4o } from "./routes/gpt-4o.ts";
+import { routeGpt4oForOpenai } from "./routes/gpt-4o.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
-  const rGpt4o = routeGpt4o(upstreams);
+  const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams);
   const openaiExact = new Map<string, Route>([
-    ["gpt-4o", rGpt4o],
+    ["gpt-4o", rGpt4oForOpenai],
   ]);
   const anthropicExact = new Map<string, Route>();
   return {

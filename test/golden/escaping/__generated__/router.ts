@@ -2,12 +2,12 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 
 import type { Upstreams } from "./providers.ts";
-import { routeQuotes } from "./routes/quotes.ts";
+import { routeQuotesForOpenai } from "./routes/quotes.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
-  const rQuotes = routeQuotes(upstreams);
+  const rQuotesForOpenai = routeQuotesForOpenai(upstreams);
   const openaiExact = new Map<string, Route>([
-    ["my\"model", rQuotes],
+    ["my\"model", rQuotesForOpenai],
   ]);
   const anthropicExact = new Map<string, Route>();
   return {

@@ -2,24 +2,24 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 import { matchGlob } from "../../../../runtime/glob-match.ts";
 import type { Upstreams } from "./providers.ts";
-import { routeGpt4o } from "./routes/gpt-4o.ts";
-import { routeClaude3Star } from "./routes/claude-3-star.ts";
-import { routeClaudeOpusstar } from "./routes/claude---opusstar.ts";
-import { routeAnyOpenrouter } from "./routes/any-openrouter.ts";
+import { routeGpt4oForOpenai } from "./routes/gpt-4o.ts";
+import { routeClaude3StarForAnthropic } from "./routes/claude-3-star.ts";
+import { routeClaudeOpusstarForAnthropic } from "./routes/claude---opusstar.ts";
+import { routeAnyOpenrouterForOpenai } from "./routes/any-openrouter.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
-  const rGpt4o = routeGpt4o(upstreams);
-  const rClaude3Star = routeClaude3Star(upstreams);
-  const rClaudeOpusstar = routeClaudeOpusstar(upstreams);
-  const rAnyOpenrouter = routeAnyOpenrouter(upstreams);
+  const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams);
+  const rClaude3StarForAnthropic = routeClaude3StarForAnthropic(upstreams);
+  const rClaudeOpusstarForAnthropic = routeClaudeOpusstarForAnthropic(upstreams);
+  const rAnyOpenrouterForOpenai = routeAnyOpenrouterForOpenai(upstreams);
   const openaiExact = new Map<string, Route>([
-    ["gpt-4o", rGpt4o],
+    ["gpt-4o", rGpt4oForOpenai],
   ]);
   const openaiGlobs = new RegExp("^(?:[\\s\\S]*\\/[\\s\\S]*())$");
-  const openaiGlobRoutes: readonly Route[] = [rAnyOpenrouter];
+  const openaiGlobRoutes: readonly Route[] = [rAnyOpenrouterForOpenai];
   const anthropicExact = new Map<string, Route>();
   const anthropicGlobs = new RegExp("^(?:claude-3-[\\s\\S]*()|claude-[\\s\\S]-opus[\\s\\S]*())$");
-  const anthropicGlobRoutes: readonly Route[] = [rClaude3Star, rClaudeOpusstar];
+  const anthropicGlobRoutes: readonly Route[] = [rClaude3StarForAnthropic, rClaudeOpusstarForAnthropic];
   return {
     openai: (model) => openaiExact.get(model) ?? matchGlob(openaiGlobs, openaiGlobRoutes, model),
     anthropic: (model) => anthropicExact.get(model) ?? matchGlob(anthropicGlobs, anthropicGlobRoutes, model),

@@ -2,15 +2,16 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 
 import type { Upstreams } from "./providers.ts";
-import { routeDemo } from "./routes/demo.ts";
+import { routeDemoForOpenai, routeDemoForAnthropic } from "./routes/demo.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
-  const rDemo = routeDemo(upstreams);
+  const rDemoForOpenai = routeDemoForOpenai(upstreams);
+  const rDemoForAnthropic = routeDemoForAnthropic(upstreams);
   const openaiExact = new Map<string, Route>([
-    ["demo", rDemo],
+    ["demo", rDemoForOpenai],
   ]);
   const anthropicExact = new Map<string, Route>([
-    ["demo", rDemo],
+    ["demo", rDemoForAnthropic],
   ]);
   return {
     openai: (model) => openaiExact.get(model),

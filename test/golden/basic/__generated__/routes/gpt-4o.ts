@@ -3,11 +3,11 @@
 import type { Route } from "../../../../../runtime/contract.ts";
 import type { Upstreams } from "../providers.ts";
 
-export function routeGpt4o(upstreams: Upstreams): Route {
+export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
   return {
     id: "gpt-4o",
     targets: [
-      { upstream: upstreams.openai, label: "openai:gpt-4o-2024-08-06", model: "gpt-4o-2024-08-06", modelJson: "\"gpt-4o-2024-08-06\"" },
+      { upstream: upstreams.openai, label: "openai:gpt-4o-2024-08-06", model: "gpt-4o-2024-08-06", modelJson: "\"gpt-4o-2024-08-06\"", translation: null },
     ],
   };
 }

@@ -3,11 +3,11 @@
 import type { Route } from "../../../../../runtime/contract.ts";
 import type { Upstreams } from "../providers.ts";
 
-export function routeQuotes(upstreams: Upstreams): Route {
+export function routeQuotesForOpenai(upstreams: Upstreams): Route {
   return {
     id: "quotes",
     targets: [
-      { upstream: upstreams.weird, label: "weird:${not.interpolated} \\ \"quoted\" */ </script>", model: "${not.interpolated} \\ \"quoted\" */ </script>", modelJson: "\"${not.interpolated} \\\\ \\\"quoted\\\" */ </script>\"" },
+      { upstream: upstreams.weird, label: "weird:${not.interpolated} \\ \"quoted\" */ </script>", model: "${not.interpolated} \\ \"quoted\" */ </script>", modelJson: "\"${not.interpolated} \\\\ \\\"quoted\\\" */ </script>\"", translation: null },
     ],
   };
 }

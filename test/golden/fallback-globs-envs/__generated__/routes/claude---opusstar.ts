@@ -3,11 +3,11 @@
 import type { Route } from "../../../../../runtime/contract.ts";
 import type { Upstreams } from "../providers.ts";
 
-export function routeClaudeOpusstar(upstreams: Upstreams): Route {
+export function routeClaudeOpusstarForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "claude---opusstar",
     targets: [
-      { upstream: upstreams.anthropic, label: "anthropic:claude-opus-4-1", model: "claude-opus-4-1", modelJson: "\"claude-opus-4-1\"" },
+      { upstream: upstreams.anthropic, label: "anthropic:claude-opus-4-1", model: "claude-opus-4-1", modelJson: "\"claude-opus-4-1\"", translation: null },
     ],
   };
 }

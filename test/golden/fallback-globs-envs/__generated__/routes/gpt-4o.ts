@@ -3,12 +3,12 @@
 import type { Route } from "../../../../../runtime/contract.ts";
 import type { Upstreams } from "../providers.ts";
 
-export function routeGpt4o(upstreams: Upstreams): Route {
+export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
   return {
     id: "gpt-4o",
     targets: [
-      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null },
-      { upstream: upstreams.openrouter, label: "openrouter:openai/gpt-4o", model: "openai/gpt-4o", modelJson: "\"openai/gpt-4o\"" },
+      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null },
+      { upstream: upstreams.openrouter, label: "openrouter:openai/gpt-4o", model: "openai/gpt-4o", modelJson: "\"openai/gpt-4o\"", translation: null },
     ],
   };
 }

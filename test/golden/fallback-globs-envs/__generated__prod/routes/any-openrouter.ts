@@ -3,11 +3,11 @@
 import type { Route } from "../../../../../runtime/contract.ts";
 import type { Upstreams } from "../providers.ts";
 
-export function routeAnyOpenrouter(upstreams: Upstreams): Route {
+export function routeAnyOpenrouterForOpenai(upstreams: Upstreams): Route {
   return {
     id: "any-openrouter",
     targets: [
-      { upstream: upstreams.openrouter, label: "openrouter:*", model: null, modelJson: null },
+      { upstream: upstreams.openrouter, label: "openrouter:*", model: null, modelJson: null, translation: null },
     ],
   };
 }

@@ -3,11 +3,11 @@
 import type { Route } from "../../../../../runtime/contract.ts";
 import type { Upstreams } from "../providers.ts";
 
-export function routeClaude3Star(upstreams: Upstreams): Route {
+export function routeClaude3StarForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "claude-3-star",
     targets: [
-      { upstream: upstreams.anthropic, label: "anthropic:*", model: null, modelJson: null },
+      { upstream: upstreams.anthropic, label: "anthropic:*", model: null, modelJson: null, translation: null },
     ],
   };
 }

@@ -3,11 +3,20 @@
 import type { Route } from "../../../../../runtime/contract.ts";
 import type { Upstreams } from "../providers.ts";
 
-export function routeDemo(upstreams: Upstreams): Route {
+export function routeDemoForOpenai(upstreams: Upstreams): Route {
   return {
     id: "demo",
     targets: [
-      { upstream: upstreams.demo, label: "demo:demo", model: null, modelJson: null },
+      { upstream: upstreams.demo, label: "demo:demo", model: null, modelJson: null, translation: null },
+    ],
+  };
+}
+
+export function routeDemoForAnthropic(upstreams: Upstreams): Route {
+  return {
+    id: "demo",
+    targets: [
+      { upstream: upstreams.demo, label: "demo:demo", model: null, modelJson: null, translation: null },
     ],
   };
 }

@@ -1,0 +1,91 @@
+// POST /v1/messages/count_tokens, which Claude Code calls before every turn. When the route's first usable
+// target is Anthropic itself, the question goes there; otherwise (an OpenAI-format upstream, a scenario, or
+// an Anthropic upstream that does not implement the endpoint) it is answered here with an estimate. An
+// upstream that cannot count is never treated as a failed target: this endpoint does no fallback at all.
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import type { Gateway, HttpUpstream, Target } from "./contract.ts";
+import { ClientResponse } from "./client-response.ts";
+import { errorBody, JSON_HEADERS } from "./client-errors.ts";
+import { collectForwardHeaders } from "./forward-headers.ts";
+import { spliceModel } from "./model-splice.ts";
+import { readBody } from "./read-body.ts";
+import { newRequestId, type RequestLog } from "./request-log.ts";
+import { estimatePromptTokens } from "./token-estimate.ts";
+
+const COUNT_PATH_SUFFIX = "/count_tokens";
+
+/** The target that would answer the next message: the first one not disabled. */
+function firstUsableTarget(targets: readonly Target[]): Target | undefined {
+  return targets.find((t) => t.upstream.kind === "scenario" || t.upstream.enabled);
+}
+
+/** The upstream's own count when it is Anthropic and can count; null means estimate locally. */
+async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, headers: Record<string, string>) {
+  const body = target.modelJson === null ? raw : (spliceModel(raw, target.modelJson) ?? raw);
+  try {
+    const response = await upstream.dispatcher.request({
+      path: upstream.chatPath + COUNT_PATH_SUFFIX,
+      method: "POST",
+      headers: { ...headers, ...upstream.headers },
+      body,
+    });
+    const text = await response.body.text();
+    // 2xx: the count. 400: the request's own fault, which the client should see. Anything else
+    // (404 from a server without the endpoint, auth, 5xx): estimate instead.
+    if (response.statusCode < 300 || response.statusCode === 400) return { status: response.statusCode, text };
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>) {
+  const limit = gateway.server.bodyLimitBytes;
+
+  return (res: HttpResponse, req: HttpRequest): void => {
+    const client = new ClientResponse(res);
+    /* uWS: the request object is only valid until the first await, so read everything now. */
+    const path = req.getUrl();
+    const headers = collectForwardHeaders(req, "anthropic");
+    const body = readBody(res, limit, Number(req.getHeader("content-length") || 0));
+    const id = newRequestId();
+    const started = performance.now();
+    const time = new Date().toISOString();
+    const done = (async () => {
+      const reply = (status: number, text: string, route: string | null, model: string | null, error?: string) => {
+        client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": id }, text);
+        log.write({
+          id, time, route, api: "anthropic", path, model, stream: false, attempts: [], status,
+          latency_ms: Math.round((performance.now() - started) * 1000) / 1000, upstream_latency_ms: null, ttfb_ms: null, usage: null,
+          ...(error ? { error } : {}),
+        });
+      };
+      const fail = (status: number, message: string, route: string | null = null, model: string | null = null) =>
+        reply(status, errorBody("anthropic", { status, message }), route, model, message);
+
+      const read = await body;
+      if (!read.ok) return fail(413, `request body is larger than the ${limit} byte limit`);
+      const raw = read.body.toString("utf8");
+      let json: { model?: unknown; system?: unknown; messages?: unknown; tools?: unknown };
+      try {
+        json = JSON.parse(raw);
+      } catch (error) {
+        return fail(400, `request body is not valid JSON: ${(error as Error).message}`);
+      }
+      if (typeof json !== "object" || json === null || typeof json.model !== "string") return fail(400, "invalid request at /model: must be a string");
+      if (!Array.isArray(json.messages)) return fail(400, "invalid request at /messages: must be an array", null, json.model);
+      const route = gateway.router.anthropic(json.model);
+      if (!route) return fail(404, `model ${JSON.stringify(json.model)} is not routed by this gateway (GET /v1/models lists the models it serves)`, null, json.model);
+      const target = firstUsableTarget(route.targets);
+      if (target && target.upstream.kind === "http" && target.translation === null) {
+        const answer = await askUpstream(target.upstream, target, raw, headers);
+        if (answer) return reply(answer.status, answer.text, route.id, json.model);
+      }
+      reply(200, JSON.stringify({ input_tokens: estimatePromptTokens(json) }), route.id, json.model);
+    })().catch((error: unknown) => {
+      client.send(500, JSON_HEADERS, errorBody("anthropic", { status: 500, message: `internal error: ${String(error)}` }));
+    });
+    inflight.add(done);
+    void done.finally(() => inflight.delete(done));
+  };
+}

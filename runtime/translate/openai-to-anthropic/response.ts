@@ -1,0 +1,70 @@
+// Anthropic message → OpenAI chat.completion. Text blocks are concatenated into `content`; tool_use blocks
+// become function tool calls with their input re-encoded as a JSON string; thinking travels the way
+// LiteLLM carries it, as `reasoning_content` (the text) and `thinking_blocks` (every block exactly as
+// received, signature included, so the client can send it back). Server tool blocks (web search, code
+// execution) have no OpenAI counterpart and are left out.
+import type {
+  AnthropicMessagesResponse,
+  OpenAIChatFunctionToolCall,
+  OpenAIChatResponse,
+  OpenAIChatResponseMessage,
+  OpenAIChatResponseThinkingBlock,
+} from "../../../generated/types/index.ts";
+import { finishReasonOf } from "../stop-reasons.ts";
+import { clientToolName } from "../tool-names.ts";
+import type { TranslationState } from "../translator.ts";
+import { openaiUsage } from "../usage-shapes.ts";
+import { usageFromAnthropic } from "../../usage.ts";
+import type { Usage } from "../../usage.ts";
+import { arrayOf, isObject, objectOf, stringOf } from "./untrusted.ts";
+
+export const ZERO_USAGE: Usage = {
+  prompt_tokens: 0,
+  completion_tokens: 0,
+  total_tokens: 0,
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0,
+};
+
+/** A tool input as OpenAI's JSON-encoded arguments; "{}" when it is missing or not an object. */
+export function toolArguments(input: unknown): string {
+  return isObject(input) ? JSON.stringify(input) : "{}";
+}
+
+export function translateResponse(body: AnthropicMessagesResponse, state: TranslationState): OpenAIChatResponse {
+  const message = objectOf(body);
+  let text = "";
+  let reasoning = "";
+  const toolCalls: OpenAIChatFunctionToolCall[] = [];
+  const thinkingBlocks: OpenAIChatResponseThinkingBlock[] = [];
+  for (const item of arrayOf(message.content)) {
+    const block = objectOf(item);
+    if (block.type === "text") text += stringOf(block.text);
+    else if (block.type === "tool_use") {
+      const name = clientToolName(state.toolNames, stringOf(block.name));
+      toolCalls.push({ id: stringOf(block.id), type: "function", function: { name, arguments: toolArguments(block.input) } });
+    } else if (block.type === "thinking" || block.type === "redacted_thinking") {
+      reasoning += stringOf(block.thinking);
+      thinkingBlocks.push(block as OpenAIChatResponseThinkingBlock);
+    }
+  }
+  const reply: OpenAIChatResponseMessage = {
+    role: "assistant",
+    // OpenAI sends null content for a reply that is only tool calls.
+    content: text === "" && toolCalls.length > 0 ? null : text,
+    refusal: null,
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    ...(reasoning !== "" ? { reasoning_content: reasoning } : {}),
+    ...(thinkingBlocks.length > 0 ? { thinking_blocks: thinkingBlocks } : {}),
+  };
+  return {
+    id: state.responseId,
+    object: "chat.completion",
+    created: state.created,
+    model: state.clientModel,
+    choices: [{ index: 0, message: reply, finish_reason: finishReasonOf(message.stop_reason), logprobs: null }],
+    usage: openaiUsage(usageFromAnthropic(message.usage) ?? ZERO_USAGE),
+  };
+}

@@ -1,0 +1,185 @@
+// One attempt against an HTTP target that speaks another API than the client: the request is translated
+// before it leaves, and the answer is translated back on its way in. Whole bodies are parsed, translated
+// and sent in one write; streams go event by event through the route's stream translator, each event's
+// output written as soon as it is produced, with the same backpressure and abort rules as pass-through.
+// Fallback rules are those of http-attempt.ts: nothing has reached the client until the first write.
+import type { Dispatcher } from "undici";
+import type { HttpUpstream, Target, Translation } from "./contract.ts";
+import type { ClientResponse } from "./client-response.ts";
+import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
+import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
+import { createStreamTap } from "./stream-tap.ts";
+import type { TranslationState } from "./translate/translator.ts";
+
+const ERROR_TEXT_CAP = 300;
+/** An upstream body larger than this is not a chat answer; the attempt fails rather than buffer it. */
+const WHOLE_BODY_CAP = 64 << 20;
+
+/** The Messages API requires a version header; an OpenAI client never sends one. */
+const ANTHROPIC_VERSION = "2023-06-01";
+
+/**
+ * Client headers that still make sense for the other API: none of the client API's own (anthropic-*,
+ * openai-*, x-stainless-* SDK telemetry), which the upstream would misread or reject.
+ */
+function translatedHeaders(client: Readonly<Record<string, string>>, upstream: HttpUpstream): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in client) {
+    if (name.startsWith("anthropic-") || name.startsWith("openai-") || name.startsWith("x-stainless-")) continue;
+    out[name] = client[name]!;
+  }
+  if (upstream.api === "anthropic") out["anthropic-version"] = ANTHROPIC_VERSION;
+  Object.assign(out, upstream.headers);
+  return out;
+}
+
+export interface TranslatedRequest {
+  readonly body: string;
+  readonly state: TranslationState;
+}
+
+export function attemptTranslated(
+  request: AttemptRequest,
+  translated: TranslatedRequest,
+  translation: Translation,
+  upstream: HttpUpstream,
+  client: ClientResponse,
+): Promise<AttemptOutcome> {
+  const { translator } = translation;
+  return new Promise((resolve) => {
+    const started = performance.now();
+    let status = 0;
+    let accepted = false;
+    let streaming = false;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let ttfbMs = -1;
+    let tap: ReturnType<typeof createStreamTap> | null = null;
+    let settled = false;
+    const settle = (outcome: AttemptOutcome) => {
+      if (settled) return;
+      settled = true;
+      client.onAbort(null);
+      resolve(outcome);
+    };
+    const writeOut = (text: string) => {
+      if (text === "") return;
+      if (ttfbMs < 0) ttfbMs = performance.now() - request.receivedAt;
+      client.write(text);
+    };
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(controller) {
+        if (client.aborted) controller.abort(new Error("client went away"));
+        else client.onAbort(() => controller.abort(new Error("client went away")));
+      },
+
+      onResponseStart(controller, statusCode, headers) {
+        status = statusCode;
+        if (isFallbackStatus(statusCode)) return;
+        accepted = true;
+        const isSse = String(headers["content-type"] ?? "").startsWith("text/event-stream");
+        if (statusCode < 300 && isSse) {
+          streaming = true;
+          const stream = translator.stream(translated.state);
+          tap = createStreamTap(upstream.api, request.assemble, (event, data) => writeOut(stream.event(event, data)));
+          const finishStream = tap.finish;
+          // The translator's closing frames follow the tap's last event.
+          tap.finish = () => {
+            const summary = finishStream();
+            writeOut(stream.end());
+            return summary;
+          };
+          client.begin(statusCode, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-switchyard-request-id": request.requestId }, controller);
+        }
+      },
+
+      onResponseData(controller, chunk) {
+        if (streaming) {
+          tap!.push(chunk);
+          return;
+        }
+        size += chunk.length;
+        if (!accepted && size > ERROR_TEXT_CAP) return;
+        if (size > WHOLE_BODY_CAP) {
+          controller.abort(new Error(`upstream body exceeds ${WHOLE_BODY_CAP} bytes`));
+          return;
+        }
+        chunks.push(chunk);
+      },
+
+      onResponseEnd() {
+        const latencyMs = performance.now() - started;
+        if (client.aborted) return settle({ kind: "client-gone", latencyMs });
+        const text = Buffer.concat(chunks).toString("utf8");
+        if (!accepted) {
+          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text.slice(0, ERROR_TEXT_CAP)}` : ""}`, timeout: false });
+        }
+        if (streaming) {
+          const summary = tap!.finish();
+          client.end();
+          return settle({ kind: "relayed", status, latencyMs, ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs, summary, responseBody: undefined });
+        }
+        const headers = { "content-type": "application/json", "x-switchyard-request-id": request.requestId };
+        let body: string;
+        if (status >= 300) {
+          // The client's own mistake (400, 404, 422, …), said in the client's API.
+          body = translator.error(status, text);
+        } else {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            return settle({ kind: "failed", status, latencyMs, reason: `upstream answered ${status} with a body that is not JSON: ${text.slice(0, 100)}`, timeout: false });
+          }
+          body = JSON.stringify(translator.response(parsed, translated.state));
+        }
+        client.send(status, headers, body);
+        settle({ kind: "relayed", status, latencyMs, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody: body });
+      },
+
+      onResponseError(_controller, error) {
+        const latencyMs = performance.now() - started;
+        if (client.aborted) return settle({ kind: "client-gone", latencyMs });
+        const { reason, timeout } = describeTransportError(error);
+        if (!client.started) {
+          return settle({ kind: "failed", status: status || null, latencyMs, reason: status ? `body: ${reason}` : reason, timeout });
+        }
+        // Bytes already went out: no fallback; cut the connection so the client sees a truncated stream.
+        client.close();
+        settle({
+          kind: "relayed",
+          status,
+          latencyMs,
+          ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs,
+          summary: tap !== null ? tap.finish() : null,
+          responseBody: undefined,
+          error: `upstream stream broke: ${reason}`,
+        });
+      },
+    };
+
+    upstream.dispatcher.dispatch(
+      { path: upstream.chatPath, method: "POST", headers: translatedHeaders(request.headers, upstream), body: translated.body },
+      handler,
+    );
+  });
+}
+
+/** Translates the client's request for one target: the upstream body, or a problem to answer with 400. */
+export function translateRequest(
+  request: AttemptRequest,
+  json: unknown,
+  target: Target,
+  translation: Translation,
+): { ok: true; value: TranslatedRequest } | { ok: false; path: string; message: string } {
+  const result = translation.translator.request(json, {
+    clientModel: request.model,
+    upstreamModel: target.model ?? request.model,
+    requestId: request.requestId,
+    now: Math.floor(Date.now() / 1000),
+    options: translation.options,
+  });
+  if (!result.ok) return { ok: false, path: result.problem.path, message: result.problem.message };
+  return { ok: true, value: { body: JSON.stringify(result.body), state: result.state } };
+}
