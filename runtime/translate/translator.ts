@@ -7,6 +7,9 @@
 // the state), and they never throw on upstream data, which is not trusted to match its schema.
 import type { ClientApi } from "../contract.ts";
 
+/** Every wire format a translator can speak to upstream: the two client APIs plus provider-native ones. */
+export type UpstreamApi = ClientApi | "gemini" | "ollama";
+
 /** What to do with a request field the upstream API cannot express. */
 export type UnsupportedPolicy = "drop" | "reject";
 
@@ -67,7 +70,10 @@ export interface TranslationContext {
  * SSE text to write to the client now ("" for nothing), so nothing buffers the whole stream.
  */
 export interface StreamTranslator {
-  /** One upstream SSE event: `event` is the SSE event name (undefined when the upstream sends none). */
+  /**
+   * One upstream event: for SSE upstreams `event` is the SSE event name (undefined when the upstream sends
+   * none) and `data` its data; for NDJSON upstreams (Ollama) each line is one event with no name.
+   */
   event(event: string | undefined, data: string): string;
   /** The upstream stream ended (cleanly or not): whatever closing frames the client is still owed. */
   end(): string;
@@ -75,7 +81,7 @@ export interface StreamTranslator {
 
 export interface Translator<ClientRequest, UpstreamRequest, UpstreamResponse, ClientResponse> {
   readonly client: ClientApi;
-  readonly upstream: ClientApi;
+  readonly upstream: UpstreamApi;
   /** Client request → upstream request, or a problem to answer with 400. */
   request(body: ClientRequest, context: TranslationContext): RequestTranslation<UpstreamRequest>;
   /** Upstream 2xx JSON body → client body. Never throws: missing fields become empty values. */
