@@ -12,8 +12,11 @@ export interface SourcePos {
 /** The wire format a client speaks (or a provider answers in). */
 export type ClientApi = "openai" | "anthropic";
 
-/** Provider kinds this build understands. `scenario` answers offline from a compiled script. */
-export type ProviderKind = "openai" | "anthropic" | "scenario";
+/** Provider kinds this build understands. `scenario` answers offline from a compiled script; `command` runs a local CLI. */
+export type ProviderKind = "openai" | "anthropic" | "azure-openai" | "gemini" | "ollama" | "scenario" | "command";
+
+/** The wire format an HTTP provider answers in: a client API, or a provider-native one reached by translation. */
+export type UpstreamApi = ClientApi | "gemini" | "ollama";
 
 /**
  * A string that may reference environment variables: `${VAR}` or `${VAR:-default}`.
@@ -45,15 +48,33 @@ export interface TimeoutsIR {
 
 export interface HttpProviderIR {
   name: string;
-  kind: "openai" | "anthropic";
-  /** The API this provider answers in (same as kind for the two HTTP kinds). */
-  api: ClientApi;
+  kind: "openai" | "anthropic" | "azure-openai" | "gemini" | "ollama";
+  /** The API this provider answers in: azure-openai answers OpenAI's; the others are named after theirs. */
+  api: UpstreamApi;
   baseUrl: EnvStringIR;
   apiKey: EnvStringIR | null;
   /** Extra headers sent on every upstream request, e.g. OpenRouter's HTTP-Referer. Sorted by name. */
   headers: Array<{ name: string; value: EnvStringIR }>;
   timeouts: TimeoutsIR;
   maxConnections: number;
+  /** azure-openai: the api-version query parameter. */
+  azureApiVersion?: string;
+  /** gemini on Vertex AI: project, region and the service-account key file (path resolved at start). */
+  vertex?: { project: string; location: string; credentialsFile: EnvStringIR };
+  pos: SourcePos;
+}
+
+export interface CommandProviderIR {
+  name: string;
+  kind: "command";
+  /** Executable and its arguments; the prompt goes to stdin or is appended as the last argument. */
+  command: string;
+  args: string[];
+  prompt: "stdin" | "arg";
+  timeoutMs: number;
+  maxConcurrent: number;
+  /** Extra environment for the process, values may reference ${VAR}. Sorted by name. */
+  env: Array<{ name: string; value: EnvStringIR }>;
   pos: SourcePos;
 }
 
@@ -67,7 +88,7 @@ export interface ScenarioProviderIR {
   pos: SourcePos;
 }
 
-export type ProviderIR = HttpProviderIR | ScenarioProviderIR;
+export type ProviderIR = HttpProviderIR | ScenarioProviderIR | CommandProviderIR;
 
 export interface TargetIR {
   /** Name of a provider in ConfigIR.providers. */

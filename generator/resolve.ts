@@ -7,8 +7,10 @@ import type {
   EnvPartIR,
   EnvStringIR,
   ProviderIR,
+  HttpProviderIR,
   ProviderKind,
   RouteIR,
+  UpstreamApi,
   SourcePos,
 } from "./ir.ts";
 import type { PathSegment, SourceLocator, Span } from "./diagnostics.ts";
@@ -35,6 +37,14 @@ export interface ProviderOverrideYaml {
   max_connections?: number;
   file?: string;
   speed?: number;
+  api_version?: string;
+  vertex?: { project: string; location: string; credentials_file: string };
+  command?: string;
+  args?: string[];
+  prompt?: "stdin" | "arg";
+  timeout_ms?: number;
+  max_concurrent?: number;
+  env?: Record<string, string>;
 }
 export interface ProviderYaml extends ProviderOverrideYaml {
   kind: ProviderKind;
@@ -71,7 +81,14 @@ export const DEFAULT_ENV = "dev";
 export const DEFAULTS = {
   server: { host: "127.0.0.1", port: 8787, bodyLimit: "4mb", shutdownTimeoutMs: 10_000 },
   logs: { dir: "logs", maxSize: "100mb", bodies: true },
-  baseUrl: { openai: "https://api.openai.com/v1", anthropic: "https://api.anthropic.com" },
+  baseUrl: {
+    openai: "https://api.openai.com/v1",
+    anthropic: "https://api.anthropic.com",
+    gemini: "https://generativelanguage.googleapis.com",
+    ollama: "http://127.0.0.1:11434",
+  } as Record<string, string>,
+  azureApiVersion: "2024-10-21",
+  command: { prompt: "stdin", timeoutMs: 300_000, maxConcurrent: 4 },
   timeouts: { connectMs: 10_000, firstByteMs: 120_000 },
   maxConnections: 128,
   speed: 1,
@@ -147,7 +164,13 @@ export const ENV_REFERENCE_HINT =
 
 /** The API an HTTP provider kind answers in; null for `scenario`, which answers both. */
 export function apiOfKind(kind: ProviderKind): ClientApi | null {
-  return kind === "scenario" ? null : kind;
+  if (kind === "openai" || kind === "azure-openai") return "openai";
+  return kind === "anthropic" ? "anthropic" : null;
+}
+
+/** The wire format of an HTTP kind. */
+export function upstreamApiOfKind(kind: HttpProviderIR["kind"]): UpstreamApi {
+  return kind === "azure-openai" ? "openai" : kind;
 }
 
 /**
@@ -293,12 +316,34 @@ function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos): 
     if (provider.file === undefined) throw new Error(`scenario provider "${name}" has no file`);
     return { name, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
   }
+  if (provider.kind === "command") {
+    if (provider.command === undefined) throw new Error(`command provider "${name}" has no command`);
+    return {
+      name,
+      kind: "command",
+      command: provider.command,
+      args: provider.args ?? [],
+      prompt: provider.prompt ?? DEFAULTS.command.prompt,
+      timeoutMs: provider.timeout_ms ?? DEFAULTS.command.timeoutMs,
+      maxConcurrent: provider.max_concurrent ?? DEFAULTS.command.maxConcurrent,
+      env: Object.entries(provider.env ?? {})
+        .sort(([a], [b]) => compare(a, b))
+        .map(([variable, value]) => ({ name: variable, value: envString(value) })),
+      pos,
+    };
+  }
   const kind = provider.kind;
+  const vertex = kind === "gemini" ? provider.vertex : undefined;
+  const defaultBaseUrl = vertex ? `https://${vertex.location}-aiplatform.googleapis.com` : DEFAULTS.baseUrl[kind];
+  // validate.ts requires base_url where there is no default (azure-openai).
+  if (provider.base_url === undefined && defaultBaseUrl === undefined) throw new Error(`provider "${name}" has no base_url`);
   return {
     name,
     kind,
-    api: kind,
-    baseUrl: envString(provider.base_url ?? DEFAULTS.baseUrl[kind]),
+    api: upstreamApiOfKind(kind),
+    ...(kind === "azure-openai" ? { azureApiVersion: provider.api_version ?? DEFAULTS.azureApiVersion } : {}),
+    ...(vertex ? { vertex: { project: vertex.project, location: vertex.location, credentialsFile: envString(vertex.credentials_file) } } : {}),
+    baseUrl: envString(provider.base_url ?? defaultBaseUrl!),
     apiKey: provider.api_key === undefined ? null : envString(provider.api_key),
     headers: Object.entries(provider.headers ?? {})
       .sort(([a], [b]) => compare(a, b))

@@ -9,9 +9,25 @@ import { withSuggestion } from "./did-you-mean.ts";
 import { globCovers, isGlob } from "./glob.ts";
 import { CLIENT_APIS, ENV_REFERENCE_HINT, parseEnvString, routeApis } from "./resolve.ts";
 
-const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "scenario"];
+const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "azure-openai", "gemini", "ollama", "scenario", "command"];
 const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections"] as const;
-const SCENARIO_FIELDS = ["file", "speed"] as const;
+/** The fields each kind takes besides `kind`; any other provider field is an error for it. */
+const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
+  openai: HTTP_FIELDS,
+  anthropic: HTTP_FIELDS,
+  ollama: HTTP_FIELDS,
+  "azure-openai": [...HTTP_FIELDS, "api_version"],
+  gemini: [...HTTP_FIELDS, "vertex"],
+  scenario: ["file", "speed"],
+  command: ["command", "args", "prompt", "timeout_ms", "max_concurrent", "env"],
+};
+const ALL_FIELDS = [...new Set(Object.values(KIND_FIELDS).flat())];
+/** Fields a kind cannot do without: [field, hint]. */
+const REQUIRED_FIELDS: Partial<Record<ProviderKind, ReadonlyArray<readonly [string, string]>>> = {
+  scenario: [["file", "file: path of the scenario, relative to routes.yaml"]],
+  command: [["command", "command: the executable to run, e.g. claude"]],
+  "azure-openai": [["base_url", "base_url: https://<resource>.openai.azure.com"]],
+};
 
 /** Every semantic problem in a parsed config, in no particular order (load.ts sorts them). */
 export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
@@ -72,8 +88,8 @@ function checkProviders(providers: Record<string, unknown>, { kinds, report }: C
     const kind = kinds.get(name);
     if (kind !== undefined) {
       checkFieldsForKind(provider, kind, path, report, true);
-      if (kind === "scenario" && provider.file === undefined) {
-        report("bad-value", path, "key", `scenario provider "${name}" needs a "file"`, "file: path of the scenario, relative to routes.yaml");
+      for (const [field, hint] of REQUIRED_FIELDS[kind] ?? []) {
+        if (provider[field] === undefined) report("bad-value", path, "key", `${kind} provider "${name}" needs a "${field}"`, hint);
       }
     }
     checkProviderValues(provider, path, report);
@@ -113,9 +129,9 @@ function checkFieldsForKind(
   report: Report,
   withKind: boolean,
 ): void {
-  const foreign: readonly string[] = kind === "scenario" ? HTTP_FIELDS : SCENARIO_FIELDS;
-  const own: readonly string[] = kind === "scenario" ? SCENARIO_FIELDS : HTTP_FIELDS;
-  const article = kind === "openai" || kind === "anthropic" ? "an" : "a";
+  const own = KIND_FIELDS[kind];
+  const foreign = ALL_FIELDS.filter((field) => !own.includes(field));
+  const article = /^[aeiou]/.test(kind) ? "an" : "a";
   for (const field of foreign) {
     if (provider[field] === undefined) continue;
     report(
@@ -137,6 +153,10 @@ function checkProviderValues(provider: Record<string, unknown>, path: readonly P
   if (isRecord(provider.headers)) {
     for (const [header, value] of Object.entries(provider.headers)) envStrings.push([[...path, "headers", header], value]);
   }
+  if (isRecord(provider.env)) {
+    for (const [variable, value] of Object.entries(provider.env)) envStrings.push([[...path, "env", variable], value]);
+  }
+  if (isRecord(provider.vertex)) envStrings.push([[...path, "vertex", "credentials_file"], provider.vertex.credentials_file]);
   for (const [valuePath, value] of envStrings) {
     if (typeof value !== "string") continue;
     const parsed = parseEnvString(value);

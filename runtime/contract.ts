@@ -2,7 +2,8 @@
 // at start; the request path only reads them (no config lookups, no parsing of routes.yaml).
 import type { Dispatcher } from "undici";
 import type { CompiledScenario } from "./scenario/types.ts";
-import type { AnyTranslator, TranslationOptions } from "./translate/translator.ts";
+import type { AnyTranslator, TranslationOptions, UpstreamApi } from "./translate/translator.ts";
+import type { UpstreamPaths } from "./upstream-paths.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -11,11 +12,13 @@ export interface HttpUpstream {
   readonly kind: "http";
   readonly name: string;
   /** The API this provider answers in. */
-  readonly api: ClientApi;
+  readonly api: UpstreamApi;
   /** scheme://host:port, the pool's origin. */
   readonly origin: string;
-  /** Full request path of the chat endpoint, base path included: /v1/chat/completions, /v1/messages. */
-  readonly chatPath: string;
+  /** Request paths, base path included, per endpoint (some kinds put the model in the path). */
+  readonly paths: UpstreamPaths;
+  /** Headers that change over time (Vertex AI's OAuth token); null when `headers` is all there is. */
+  readonly auth: DynamicAuth | null;
   /** Auth and extra headers, lower-cased names; never logged. */
   readonly headers: Readonly<Record<string, string>>;
   /** False when the key resolved to an empty string: targets on this provider are skipped. */
@@ -23,6 +26,14 @@ export interface HttpUpstream {
   readonly dispatcher: Dispatcher;
   readonly connectTimeoutMs: number;
   readonly firstByteTimeoutMs: number;
+}
+
+/** Credentials fetched and refreshed at run time, e.g. an OAuth access token. */
+export interface DynamicAuth {
+  /** The current headers when a valid token is cached: the common case, no await. */
+  cached(): Readonly<Record<string, string>> | null;
+  /** Fetches (or joins the fetch of) a fresh token. */
+  headers(): Promise<Readonly<Record<string, string>>>;
 }
 
 /** The offline `scenario` provider: answers from a script compiled into the bundle. */

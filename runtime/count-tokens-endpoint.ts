@@ -24,7 +24,7 @@ async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, 
   const body = target.modelJson === null ? raw : (spliceModel(raw, target.modelJson) ?? raw);
   try {
     const response = await upstream.dispatcher.request({
-      path: upstream.chatPath + COUNT_PATH_SUFFIX,
+      path: upstream.paths.chat(target.model ?? "", false) + COUNT_PATH_SUFFIX,
       method: "POST",
       headers: { ...headers, ...upstream.headers },
       body,

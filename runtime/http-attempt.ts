@@ -198,7 +198,7 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
 
     upstream.dispatcher.dispatch(
       {
-        path: upstream.chatPath,
+        path: upstream.paths.chat(target.model ?? request.model, request.stream),
         method: "POST",
         headers: { ...request.headers, ...upstream.headers },
         body: upstreamBody(request, target),

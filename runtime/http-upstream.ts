@@ -1,17 +1,20 @@
 // Builds an HTTP provider once at start: resolved URL split into the pool's origin and the request path,
 // a keep-alive undici Pool, and the auth/extra headers as one frozen object that every request copies from.
 import { Pool } from "undici";
-import type { ClientApi, HttpUpstream } from "./contract.ts";
+import type { DynamicAuth, HttpUpstream } from "./contract.ts";
+import type { UpstreamApi } from "./translate/translator.ts";
+import type { PathsFactory } from "./upstream-paths.ts";
 import { registerSecret } from "./secrets.ts";
 import { StartupError } from "./env.ts";
 
 export interface HttpUpstreamOptions {
   name: string;
-  api: ClientApi;
+  api: UpstreamApi;
   /** Resolved base URL, e.g. https://api.openai.com/v1 */
   baseUrl: string;
-  /** Endpoint below the base URL: /chat/completions or /v1/messages */
-  endpoint: string;
+  /** The kind's endpoints below the base URL (runtime/upstream-paths.ts). */
+  paths: PathsFactory;
+  auth?: DynamicAuth | null;
   /** Resolved API key ("" disables the provider). */
   apiKey: string | null;
   /** Auth and extra headers, lower-case names, values resolved. */
@@ -46,7 +49,8 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
     name: options.name,
     api: options.api,
     origin: url.origin,
-    chatPath: basePath + options.endpoint,
+    paths: options.paths(basePath),
+    auth: options.auth ?? null,
     headers: Object.freeze({ ...options.headers }),
     enabled: options.apiKey !== "",
     dispatcher,

@@ -8,6 +8,7 @@ import type { HttpUpstream, Target, Translation } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
 import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
+import { createLineSplitter } from "./ndjson-lines.ts";
 import { createStreamTap } from "./stream-tap.ts";
 import type { TranslationState } from "./translate/translator.ts";
 
@@ -36,6 +37,15 @@ function translatedHeaders(client: Readonly<Record<string, string>>, upstream: H
 export interface TranslatedRequest {
   readonly body: string;
   readonly state: TranslationState;
+  /** The model the target is asked for (some kinds put it in the URL). */
+  readonly model: string;
+}
+
+/** Reads an upstream's stream event by event: SSE for most, newline-delimited JSON for Ollama. */
+interface EventReader {
+  push(chunk: Uint8Array): void;
+  /** The stream ended: flush a last unterminated event. */
+  end(): void;
 }
 
 export function attemptTranslated(
@@ -55,6 +65,10 @@ export function attemptTranslated(
     let size = 0;
     let ttfbMs = -1;
     let tap: ReturnType<typeof createStreamTap> | null = null;
+    let reader: EventReader | null = null;
+    /** For provider-native streams: a tap over the translated output, fed by writeOut. */
+    let clientSide: ReturnType<typeof createStreamTap> | null = null;
+    let closeStream: () => void = () => {};
     let settled = false;
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
@@ -66,6 +80,7 @@ export function attemptTranslated(
       if (text === "") return;
       if (ttfbMs < 0) ttfbMs = performance.now() - request.receivedAt;
       client.write(text);
+      clientSide?.push(Buffer.from(text));
     };
 
     const handler: Dispatcher.DispatchHandler = {
@@ -78,17 +93,29 @@ export function attemptTranslated(
         status = statusCode;
         if (isFallbackStatus(statusCode)) return;
         accepted = true;
-        const isSse = String(headers["content-type"] ?? "").startsWith("text/event-stream");
-        if (statusCode < 300 && isSse) {
+        const contentType = String(headers["content-type"] ?? "");
+        const isSse = contentType.startsWith("text/event-stream");
+        const isNdjson = contentType.startsWith("application/x-ndjson");
+        if (statusCode < 300 && (isSse || isNdjson)) {
           streaming = true;
           const stream = translator.stream(translated.state);
-          tap = createStreamTap(upstream.api, request.assemble, (event, data) => writeOut(stream.event(event, data)));
-          const finishStream = tap.finish;
-          // The translator's closing frames follow the tap's last event.
-          tap.finish = () => {
-            const summary = finishStream();
+          if (upstream.api === "openai" || upstream.api === "anthropic") {
+            // The log's summary comes from the upstream's own events (its usage is always there); the tap's
+            // parser also feeds the translator, so each byte is parsed once.
+            tap = createStreamTap(upstream.api, request.assemble, (event, data) => writeOut(stream.event(event, data)));
+            reader = { push: tap.push, end: () => void tap!.finish() };
+          } else {
+            // Provider-native streams: the summary is read from what the client receives.
+            const clientTap = createStreamTap(request.api, request.assemble);
+            tap = clientTap;
+            clientSide = clientTap;
+            const lines = isNdjson ? createLineSplitter((line) => writeOut(stream.event(undefined, line))) : null;
+            const sse = lines ? null : createStreamTap(request.api, false, (event, data) => writeOut(stream.event(event, data)));
+            reader = lines ?? { push: sse!.push, end: () => void sse!.finish() };
+          }
+          closeStream = () => {
+            reader!.end();
             writeOut(stream.end());
-            return summary;
           };
           client.begin(statusCode, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-switchyard-request-id": request.requestId }, controller);
         }
@@ -96,7 +123,7 @@ export function attemptTranslated(
 
       onResponseData(controller, chunk) {
         if (streaming) {
-          tap!.push(chunk);
+          reader!.push(chunk);
           return;
         }
         size += chunk.length;
@@ -116,6 +143,7 @@ export function attemptTranslated(
           return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text.slice(0, ERROR_TEXT_CAP)}` : ""}`, timeout: false });
         }
         if (streaming) {
+          closeStream();
           const summary = tap!.finish();
           client.end();
           return settle({ kind: "relayed", status, latencyMs, ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs, summary, responseBody: undefined });
@@ -152,17 +180,24 @@ export function attemptTranslated(
           status,
           latencyMs,
           ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs,
-          summary: tap !== null ? tap.finish() : null,
+          summary: tap?.finish() ?? null,
           responseBody: undefined,
           error: `upstream stream broke: ${reason}`,
         });
       },
     };
 
-    upstream.dispatcher.dispatch(
-      { path: upstream.chatPath, method: "POST", headers: translatedHeaders(request.headers, upstream), body: translated.body },
-      handler,
-    );
+    const dispatch = (auth: Readonly<Record<string, string>> | null) => {
+      const headers = translatedHeaders(request.headers, upstream);
+      if (auth !== null) Object.assign(headers, auth);
+      upstream.dispatcher.dispatch({ path: upstream.paths.chat(translated.model, request.stream), method: "POST", headers, body: translated.body }, handler);
+    };
+    if (upstream.auth === null) return dispatch(null);
+    const cached = upstream.auth.cached();
+    if (cached !== null) return dispatch(cached);
+    upstream.auth.headers().then(dispatch, (error: unknown) => {
+      settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason: `credentials: ${error instanceof Error ? error.message : String(error)}`, timeout: false });
+    });
   });
 }
 
@@ -181,5 +216,5 @@ export function translateRequest(
     options: translation.options,
   });
   if (!result.ok) return { ok: false, path: result.problem.path, message: result.problem.message };
-  return { ok: true, value: { body: JSON.stringify(result.body), state: result.state } };
+  return { ok: true, value: { body: JSON.stringify(result.body), state: result.state, model: target.model ?? request.model } };
 }

@@ -6,11 +6,13 @@ import type { ConfigIR, EnvStringIR, HttpProviderIR, ProviderIR, ScenarioProvide
 import { code, join, literal, name, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 
-/** Path below base_url of each HTTP kind's chat endpoint (OpenAI's base URL includes /v1, Anthropic's does not). */
-const CHAT_ENDPOINT: Record<HttpProviderIR["kind"], string> = {
-  openai: "/chat/completions",
-  anthropic: "/v1/messages",
-};
+/** The runtime/upstream-paths.ts factory for a provider: which endpoints its kind has, as code. */
+function pathsFactory(provider: HttpProviderIR): { factory: Code; imported: string } {
+  if (provider.kind === "azure-openai") return { factory: ts`azurePaths(${provider.azureApiVersion!})`, imported: "azurePaths" };
+  if (provider.vertex) return { factory: ts`vertexPaths(${provider.vertex.project}, ${provider.vertex.location})`, imported: "vertexPaths" };
+  const imported = `${provider.kind}Paths`;
+  return { factory: name(imported), imported };
+}
 
 export function providerVar(provider: { name: string }): string {
   return provider.name.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""));
@@ -27,7 +29,16 @@ function owner(ir: ConfigIR, provider: ProviderIR): string {
 /** The auth header each kind expects, as code over the resolved key variable. */
 function authHeaders(provider: HttpProviderIR, key: Code): Code[] {
   if (provider.apiKey === null) return [];
-  return provider.kind === "anthropic" ? [ts`"x-api-key": ${key},`] : [ts`authorization: "Bearer " + ${key},`];
+  switch (provider.kind) {
+    case "anthropic":
+      return [ts`"x-api-key": ${key},`];
+    case "azure-openai":
+      return [ts`"api-key": ${key},`];
+    case "gemini":
+      return [ts`"x-goog-api-key": ${key},`];
+    default:
+      return [ts`authorization: "Bearer " + ${key},`];
+  }
 }
 
 function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Code; create: Code } {
@@ -43,11 +54,18 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Co
     return ts`${literal(h.name.toLowerCase())}: ${hv},`;
   });
   const headers = [...authHeaders(provider, key), ...extra];
+  let auth: Code = code("null");
+  if (provider.vertex) {
+    const file = name(`${v}CredentialsFile`);
+    resolveLines.push(ts`const ${file} = env.resolve(${envParts(provider.vertex.credentialsFile)}, ${who});`);
+    auth = ts`createServiceAccountTokenSource(readCredentialsFile(${file}, ${who}))`;
+  }
   const create = ts`const ${name(v)} = createHttpUpstream({
   name: ${provider.name},
   api: ${provider.api},
   baseUrl: ${url},
-  endpoint: ${CHAT_ENDPOINT[provider.kind]},
+  paths: ${pathsFactory(provider).factory},
+  auth: ${auth},
   apiKey: ${provider.apiKey ? key : code("null")},
   headers: {
     ${headers}
@@ -68,13 +86,22 @@ function emitScenarioProvider(provider: ScenarioProviderIR): Code {
 }
 
 export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {
-  const http = ir.providers.filter((p): p is HttpProviderIR => p.kind !== "scenario");
+  const http = ir.providers.filter((p): p is HttpProviderIR => p.kind !== "scenario" && p.kind !== "command");
   const scenarios = ir.providers.filter((p): p is ScenarioProviderIR => p.kind === "scenario");
   const emitted = http.map((p) => emitHttpProvider(ir, p));
+  const factories = [...new Set(http.map((p) => pathsFactory(p).imported))].sort();
+  const vertex = http.some((p) => p.vertex);
   const imports: Code[] = [
     ts`import type { ${code([http.length ? "HttpUpstream" : "", scenarios.length ? "ScenarioUpstream" : ""].filter(Boolean).join(", "))} } from ${ctx.runtime("contract.ts")};`,
     ts`import { createEnvReader } from ${ctx.runtime("env.ts")};`,
     ...(http.length ? [ts`import { createHttpUpstream } from ${ctx.runtime("http-upstream.ts")};`] : []),
+    ...(http.length ? [ts`import { ${code(factories.join(", "))} } from ${ctx.runtime("upstream-paths.ts")};`] : []),
+    ...(vertex
+      ? [
+          ts`import { readCredentialsFile } from ${ctx.runtime("credentials-file.ts")};`,
+          ts`import { createServiceAccountTokenSource } from ${ctx.runtime("google-auth/index.ts")};`,
+        ]
+      : []),
     ...scenarios.map((p) => ts`import { ${name(scenarioModuleName(p))} } from ${`./scenarios/${p.name}.ts`};`),
   ];
   const fields = ir.providers.map((p) => ts`readonly ${name(providerVar(p))}: ${code(p.kind === "scenario" ? "ScenarioUpstream" : "HttpUpstream")};`);

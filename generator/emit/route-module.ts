@@ -5,7 +5,7 @@
 //
 // A target that answers in another API than the client speaks gets a translator, bound to a constant typed
 // with both sides' wire types: tsc checks the pair here, and a type error maps back to this route's line.
-import type { ClientApi, ConfigIR, ProviderIR, RouteIR, TargetIR } from "../ir.ts";
+import type { ClientApi, ConfigIR, ProviderIR, RouteIR, TargetIR, UpstreamApi } from "../ir.ts";
 import { code, comment, identifier, join, literal, name, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 import { providerVar } from "./providers.ts";
@@ -32,13 +32,10 @@ export function provenance(route: RouteIR): Code {
 }
 
 /** The API a target answers in; null for scenario targets, which answer whichever API the client speaks. */
-function targetApi(provider: ProviderIR | undefined): ClientApi | null {
-  return provider === undefined || provider.kind === "scenario" ? null : provider.api;
+function targetApi(provider: ProviderIR | undefined): UpstreamApi | null {
+  return provider === undefined || provider.kind === "scenario" || provider.kind === "command" ? null : provider.api;
 }
 
-function bindingName(spec: TranslatorSpec): Code {
-  return name(`${spec.exportName}Checked`);
-}
 
 export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext): string {
   const providers = new Map(ir.providers.map((p) => [p.name, p]));
@@ -47,8 +44,8 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
     const upstreamApi = targetApi(providers.get(target.provider));
     const spec = upstreamApi === null ? undefined : translatorFor(api, upstreamApi);
     if (!spec) return code("null");
-    specs.set(spec.exportName, spec);
-    return ts`{ translator: ${bindingName(spec)}, options }`;
+    specs.set(spec.binding, spec);
+    return ts`{ translator: ${name(spec.binding)}, options }`;
   };
   const factories = route.apis.map((api) => {
     const targets = route.targets.map(
@@ -64,13 +61,15 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
   };
 }`;
   });
-  const translators = [...specs.values()].sort((a, b) => a.exportName.localeCompare(b.exportName));
+  const translators = [...specs.values()].sort((a, b) => a.binding.localeCompare(b.binding));
+  const imported = new Map(translators.flatMap((s) => s.imports).map((i) => [i.name, i]));
+  const imports = [...imported.values()].sort((a, b) => a.name.localeCompare(b.name));
   const typeNames = [...new Set(translators.flatMap((s) => s.typeArgs))].sort();
   const options = route.translation;
   const translationDecls = translators.length
     ? ts`
 const options: TranslationOptions = { defaultMaxTokens: ${code(String(options.maxTokens))}, unsupported: ${options.unsupported}, keepCacheControl: ${code(String(options.keepCacheControl))} };
-${translators.map((s) => ts`const ${bindingName(s)}: Translator<${code(s.typeArgs.join(", "))}> = ${name(s.exportName)};`)}
+${translators.map((s) => ts`const ${name(s.binding)}: Translator<${code(s.typeArgs.join(", "))}> = ${code(s.expression)};`)}
 `
     : code("");
   return ts`${header(ir)}
@@ -79,7 +78,7 @@ import type { Route } from ${ctx.runtime("contract.ts")};
 import type { Upstreams } from "../providers.ts";
 ${translators.length ? ts`import type { Translator, TranslationOptions } from ${ctx.runtime("translate/translator.ts")};` : code("")}
 ${translators.length ? ts`import type { ${code(typeNames.join(", "))} } from ${ctx.types()};` : code("")}
-${translators.map((s) => ts`import { ${name(s.exportName)} } from ${ctx.runtime(s.module)};`)}
+${imports.map((i) => ts`import { ${name(i.name)} } from ${ctx.runtime(i.module)};`)}
 ${translationDecls}
 ${join(factories, "\n\n")}
 `.text;

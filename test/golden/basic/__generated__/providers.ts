@@ -2,6 +2,7 @@
 import type { HttpUpstream } from "../../../../runtime/contract.ts";
 import { createEnvReader } from "../../../../runtime/env.ts";
 import { createHttpUpstream } from "../../../../runtime/http-upstream.ts";
+import { openaiPaths } from "../../../../runtime/upstream-paths.ts";
 
 export interface Upstreams {
   readonly openai: HttpUpstream;
@@ -17,7 +18,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     name: "openai",
     api: "openai",
     baseUrl: openaiBaseUrl,
-    endpoint: "/chat/completions",
+    paths: openaiPaths,
+    auth: null,
     apiKey: openaiKey,
     headers: {
       authorization: "Bearer " + openaiKey,

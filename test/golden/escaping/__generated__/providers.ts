@@ -2,6 +2,7 @@
 import type { HttpUpstream } from "../../../../runtime/contract.ts";
 import { createEnvReader } from "../../../../runtime/env.ts";
 import { createHttpUpstream } from "../../../../runtime/http-upstream.ts";
+import { openaiPaths } from "../../../../runtime/upstream-paths.ts";
 
 export interface Upstreams {
   readonly weird: HttpUpstream;
@@ -18,7 +19,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     name: "weird",
     api: "openai",
     baseUrl: weirdBaseUrl,
-    endpoint: "/chat/completions",
+    paths: openaiPaths,
+    auth: null,
     apiKey: weirdKey,
     headers: {
       authorization: "Bearer " + weirdKey,

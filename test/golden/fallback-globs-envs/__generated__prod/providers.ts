@@ -2,6 +2,7 @@
 import type { HttpUpstream } from "../../../../runtime/contract.ts";
 import { createEnvReader } from "../../../../runtime/env.ts";
 import { createHttpUpstream } from "../../../../runtime/http-upstream.ts";
+import { anthropicPaths, openaiPaths } from "../../../../runtime/upstream-paths.ts";
 
 export interface Upstreams {
   readonly anthropic: HttpUpstream;
@@ -25,7 +26,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     name: "anthropic",
     api: "anthropic",
     baseUrl: anthropicBaseUrl,
-    endpoint: "/v1/messages",
+    paths: anthropicPaths,
+    auth: null,
     apiKey: anthropicKey,
     headers: {
       "x-api-key": anthropicKey,
@@ -38,7 +40,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     name: "openai",
     api: "openai",
     baseUrl: openaiBaseUrl,
-    endpoint: "/chat/completions",
+    paths: openaiPaths,
+    auth: null,
     apiKey: openaiKey,
     headers: {
       authorization: "Bearer " + openaiKey,
@@ -51,7 +54,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     name: "openrouter",
     api: "openai",
     baseUrl: openrouterBaseUrl,
-    endpoint: "/chat/completions",
+    paths: openaiPaths,
+    auth: null,
     apiKey: openrouterKey,
     headers: {
       authorization: "Bearer " + openrouterKey,

@@ -2,6 +2,7 @@
 import type { HttpUpstream } from "../../../../runtime/contract.ts";
 import { createEnvReader } from "../../../../runtime/env.ts";
 import { createHttpUpstream } from "../../../../runtime/http-upstream.ts";
+import { anthropicPaths, openaiPaths } from "../../../../runtime/upstream-paths.ts";
 
 export interface Upstreams {
   readonly anthropic: HttpUpstream;
@@ -20,7 +21,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     name: "anthropic",
     api: "anthropic",
     baseUrl: anthropicBaseUrl,
-    endpoint: "/v1/messages",
+    paths: anthropicPaths,
+    auth: null,
     apiKey: anthropicKey,
     headers: {
       "x-api-key": anthropicKey,
@@ -33,7 +35,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     name: "openrouter",
     api: "openai",
     baseUrl: openrouterBaseUrl,
-    endpoint: "/chat/completions",
+    paths: openaiPaths,
+    auth: null,
     apiKey: openrouterKey,
     headers: {
       authorization: "Bearer " + openrouterKey,

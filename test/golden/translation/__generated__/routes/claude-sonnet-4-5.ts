@@ -7,13 +7,13 @@ import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatReq
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: true };
-const anthropicToOpenAIChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
+const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
 
 export function routeClaudeSonnet45ForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "claude-sonnet-4-5",
     targets: [
-      { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: { translator: anthropicToOpenAIChecked, options } },
+      { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: { translator: anthropicToOpenaiChecked, options } },
     ],
   };
 }

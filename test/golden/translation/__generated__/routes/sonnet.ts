@@ -8,7 +8,7 @@ import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to
 import { openaiToAnthropic } from "../../../../../runtime/translate/openai-to-anthropic/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 8192, unsupported: "reject", keepCacheControl: false };
-const anthropicToOpenAIChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
+const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
 const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatResponse> = openaiToAnthropic;
 
 export function routeSonnetForOpenai(upstreams: Upstreams): Route {
@@ -26,7 +26,7 @@ export function routeSonnetForAnthropic(upstreams: Upstreams): Route {
     id: "sonnet",
     targets: [
       { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null },
-      { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: { translator: anthropicToOpenAIChecked, options } },
+      { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: { translator: anthropicToOpenaiChecked, options } },
     ],
   };
 }

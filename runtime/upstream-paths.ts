@@ -1,0 +1,60 @@
+// Where each provider kind answers, below its base URL. The generator picks one of these per provider at
+// build time (the kind is known then); the base path is only known at start, once ${VAR}s are resolved.
+// Kinds that put the model in the URL (Azure deployments, Gemini) build the path from the target's model.
+
+export interface UpstreamPaths {
+  chat(model: string, stream: boolean): string;
+  /** null: the kind has no embeddings endpoint. */
+  embeddings: ((model: string) => string) | null;
+  /** Legacy text completions; null where the kind has none. */
+  completions: ((model: string) => string) | null;
+}
+
+export type PathsFactory = (basePath: string) => UpstreamPaths;
+
+const model = encodeURIComponent;
+
+export const openaiPaths: PathsFactory = (base) => ({
+  chat: () => `${base}/chat/completions`,
+  embeddings: () => `${base}/embeddings`,
+  completions: () => `${base}/completions`,
+});
+
+export const anthropicPaths: PathsFactory = (base) => ({
+  chat: () => `${base}/v1/messages`,
+  embeddings: null,
+  completions: null,
+});
+
+/** Azure OpenAI: the deployment (the target's model) is in the path, the API version in the query. */
+export function azurePaths(apiVersion: string): PathsFactory {
+  const query = `?api-version=${encodeURIComponent(apiVersion)}`;
+  return (base) => ({
+    chat: (m) => `${base}/openai/deployments/${model(m)}/chat/completions${query}`,
+    embeddings: (m) => `${base}/openai/deployments/${model(m)}/embeddings${query}`,
+    completions: (m) => `${base}/openai/deployments/${model(m)}/completions${query}`,
+  });
+}
+
+/** Google AI Studio: streams are asked for as SSE (`alt=sse`) so they parse like every other stream. */
+export const geminiPaths: PathsFactory = (base) => ({
+  chat: (m, stream) => `${base}/v1beta/models/${model(m)}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
+  embeddings: (m) => `${base}/v1beta/models/${model(m)}:batchEmbedContents`,
+  completions: null,
+});
+
+/** Gemini on Vertex AI: the same methods under the project's publisher model path. */
+export function vertexPaths(project: string, location: string): PathsFactory {
+  const prefix = `/v1/projects/${encodeURIComponent(project)}/locations/${encodeURIComponent(location)}/publishers/google/models/`;
+  return (base) => ({
+    chat: (m, stream) => `${base}${prefix}${model(m)}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
+    embeddings: null,
+    completions: null,
+  });
+}
+
+export const ollamaPaths: PathsFactory = (base) => ({
+  chat: () => `${base}/api/chat`,
+  embeddings: () => `${base}/api/embed`,
+  completions: null,
+});
