@@ -31,8 +31,13 @@ const DROPPED_RESPONSE_HEADERS = new Set([
   "trailer",
 ]);
 
+/** Which OpenAI-format endpoint a request is for; Anthropic clients only ever use chat. */
+export type Endpoint = "chat" | "embeddings" | "completions";
+
 export interface AttemptRequest {
   readonly api: ClientApi;
+  /** Absent means chat. */
+  readonly endpoint?: Endpoint;
   readonly model: string;
   readonly stream: boolean;
   readonly raw: string;
@@ -75,6 +80,19 @@ function responseHeaders(headers: Record<string, string | string[] | undefined>,
   }
   out["x-switchyard-request-id"] = requestId;
   return out;
+}
+
+/** The upstream path for the request's endpoint; null when the provider's kind has no such endpoint. */
+export function upstreamPath(request: AttemptRequest, target: Target, upstream: HttpUpstream): string | null {
+  const model = target.model ?? request.model;
+  switch (request.endpoint) {
+    case "embeddings":
+      return upstream.paths.embeddings?.(model) ?? null;
+    case "completions":
+      return upstream.paths.completions?.(model) ?? null;
+    default:
+      return upstream.paths.chat(model, request.stream);
+  }
 }
 
 /** How the body of an accepted response travels: whole in one write, or chunk by chunk. */
@@ -198,7 +216,7 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
 
     upstream.dispatcher.dispatch(
       {
-        path: upstream.paths.chat(target.model ?? request.model, request.stream),
+        path: upstreamPath(request, target, upstream)!,
         method: "POST",
         headers: { ...request.headers, ...upstream.headers },
         body: upstreamBody(request, target),

@@ -6,6 +6,7 @@ import type { HttpRequest, HttpResponse, us_listen_socket } from "uWebSockets.js
 import type { ClientApi, Gateway } from "./contract.ts";
 import { createChatEndpoint } from "./chat-endpoint.ts";
 import { createCountTokensEndpoint } from "./count-tokens-endpoint.ts";
+import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { modelLists } from "./model-lists.ts";
 import { openRequestLog } from "./request-log.ts";
@@ -20,6 +21,10 @@ export interface RunningServer {
 const OPENAI_CHAT_PATHS = ["/v1/chat/completions", "/openai/chat/completions", "/openai/v1/chat/completions"];
 const ANTHROPIC_CHAT_PATHS = ["/v1/messages", "/anthropic/v1/messages"];
 const COUNT_TOKENS_PATHS = ["/v1/messages/count_tokens", "/anthropic/v1/messages/count_tokens"];
+const EMBEDDINGS_PATHS = ["/v1/embeddings", "/openai/embeddings", "/openai/v1/embeddings"];
+const COMPLETIONS_PATHS = ["/v1/completions", "/openai/completions", "/openai/v1/completions"];
+
+const KNOWN_POST_PATHS = new Set([...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS, ...COUNT_TOKENS_PATHS, ...EMBEDDINGS_PATHS, ...COMPLETIONS_PATHS]);
 
 /** Which API a request that matched no route speaks, so even a 404 comes back in the client's format. */
 function guessApi(req: HttpRequest): ClientApi {
@@ -47,6 +52,10 @@ export function startServer(gateway: Gateway, listen: { host: string; port: numb
   }
   const countTokens = createCountTokensEndpoint(gateway, log, inflight);
   for (const path of COUNT_TOKENS_PATHS) app.post(path, countTokens);
+  const embeddings = createOpenAIExtraEndpoint("embeddings", gateway, log, inflight);
+  for (const path of EMBEDDINGS_PATHS) app.post(path, embeddings);
+  const completions = createOpenAIExtraEndpoint("completions", gateway, log, inflight);
+  for (const path of COMPLETIONS_PATHS) app.post(path, completions);
 
   app.get("/v1/models", (res, req) => {
     // Both SDKs call GET /v1/models; only Anthropic's sends anthropic-version.
@@ -59,7 +68,7 @@ export function startServer(gateway: Gateway, listen: { host: string; port: numb
 
   app.any("/*", (res, req) => {
     const api = guessApi(req);
-    const known = [...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS, ...COUNT_TOKENS_PATHS].includes(req.getUrl());
+    const known = KNOWN_POST_PATHS.has(req.getUrl());
     const status = known ? 405 : 404;
     const message = known
       ? `${req.getCaseSensitiveMethod()} is not allowed on ${req.getUrl()}; use POST`

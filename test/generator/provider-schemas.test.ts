@@ -256,6 +256,10 @@ describe("emitProviderTypes", () => {
     "anthropic-messages-request.ts": "AnthropicMessagesRequest",
     "anthropic-messages-response.ts": "AnthropicMessagesResponse",
     "anthropic-messages-event.ts": "AnthropicStreamEvent",
+    "gemini-generate-request.ts": "GeminiGenerateContentRequest",
+    "gemini-generate-response.ts": "GeminiGenerateContentResponse",
+    "ollama-chat-request.ts": "OllamaChatRequest",
+    "ollama-chat-response.ts": "OllamaChatResponse",
   };
   let files: Array<{ file: string; content: string }>;
   const content = (file: string): string => files.find((f) => f.file === file)?.content ?? "";
@@ -269,6 +273,10 @@ describe("emitProviderTypes", () => {
       "anthropic-messages-event.ts",
       "anthropic-messages-request.ts",
       "anthropic-messages-response.ts",
+      "gemini-generate-request.ts",
+      "gemini-generate-response.ts",
+      "ollama-chat-request.ts",
+      "ollama-chat-response.ts",
       "openai-chat-chunk.ts",
       "openai-chat-request.ts",
       "openai-chat-response.ts",
