@@ -69,7 +69,8 @@ export interface CommandProviderIR {
   kind: "command";
   /** Executable and its arguments; the prompt goes to stdin or is appended as the last argument. */
   command: string;
-  args: string[];
+  /** May reference ${VAR}, resolved at start like keys (paths differ per machine). */
+  args: EnvStringIR[];
   prompt: "stdin" | "arg";
   timeoutMs: number;
   maxConcurrent: number;

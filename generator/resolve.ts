@@ -322,7 +322,7 @@ function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos): 
       name,
       kind: "command",
       command: provider.command,
-      args: provider.args ?? [],
+      args: (provider.args ?? []).map(envString),
       prompt: provider.prompt ?? DEFAULTS.command.prompt,
       timeoutMs: provider.timeout_ms ?? DEFAULTS.command.timeoutMs,
       maxConcurrent: provider.max_concurrent ?? DEFAULTS.command.maxConcurrent,

@@ -156,6 +156,7 @@ function checkProviderValues(provider: Record<string, unknown>, path: readonly P
   if (isRecord(provider.env)) {
     for (const [variable, value] of Object.entries(provider.env)) envStrings.push([[...path, "env", variable], value]);
   }
+  if (Array.isArray(provider.args)) provider.args.forEach((arg, i) => envStrings.push([[...path, "args", i], arg]));
   if (isRecord(provider.vertex)) envStrings.push([[...path, "vertex", "credentials_file"], provider.vertex.credentials_file]);
   for (const [valuePath, value] of envStrings) {
     if (typeof value !== "string") continue;

@@ -8,6 +8,7 @@ import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { readBody } from "./read-body.ts";
 import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { attemptScenario } from "./scenario-attempt.ts";
+import { attemptCommand } from "./command/attempt.ts";
 import { attemptTranslated, translateRequest } from "./translated-attempt.ts";
 import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
@@ -118,6 +119,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       let translated: AttemptRecord["translated"];
       if (upstream.kind === "scenario") {
         outcome = await attemptScenario(request, json, upstream, exchange.client);
+      } else if (upstream.kind === "command") {
+        outcome = await attemptCommand(request, json, upstream, exchange.client);
       } else if (target.translation === null) {
         outcome = await attemptHttp(request, target, upstream, exchange.client);
       } else {

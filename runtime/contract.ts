@@ -2,6 +2,7 @@
 // at start; the request path only reads them (no config lookups, no parsing of routes.yaml).
 import type { Dispatcher } from "undici";
 import type { CompiledScenario } from "./scenario/types.ts";
+import type { CommandUpstream } from "./command/types.ts";
 import type { AnyTranslator, TranslationOptions, UpstreamApi } from "./translate/translator.ts";
 import type { UpstreamPaths } from "./upstream-paths.ts";
 
@@ -45,7 +46,7 @@ export interface ScenarioUpstream {
   readonly speed: number;
 }
 
-export type Upstream = HttpUpstream | ScenarioUpstream;
+export type Upstream = HttpUpstream | ScenarioUpstream | CommandUpstream;
 
 export interface Target {
   readonly upstream: Upstream;

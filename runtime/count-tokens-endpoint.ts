@@ -16,7 +16,7 @@ const COUNT_PATH_SUFFIX = "/count_tokens";
 
 /** The target that would answer the next message: the first one not disabled. */
 function firstUsableTarget(targets: readonly Target[]): Target | undefined {
-  return targets.find((t) => t.upstream.kind === "scenario" || t.upstream.enabled);
+  return targets.find((t) => t.upstream.kind !== "http" || t.upstream.enabled);
 }
 
 /** The upstream's own count when it is Anthropic and can count; null means estimate locally. */

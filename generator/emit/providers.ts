@@ -2,7 +2,7 @@
 // variables reported together, before anything connects) and then builds each provider's upstream with its
 // auth header shape written out as code. Keys are read from the environment here, at start; the generated
 // file holds only variable names.
-import type { ConfigIR, EnvStringIR, HttpProviderIR, ProviderIR, ScenarioProviderIR } from "../ir.ts";
+import type { CommandProviderIR, ConfigIR, EnvStringIR, HttpProviderIR, ProviderIR, ScenarioProviderIR } from "../ir.ts";
 import { code, join, literal, name, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 
@@ -77,6 +77,35 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Co
   return { resolve: join(resolveLines, "\n"), create };
 }
 
+/** A local CLI: its command line and limits as constants, its env values resolved at start. */
+function emitCommandProvider(ir: ConfigIR, provider: CommandProviderIR): { resolve: Code; create: Code } {
+  const v = providerVar(provider);
+  const who = owner(ir, provider);
+  const resolveLines: Code[] = [];
+  const env = provider.env.map((e, i) => {
+    const ev = name(`${v}Env${i}`);
+    resolveLines.push(ts`const ${ev} = env.resolve(${envParts(e.value)}, ${who});`);
+    return ts`${literal(e.name)}: ${ev},`;
+  });
+  const args = provider.args.map((arg, i) => {
+    const av = name(`${v}Arg${i}`);
+    resolveLines.push(ts`const ${av} = env.resolve(${envParts(arg)}, ${who});`);
+    return av;
+  });
+  const create = ts`const ${name(v)} = createCommandUpstream({
+  name: ${provider.name},
+  command: ${provider.command},
+  args: [${join(args, ", ")}],
+  prompt: ${provider.prompt},
+  timeoutMs: ${code(String(provider.timeoutMs))},
+  maxConcurrent: ${code(String(provider.maxConcurrent))},
+  env: {
+    ${env}
+  },
+});`;
+  return { resolve: join(resolveLines, "\n"), create };
+}
+
 export function scenarioModuleName(provider: ScenarioProviderIR): string {
   return `${providerVar(provider)}Scenario`;
 }
@@ -88,11 +117,15 @@ function emitScenarioProvider(provider: ScenarioProviderIR): Code {
 export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {
   const http = ir.providers.filter((p): p is HttpProviderIR => p.kind !== "scenario" && p.kind !== "command");
   const scenarios = ir.providers.filter((p): p is ScenarioProviderIR => p.kind === "scenario");
-  const emitted = http.map((p) => emitHttpProvider(ir, p));
+  const commands = ir.providers.filter((p): p is CommandProviderIR => p.kind === "command");
+  const emitted = [...http.map((p) => emitHttpProvider(ir, p)), ...commands.map((p) => emitCommandProvider(ir, p))];
   const factories = [...new Set(http.map((p) => pathsFactory(p).imported))].sort();
   const vertex = http.some((p) => p.vertex);
   const imports: Code[] = [
     ts`import type { ${code([http.length ? "HttpUpstream" : "", scenarios.length ? "ScenarioUpstream" : ""].filter(Boolean).join(", "))} } from ${ctx.runtime("contract.ts")};`,
+    ...(commands.length
+      ? [ts`import type { CommandUpstream } from ${ctx.runtime("command/types.ts")};`, ts`import { createCommandUpstream } from ${ctx.runtime("command/upstream.ts")};`]
+      : []),
     ts`import { createEnvReader } from ${ctx.runtime("env.ts")};`,
     ...(http.length ? [ts`import { createHttpUpstream } from ${ctx.runtime("http-upstream.ts")};`] : []),
     ...(http.length ? [ts`import { ${code(factories.join(", "))} } from ${ctx.runtime("upstream-paths.ts")};`] : []),
@@ -104,7 +137,8 @@ export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {
       : []),
     ...scenarios.map((p) => ts`import { ${name(scenarioModuleName(p))} } from ${`./scenarios/${p.name}.ts`};`),
   ];
-  const fields = ir.providers.map((p) => ts`readonly ${name(providerVar(p))}: ${code(p.kind === "scenario" ? "ScenarioUpstream" : "HttpUpstream")};`);
+  const upstreamType = (p: ProviderIR) => (p.kind === "scenario" ? "ScenarioUpstream" : p.kind === "command" ? "CommandUpstream" : "HttpUpstream");
+  const fields = ir.providers.map((p) => ts`readonly ${name(providerVar(p))}: ${code(upstreamType(p))};`);
   const names = ir.providers.map((p) => name(providerVar(p)));
   const body = ts`${header(ir)}
 ${imports}

@@ -3,7 +3,8 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
+import path from "node:path";
+import { buildCase, root, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { DEFAULT_OLLAMA_TEXT, DEFAULT_OLLAMA_USAGE, startMockOllama, type MockOllama } from "../support/mock-ollama.ts";
 
@@ -19,7 +20,7 @@ let anthropic: Anthropic;
 beforeAll(async () => {
   [azure, oa, ollama] = await Promise.all([startMockUpstream({ api: "openai" }), startMockUpstream({ api: "openai" }), startMockOllama()]);
   const { bundle } = await buildCase("providers", "test/e2e/providers.routes.yaml");
-  gw = await startGateway(bundle, { ...KEYS, AZURE_URL: azure.url, OA_URL: oa.url, OLLAMA_URL: ollama.url });
+  gw = await startGateway(bundle, { ...KEYS, AZURE_URL: azure.url, OA_URL: oa.url, OLLAMA_URL: ollama.url, FIXTURES: path.join(root, "test/fixtures/commands") });
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "client-key", maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: "client-key", maxRetries: 0 });
 });
@@ -153,5 +154,28 @@ describe("ollama (native /api/chat, NDJSON streams)", () => {
     expect(result.data[0]!.embedding.length).toBeGreaterThan(0);
     expect(ollama.requests[seen.ollama]!.path).toBe("/api/embed");
     expect(ollama.requests[seen.ollama]!.json).toMatchObject({ model: "nomic-embed-text", input: ["a", "b"] });
+  });
+});
+
+describe("command (a local CLI)", () => {
+  it("answers an OpenAI client from the CLI's stdout, ANSI colours stripped", async () => {
+    const completion = await openai.chat.completions.create({ model: "local-cli", messages: [{ role: "user", content: "héllo ☕" }] });
+    expect(completion.choices[0]!.message.content).toBe("You said: héllo ☕");
+  });
+
+  it("streams to an Anthropic client as the CLI writes", async () => {
+    const final = await anthropic.messages.stream({ model: "local-cli", max_tokens: 50, messages: [{ role: "user", content: "stream me" }] }).finalMessage();
+    expect(final.content[0]).toMatchObject({ type: "text", text: "You said: stream me" });
+    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    expect(record).toMatchObject({ route: "local-cli", api: "anthropic", stream: true, status: 200, response: { text: "You said: stream me" } });
+  });
+
+  it("a CLI that fails before answering falls back to the next target, its exit code and stderr in the log", async () => {
+    const completion = await openai.chat.completions.create({ model: "broken-cli-then-openai", messages: hello });
+    expect(completion.choices[0]!.message.content).toBe("Hello from the mock upstream.");
+    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    expect(record!.attempts[0]).toMatchObject({ provider: "broken-cli", status: null });
+    expect(record!.attempts[0].error).toContain("code 3");
+    expect(record!.attempts[0].error).toContain("not logged in");
   });
 });
