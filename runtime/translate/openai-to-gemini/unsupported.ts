@@ -1,0 +1,34 @@
+// Request fields Gemini's generateContent cannot express. The translation notes each one where it finds it;
+// the route's policy then decides: `drop` leaves them out and lists them (dotted paths, for the request
+// log), `reject` answers 400 naming the first one (a JSON pointer, as validation errors do).
+import type { TranslationProblem } from "../translator.ts";
+
+export type FieldPath = readonly (string | number)[];
+
+const SUFFIX = "cannot be expressed by the Gemini API";
+
+export class UnsupportedFields {
+  private readonly found: { path: FieldPath; what: string }[] = [];
+
+  /** `what` names the field or value for the client, e.g. `n=2`, `a file_id file`. */
+  note(path: FieldPath, what: string): void {
+    this.found.push({ path, what });
+  }
+
+  /** A field set to a value: `name=<json>` for scalars and arrays, the bare name for objects. */
+  noteValue(path: FieldPath, value: unknown): void {
+    const name = String(path[path.length - 1]);
+    const shown = typeof value === "object" && value !== null && !Array.isArray(value) ? name : `${name}=${JSON.stringify(value)}`;
+    this.note(path, shown);
+  }
+
+  get dropped(): string[] {
+    return this.found.map((f) => f.path.join("."));
+  }
+
+  /** The first field found, as the 400 the `reject` policy answers with. */
+  problem(): TranslationProblem | undefined {
+    const first = this.found[0];
+    return first && { path: `/${first.path.join("/")}`, message: `${first.what} ${SUFFIX}` };
+  }
+}

@@ -1,0 +1,35 @@
+// Readers for Gemini's responses and for JSON the client wrote (tool arguments, tool results), neither of
+// which is trusted to match its schema: a missing or mistyped field reads as an empty value, never a throw.
+
+export type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The object itself, or an empty one. */
+export function objectOf(value: unknown): Json {
+  return isObject(value) ? value : {};
+}
+
+export function stringOf(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+export function arrayOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** A finite number, else undefined. */
+export function numberOf(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+}
+
+/** JSON.parse without the throw: undefined for anything that is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
