@@ -1,7 +1,7 @@
 // The transcript sections of an Anthropic messages request. Tool results travel inside user messages
 // there; each becomes a section of its own, in place, labelled with the name of the tool_use it answers.
 // @see https://docs.anthropic.com/en/api/messages
-import { arrayOf, isObject, objectOf, stringOf } from "../translate/openai-to-anthropic/untrusted.ts";
+import { arrayOf, isObject, objectOf, stringOf } from "../translate/untrusted.ts";
 import { toolCallLine, toolResultLabel, type PromptSection } from "./prompt-section.ts";
 
 /** Placeholders for blocks a text prompt cannot carry; anything not listed (thinking, server tool results) is left out. */

@@ -2,7 +2,7 @@
 // gathered into one System section at the top; tool results are labelled with the tool's name, found
 // through the assistant tool call they answer.
 // @see https://platform.openai.com/docs/api-reference/chat/create
-import { arrayOf, objectOf, stringOf } from "../translate/openai-to-anthropic/untrusted.ts";
+import { arrayOf, objectOf, stringOf } from "../translate/untrusted.ts";
 import { toolCallLine, toolResultLabel, type PromptSection } from "./prompt-section.ts";
 
 /** Placeholders for content parts a text prompt cannot carry. */

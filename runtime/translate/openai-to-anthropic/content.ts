@@ -12,7 +12,7 @@ import type {
   OpenAIChatImagePart,
   OpenAIChatTextPart,
 } from "../../../generated/types/index.ts";
-import type { FieldPath, UnsupportedFields } from "./unsupported.ts";
+import type { FieldPath, UnsupportedFields } from "../unsupported-fields.ts";
 
 const DATA_URL = /^data:([^;,]+);base64,(.*)$/s;
 const HTTP_URL = /^https?:\/\//i;

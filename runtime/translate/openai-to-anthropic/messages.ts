@@ -25,8 +25,8 @@ import type {
   OpenAIChatToolMessage,
 } from "../../../generated/types/index.ts";
 import { assistantTextBlocks, textBlocks, userBlocks } from "./content.ts";
-import { isObject, parseJson } from "./untrusted.ts";
-import type { FieldPath, UnsupportedFields } from "./unsupported.ts";
+import { isObject, parseJson } from "../untrusted.ts";
+import type { FieldPath, UnsupportedFields } from "../unsupported-fields.ts";
 
 type Role = "user" | "assistant";
 type Turn = { role: Role; content: AnthropicContentBlockParam[] };

@@ -7,7 +7,7 @@
 // a call; other values are noted as unsupported and, under `drop`, left out: thinking wins.
 // @see https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking
 import type { AnthropicThinkingEnabled, AnthropicToolChoice } from "../../../generated/types/index.ts";
-import type { UnsupportedFields } from "./unsupported.ts";
+import type { UnsupportedFields } from "../unsupported-fields.ts";
 
 /** Anthropic rejects top_p below this while thinking. */
 const THINKING_MIN_TOP_P = 0.95;

@@ -11,12 +11,12 @@ import { samplingWithThinking, translateReasoning } from "./reasoning.ts";
 import type { Sampling } from "./reasoning.ts";
 import { responseFormatInstruction } from "./response-format.ts";
 import { translateToolChoice, translateTools } from "./tools.ts";
-import { UnsupportedFields } from "./unsupported.ts";
+import { UnsupportedFields } from "../unsupported-fields.ts";
 import { noteUnsupportedParams } from "./unsupported-params.ts";
 
 export function translateRequest(body: OpenAIChatRequest, context: TranslationContext): RequestTranslation<AnthropicMessagesRequest> {
   const { options } = context;
-  const unsupported = new UnsupportedFields();
+  const unsupported = new UnsupportedFields("the Anthropic messages API");
   noteUnsupportedParams(body, unsupported);
   const conversation = translateMessages(body.messages, unsupported);
   const tools = translateTools(body, unsupported);

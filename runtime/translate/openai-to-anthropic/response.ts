@@ -16,7 +16,7 @@ import type { TranslationState } from "../translator.ts";
 import { openaiUsage } from "../usage-shapes.ts";
 import { usageFromAnthropic } from "../../usage.ts";
 import type { Usage } from "../../usage.ts";
-import { arrayOf, isObject, objectOf, stringOf } from "./untrusted.ts";
+import { arrayOf, isObject, objectOf, stringOf } from "../untrusted.ts";
 
 export const ZERO_USAGE: Usage = {
   prompt_tokens: 0,

@@ -22,8 +22,8 @@ import type { StreamTranslator, TranslationState } from "../translator.ts";
 import { openaiUsage } from "../usage-shapes.ts";
 import { usageFromAnthropic } from "../../usage.ts";
 import { toolArguments, ZERO_USAGE } from "./response.ts";
-import { isObject, numberOf, objectOf, parseJson, stringOf } from "./untrusted.ts";
-import type { Json } from "./untrusted.ts";
+import { isObject, numberOf, objectOf, parseJson, stringOf } from "../untrusted.ts";
+import type { Json } from "../untrusted.ts";
 
 type OpenBlock =
   | { kind: "tool"; call: number; input: unknown; streamed: boolean }

@@ -3,7 +3,7 @@
 // works, without OpenAI's guarantee that arguments match the schema.
 // @see https://docs.anthropic.com/en/docs/agents-and-tools/tool-use/implement-tool-use
 import type { AnthropicCustomTool, AnthropicToolChoice, AnthropicToolInputSchema, OpenAIChatRequest } from "../../../generated/types/index.ts";
-import type { UnsupportedFields } from "./unsupported.ts";
+import type { UnsupportedFields } from "../unsupported-fields.ts";
 
 const EMPTY_SCHEMA: AnthropicToolInputSchema = { type: "object", properties: {} };
 

@@ -11,7 +11,7 @@ import type {
   OpenAIChatFileInput,
   OpenAIChatTextPart,
 } from "../../../generated/types/index.ts";
-import type { FieldPath, UnsupportedFields } from "./unsupported.ts";
+import type { FieldPath, UnsupportedFields } from "../unsupported-fields.ts";
 
 const DATA_URL = /^data:([^;,]+)(?:;[^;,]*)*;base64,(.*)$/s;
 const REMOTE_URL = /^(?:https?|gs):\/\//i;

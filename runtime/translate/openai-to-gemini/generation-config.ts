@@ -12,7 +12,7 @@
 // @see https://ai.google.dev/gemini-api/docs/openai#thinking
 import type { GeminiGenerationConfig, GeminiThinkingConfig, OpenAIChatRequest } from "../../../generated/types/index.ts";
 import { sanitizeSchema } from "./schema.ts";
-import type { UnsupportedFields } from "./unsupported.ts";
+import type { UnsupportedFields } from "../unsupported-fields.ts";
 
 const JSON_MIME_TYPE = "application/json";
 

@@ -23,8 +23,8 @@ import type {
 import { assistantText, plainText, textParts, userParts } from "./content.ts";
 import type { FunctionNames } from "./function-names.ts";
 import { thoughtSignatureOf } from "./tool-call-ids.ts";
-import { isObject, parseJson } from "./untrusted.ts";
-import type { FieldPath, UnsupportedFields } from "./unsupported.ts";
+import { isObject, parseJson } from "../untrusted.ts";
+import type { FieldPath, UnsupportedFields } from "../unsupported-fields.ts";
 
 type Role = "user" | "model";
 

@@ -5,8 +5,8 @@ import type { OpenAIChatFunctionToolCall } from "../../../generated/types/index.
 import { clientToolName } from "../tool-names.ts";
 import type { TranslationState } from "../translator.ts";
 import { toolCallId } from "./tool-call-ids.ts";
-import { arrayOf, isObject, objectOf, stringOf } from "./untrusted.ts";
-import type { Json } from "./untrusted.ts";
+import { arrayOf, isObject, objectOf, stringOf } from "../untrusted.ts";
+import type { Json } from "../untrusted.ts";
 
 export type PartView =
   | { kind: "text"; text: string }

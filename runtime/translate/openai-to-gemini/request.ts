@@ -11,14 +11,14 @@ import { FunctionNames } from "./function-names.ts";
 import { translateGenerationConfig } from "./generation-config.ts";
 import { translateMessages } from "./messages.ts";
 import { translateToolChoice, translateTools } from "./tools.ts";
-import { UnsupportedFields } from "./unsupported.ts";
+import { UnsupportedFields } from "../unsupported-fields.ts";
 import { noteUnsupportedParams } from "./unsupported-params.ts";
 
 /** Characters per token for the estimate stream headers need before usage arrives. */
 const CHARS_PER_TOKEN = 4;
 
 export function translateRequest(body: OpenAIChatRequest, context: TranslationContext): RequestTranslation<GeminiGenerateContentRequest> {
-  const unsupported = new UnsupportedFields();
+  const unsupported = new UnsupportedFields("the Gemini API");
   const names = new FunctionNames();
   noteUnsupportedParams(body, unsupported);
   // Tools before messages: under `reject`, a problem in a definition is reported ahead of one in the history.

@@ -6,7 +6,7 @@ import type { GeminiGenerateContentResponse, OpenAIChatFunctionToolCall, OpenAIC
 import type { TranslationState } from "../translator.ts";
 import { finishReasonOf } from "./finish-reasons.ts";
 import { candidateParts, firstCandidate, promptBlocked, toolCallOf, viewPart } from "./parts.ts";
-import { objectOf } from "./untrusted.ts";
+import { objectOf } from "../untrusted.ts";
 import { openaiUsageFromGemini } from "./usage.ts";
 
 export function translateResponse(body: GeminiGenerateContentResponse, state: TranslationState): OpenAIChatResponse {

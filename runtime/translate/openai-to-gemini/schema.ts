@@ -21,9 +21,9 @@
 //   output otherwise does not keep (OpenAI's structured output does).
 // @see https://ai.google.dev/api/caching#Schema
 import type { GeminiSchema } from "../../../generated/types/index.ts";
-import { isObject } from "./untrusted.ts";
-import type { Json } from "./untrusted.ts";
-import type { FieldPath, UnsupportedFields } from "./unsupported.ts";
+import { isObject } from "../untrusted.ts";
+import type { Json } from "../untrusted.ts";
+import type { FieldPath, UnsupportedFields } from "../unsupported-fields.ts";
 
 const STRING_FORMATS = new Set(["enum", "date-time"]);
 const TEXT_KEYWORDS = ["title", "description", "pattern"] as const;

@@ -19,7 +19,7 @@ import { dataEvent, OPENAI_DONE } from "../sse.ts";
 import type { StreamTranslator, TranslationState } from "../translator.ts";
 import { finishReasonOf } from "./finish-reasons.ts";
 import { candidateParts, firstCandidate, promptBlocked, toolCallOf, viewPart } from "./parts.ts";
-import { isObject, objectOf, parseJson, stringOf } from "./untrusted.ts";
+import { isObject, objectOf, parseJson, stringOf } from "../untrusted.ts";
 import { openaiUsageFromGemini } from "./usage.ts";
 
 export function createStreamTranslator(state: TranslationState): StreamTranslator {

@@ -10,7 +10,7 @@
 // Google's own OpenAI-compatible endpoint carries it as tool_calls[].extra_content.google.thought_signature;
 // that is read too, for histories that come from there.
 // @see https://ai.google.dev/gemini-api/docs/thought-signatures
-import { objectOf, stringOf } from "./untrusted.ts";
+import { objectOf, stringOf } from "../untrusted.ts";
 
 const SEPARATOR = "__thought__";
 

@@ -10,8 +10,8 @@
 import type { GeminiFunctionDeclaration, GeminiTool, GeminiToolConfig, OpenAIChatRequest } from "../../../generated/types/index.ts";
 import type { FunctionNames } from "./function-names.ts";
 import { sanitizeSchema } from "./schema.ts";
-import { isObject, objectOf, stringOf } from "./untrusted.ts";
-import type { UnsupportedFields } from "./unsupported.ts";
+import { isObject, objectOf, stringOf } from "../untrusted.ts";
+import type { UnsupportedFields } from "../unsupported-fields.ts";
 
 export function translateTools(body: OpenAIChatRequest, names: FunctionNames, unsupported: UnsupportedFields): GeminiTool[] {
   const only = allowedUnderAuto(body.tool_choice);

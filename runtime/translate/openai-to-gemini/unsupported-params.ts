@@ -8,7 +8,7 @@
 // prompt_cache_key and prompt_cache_retention (Gemini caches implicitly, or by cachedContent),
 // stream_options.include_obfuscation, and unknown keys that validation let through.
 import type { OpenAIChatRequest } from "../../../generated/types/index.ts";
-import type { UnsupportedFields } from "./unsupported.ts";
+import type { UnsupportedFields } from "../unsupported-fields.ts";
 
 export function noteUnsupportedParams(body: OpenAIChatRequest, unsupported: UnsupportedFields): void {
   const set = (value: unknown) => value !== undefined && value !== null;

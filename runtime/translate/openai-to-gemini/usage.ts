@@ -7,7 +7,7 @@
 import type { GeminiUsageMetadata, OpenAIChatUsage } from "../../../generated/types/index.ts";
 import type { Usage } from "../../usage.ts";
 import { openaiUsage } from "../usage-shapes.ts";
-import { isObject, numberOf } from "./untrusted.ts";
+import { isObject, numberOf } from "../untrusted.ts";
 
 type Untrusted<T> = { readonly [K in keyof T]?: unknown };
 

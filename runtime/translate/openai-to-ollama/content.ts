@@ -5,7 +5,7 @@
 // Image `detail` has no Ollama counterpart and is ignored.
 // @see https://github.com/ollama/ollama/blob/main/docs/api.md#chat-request-with-images
 import type { OpenAIChatAssistantContentPart, OpenAIChatContentPart, OpenAIChatTextPart } from "../../../generated/types/index.ts";
-import type { FieldPath, UnsupportedFields } from "./unsupported.ts";
+import type { FieldPath, UnsupportedFields } from "../unsupported-fields.ts";
 
 const PART_SEPARATOR = "\n\n";
 const BASE64_DATA_URL = /^data:[^;,]*;base64,(.*)$/s;

@@ -12,7 +12,7 @@
 import type { ClientApi } from "../../contract.ts";
 import { translateError } from "../errors.ts";
 import type { TranslationContext, TranslationProblem, TranslationState, UpstreamApi } from "../translator.ts";
-import { arrayOf, numberOf, objectOf } from "./untrusted.ts";
+import { arrayOf, numberOf, objectOf } from "../untrusted.ts";
 
 export interface OpenAIEmbeddingsRequest {
   model: string;

@@ -12,8 +12,8 @@
 // - message `name`, assistant `refusal` (the field; refusal parts become text) and `audio` are ignored.
 import type { OpenAIChatAssistantMessage, OpenAIChatMessage, OllamaChatMessage, OllamaChatToolCall } from "../../../generated/types/index.ts";
 import { assistantText, joinText, userContent } from "./content.ts";
-import { isObject, parseJson } from "./untrusted.ts";
-import type { FieldPath, UnsupportedFields } from "./unsupported.ts";
+import { isObject, parseJson } from "../untrusted.ts";
+import type { FieldPath, UnsupportedFields } from "../unsupported-fields.ts";
 
 export function translateMessages(messages: readonly OpenAIChatMessage[], unsupported: UnsupportedFields): OllamaChatMessage[] {
   /** tool_call_id → function name, from the assistant turns seen so far. */

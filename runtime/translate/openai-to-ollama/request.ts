@@ -12,13 +12,13 @@ import { translateMessages } from "./messages.ts";
 import { translateOptions } from "./options.ts";
 import { translateResponseFormat } from "./response-format.ts";
 import { translateTools } from "./tools.ts";
-import { UnsupportedFields } from "./unsupported.ts";
+import { UnsupportedFields } from "../unsupported-fields.ts";
 import { noteUnsupportedParams } from "./unsupported-params.ts";
 
 const CHARS_PER_TOKEN = 4;
 
 export function translateRequest(body: OpenAIChatRequest, context: TranslationContext): RequestTranslation<OllamaChatRequest> {
-  const unsupported = new UnsupportedFields();
+  const unsupported = new UnsupportedFields("Ollama's chat API");
   noteUnsupportedParams(body, unsupported);
   const messages = translateMessages(body.messages, unsupported);
   const tools = translateTools(body, unsupported);

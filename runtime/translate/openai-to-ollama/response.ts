@@ -11,8 +11,8 @@ import { openaiUsage } from "../usage-shapes.ts";
 import { usageFromOpenAI } from "../../usage.ts";
 import type { Usage } from "../../usage.ts";
 import { openaiToolCall } from "./tool-calls.ts";
-import { arrayOf, numberOf, objectOf, stringOf } from "./untrusted.ts";
-import type { Json } from "./untrusted.ts";
+import { arrayOf, numberOf, objectOf, stringOf } from "../untrusted.ts";
+import type { Json } from "../untrusted.ts";
 
 export const ZERO_USAGE: Usage = {
   prompt_tokens: 0,

@@ -21,7 +21,7 @@ import { openaiUsage } from "../usage-shapes.ts";
 import type { Usage } from "../../usage.ts";
 import { finishReasonOf, usageOf, ZERO_USAGE } from "./response.ts";
 import { openaiToolCall } from "./tool-calls.ts";
-import { arrayOf, isObject, objectOf, parseJson, stringOf } from "./untrusted.ts";
+import { arrayOf, isObject, objectOf, parseJson, stringOf } from "../untrusted.ts";
 
 export function createStreamTranslator(state: TranslationState): StreamTranslator {
   let toolCalls = 0;

@@ -3,7 +3,7 @@
 // same on every read of the same response, and unique within the conversation as response ids are.
 // Arguments arrive as a JSON object and leave as OpenAI's JSON-encoded string.
 import type { OpenAIChatFunctionToolCall } from "../../../generated/types/index.ts";
-import { isObject, objectOf, stringOf } from "./untrusted.ts";
+import { isObject, objectOf, stringOf } from "../untrusted.ts";
 
 export function toolCallId(responseId: string, n: number): string {
   return `call_${responseId}_${n}`;

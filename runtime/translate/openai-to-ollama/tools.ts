@@ -7,7 +7,7 @@
 // a named function, allowed_tools) and parallel_tool_calls: false cannot be honoured and are unsupported.
 // @see https://ollama.com/blog/streaming-tool
 import type { OllamaChatTool, OpenAIChatRequest } from "../../../generated/types/index.ts";
-import type { UnsupportedFields } from "./unsupported.ts";
+import type { UnsupportedFields } from "../unsupported-fields.ts";
 
 /** A parameterless tool: OpenAI lets it omit `parameters`; Ollama's templates expect an object schema. */
 const NO_PARAMETERS = { type: "object", properties: {} };

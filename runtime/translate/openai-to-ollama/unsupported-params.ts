@@ -6,7 +6,7 @@
 // prompt_cache_key and prompt_cache_retention (Ollama reuses its KV cache by itself),
 // stream_options.include_obfuscation, and unknown keys that validation let through.
 import type { OpenAIChatRequest } from "../../../generated/types/index.ts";
-import type { UnsupportedFields } from "./unsupported.ts";
+import type { UnsupportedFields } from "../unsupported-fields.ts";
 
 export function noteUnsupportedParams(body: OpenAIChatRequest, unsupported: UnsupportedFields): void {
   const set = (value: unknown) => value !== undefined && value !== null;

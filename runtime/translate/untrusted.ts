@@ -1,5 +1,5 @@
-// Readers for upstream data, which is not trusted to match its schema: a missing or mistyped field reads
-// as an empty value instead of throwing.
+// Readers for data not trusted to match its schema (upstream responses, and JSON a client wrote inside
+// strings: tool arguments, tool results): a missing or mistyped field reads as an empty value, never a throw.
 
 export type Json = Record<string, unknown>;
 

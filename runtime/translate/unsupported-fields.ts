@@ -1,16 +1,17 @@
-// Request fields Gemini's generateContent cannot express. The translation notes each one where it finds it;
-// the route's policy then decides: `drop` leaves them out and lists them (dotted paths, for the request
-// log), `reject` answers 400 naming the first one (a JSON pointer, as validation errors do).
-import type { TranslationProblem } from "../translator.ts";
+// Request fields the target API cannot express. A translation notes each one where it finds it; the route's
+// policy then decides: `drop` leaves them out and lists them (dotted paths, for the request log), `reject`
+// answers 400 naming the first one (a JSON pointer, as validation errors do).
+import type { TranslationProblem } from "./translator.ts";
 
 export type FieldPath = readonly (string | number)[];
-
-const SUFFIX = "cannot be expressed by the Gemini API";
 
 export class UnsupportedFields {
   private readonly found: { path: FieldPath; what: string }[] = [];
 
-  /** `what` names the field or value for the client, e.g. `n=2`, `a file_id file`. */
+  /** `target` ends the client's message: "cannot be expressed by <target>", e.g. "the Gemini API". */
+  constructor(private readonly target: string) {}
+
+  /** `what` names the field or value for the client, e.g. `n=2`, `input_audio content`. */
   note(path: FieldPath, what: string): void {
     this.found.push({ path, what });
   }
@@ -29,6 +30,6 @@ export class UnsupportedFields {
   /** The first field found, as the 400 the `reject` policy answers with. */
   problem(): TranslationProblem | undefined {
     const first = this.found[0];
-    return first && { path: `/${first.path.join("/")}`, message: `${first.what} ${SUFFIX}` };
+    return first && { path: `/${first.path.join("/")}`, message: `${first.what} cannot be expressed by ${this.target}` };
   }
 }
