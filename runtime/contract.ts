@@ -5,6 +5,7 @@ import type { CompiledScenario } from "./scenario/types.ts";
 import type { CommandUpstream } from "./command/types.ts";
 import type { AnyTranslator, TranslationOptions, UpstreamApi } from "./translate/translator.ts";
 import type { UpstreamPaths } from "./upstream-paths.ts";
+import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -18,6 +19,8 @@ export interface HttpUpstream {
   readonly origin: string;
   /** Request paths, base path included, per endpoint (some kinds put the model in the path). */
   readonly paths: UpstreamPaths;
+  /** Translates OpenAI embeddings requests for a provider-native embeddings API; null for OpenAI-format ones. */
+  readonly embeddings: AnyEmbeddingsTranslator | null;
   /** Headers that change over time (Vertex AI's OAuth token); null when `headers` is all there is. */
   readonly auth: DynamicAuth | null;
   /** Auth and extra headers, lower-cased names; never logged. */

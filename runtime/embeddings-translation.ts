@@ -1,32 +1,16 @@
 // Embeddings for upstreams with their own embeddings API (Gemini's batchEmbedContents, Ollama's /api/embed):
-// the OpenAI request is translated, sent, and the answer translated back in one body. The translator is
-// picked by the upstream's wire format, which the generated provider fixes at build time.
+// the OpenAI request is translated, sent, and the answer translated back in one body. The translator comes
+// with the generated provider (its kind decides it at build time).
 import type { HttpUpstream, Target } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
 import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
-import { ollamaEmbeddings } from "./translate/openai-to-ollama/embeddings.ts";
-import { geminiEmbeddings } from "./translate/openai-to-gemini/embeddings.ts";
-import type { TranslationContext, TranslationProblem, UpstreamApi } from "./translate/translator.ts";
-
-/** What both embeddings translators provide; their request/response types differ per upstream. */
-export interface EmbeddingsTranslatorLike {
-  // Each translator is typed against its own wire shapes; here only the flow matters.
-  request(body: never, context: TranslationContext): { ok: true; body: unknown; state: unknown } | { ok: false; problem: TranslationProblem };
-  response(body: never, state: never): unknown;
-  error(status: number, body: string): string;
-}
-
-export function embeddingsTranslatorFor(api: UpstreamApi): EmbeddingsTranslatorLike | null {
-  if (api === "ollama") return ollamaEmbeddings as unknown as EmbeddingsTranslatorLike;
-  if (api === "gemini") return geminiEmbeddings as unknown as EmbeddingsTranslatorLike;
-  return null;
-}
+import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
 
 const ERROR_TEXT_CAP = 300;
 
 export async function translateEmbeddings(
-  translator: EmbeddingsTranslatorLike,
+  translator: AnyEmbeddingsTranslator,
   request: AttemptRequest,
   json: unknown,
   target: Target,
@@ -65,7 +49,7 @@ export async function translateEmbeddings(
     if (status >= 300) body = translator.error(status, text);
     else {
       try {
-        body = JSON.stringify(translator.response(JSON.parse(text) as never, translated.state as never));
+        body = JSON.stringify(translator.response(JSON.parse(text), translated.state));
       } catch {
         return { kind: "failed", status, latencyMs, reason: `upstream answered ${status} with a body that is not JSON`, timeout: false };
       }

@@ -4,6 +4,7 @@ import { Pool } from "undici";
 import type { DynamicAuth, HttpUpstream } from "./contract.ts";
 import type { UpstreamApi } from "./translate/translator.ts";
 import type { PathsFactory } from "./upstream-paths.ts";
+import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
 import { registerSecret } from "./secrets.ts";
 import { StartupError } from "./env.ts";
 
@@ -15,6 +16,8 @@ export interface HttpUpstreamOptions {
   /** The kind's endpoints below the base URL (runtime/upstream-paths.ts). */
   paths: PathsFactory;
   auth?: DynamicAuth | null;
+  /** The kind's embeddings translator, for provider-native embeddings APIs. */
+  embeddings?: AnyEmbeddingsTranslator | null;
   /** Resolved API key ("" disables the provider). */
   apiKey: string | null;
   /** Auth and extra headers, lower-case names, values resolved. */
@@ -51,6 +54,7 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
     origin: url.origin,
     paths: options.paths(basePath),
     auth: options.auth ?? null,
+    embeddings: options.embeddings ?? null,
     headers: Object.freeze({ ...options.headers }),
     enabled: options.apiKey !== "",
     dispatcher,

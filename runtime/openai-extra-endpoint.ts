@@ -12,7 +12,7 @@ import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, ty
 import { readBody } from "./read-body.ts";
 import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
 import { usageFromBody } from "./usage.ts";
-import { embeddingsTranslatorFor, translateEmbeddings } from "./embeddings-translation.ts";
+import { translateEmbeddings } from "./embeddings-translation.ts";
 
 /** What the body must carry besides a string model. */
 const REQUIRED_INPUT: Record<Exclude<Endpoint, "chat">, string> = { embeddings: "input", completions: "prompt" };
@@ -108,7 +108,7 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
 function attemptTarget(endpoint: Exclude<Endpoint, "chat">, request: AttemptRequest, json: Record<string, unknown>, target: Target, upstream: HttpUpstream, client: ClientResponse): Promise<AttemptOutcome> | null {
   if (upstream.api === "openai") return upstreamPath(request, target, upstream) === null ? null : attemptHttp(request, target, upstream, client);
   if (endpoint !== "embeddings") return null;
-  const translator = embeddingsTranslatorFor(upstream.api);
+  const translator = upstream.embeddings;
   const path = upstreamPath(request, target, upstream);
   if (translator === null || path === null) return null;
   return translateEmbeddings(translator, request, json, target, upstream, path, client);

@@ -1,10 +1,30 @@
-// A prompt's size in tokens without a tokenizer: characters / 4, the rule of thumb both vendors document
-// for English text. Used where an answer is needed before (or instead of) the upstream's own count:
-// count_tokens on a route whose target cannot count, and stream headers sent before usage arrives.
+// A prompt's size in tokens without a tokenizer: about four characters per token, the rule of thumb both
+// vendors give for English. Used wherever a count is needed before (or instead of) the upstream's own:
+// count_tokens on routes whose target cannot count, stream headers sent before usage arrives, scenario
+// playback and local CLIs. Deterministic: the same request always gets the same estimate.
 const CHARS_PER_TOKEN = 4;
 
-/** Tokens of the parts of a request that make up the prompt (system, messages, tools), at least 1. */
-export function estimatePromptTokens(body: { system?: unknown; messages?: unknown; tools?: unknown }): number {
-  const text = JSON.stringify([body.system ?? null, body.messages ?? null, body.tools ?? null]);
-  return Math.max(1, Math.ceil(text.length / CHARS_PER_TOKEN));
+export function estimateTokens(chars: number): number {
+  return Math.ceil(chars / CHARS_PER_TOKEN);
+}
+
+/**
+ * Every string in the request's messages, system prompt and tool definitions (keys and JSON syntax are not
+ * text the model reads). 0 for a body that is not an object.
+ */
+export function estimatePromptTokens(body: unknown): number {
+  const request = body as { messages?: unknown; system?: unknown; tools?: unknown } | null;
+  if (request === null || typeof request !== "object") return 0;
+  return estimateTokens(countStringChars(request.messages) + countStringChars(request.system) + countStringChars(request.tools));
+}
+
+function countStringChars(value: unknown): number {
+  if (typeof value === "string") return value.length;
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + countStringChars(item), 0);
+  if (value !== null && typeof value === "object") {
+    let sum = 0;
+    for (const item of Object.values(value)) sum += countStringChars(item);
+    return sum;
+  }
+  return 0;
 }

@@ -20,6 +20,17 @@ export interface Usage {
   cache_creation_input_tokens: number;
 }
 
+/** The usage of a response whose upstream reported none. */
+export const ZERO_USAGE: Readonly<Usage> = Object.freeze({
+  prompt_tokens: 0,
+  completion_tokens: 0,
+  total_tokens: 0,
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0,
+});
+
 /** A finite number, else undefined: usage objects from upstreams are not trusted to be well typed. */
 function count(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;

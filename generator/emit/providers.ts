@@ -26,6 +26,13 @@ function owner(ir: ConfigIR, provider: ProviderIR): string {
   return `provider ${provider.name} (${posText(provider.pos)})`;
 }
 
+/** Provider-native embeddings APIs get their translator at build time; Vertex AI has no batchEmbedContents. */
+function embeddingsTranslator(provider: HttpProviderIR): { name: string; module: string } | null {
+  if (provider.kind === "ollama") return { name: "ollamaEmbeddings", module: "translate/openai-to-ollama/embeddings.ts" };
+  if (provider.kind === "gemini" && !provider.vertex) return { name: "geminiEmbeddings", module: "translate/openai-to-gemini/embeddings.ts" };
+  return null;
+}
+
 /** The auth header each kind expects, as code over the resolved key variable. */
 function authHeaders(provider: HttpProviderIR, key: Code): Code[] {
   if (provider.apiKey === null) return [];
@@ -66,6 +73,7 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Co
   baseUrl: ${url},
   paths: ${pathsFactory(provider).factory},
   auth: ${auth},
+  embeddings: ${code(embeddingsTranslator(provider)?.name ?? "null")},
   apiKey: ${provider.apiKey ? key : code("null")},
   headers: {
     ${headers}
@@ -121,6 +129,7 @@ export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {
   const emitted = [...http.map((p) => emitHttpProvider(ir, p)), ...commands.map((p) => emitCommandProvider(ir, p))];
   const factories = [...new Set(http.map((p) => pathsFactory(p).imported))].sort();
   const vertex = http.some((p) => p.vertex);
+  const embeddings = [...new Map(http.flatMap((p) => embeddingsTranslator(p) ?? []).map((e) => [e.name, e])).values()].sort((a, b) => a.name.localeCompare(b.name));
   const imports: Code[] = [
     ts`import type { ${code([http.length ? "HttpUpstream" : "", scenarios.length ? "ScenarioUpstream" : ""].filter(Boolean).join(", "))} } from ${ctx.runtime("contract.ts")};`,
     ...(commands.length
@@ -129,6 +138,7 @@ export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {
     ts`import { createEnvReader } from ${ctx.runtime("env.ts")};`,
     ...(http.length ? [ts`import { createHttpUpstream } from ${ctx.runtime("http-upstream.ts")};`] : []),
     ...(http.length ? [ts`import { ${code(factories.join(", "))} } from ${ctx.runtime("upstream-paths.ts")};`] : []),
+    ...embeddings.map((e) => ts`import { ${name(e.name)} } from ${ctx.runtime(e.module)};`),
     ...(vertex
       ? [
           ts`import { readCredentialsFile } from ${ctx.runtime("credentials-file.ts")};`,

@@ -2,30 +2,16 @@
 // chunks, finish chunk, usage chunk when asked for, `data: [DONE]`), or one chat.completion body.
 // @see https://platform.openai.com/docs/api-reference/chat-streaming
 // @see https://platform.openai.com/docs/api-reference/chat/object
-import type {
-  OpenAIChatChunk,
-  OpenAIChatChunkFinishReason,
-  OpenAIChatDelta,
-  OpenAIChatResponse,
-} from "../../generated/types/index.ts";
-import { dataEvent, OPENAI_DONE } from "../translate/sse.ts";
+import type { OpenAIChatResponse } from "../../generated/types/index.ts";
+import { createChunkWriter } from "../translate/openai-chunks.ts";
+import { OPENAI_DONE } from "../translate/sse.ts";
 import { openaiUsage } from "../translate/usage-shapes.ts";
 import type { RenderContext, TextRenderer } from "./render.ts";
 
 const FINISH_REASON = "stop";
 
 export function createOpenAIRenderer(ctx: RenderContext): TextRenderer {
-  const chunk = (choices: OpenAIChatChunk["choices"], usage: OpenAIChatChunk["usage"] = null): string =>
-    dataEvent({
-      id: ctx.id,
-      object: "chat.completion.chunk",
-      created: ctx.created,
-      model: ctx.model,
-      choices,
-      ...(ctx.includeUsage ? { usage } : {}),
-    } satisfies OpenAIChatChunk);
-  const delta = (body: OpenAIChatDelta, finishReason: OpenAIChatChunkFinishReason | null = null): string =>
-    chunk([{ index: 0, delta: body, finish_reason: finishReason, logprobs: null }]);
+  const { chunk, delta } = createChunkWriter({ responseId: ctx.id, created: ctx.created, clientModel: ctx.model, includeUsage: ctx.includeUsage });
 
   return {
     finishReason: FINISH_REASON,

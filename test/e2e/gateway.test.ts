@@ -57,19 +57,13 @@ afterAll(async () => {
 /** Each test counts requests from here, so earlier tests' traffic doesn't matter. */
 let seen: { oaPrimary: number; oaBackup: number; anPrimary: number; anBackup: number; log: number };
 beforeEach(async () => {
-  // Log lines are written after the response, off the request path: let the previous test's lines land.
-  for (let stable = 0, last = -1; stable < 3; ) {
-    const count = gw.logRecords().length;
-    stable = count === last ? stable + 1 : 0;
-    last = count;
-    await new Promise((r) => setTimeout(r, 40));
-  }
+  const log = await gw.settledLogCount();
   seen = {
     oaPrimary: oaPrimary.requests.length,
     oaBackup: oaBackup.requests.length,
     anPrimary: anPrimary.requests.length,
     anBackup: anBackup.requests.length,
-    log: gw.logRecords().length,
+    log,
   };
 });
 

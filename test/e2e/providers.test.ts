@@ -32,13 +32,8 @@ afterAll(async () => {
 
 let seen: { azure: number; oa: number; ollama: number; log: number };
 beforeEach(async () => {
-  for (let stable = 0, last = -1; stable < 3; ) {
-    const count = gw.logRecords().length;
-    stable = count === last ? stable + 1 : 0;
-    last = count;
-    await new Promise((r) => setTimeout(r, 40));
-  }
-  seen = { azure: azure.requests.length, oa: oa.requests.length, ollama: ollama.requests.length, log: gw.logRecords().length };
+  const log = await gw.settledLogCount();
+  seen = { azure: azure.requests.length, oa: oa.requests.length, ollama: ollama.requests.length, log };
 });
 
 const hello = [{ role: "user" as const, content: "Say hello" }];

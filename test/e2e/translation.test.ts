@@ -30,14 +30,8 @@ afterAll(async () => {
 
 let seen: { oa: number; an: number; log: number };
 beforeEach(async () => {
-  // Log lines land after the response: let the previous test's lines settle before counting.
-  for (let stable = 0, last = -1; stable < 3; ) {
-    const count = gw.logRecords().length;
-    stable = count === last ? stable + 1 : 0;
-    last = count;
-    await new Promise((r) => setTimeout(r, 40));
-  }
-  seen = { oa: oa.requests.length, an: an.requests.length, log: gw.logRecords().length };
+  const log = await gw.settledLogCount();
+  seen = { oa: oa.requests.length, an: an.requests.length, log };
 });
 
 async function newLogRecords(n: number) {

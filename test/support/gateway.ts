@@ -33,6 +33,11 @@ export interface RunningGateway {
   logRecords(): Array<Record<string, any>>;
   /** Waits until at least `n` records are in the log (logging is asynchronous by design). */
   waitForLogRecords(n: number, timeoutMs?: number): Promise<Array<Record<string, any>>>;
+  /**
+   * The number of log records once it has stopped changing: lines are written after the response, off the
+   * request path, so a test that counts its own lines first lets the previous test's lines land.
+   */
+  settledLogCount(): Promise<number>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -93,6 +98,16 @@ export async function startGateway(bundle: string, env: Record<string, string>, 
         if (Date.now() > deadline) throw new Error(`expected ${n} log records, found ${records.length}`);
         await new Promise((r) => setTimeout(r, 20));
       }
+    },
+    async settledLogCount() {
+      let last = -1;
+      for (let stable = 0; stable < 3; ) {
+        const count = readLogRecords(logDir).length;
+        stable = count === last ? stable + 1 : 0;
+        last = count;
+        await new Promise((r) => setTimeout(r, 40));
+      }
+      return last;
     },
     stop(signal = "SIGTERM") {
       if (child.exitCode !== null) return Promise.resolve(child.exitCode);

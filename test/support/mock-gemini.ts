@@ -11,9 +11,8 @@
 // events, no terminator; errors as {error:{code,message,status}}.
 // @see https://ai.google.dev/api/generate-content
 // @see https://cloud.google.com/vertex-ai/generative-ai/docs/model-reference/inference
-import { createServer } from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { createMockCore, DEFAULT_WAIT_MS, lowerCaseHeaders, parseJson } from "./mock-server.ts";
 
 export interface GeminiMockUsage {
   prompt?: number;
@@ -106,7 +105,6 @@ export interface MockGemini {
 const METHODS = "generateContent|streamGenerateContent|batchEmbedContents";
 const GEMINI_PATH = new RegExp(`^/v1beta/models/([^/:?]+):(${METHODS})(?:\\?(.*))?$`);
 const VERTEX_PATH = new RegExp(`^/v1/projects/([^/]+)/locations/([^/]+)/publishers/google/models/([^/:?]+):(${METHODS})(?:\\?(.*))?$`);
-const DEFAULT_WAIT_MS = 2000;
 const EMBEDDING_DIMENSIONS = 8;
 
 export function parseGeminiPath(path: string): GeminiRoute | undefined {
@@ -226,20 +224,6 @@ function embeddings(json: any): object {
 // ---------------------------------------------------------------------------------------------------------
 // Serving.
 
-function lowerCaseHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-  return headers;
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json; charset=UTF-8", ...headers });
   res.end(JSON.stringify(body));
@@ -247,15 +231,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 export async function startMockGemini(options: { default?: GeminiBehaviour } = {}): Promise<MockGemini> {
   const fallback: GeminiBehaviour = options.default ?? { kind: "reply" };
-  const queue: GeminiBehaviour[] = [];
   const requests: GeminiRecordedRequest[] = [];
-  const waiters = new Set<() => void>();
-  const timers = new Set<NodeJS.Timeout>();
+  const core = createMockCore<GeminiBehaviour>("mock Gemini", fallback);
   let seq = 0;
-
-  const notify = (): void => {
-    for (const waiter of [...waiters]) waiter();
-  };
 
   const reply = (res: ServerResponse, rec: GeminiRecordedRequest, route: GeminiRoute, behaviour: GeminiReplyBehaviour, id: number): void => {
     const status = behaviour.status ?? 200;
@@ -274,12 +252,7 @@ export async function startMockGemini(options: { default?: GeminiBehaviour } = {
     switch (behaviour.kind) {
       case "reply": {
         if (!behaviour.delayMs) return reply(res, rec, route, behaviour, id);
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (!res.destroyed) reply(res, rec, route, behaviour, id);
-        }, behaviour.delayMs);
-        timers.add(timer);
-        return;
+        return core.later(behaviour.delayMs, () => !res.destroyed && reply(res, rec, route, behaviour, id));
       }
       case "error":
         return sendJson(res, behaviour.status, behaviour.body ?? geminiErrorBody(behaviour.status), behaviour.headers);
@@ -292,7 +265,7 @@ export async function startMockGemini(options: { default?: GeminiBehaviour } = {
     }
   };
 
-  const server = createServer((req, res) => {
+  const { url, port } = await core.listen((req, res) => {
     const id = ++seq;
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -301,46 +274,17 @@ export async function startMockGemini(options: { default?: GeminiBehaviour } = {
       const path = req.url ?? "";
       const rec: GeminiRecordedRequest = { method: req.method ?? "", path, route: parseGeminiPath(path), headers: lowerCaseHeaders(req), body, json: parseJson(body) };
       requests.push(rec);
-      respond(res, rec, queue.shift() ?? fallback, id);
-      notify();
+      respond(res, rec, core.next(), id);
+      core.notify();
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     requests,
-    script(...behaviours) {
-      queue.push(...behaviours);
-    },
-    waitForRequests(n, timeoutMs = DEFAULT_WAIT_MS) {
-      if (requests.length >= n) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`mock Gemini: no ${n} requests within ${timeoutMs} ms (${requests.length} received)`));
-        }, timeoutMs);
-        const check = (): void => {
-          if (requests.length < n) return;
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve();
-        };
-        waiters.add(check);
-      });
-    },
-    async close() {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    script: core.script,
+    waitForRequests: (n, timeoutMs = DEFAULT_WAIT_MS) => core.waitUntil(() => requests.length >= n, timeoutMs, `${n} requests (${requests.length} received)`),
+    close: core.close,
   };
 }

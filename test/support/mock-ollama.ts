@@ -4,9 +4,8 @@
 // vectors. Each request gets the next scripted behaviour, or the default one, and is recorded. Bodies,
 // errors ({"error": "..."}) and counts follow a real Ollama server; any other path is Gin's plain 404.
 // @see https://github.com/ollama/ollama/blob/main/docs/api.md
-import { createServer } from "node:http";
 import type { ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createMockCore, DEFAULT_WAIT_MS, lowerCaseHeaders, parseJson, splitWords } from "./mock-server.ts";
 import type { RecordedRequest, ToolCall } from "./mock-upstream.ts";
 
 export type { RecordedRequest, ToolCall } from "./mock-upstream.ts";
@@ -73,7 +72,6 @@ export interface MockOllamaOptions {
   default?: OllamaBehaviour;
 }
 
-const DEFAULT_WAIT_MS = 2000;
 /** Made-up but plausible timings (nanoseconds), so clients that compute tokens/s get sane numbers. */
 const LOAD_NS = 14_250_000;
 const NS_PER_PROMPT_TOKEN = 2_500_000;
@@ -86,18 +84,6 @@ const ERROR_MESSAGES: Record<number, (model: string) => string> = {
   503: () => "server busy, please try again.  maximum pending requests exceeded",
 };
 
-/** Splits text after whitespace, so increments look like tokens: "Hello world" → "Hello ", "world". */
-function splitWords(text: string): string[] {
-  return text.split(/(?<=\s)(?=\S)/).filter((piece) => piece !== "");
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
 
 function metrics(usage: Required<OllamaMockUsage>): object {
   const promptNs = usage.input * NS_PER_PROMPT_TOKEN;
@@ -163,19 +149,9 @@ function embedBody(model: string, input: unknown, dimensions: number): object {
 
 export async function startMockOllama(options: MockOllamaOptions = {}): Promise<MockOllama> {
   const fallback: OllamaBehaviour = options.default ?? { kind: "reply" };
-  const queue: OllamaBehaviour[] = [];
   const requests: RecordedRequest[] = [];
-  const waiters = new Set<() => void>();
-  const timers = new Set<NodeJS.Timeout>();
-  let closing = false;
-
-  const later = (ms: number, fn: () => void): void => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      fn();
-    }, ms);
-    timers.add(timer);
-  };
+  const core = createMockCore<OllamaBehaviour>("mock Ollama", fallback);
+  const { later } = core;
 
   const sendJson = (res: ServerResponse, status: number, body: object): void => {
     res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
@@ -210,64 +186,31 @@ export async function startMockOllama(options: MockOllamaOptions = {}): Promise<
     else reply();
   };
 
-  const server = createServer((req, res) => {
+  const { url, port } = await core.listen((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const text = Buffer.concat(chunks).toString("utf8");
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-      const rec: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers, body: text, json: parseJson(text), aborted: false };
+      const rec: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: lowerCaseHeaders(req), body: text, json: parseJson(text), aborted: false };
       requests.push(rec);
       res.on("close", () => {
-        if (!res.writableEnded && !closing) rec.aborted = true;
+        if (!res.writableEnded && !core.closing) rec.aborted = true;
       });
       const known = req.method === "POST" && (rec.path === "/api/chat" || rec.path === "/api/embed");
       if (!known) {
         res.writeHead(404, { "content-type": "text/plain" });
         res.end("404 page not found");
-      } else respond(res, rec, queue.shift() ?? fallback);
-      for (const waiter of [...waiters]) waiter();
+      } else respond(res, rec, core.next());
+      core.notify();
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     requests,
-    script(...behaviours) {
-      queue.push(...behaviours);
-    },
-    waitForRequests(n, timeoutMs = DEFAULT_WAIT_MS) {
-      if (requests.length >= n) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const waiter = (): void => {
-          if (requests.length < n) return;
-          waiters.delete(waiter);
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(new Error(`mock ollama: no ${n} requests within ${timeoutMs} ms (${requests.length} received)`));
-        }, timeoutMs);
-        waiters.add(waiter);
-      });
-    },
-    async close() {
-      if (closing) return;
-      closing = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    script: core.script,
+    waitForRequests: (n, timeoutMs = DEFAULT_WAIT_MS) => core.waitUntil(() => requests.length >= n, timeoutMs, `${n} requests (${requests.length} received)`),
+    close: core.close,
   };
 }

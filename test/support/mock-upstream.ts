@@ -4,9 +4,8 @@
 // Response bodies and SSE streams follow the real APIs closely enough for the official SDKs to accept them.
 // @see https://platform.openai.com/docs/api-reference/chat-streaming
 // @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
-import { createServer } from "node:http";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { ServerResponse } from "node:http";
+import { createMockCore, DEFAULT_WAIT_MS, lowerCaseHeaders, parseJson, splitWords } from "./mock-server.ts";
 
 export { freePort, refusedPort } from "./free-port.ts";
 
@@ -106,7 +105,6 @@ export interface MockUpstreamOptions {
   default?: Behaviour;
 }
 
-const DEFAULT_WAIT_MS = 2000;
 
 // ---------------------------------------------------------------------------------------------------------
 // What one response says, independent of format.
@@ -134,10 +132,6 @@ interface Format {
   requestIdHeader: string;
 }
 
-/** Splits text after whitespace, so deltas look like tokens: "Hello world" → "Hello ", "world". */
-function splitWords(text: string): string[] {
-  return text.split(/(?<=\s)(?=\S)/).filter((piece) => piece !== "");
-}
 
 /** Splits a JSON string into a few fragments, as providers stream tool arguments. */
 function splitFragments(json: string, size = 8): string[] {
@@ -345,22 +339,6 @@ const anthropicFormat: Format = {
 // ---------------------------------------------------------------------------------------------------------
 // Serving.
 
-function lowerCaseHeaders(req: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return headers;
-}
-
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 function writeHeaders(res: ServerResponse, status: number, headers: Record<string, string>): void {
   res.statusCode = status;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
@@ -369,42 +347,10 @@ function writeHeaders(res: ServerResponse, status: number, headers: Record<strin
 export async function startMockUpstream(options: MockUpstreamOptions): Promise<MockUpstream> {
   const format = options.api === "openai" ? openaiFormat : anthropicFormat;
   const fallback: Behaviour = options.default ?? { kind: "reply" };
-  const queue: Behaviour[] = [];
   const requests: RecordedRequest[] = [];
-  const waiters = new Set<() => void>();
-  const timers = new Set<NodeJS.Timeout>();
-  let closing = false;
+  const core = createMockCore<Behaviour>(`mock ${options.api} upstream`, fallback);
+  const { later, notify } = core;
   let seq = 0;
-
-  const notify = (): void => {
-    for (const waiter of [...waiters]) waiter();
-  };
-
-  const waitUntil = (done: () => boolean, timeoutMs: number, what: string): Promise<void> => {
-    if (done()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter = (): void => {
-        if (!done()) return;
-        waiters.delete(waiter);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(waiter);
-        reject(new Error(`mock ${options.api} upstream: no ${what} within ${timeoutMs} ms (${requests.length} requests received)`));
-      }, timeoutMs);
-      waiters.add(waiter);
-    });
-  };
-
-  /** setTimeout that close() can cancel. */
-  const later = (ms: number, fn: () => void): void => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      fn();
-    }, ms);
-    timers.add(timer);
-  };
 
   const sendJson = (res: ServerResponse, status: number, body: object, extra: Record<string, string> = {}): void => {
     writeHeaders(res, status, { "content-type": "application/json", ...extra });
@@ -468,7 +414,7 @@ export async function startMockUpstream(options: MockUpstreamOptions): Promise<M
     }
   };
 
-  const server = createServer((req, res) => {
+  const { url, port } = await core.listen((req, res) => {
     const id = ++seq;
     res.setHeader(format.requestIdHeader, `req_mock${id}`);
     const chunks: Buffer[] = [];
@@ -481,7 +427,7 @@ export async function startMockUpstream(options: MockUpstreamOptions): Promise<M
     };
     // 'close' before end() means the client went away mid-request or mid-response; our own close() does not count.
     res.on("close", () => {
-      if (res.writableEnded || closing) return;
+      if (res.writableEnded || core.closing) return;
       rec ??= record();
       rec.aborted = true;
       notify();
@@ -490,38 +436,22 @@ export async function startMockUpstream(options: MockUpstreamOptions): Promise<M
     req.on("end", () => {
       if (rec || res.destroyed) return;
       rec = record();
-      respond(res, id, rec, queue.shift() ?? fallback);
+      respond(res, id, rec, core.next());
       notify();
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
     requests,
-    script(...behaviours) {
-      queue.push(...behaviours);
-    },
+    script: core.script,
     waitForRequests(n, timeoutMs = DEFAULT_WAIT_MS) {
-      return waitUntil(() => requests.length >= n, timeoutMs, `${n} requests`);
+      return core.waitUntil(() => requests.length >= n, timeoutMs, `${n} requests (${requests.length} received)`);
     },
     waitForAbort(index, timeoutMs = DEFAULT_WAIT_MS) {
-      return waitUntil(() => requests[index]?.aborted === true, timeoutMs, `abort of request #${index}`);
+      return core.waitUntil(() => requests[index]?.aborted === true, timeoutMs, `abort of request #${index}`);
     },
-    async close() {
-      if (closing) return;
-      closing = true;
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    close: core.close,
   };
 }

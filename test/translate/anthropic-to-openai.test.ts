@@ -11,12 +11,12 @@ import type { AnthropicMessagesRequest, OpenAIChatResponse } from "../../generat
 import { anthropicToOpenAI } from "../../runtime/translate/anthropic-to-openai/index.ts";
 import type { TranslationContext, TranslationOptions, TranslationState } from "../../runtime/translate/translator.ts";
 import { describeGoldenFixtures } from "./golden.ts";
+import { testContext, testState } from "./helpers.ts";
 
 describeGoldenFixtures("anthropic-to-openai", anthropicToOpenAI);
 
 const fixturesDir = path.join(import.meta.dirname, "fixtures/anthropic-to-openai");
 const schemaDir = path.join(import.meta.dirname, "../../schema/providers");
-const OPTIONS: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 
 function validator(file: string) {
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -28,7 +28,7 @@ const validClientResponse = validator("anthropic.messages.response.json");
 const validClientEvent = validator("anthropic.messages.event.json");
 
 function context(options: Partial<TranslationOptions> = {}): TranslationContext {
-  return { clientModel: "claude-sonnet-4-5", upstreamModel: "gpt-4o", requestId: "req_1", now: 1_700_000_000, options: { ...OPTIONS, ...options } };
+  return testContext("claude-sonnet-4-5", "gpt-4o", options);
 }
 
 function request(body: Partial<AnthropicMessagesRequest>, options: Partial<TranslationOptions> = {}) {
@@ -36,16 +36,7 @@ function request(body: Partial<AnthropicMessagesRequest>, options: Partial<Trans
 }
 
 function state(overrides: Partial<TranslationState> = {}): TranslationState {
-  return {
-    clientModel: "claude-sonnet-4-5",
-    toolNames: new Map(),
-    includeUsage: false,
-    dropped: [],
-    estimatedInputTokens: 42,
-    responseId: "msg_req_1",
-    created: 1_700_000_000,
-    ...overrides,
-  };
+  return testState({ clientModel: "claude-sonnet-4-5", includeUsage: false, estimatedInputTokens: 42, responseId: "msg_req_1", ...overrides });
 }
 
 interface SseEvent {

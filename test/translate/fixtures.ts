@@ -6,23 +6,30 @@
 //   upstream-request.json   gold  what goes upstream (or problem.json when the translator rejects it)
 //   upstream-response.json  in    optional: a whole upstream body
 //   client-response.json    gold  what the client receives for it
-//   upstream-stream.sse     in    optional: a recorded upstream stream transcript
+//   upstream-stream.sse     in    optional: a recorded upstream stream transcript (SSE)
+//   upstream-stream.ndjson  in    or, for NDJSON upstreams (Ollama), one event per line
 //   client-stream.sse       gold  the stream the client receives
 //   translation.json        gold  what the request translation recorded (dropped fields, tool renames)
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createParser } from "eventsource-parser";
 import type { AnyTranslator, TranslationContext, TranslationOptions } from "../../runtime/translate/translator.ts";
+import { DEFAULT_OPTIONS } from "./helpers.ts";
 
 export interface FixtureOutput {
   /** Golden file name → content. */
   files: Map<string, string>;
 }
 
-const DEFAULT_OPTIONS: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
-
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+/** Feeds an NDJSON transcript line by line, as the runtime's line splitter does, then ends the stream. */
+export function translateLines(translator: ReturnType<AnyTranslator["stream"]>, transcript: string): string {
+  let out = "";
+  for (const line of transcript.split("\n")) if (line.trim() !== "") out += translator.event(undefined, line);
+  return out + translator.end();
 }
 
 /** Feeds a recorded SSE transcript through a stream translator event by event, as the runtime does. */
@@ -58,6 +65,8 @@ export function runFixture(translator: AnyTranslator, dir: string): FixtureOutpu
   }
   if (existsSync(path.join(dir, "upstream-stream.sse"))) {
     files.set("client-stream.sse", translateStream(translator.stream(translated.state), read("upstream-stream.sse")));
+  } else if (existsSync(path.join(dir, "upstream-stream.ndjson"))) {
+    files.set("client-stream.sse", translateLines(translator.stream(translated.state), read("upstream-stream.ndjson")));
   }
   return { files };
 }

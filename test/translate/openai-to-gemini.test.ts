@@ -25,12 +25,12 @@ import type { TranslationContext, TranslationOptions, TranslationState } from ".
 import { startMockGemini, type MockGemini } from "../support/mock-gemini.ts";
 import { translateStream } from "./fixtures.ts";
 import { describeGoldenFixtures } from "./golden.ts";
+import { testContext, testState, dataPayloads } from "./helpers.ts";
 
 describeGoldenFixtures("openai-to-gemini", openaiToGemini);
 
 const fixturesDir = path.join(import.meta.dirname, "fixtures/openai-to-gemini");
 const schemaDir = path.join(import.meta.dirname, "../../schema/providers");
-const OPTIONS: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 
 function validator(file: string) {
   const ajv = new Ajv({ strict: false, allErrors: true });
@@ -38,7 +38,7 @@ function validator(file: string) {
 }
 
 function context(options: Partial<TranslationOptions> = {}): TranslationContext {
-  return { clientModel: "gpt-4o", upstreamModel: "gemini-2.5-flash", requestId: "req_1", now: 1_700_000_000, options: { ...OPTIONS, ...options } };
+  return testContext("gpt-4o", "gemini-2.5-flash", options);
 }
 
 function translate(body: Partial<OpenAIChatRequest>, options: Partial<TranslationOptions> = {}) {
@@ -52,32 +52,15 @@ function upstream(body: Partial<OpenAIChatRequest>, options: Partial<Translation
 }
 
 function state(overrides: Partial<TranslationState> = {}): TranslationState {
-  return {
-    clientModel: "gpt-4o",
-    toolNames: new Map(),
-    includeUsage: true,
-    dropped: [],
-    estimatedInputTokens: 1,
-    responseId: "chatcmpl-req_1",
-    created: 1_700_000_000,
-    ...overrides,
-  };
+  return testState(overrides);
 }
 
-/** `data: …` payloads of an OpenAI stream, [DONE] as the string "[DONE]". */
-function payloads(sse: string): unknown[] {
-  return sse
-    .split("\n\n")
-    .filter(Boolean)
-    .map((frame) => frame.replace(/^data: /, ""))
-    .map((data) => (data === "[DONE]" ? data : JSON.parse(data)));
-}
 
 function streamOf(events: readonly object[], overrides: Partial<TranslationState> = {}): unknown[] {
   const translator = openaiToGemini.stream(state(overrides));
   let out = "";
   for (const event of events) out += translator.event(undefined, JSON.stringify(event));
-  return payloads(out + translator.end());
+  return dataPayloads(out + translator.end());
 }
 
 const parameters = (body: GeminiGenerateContentRequest, i = 0) => body.tools?.[0]?.functionDeclarations?.[i]?.parameters;
@@ -124,7 +107,7 @@ describe("golden outputs match the schemas", () => {
       expect(validClientResponse(body), JSON.stringify(validClientResponse.errors)).toBe(true);
     }
     if (has(rule, "client-stream.sse")) {
-      for (const payload of payloads(read(rule, "client-stream.sse"))) {
+      for (const payload of dataPayloads(read(rule, "client-stream.sse"))) {
         if (payload === "[DONE]" || (payload as { error?: unknown }).error) continue;
         expect(validChunk(payload), JSON.stringify(validChunk.errors)).toBe(true);
       }
@@ -315,8 +298,8 @@ describe("stream", () => {
     const translator = openaiToGemini.stream(state());
     const first = translator.event(undefined, JSON.stringify(text("Hel")));
     const last = translator.event(undefined, JSON.stringify({ ...text("lo", "STOP"), usageMetadata: { promptTokenCount: 3, candidatesTokenCount: 2 } }));
-    expect(payloads(first + last).map((p) => (p as { choices: { delta: object }[] }).choices[0]?.delta)).toEqual([{ role: "assistant", content: "" }, { content: "Hel" }, { content: "lo" }]);
-    const end = payloads(translator.end());
+    expect(dataPayloads(first + last).map((p) => (p as { choices: { delta: object }[] }).choices[0]?.delta)).toEqual([{ role: "assistant", content: "" }, { content: "Hel" }, { content: "lo" }]);
+    const end = dataPayloads(translator.end());
     expect(end).toHaveLength(3);
     expect(end[0]).toMatchObject({ choices: [{ delta: {}, finish_reason: "stop" }] });
     expect(end[1]).toMatchObject({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
@@ -589,7 +572,7 @@ describe("against the mock Gemini", () => {
     const vertexPath = "/v1/projects/my-project/locations/europe-west4/publishers/google/models/gemini-2.5-pro:streamGenerateContent?alt=sse";
     const response = await post(vertexPath, translated.body, { authorization: "Bearer ya29.token" });
     expect(response.headers.get("content-type")).toBe("text/event-stream");
-    const chunks = payloads(translateStream(openaiToGemini.stream(translated.state), await response.text()));
+    const chunks = dataPayloads(translateStream(openaiToGemini.stream(translated.state), await response.text()));
     const deltas = chunks.flatMap((c) => (c as { choices?: { delta: Record<string, unknown> }[] }).choices?.map((choice) => choice.delta) ?? []);
     expect(deltas).toContainEqual({ reasoning_content: "Two cities." });
     expect(deltas.flatMap((d) => (d.tool_calls as object[] | undefined) ?? [])).toMatchObject([

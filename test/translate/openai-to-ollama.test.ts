@@ -2,11 +2,7 @@
 // quietly (explicit stream: false, tool_name lookup, tool call ids and indices, the unsupported policy,
 // untrusted upstream data), embeddings, a round trip through the mock Ollama server, and an Anthropic
 // client reaching Ollama through composeTranslators.
-//
-// The fixtures' stream transcripts are NDJSON (upstream-stream.ndjson), which fixtures.ts's SSE parser
-// cannot read, so this file runs them itself: runFixture does the rest of each fixture, and the request
-// state it computed feeds the NDJSON lines to the stream translator one per event, as the runtime does.
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import Ajv from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,60 +10,22 @@ import type { AnthropicMessagesRequest, OllamaChatResponse, OpenAIChatRequest } 
 import { anthropicToOpenAI } from "../../runtime/translate/anthropic-to-openai/index.ts";
 import { composeTranslators } from "../../runtime/translate/compose.ts";
 import { ollamaEmbeddings } from "../../runtime/translate/openai-to-ollama/embeddings.ts";
-import type { EmbeddingsState, OllamaEmbedResponse } from "../../runtime/translate/openai-to-ollama/embeddings.ts";
+import type { OllamaEmbedResponse } from "../../runtime/translate/openai-to-ollama/embeddings.ts";
+import type { EmbeddingsState } from "../../runtime/translate/embeddings.ts";
 import { openaiToOllama } from "../../runtime/translate/openai-to-ollama/index.ts";
-import type { AnyTranslator, StreamTranslator, TranslationContext, TranslationOptions, TranslationState } from "../../runtime/translate/translator.ts";
+import type { TranslationContext, TranslationOptions, TranslationState } from "../../runtime/translate/translator.ts";
 import { startMockOllama } from "../support/mock-ollama.ts";
 import type { MockOllama } from "../support/mock-ollama.ts";
-import { runFixture } from "./fixtures.ts";
+import { translateLines } from "./fixtures.ts";
+import { describeGoldenFixtures } from "./golden.ts";
+import { testContext, testState, dataPayloads } from "./helpers.ts";
 
 const ROOT = path.join(import.meta.dirname, "../..");
 const FIXTURES = path.join(import.meta.dirname, "fixtures/openai-to-ollama");
-const UPDATE = process.env.SWITCHYARD_UPDATE_GOLDEN === "1" && process.env.CI !== "true";
-const GOLDEN_NAMES = ["upstream-request.json", "problem.json", "translation.json", "client-response.json", "client-stream.sse"];
 
-/** Feeds an NDJSON transcript line by line, as the runtime's line splitter does, then ends the stream. */
-function translateLines(translator: StreamTranslator, transcript: string): string {
-  let out = "";
-  for (const line of transcript.split("\n")) if (line.trim() !== "") out += translator.event(undefined, line);
-  return out + translator.end();
-}
-
-/** runFixture's goldens, plus client-stream.sse from upstream-stream.ndjson with the state runFixture's request made. */
-function runOllamaFixture(dir: string): Map<string, string> {
-  let state: TranslationState | undefined;
-  const capturing: AnyTranslator = {
-    ...openaiToOllama,
-    request(body, context) {
-      const result = openaiToOllama.request(body, context);
-      if (result.ok) state = result.state;
-      return result;
-    },
-  };
-  const { files } = runFixture(capturing, dir);
-  const transcript = path.join(dir, "upstream-stream.ndjson");
-  if (state && existsSync(transcript)) files.set("client-stream.sse", translateLines(openaiToOllama.stream(state), readFileSync(transcript, "utf8")));
-  return files;
-}
+describeGoldenFixtures("openai-to-ollama", openaiToOllama);
 
 const rules = readdirSync(FIXTURES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-
-describe("translation fixtures openai-to-ollama", () => {
-  it("has fixtures", () => expect(rules.length).toBeGreaterThan(0));
-  it.each(rules)("%s", (rule) => {
-    const dir = path.join(FIXTURES, rule);
-    const files = runOllamaFixture(dir);
-    if (UPDATE) {
-      for (const name of GOLDEN_NAMES) if (!files.has(name)) rmSync(path.join(dir, name), { force: true });
-      for (const [name, content] of files) writeFileSync(path.join(dir, name), content);
-      return;
-    }
-    for (const name of GOLDEN_NAMES) {
-      const file = path.join(dir, name);
-      expect(files.get(name), `openai-to-ollama/${rule}/${name}`).toBe(existsSync(file) ? readFileSync(file, "utf8") : undefined);
-    }
-  });
-});
 
 describe("the Ollama schemas", () => {
   const read = (file: string): object => JSON.parse(readFileSync(file, "utf8")) as object;
@@ -97,10 +55,9 @@ describe("the Ollama schemas", () => {
   });
 });
 
-const OPTIONS: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 
 function context(options: Partial<TranslationOptions> = {}): TranslationContext {
-  return { clientModel: "gpt-4o", upstreamModel: "llama3.2", requestId: "req_1", now: 1_700_000_000, options: { ...OPTIONS, ...options } };
+  return testContext("gpt-4o", "llama3.2", options);
 }
 
 function translate(body: Partial<OpenAIChatRequest>, options: Partial<TranslationOptions> = {}) {
@@ -114,29 +71,12 @@ function upstream(body: Partial<OpenAIChatRequest>, options: Partial<Translation
 }
 
 function state(overrides: Partial<TranslationState> = {}): TranslationState {
-  return {
-    clientModel: "gpt-4o",
-    toolNames: new Map(),
-    includeUsage: true,
-    dropped: [],
-    estimatedInputTokens: 1,
-    responseId: "chatcmpl-req_1",
-    created: 1_700_000_000,
-    ...overrides,
-  };
+  return testState(overrides);
 }
 
-/** `data:` payloads of SSE text, [DONE] as the string "[DONE]". */
-function frames(sse: string): unknown[] {
-  return sse
-    .split("\n\n")
-    .filter(Boolean)
-    .map((frame) => frame.replace(/^data: /, ""))
-    .map((data) => (data === "[DONE]" ? data : JSON.parse(data)));
-}
 
 function streamFrames(lines: readonly object[], overrides: Partial<TranslationState> = {}): unknown[] {
-  return frames(translateLines(openaiToOllama.stream(state(overrides)), lines.map((l) => JSON.stringify(l)).join("\n")));
+  return dataPayloads(translateLines(openaiToOllama.stream(state(overrides)), lines.map((l) => JSON.stringify(l)).join("\n")));
 }
 
 const line = (message: object, extra: object = {}) => ({ model: "llama3.2", created_at: "2025-06-02T09:14:07Z", message: { role: "assistant", content: "", ...message }, done: false, ...extra });
@@ -275,7 +215,7 @@ describe("stream", () => {
   it("owes the finish and [DONE] once for a stream cut after it started, nothing for one that never started", () => {
     const translator = openaiToOllama.stream(state());
     translator.event(undefined, JSON.stringify(line({ content: "Hel" })));
-    expect(frames(translator.end()).at(-1)).toBe("[DONE]");
+    expect(dataPayloads(translator.end()).at(-1)).toBe("[DONE]");
     expect(translator.end()).toBe("");
     expect(openaiToOllama.stream(state()).end()).toBe("");
   });
@@ -302,7 +242,6 @@ describe("embeddings", () => {
   it("sends the input, model and dimensions to /api/embed", () => {
     const result = ollamaEmbeddings.request({ model: "text-embedding-3-small", input: ["a", "b"], dimensions: 256, user: "u" }, embedContext);
     expect(result.ok && result.body).toEqual({ model: "nomic-embed-text", input: ["a", "b"], dimensions: 256 });
-    expect(ollamaEmbeddings.path).toBe("/api/embed");
   });
 
   it("refuses token arrays, which Ollama cannot embed", () => {
@@ -366,7 +305,7 @@ describe("through the mock Ollama", () => {
     if (!translated.ok) throw new Error("rejected");
     const res = await post("/api/chat", translated.body);
     expect(res.headers.get("content-type")).toBe("application/x-ndjson");
-    const chunks = frames(translateLines(openaiToOllama.stream(translated.state), await res.text()));
+    const chunks = dataPayloads(translateLines(openaiToOllama.stream(translated.state), await res.text()));
     const deltas = chunks.flatMap((c) => (c as { choices?: { delta: Record<string, unknown> }[] }).choices?.map((ch) => ch.delta) ?? []);
     expect(deltas.map((d) => d.reasoning_content ?? "").join("")).toBe("Need the weather.");
     expect(deltas.flatMap((d) => (d.tool_calls as unknown[]) ?? [])).toEqual([

@@ -10,6 +10,7 @@ import { anthropicToOpenAI } from "../../runtime/translate/anthropic-to-openai/i
 import { openaiToAnthropic } from "../../runtime/translate/openai-to-anthropic/index.ts";
 import type { TranslationContext, TranslationState } from "../../runtime/translate/translator.ts";
 import { root } from "../support/gateway.ts";
+import { testContext } from "./helpers.ts";
 
 const RUNS = 300;
 
@@ -22,7 +23,7 @@ const validOpenAI = schemaValidator("openai.chat.request.json");
 const validAnthropic = schemaValidator("anthropic.messages.request.json");
 
 function context(model: string): TranslationContext {
-  return { clientModel: model, upstreamModel: model, requestId: "req_prop", now: 1_700_000_000, options: { defaultMaxTokens: 1024, unsupported: "drop", keepCacheControl: false } };
+  return testContext(model, model);
 }
 
 // ---- arbitraries: a conversation in neutral terms, rendered in either API -------------------------------

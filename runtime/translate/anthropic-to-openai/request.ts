@@ -18,6 +18,7 @@ import type { RequestTranslation, TranslationContext } from "../translator.ts";
 import { type MessageContext, systemMessage, translateMessages } from "./messages.ts";
 import { translateToolChoice, translateTools } from "./tools.ts";
 import { UnsupportedFields } from "./unsupported.ts";
+import { estimatePromptTokens } from "../../token-estimate.ts";
 
 /** Top-level fields translated below (or, for cache_control, deliberately ignored). */
 const HANDLED = new Set([
@@ -38,7 +39,6 @@ const HANDLED = new Set([
 ]);
 
 /** Characters per token for the stream header's input estimate. */
-const CHARS_PER_TOKEN = 4;
 
 export function translateRequest(body: AnthropicMessagesRequest, context: TranslationContext): RequestTranslation<OpenAIChatRequest> {
   const unsupported = new UnsupportedFields(context.options.unsupported);
@@ -83,7 +83,7 @@ export function translateRequest(body: AnthropicMessagesRequest, context: Transl
       toolNames: toolNames.upstreamToClient,
       includeUsage: false,
       dropped: unsupported.dropped,
-      estimatedInputTokens: estimateInputTokens(body),
+      estimatedInputTokens: Math.max(1, estimatePromptTokens(body)),
       responseId: `msg_${context.requestId}`,
       created: context.now,
     },
@@ -99,8 +99,3 @@ function translateOutputConfig(config: AnthropicOutputConfig, upstream: OpenAICh
   else upstream.response_format = { type: "json_schema", json_schema: { name: "output", schema: config.format.schema } };
 }
 
-/** Never 0: clients read message_start's input_tokens before the real count arrives. */
-function estimateInputTokens(body: AnthropicMessagesRequest): number {
-  const characters = JSON.stringify(body.system ?? "").length + JSON.stringify(body.messages).length + JSON.stringify(body.tools ?? []).length;
-  return Math.max(1, Math.ceil(characters / CHARS_PER_TOKEN));
-}

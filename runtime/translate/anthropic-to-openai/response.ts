@@ -6,7 +6,7 @@ import { anthropicUsage } from "../usage-shapes.ts";
 import { usageFromOpenAI } from "../../usage.ts";
 import { stopReason } from "./stop-reason.ts";
 import { argumentsText, fallbackToolId, isObject, objectOf, reasoningOf, textOf, toolInput } from "./untrusted.ts";
-import { ZERO_USAGE } from "./zero-usage.ts";
+import { ZERO_USAGE } from "../../usage.ts";
 
 export function translateResponse(body: OpenAIChatResponse, state: TranslationState): AnthropicMessagesResponse {
   const untrusted = objectOf(body);

@@ -14,8 +14,8 @@ import { ContentBlocks } from "./blocks.ts";
 import { stopReason } from "./stop-reason.ts";
 import { ToolCalls } from "./tool-calls.ts";
 import { argumentsText, isObject, objectOf, parseObject, reasoningOf, textOf, type Loose } from "./untrusted.ts";
+import { estimateTokens } from "../../token-estimate.ts";
 
-const CHARS_PER_TOKEN = 4;
 
 export class AnthropicStreamFromOpenAI implements StreamTranslator {
   private started = false;
@@ -118,7 +118,7 @@ export class AnthropicStreamFromOpenAI implements StreamTranslator {
             input_tokens: this.state.estimatedInputTokens,
             cache_creation_input_tokens: 0,
             cache_read_input_tokens: 0,
-            output_tokens: Math.ceil(this.blocks.outputChars / CHARS_PER_TOKEN),
+            output_tokens: estimateTokens(this.blocks.outputChars),
           },
     };
     out += namedEvent("message_delta", messageDelta) + namedEvent("message_stop", { type: "message_stop" });

@@ -12,12 +12,13 @@ import type { Sampling } from "./reasoning.ts";
 import { responseFormatInstruction } from "./response-format.ts";
 import { translateToolChoice, translateTools } from "./tools.ts";
 import { UnsupportedFields } from "../unsupported-fields.ts";
-import { noteUnsupportedParams } from "./unsupported-params.ts";
+import { noteOpenAIOnlyParams } from "../openai-only-params.ts";
+import { estimatePromptTokens } from "../../token-estimate.ts";
 
 export function translateRequest(body: OpenAIChatRequest, context: TranslationContext): RequestTranslation<AnthropicMessagesRequest> {
   const { options } = context;
   const unsupported = new UnsupportedFields("the Anthropic messages API");
-  noteUnsupportedParams(body, unsupported);
+  noteOpenAIOnlyParams(body, unsupported, { penaltiesAndSeed: true });
   const conversation = translateMessages(body.messages, unsupported);
   const tools = translateTools(body, unsupported);
 
@@ -58,7 +59,7 @@ export function translateRequest(body: OpenAIChatRequest, context: TranslationCo
       // Anthropic always reports usage; the flag only decides whether the client gets a usage chunk.
       includeUsage: body.stream_options?.include_usage === true,
       dropped: unsupported.dropped,
-      estimatedInputTokens: Math.ceil((JSON.stringify(body.messages).length + (body.tools ? JSON.stringify(body.tools).length : 0)) / 4),
+      estimatedInputTokens: Math.max(1, estimatePromptTokens(body)),
       responseId: `chatcmpl-${context.requestId}`,
       created: context.now,
     },

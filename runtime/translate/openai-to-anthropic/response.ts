@@ -7,26 +7,17 @@ import type {
   AnthropicMessagesResponse,
   OpenAIChatFunctionToolCall,
   OpenAIChatResponse,
-  OpenAIChatResponseMessage,
   OpenAIChatResponseThinkingBlock,
 } from "../../../generated/types/index.ts";
+import { openaiCompletion } from "../openai-completion.ts";
 import { finishReasonOf } from "../stop-reasons.ts";
+import { openaiUsage } from "../usage-shapes.ts";
 import { clientToolName } from "../tool-names.ts";
 import type { TranslationState } from "../translator.ts";
-import { openaiUsage } from "../usage-shapes.ts";
 import { usageFromAnthropic } from "../../usage.ts";
-import type { Usage } from "../../usage.ts";
+import { ZERO_USAGE } from "../../usage.ts";
 import { arrayOf, isObject, objectOf, stringOf } from "../untrusted.ts";
 
-export const ZERO_USAGE: Usage = {
-  prompt_tokens: 0,
-  completion_tokens: 0,
-  total_tokens: 0,
-  input_tokens: 0,
-  output_tokens: 0,
-  cache_read_input_tokens: 0,
-  cache_creation_input_tokens: 0,
-};
 
 /** A tool input as OpenAI's JSON-encoded arguments; "{}" when it is missing or not an object. */
 export function toolArguments(input: unknown): string {
@@ -50,21 +41,6 @@ export function translateResponse(body: AnthropicMessagesResponse, state: Transl
       thinkingBlocks.push(block as OpenAIChatResponseThinkingBlock);
     }
   }
-  const reply: OpenAIChatResponseMessage = {
-    role: "assistant",
-    // OpenAI sends null content for a reply that is only tool calls.
-    content: text === "" && toolCalls.length > 0 ? null : text,
-    refusal: null,
-    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-    ...(reasoning !== "" ? { reasoning_content: reasoning } : {}),
-    ...(thinkingBlocks.length > 0 ? { thinking_blocks: thinkingBlocks } : {}),
-  };
-  return {
-    id: state.responseId,
-    object: "chat.completion",
-    created: state.created,
-    model: state.clientModel,
-    choices: [{ index: 0, message: reply, finish_reason: finishReasonOf(message.stop_reason), logprobs: null }],
-    usage: openaiUsage(usageFromAnthropic(message.usage) ?? ZERO_USAGE),
-  };
+  const reply = { text, toolCalls, reasoning, thinkingBlocks };
+  return openaiCompletion(state, reply, finishReasonOf(message.stop_reason), openaiUsage(usageFromAnthropic(message.usage) ?? ZERO_USAGE));
 }

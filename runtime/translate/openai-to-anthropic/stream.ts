@@ -14,16 +14,17 @@
 //   becomes OpenAI's in-stream `{"error":{...}}` and ends the stream without [DONE].
 // @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
 // @see https://platform.openai.com/docs/api-reference/chat-streaming
-import type { OpenAIChatChunk, OpenAIChatChunkFinishReason, OpenAIChatDelta } from "../../../generated/types/index.ts";
 import { dataEvent, OPENAI_DONE } from "../sse.ts";
 import { finishReasonOf } from "../stop-reasons.ts";
 import { clientToolName } from "../tool-names.ts";
 import type { StreamTranslator, TranslationState } from "../translator.ts";
 import { openaiUsage } from "../usage-shapes.ts";
 import { usageFromAnthropic } from "../../usage.ts";
-import { toolArguments, ZERO_USAGE } from "./response.ts";
+import { toolArguments } from "./response.ts";
+import { ZERO_USAGE } from "../../usage.ts";
 import { isObject, numberOf, objectOf, parseJson, stringOf } from "../untrusted.ts";
 import type { Json } from "../untrusted.ts";
+import { createChunkWriter } from "../openai-chunks.ts";
 
 type OpenBlock =
   | { kind: "tool"; call: number; input: unknown; streamed: boolean }
@@ -36,27 +37,12 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
   const blocks = new Map<number, OpenBlock>();
   const usage: Record<string, number> = {};
   let toolCalls = 0;
-  let started = false;
   let finished = false;
   let closed = false;
 
-  const chunk = (choices: OpenAIChatChunk["choices"], chunkUsage: OpenAIChatChunk["usage"] = null): string =>
-    dataEvent({
-      id: state.responseId,
-      object: "chat.completion.chunk",
-      created: state.created,
-      model: state.clientModel,
-      choices,
-      ...(state.includeUsage ? { usage: chunkUsage } : {}),
-    } satisfies OpenAIChatChunk);
-  const delta = (body: OpenAIChatDelta, finishReason: OpenAIChatChunkFinishReason | null = null): string =>
-    chunk([{ index: 0, delta: body, finish_reason: finishReason, logprobs: null }]);
-  // The role chunk comes first even if the upstream skipped message_start.
-  const open = (): string => {
-    if (started) return "";
-    started = true;
-    return delta({ role: "assistant", content: "" });
-  };
+  // The role chunk comes first even if the upstream skipped its opening event.
+  const writer = createChunkWriter(state);
+  const { chunk, delta, open } = writer;
   const setUsage = (source: unknown): void => {
     const counts = objectOf(source);
     for (const key of USAGE_KEYS) {

@@ -12,15 +12,15 @@ import { translateGenerationConfig } from "./generation-config.ts";
 import { translateMessages } from "./messages.ts";
 import { translateToolChoice, translateTools } from "./tools.ts";
 import { UnsupportedFields } from "../unsupported-fields.ts";
-import { noteUnsupportedParams } from "./unsupported-params.ts";
+import { noteOpenAIOnlyParams } from "../openai-only-params.ts";
+import { estimatePromptTokens } from "../../token-estimate.ts";
 
 /** Characters per token for the estimate stream headers need before usage arrives. */
-const CHARS_PER_TOKEN = 4;
 
 export function translateRequest(body: OpenAIChatRequest, context: TranslationContext): RequestTranslation<GeminiGenerateContentRequest> {
   const unsupported = new UnsupportedFields("the Gemini API");
   const names = new FunctionNames();
-  noteUnsupportedParams(body, unsupported);
+  noteOpenAIOnlyParams(body, unsupported, { penaltiesAndSeed: false });
   // Tools before messages: under `reject`, a problem in a definition is reported ahead of one in the history.
   const tools = translateTools(body, names, unsupported);
   const toolConfig = translateToolChoice(body, tools.length > 0, names, unsupported);
@@ -48,7 +48,7 @@ export function translateRequest(body: OpenAIChatRequest, context: TranslationCo
       toolNames: names.upstreamToClient,
       includeUsage: body.stream_options?.include_usage === true,
       dropped: unsupported.dropped,
-      estimatedInputTokens: Math.max(1, Math.ceil((JSON.stringify(body.messages).length + (body.tools ? JSON.stringify(body.tools).length : 0)) / CHARS_PER_TOKEN)),
+      estimatedInputTokens: Math.max(1, estimatePromptTokens(body)),
       responseId: `chatcmpl-${context.requestId}`,
       created: context.now,
     },

@@ -14,38 +14,24 @@
 //   stream without [DONE].
 // @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
 // @see https://platform.openai.com/docs/api-reference/chat-streaming
-import type { OpenAIChatChunk, OpenAIChatChunkFinishReason, OpenAIChatDelta } from "../../../generated/types/index.ts";
 import { dataEvent, OPENAI_DONE } from "../sse.ts";
 import type { StreamTranslator, TranslationState } from "../translator.ts";
 import { finishReasonOf } from "./finish-reasons.ts";
 import { candidateParts, firstCandidate, promptBlocked, toolCallOf, viewPart } from "./parts.ts";
 import { isObject, objectOf, parseJson, stringOf } from "../untrusted.ts";
 import { openaiUsageFromGemini } from "./usage.ts";
+import { createChunkWriter } from "../openai-chunks.ts";
 
 export function createStreamTranslator(state: TranslationState): StreamTranslator {
   let toolCalls = 0;
-  let started = false;
   let closed = false;
   let finishReason: unknown;
   let blocked = false;
   let usage: unknown;
 
-  const chunk = (choices: OpenAIChatChunk["choices"], chunkUsage: OpenAIChatChunk["usage"] = null): string =>
-    dataEvent({
-      id: state.responseId,
-      object: "chat.completion.chunk",
-      created: state.created,
-      model: state.clientModel,
-      choices,
-      ...(state.includeUsage ? { usage: chunkUsage } : {}),
-    } satisfies OpenAIChatChunk);
-  const delta = (body: OpenAIChatDelta, reason: OpenAIChatChunkFinishReason | null = null): string =>
-    chunk([{ index: 0, delta: body, finish_reason: reason, logprobs: null }]);
-  const open = (): string => {
-    if (started) return "";
-    started = true;
-    return delta({ role: "assistant", content: "" });
-  };
+  // The role chunk comes first even if the upstream skipped its opening event.
+  const writer = createChunkWriter(state);
+  const { chunk, delta, open } = writer;
 
   const part = (raw: unknown): string => {
     const view = viewPart(raw);

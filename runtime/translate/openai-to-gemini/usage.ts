@@ -5,21 +5,12 @@
 // includes cached_tokens. In a stream every event repeats the counts so far: the last one is the total.
 // @see https://ai.google.dev/api/generate-content#UsageMetadata
 import type { GeminiUsageMetadata, OpenAIChatUsage } from "../../../generated/types/index.ts";
-import type { Usage } from "../../usage.ts";
+import { ZERO_USAGE, type Usage } from "../../usage.ts";
 import { openaiUsage } from "../usage-shapes.ts";
 import { isObject, numberOf } from "../untrusted.ts";
 
 type Untrusted<T> = { readonly [K in keyof T]?: unknown };
 
-const ZERO_USAGE: Usage = {
-  prompt_tokens: 0,
-  completion_tokens: 0,
-  total_tokens: 0,
-  input_tokens: 0,
-  output_tokens: 0,
-  cache_read_input_tokens: 0,
-  cache_creation_input_tokens: 0,
-};
 
 /** For the request log too: null when `u` is not an object or carries none of the counts. */
 export function usageFromGemini(u: unknown): Usage | null {

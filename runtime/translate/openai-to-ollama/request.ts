@@ -13,13 +13,13 @@ import { translateOptions } from "./options.ts";
 import { translateResponseFormat } from "./response-format.ts";
 import { translateTools } from "./tools.ts";
 import { UnsupportedFields } from "../unsupported-fields.ts";
-import { noteUnsupportedParams } from "./unsupported-params.ts";
+import { noteOpenAIOnlyParams } from "../openai-only-params.ts";
+import { estimatePromptTokens } from "../../token-estimate.ts";
 
-const CHARS_PER_TOKEN = 4;
 
 export function translateRequest(body: OpenAIChatRequest, context: TranslationContext): RequestTranslation<OllamaChatRequest> {
   const unsupported = new UnsupportedFields("Ollama's chat API");
-  noteUnsupportedParams(body, unsupported);
+  noteOpenAIOnlyParams(body, unsupported, { penaltiesAndSeed: false });
   const messages = translateMessages(body.messages, unsupported);
   const tools = translateTools(body, unsupported);
   const problem = context.options.unsupported === "reject" ? unsupported.problem() : undefined;
@@ -46,7 +46,7 @@ export function translateRequest(body: OpenAIChatRequest, context: TranslationCo
       // Ollama always reports its counts; the flag only decides whether the client gets a usage chunk.
       includeUsage: body.stream_options?.include_usage === true,
       dropped: unsupported.dropped,
-      estimatedInputTokens: Math.ceil((JSON.stringify(body.messages).length + (body.tools ? JSON.stringify(body.tools).length : 0)) / CHARS_PER_TOKEN),
+      estimatedInputTokens: Math.max(1, estimatePromptTokens(body)),
       responseId: `chatcmpl-${context.requestId}`,
       created: context.now,
     },

@@ -14,36 +14,24 @@
 //   the counts never came) and [DONE] from end(), once.
 // @see https://github.com/ollama/ollama/blob/main/docs/api.md#chat-request-streaming
 // @see https://platform.openai.com/docs/api-reference/chat-streaming
-import type { OpenAIChatChunk, OpenAIChatChunkFinishReason, OpenAIChatDelta } from "../../../generated/types/index.ts";
+import type { OpenAIChatChunkFinishReason } from "../../../generated/types/index.ts";
 import { dataEvent, OPENAI_DONE } from "../sse.ts";
 import type { StreamTranslator, TranslationState } from "../translator.ts";
 import { openaiUsage } from "../usage-shapes.ts";
 import type { Usage } from "../../usage.ts";
-import { finishReasonOf, usageOf, ZERO_USAGE } from "./response.ts";
+import { finishReasonOf, usageOf } from "./response.ts";
+import { ZERO_USAGE } from "../../usage.ts";
 import { openaiToolCall } from "./tool-calls.ts";
 import { arrayOf, isObject, objectOf, parseJson, stringOf } from "../untrusted.ts";
+import { createChunkWriter } from "../openai-chunks.ts";
 
 export function createStreamTranslator(state: TranslationState): StreamTranslator {
   let toolCalls = 0;
-  let started = false;
   let closed = false;
 
-  const chunk = (choices: OpenAIChatChunk["choices"], chunkUsage: OpenAIChatChunk["usage"] = null): string =>
-    dataEvent({
-      id: state.responseId,
-      object: "chat.completion.chunk",
-      created: state.created,
-      model: state.clientModel,
-      choices,
-      ...(state.includeUsage ? { usage: chunkUsage } : {}),
-    } satisfies OpenAIChatChunk);
-  const delta = (body: OpenAIChatDelta, finishReason: OpenAIChatChunkFinishReason | null = null): string =>
-    chunk([{ index: 0, delta: body, finish_reason: finishReason, logprobs: null }]);
-  const open = (): string => {
-    if (started) return "";
-    started = true;
-    return delta({ role: "assistant", content: "" });
-  };
+  // The role chunk comes first even if the upstream skipped its opening event.
+  const writer = createChunkWriter(state);
+  const { chunk, delta, open } = writer;
   const close = (finishReason: OpenAIChatChunkFinishReason, usage: Usage): string => {
     closed = true;
     const usageChunk = state.includeUsage ? chunk([], openaiUsage(usage)) : "";
@@ -74,7 +62,7 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
       return out;
     },
     end() {
-      return started && !closed ? close(toolCalls > 0 ? "tool_calls" : "stop", ZERO_USAGE) : "";
+      return writer.started && !closed ? close(toolCalls > 0 ? "tool_calls" : "stop", ZERO_USAGE) : "";
     },
   };
 }

@@ -20,6 +20,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: openaiBaseUrl,
     paths: openaiPaths,
     auth: null,
+    embeddings: null,
     apiKey: openaiKey,
     headers: {
       authorization: "Bearer " + openaiKey,

@@ -21,6 +21,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: weirdBaseUrl,
     paths: openaiPaths,
     auth: null,
+    embeddings: null,
     apiKey: weirdKey,
     headers: {
       authorization: "Bearer " + weirdKey,

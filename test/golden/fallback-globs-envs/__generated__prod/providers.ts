@@ -28,6 +28,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: anthropicBaseUrl,
     paths: anthropicPaths,
     auth: null,
+    embeddings: null,
     apiKey: anthropicKey,
     headers: {
       "x-api-key": anthropicKey,
@@ -42,6 +43,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: openaiBaseUrl,
     paths: openaiPaths,
     auth: null,
+    embeddings: null,
     apiKey: openaiKey,
     headers: {
       authorization: "Bearer " + openaiKey,
@@ -56,6 +58,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: openrouterBaseUrl,
     paths: openaiPaths,
     auth: null,
+    embeddings: null,
     apiKey: openrouterKey,
     headers: {
       authorization: "Bearer " + openrouterKey,

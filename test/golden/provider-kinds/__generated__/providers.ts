@@ -5,6 +5,8 @@ import { createCommandUpstream } from "../../../../runtime/command/upstream.ts";
 import { createEnvReader } from "../../../../runtime/env.ts";
 import { createHttpUpstream } from "../../../../runtime/http-upstream.ts";
 import { azurePaths, geminiPaths, ollamaPaths, vertexPaths } from "../../../../runtime/upstream-paths.ts";
+import { geminiEmbeddings } from "../../../../runtime/translate/openai-to-gemini/embeddings.ts";
+import { ollamaEmbeddings } from "../../../../runtime/translate/openai-to-ollama/embeddings.ts";
 import { readCredentialsFile } from "../../../../runtime/credentials-file.ts";
 import { createServiceAccountTokenSource } from "../../../../runtime/google-auth/index.ts";
 
@@ -37,6 +39,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: azureBaseUrl,
     paths: azurePaths("2024-10-21"),
     auth: null,
+    embeddings: null,
     apiKey: azureKey,
     headers: {
       "api-key": azureKey,
@@ -51,6 +54,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: geminiBaseUrl,
     paths: geminiPaths,
     auth: null,
+    embeddings: geminiEmbeddings,
     apiKey: geminiKey,
     headers: {
       "x-goog-api-key": geminiKey,
@@ -65,6 +69,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: ollamaBaseUrl,
     paths: ollamaPaths,
     auth: null,
+    embeddings: ollamaEmbeddings,
     apiKey: null,
     headers: {
     },
@@ -78,6 +83,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: vertexBaseUrl,
     paths: vertexPaths("my-project", "us-central1"),
     auth: createServiceAccountTokenSource(readCredentialsFile(vertexCredentialsFile, "provider vertex (test/golden/provider-kinds/routes.yaml:12:3)")),
+    embeddings: null,
     apiKey: null,
     headers: {
     },

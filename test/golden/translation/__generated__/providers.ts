@@ -23,6 +23,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: anthropicBaseUrl,
     paths: anthropicPaths,
     auth: null,
+    embeddings: null,
     apiKey: anthropicKey,
     headers: {
       "x-api-key": anthropicKey,
@@ -37,6 +38,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     baseUrl: openrouterBaseUrl,
     paths: openaiPaths,
     auth: null,
+    embeddings: null,
     apiKey: openrouterKey,
     headers: {
       authorization: "Bearer " + openrouterKey,
