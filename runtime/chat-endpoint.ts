@@ -6,6 +6,7 @@ import type { ClientApi, Gateway, Route } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { readBody } from "./read-body.ts";
+import { modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { attemptScenario } from "./scenario-attempt.ts";
 import { attemptCommand } from "./command/attempt.ts";
@@ -64,18 +65,10 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
   };
 
   async function handle(exchange: Exchange, headers: Record<string, string>, bodyPromise: ReturnType<typeof readBody>) {
-    const read = await bodyPromise;
-    if (!read.ok) {
-      return fail(exchange, { status: 413, message: `request body is larger than the ${bodyLimit} byte limit` }, []);
-    }
-    const raw = read.body.toString("utf8");
-    exchange.raw = raw;
-    let json: unknown;
-    try {
-      json = JSON.parse(raw);
-    } catch (error) {
-      return fail(exchange, { status: 400, message: `request body is not valid JSON: ${(error as Error).message}` }, []);
-    }
+    const parsed = parseJsonBody(await bodyPromise, bodyLimit);
+    exchange.raw = parsed.raw;
+    if (!parsed.ok) return fail(exchange, parsed.error, []);
+    const { raw, json } = parsed;
     const problem = validate(json);
     if (problem) {
       const where = problem.path ? ` at ${problem.path}` : "";
@@ -86,7 +79,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     exchange.stream = body.stream === true;
     const route = findRoute(body.model);
     if (!route) {
-      return fail(exchange, { status: 404, code: "model_not_found", message: `model ${JSON.stringify(body.model)} is not routed by this gateway (GET /v1/models lists the models it serves)` }, []);
+      return fail(exchange, modelNotRouted(body.model), []);
     }
     exchange.route = route;
     const request: AttemptRequest = {
@@ -94,7 +87,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       model: body.model,
       stream: exchange.stream,
       raw,
-      rawBytes: read.body,
+      rawBytes: parsed.bytes,
       headers,
       requestId: exchange.requestId,
       receivedAt: exchange.receivedAt,

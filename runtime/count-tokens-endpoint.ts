@@ -9,6 +9,7 @@ import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
 import { spliceModel } from "./model-splice.ts";
 import { readBody } from "./read-body.ts";
+import { modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { newRequestId, type RequestLog } from "./request-log.ts";
 import { estimatePromptTokens } from "./token-estimate.ts";
 
@@ -63,19 +64,14 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
       const fail = (status: number, message: string, route: string | null = null, model: string | null = null) =>
         reply(status, errorBody("anthropic", { status, message }), route, model, message);
 
-      const read = await body;
-      if (!read.ok) return fail(413, `request body is larger than the ${limit} byte limit`);
-      const raw = read.body.toString("utf8");
-      let json: { model?: unknown; system?: unknown; messages?: unknown; tools?: unknown };
-      try {
-        json = JSON.parse(raw);
-      } catch (error) {
-        return fail(400, `request body is not valid JSON: ${(error as Error).message}`);
-      }
+      const parsed = parseJsonBody(await body, limit);
+      if (!parsed.ok) return fail(parsed.error.status, parsed.error.message);
+      const raw = parsed.raw;
+      const json = parsed.json as { model?: unknown; system?: unknown; messages?: unknown; tools?: unknown } | null;
       if (typeof json !== "object" || json === null || typeof json.model !== "string") return fail(400, "invalid request at /model: must be a string");
       if (!Array.isArray(json.messages)) return fail(400, "invalid request at /messages: must be an array", null, json.model);
       const route = gateway.router.anthropic(json.model);
-      if (!route) return fail(404, `model ${JSON.stringify(json.model)} is not routed by this gateway (GET /v1/models lists the models it serves)`, null, json.model);
+      if (!route) return fail(404, modelNotRouted(json.model).message, null, json.model);
       const target = firstUsableTarget(route.targets);
       if (target && target.upstream.kind === "http" && target.translation === null) {
         const answer = await askUpstream(target.upstream, target, raw, headers);

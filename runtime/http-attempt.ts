@@ -95,6 +95,12 @@ export function upstreamPath(request: AttemptRequest, target: Target, upstream: 
   }
 }
 
+/** The upstream request ends when the client goes away (or has already gone). */
+export function abortWithClient(client: ClientResponse, controller: { abort(reason: Error): void }): void {
+  if (client.aborted) controller.abort(new Error("client went away"));
+  else client.onAbort(() => controller.abort(new Error("client went away")));
+}
+
 /** How the body of an accepted response travels: whole in one write, or chunk by chunk. */
 const enum Mode {
   Pending,
@@ -123,8 +129,7 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
-        if (client.aborted) controller.abort(new Error("client went away"));
-        else client.onAbort(() => controller.abort(new Error("client went away")));
+        abortWithClient(client, controller);
       },
 
       onResponseStart(controller, statusCode, upstreamHeaders) {

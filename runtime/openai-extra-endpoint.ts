@@ -10,6 +10,7 @@ import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
 import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "./http-attempt.ts";
 import { readBody } from "./read-body.ts";
+import { modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
 import { usageFromBody } from "./usage.ts";
 import { translateEmbeddings } from "./embeddings-translation.ts";
@@ -40,25 +41,20 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
     };
 
     const done = (async () => {
-      const read = await body;
-      if (!read.ok) return fail({ status: 413, message: `request body is larger than the ${limit} byte limit` }, []);
-      const raw = read.body.toString("utf8");
-      let json: Record<string, unknown>;
-      try {
-        json = JSON.parse(raw);
-      } catch (error) {
-        return fail({ status: 400, message: `request body is not valid JSON: ${(error as Error).message}` }, []);
-      }
+      const parsed = parseJsonBody(await body, limit);
+      if (!parsed.ok) return fail(parsed.error, []);
+      const raw = parsed.raw;
+      const json = parsed.json as Record<string, unknown>;
       if (typeof json !== "object" || json === null || Array.isArray(json)) return fail({ status: 400, message: "request body must be a JSON object" }, []);
       if (typeof json.model !== "string") return fail({ status: 400, message: "invalid request at /model: must be a string", param: "model" }, []);
       const field = REQUIRED_INPUT[endpoint];
       if (json[field] === undefined) return fail({ status: 400, message: `invalid request: must have required property '${field}'`, param: field }, []);
       const model = json.model;
       const route = findRoute(model);
-      if (!route) return fail({ status: 404, code: "model_not_found", message: `model ${JSON.stringify(model)} is not routed by this gateway (GET /v1/models lists the models it serves)` }, [], { model });
+      if (!route) return fail(modelNotRouted(model), [], { model });
       const stream = json.stream === true;
       const request: AttemptRequest = {
-        api: "openai", endpoint, model, stream, raw, rawBytes: read.body, headers, requestId, receivedAt, assemble: gateway.logs.bodies,
+        api: "openai", endpoint, model, stream, raw, rawBytes: parsed.bytes, headers, requestId, receivedAt, assemble: gateway.logs.bodies,
       };
       const attempts: AttemptRecord[] = [];
       for (const target of route.targets) {

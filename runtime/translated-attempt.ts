@@ -7,8 +7,9 @@ import type { Dispatcher } from "undici";
 import type { HttpUpstream, Target, Translation } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
-import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
+import { abortWithClient, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { createLineSplitter } from "./ndjson-lines.ts";
+import { createSseReader } from "./sse-events.ts";
 import { createStreamTap } from "./stream-tap.ts";
 import type { TranslationState } from "./translate/translator.ts";
 
@@ -85,8 +86,7 @@ export function attemptTranslated(
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
-        if (client.aborted) controller.abort(new Error("client went away"));
-        else client.onAbort(() => controller.abort(new Error("client went away")));
+        abortWithClient(client, controller);
       },
 
       onResponseStart(controller, statusCode, headers) {
@@ -109,9 +109,9 @@ export function attemptTranslated(
             const clientTap = createStreamTap(request.api, request.assemble);
             tap = clientTap;
             clientSide = clientTap;
-            const lines = isNdjson ? createLineSplitter((line) => writeOut(stream.event(undefined, line))) : null;
-            const sse = lines ? null : createStreamTap(request.api, false, (event, data) => writeOut(stream.event(event, data)));
-            reader = lines ?? { push: sse!.push, end: () => void sse!.finish() };
+            reader = isNdjson
+              ? createLineSplitter((line) => writeOut(stream.event(undefined, line)))
+              : createSseReader((event, data) => writeOut(stream.event(event, data)));
           }
           closeStream = () => {
             reader!.end();

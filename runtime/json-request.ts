@@ -1,0 +1,23 @@
+// The first steps every POST endpoint takes with a body, and the errors they end in: over the size limit
+// (413), not JSON (400), or a model no route serves (404). Worded once, so every endpoint says the same.
+import type { ClientError } from "./client-errors.ts";
+import type { BodyResult } from "./read-body.ts";
+
+/** `raw` is there whenever the body was read (also when it is not JSON), for the request log. */
+export type JsonBody =
+  | { ok: true; raw: string; bytes: Buffer; json: unknown }
+  | { ok: false; error: ClientError; raw?: string };
+
+export function parseJsonBody(read: BodyResult, limit: number): JsonBody {
+  if (!read.ok) return { ok: false, error: { status: 413, message: `request body is larger than the ${limit} byte limit` } };
+  const raw = read.body.toString("utf8");
+  try {
+    return { ok: true, raw, bytes: read.body, json: JSON.parse(raw) };
+  } catch (error) {
+    return { ok: false, raw, error: { status: 400, message: `request body is not valid JSON: ${(error as Error).message}` } };
+  }
+}
+
+export function modelNotRouted(model: string): ClientError {
+  return { status: 404, code: "model_not_found", message: `model ${JSON.stringify(model)} is not routed by this gateway (GET /v1/models lists the models it serves)` };
+}
