@@ -13,7 +13,7 @@ import { responseFormatInstruction } from "./response-format.ts";
 import { translateToolChoice, translateTools } from "./tools.ts";
 import { UnsupportedFields } from "../unsupported-fields.ts";
 import { noteOpenAIOnlyParams } from "../openai-only-params.ts";
-import { estimatePromptTokens } from "../../token-estimate.ts";
+import { openaiClientState } from "../openai-completion.ts";
 
 export function translateRequest(body: OpenAIChatRequest, context: TranslationContext): RequestTranslation<AnthropicMessagesRequest> {
   const { options } = context;
@@ -53,16 +53,7 @@ export function translateRequest(body: OpenAIChatRequest, context: TranslationCo
   return {
     ok: true,
     body: upstream,
-    state: {
-      clientModel: context.clientModel,
-      toolNames: new Map(),
-      // Anthropic always reports usage; the flag only decides whether the client gets a usage chunk.
-      includeUsage: body.stream_options?.include_usage === true,
-      dropped: unsupported.dropped,
-      estimatedInputTokens: Math.max(1, estimatePromptTokens(body)),
-      responseId: `chatcmpl-${context.requestId}`,
-      created: context.now,
-    },
+    state: openaiClientState(body, context, unsupported.dropped),
   };
 }
 

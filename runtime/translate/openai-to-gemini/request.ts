@@ -13,7 +13,7 @@ import { translateMessages } from "./messages.ts";
 import { translateToolChoice, translateTools } from "./tools.ts";
 import { UnsupportedFields } from "../unsupported-fields.ts";
 import { noteOpenAIOnlyParams } from "../openai-only-params.ts";
-import { estimatePromptTokens } from "../../token-estimate.ts";
+import { openaiClientState } from "../openai-completion.ts";
 
 /** Characters per token for the estimate stream headers need before usage arrives. */
 
@@ -43,14 +43,6 @@ export function translateRequest(body: OpenAIChatRequest, context: TranslationCo
   return {
     ok: true,
     body: upstream,
-    state: {
-      clientModel: context.clientModel,
-      toolNames: names.upstreamToClient,
-      includeUsage: body.stream_options?.include_usage === true,
-      dropped: unsupported.dropped,
-      estimatedInputTokens: Math.max(1, estimatePromptTokens(body)),
-      responseId: `chatcmpl-${context.requestId}`,
-      created: context.now,
-    },
+    state: openaiClientState(body, context, unsupported.dropped, names.upstreamToClient),
   };
 }
