@@ -284,7 +284,7 @@ export async function startMockGemini(options: { default?: GeminiBehaviour } = {
     port,
     requests,
     script: core.script,
-    waitForRequests: (n, timeoutMs = DEFAULT_WAIT_MS) => core.waitUntil(() => requests.length >= n, timeoutMs, `${n} requests (${requests.length} received)`),
+    waitForRequests: (n, timeoutMs = DEFAULT_WAIT_MS) => core.waitUntil(() => requests.length >= n, timeoutMs, `${n} requests`, () => `${requests.length} received`),
     close: core.close,
   };
 }

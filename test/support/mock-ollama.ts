@@ -210,7 +210,7 @@ export async function startMockOllama(options: MockOllamaOptions = {}): Promise<
     port,
     requests,
     script: core.script,
-    waitForRequests: (n, timeoutMs = DEFAULT_WAIT_MS) => core.waitUntil(() => requests.length >= n, timeoutMs, `${n} requests (${requests.length} received)`),
+    waitForRequests: (n, timeoutMs = DEFAULT_WAIT_MS) => core.waitUntil(() => requests.length >= n, timeoutMs, `${n} requests`, () => `${requests.length} received`),
     close: core.close,
   };
 }

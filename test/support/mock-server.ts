@@ -14,7 +14,8 @@ export interface MockCore<B> {
   later(ms: number, fn: () => void): void;
   /** Call after each recorded request, so waitUntil re-checks. */
   notify(): void;
-  waitUntil(done: () => boolean, timeoutMs: number, what: string): Promise<void>;
+  /** Rejects with "<name>: no <what> within <timeoutMs> ms (<detail>)". */
+  waitUntil(done: () => boolean, timeoutMs: number, what: string, detail?: () => string): Promise<void>;
   /** True once close() has begun: connections it drops are not the client's doing. */
   readonly closing: boolean;
   /** Starts the server on a free loopback port. */
@@ -42,7 +43,7 @@ export function createMockCore<B>(name: string, fallback: B): MockCore<B> {
     notify() {
       for (const waiter of [...waiters]) waiter();
     },
-    waitUntil(done, timeoutMs, what) {
+    waitUntil(done, timeoutMs, what, detail) {
       if (done()) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const waiter = (): void => {
@@ -53,7 +54,7 @@ export function createMockCore<B>(name: string, fallback: B): MockCore<B> {
         };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
-          reject(new Error(`${name}: no ${what} within ${timeoutMs} ms`));
+          reject(new Error(`${name}: no ${what} within ${timeoutMs} ms${detail ? ` (${detail()})` : ""}`));
         }, timeoutMs);
         waiters.add(waiter);
       });

@@ -447,10 +447,10 @@ export async function startMockUpstream(options: MockUpstreamOptions): Promise<M
     requests,
     script: core.script,
     waitForRequests(n, timeoutMs = DEFAULT_WAIT_MS) {
-      return core.waitUntil(() => requests.length >= n, timeoutMs, `${n} requests (${requests.length} received)`);
+      return core.waitUntil(() => requests.length >= n, timeoutMs, `${n} requests`, () => `${requests.length} received`);
     },
     waitForAbort(index, timeoutMs = DEFAULT_WAIT_MS) {
-      return core.waitUntil(() => requests[index]?.aborted === true, timeoutMs, `abort of request #${index}`);
+      return core.waitUntil(() => requests[index]?.aborted === true, timeoutMs, `abort of request #${index}`, () => `${requests.length} requests received`);
     },
     close: core.close,
   };
