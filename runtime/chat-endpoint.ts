@@ -13,6 +13,7 @@ import { attemptCommand } from "./command/attempt.ts";
 import { attemptTranslated, translateRequest } from "./translated-attempt.ts";
 import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
+import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
 import { usageFromBody, usageFromBodyTail } from "./usage.ts";
 
 /** Status logged when the client went away before the response finished (nginx's convention). */
@@ -55,16 +56,17 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       raw: undefined,
     };
     const headers = collectForwardHeaders(req, api);
+    const identity = readClientIdentity(res, req);
     const declaredLength = Number(req.getHeader("content-length") || 0);
     const body = readBody(res, bodyLimit, declaredLength);
-    const done = handle(exchange, headers, body).catch((error: unknown) => {
+    const done = handle(exchange, headers, identity, body).catch((error: unknown) => {
       fail(exchange, { status: 500, message: `internal error: ${error instanceof Error ? error.message : String(error)}` }, []);
     });
     inflight.add(done);
     void done.finally(() => inflight.delete(done));
   };
 
-  async function handle(exchange: Exchange, headers: Record<string, string>, bodyPromise: ReturnType<typeof readBody>) {
+  async function handle(exchange: Exchange, headers: Record<string, string>, identity: ClientIdentity, bodyPromise: ReturnType<typeof readBody>) {
     const parsed = parseJsonBody(await bodyPromise, bodyLimit);
     exchange.raw = parsed.raw;
     if (!parsed.ok) return fail(exchange, parsed.error, []);
@@ -89,6 +91,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       raw,
       rawBytes: parsed.bytes,
       headers,
+      client: identity,
       requestId: exchange.requestId,
       receivedAt: exchange.receivedAt,
       assemble: logBodies,

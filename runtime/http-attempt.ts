@@ -8,6 +8,7 @@
 import type { Dispatcher } from "undici";
 import type { ClientApi, HttpUpstream, Target } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
+import type { ClientIdentity } from "./client-identity.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
 import { spliceModel } from "./model-splice.ts";
 import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
@@ -44,6 +45,8 @@ export interface AttemptRequest {
   readonly rawBytes: Buffer;
   /** Client headers safe to forward (no auth, no hop-by-hop). */
   readonly headers: Readonly<Record<string, string>>;
+  /** The caller's key (hashed id, raw only for bring-your-own-key routes) and address. */
+  readonly client: ClientIdentity;
   readonly requestId: string;
   readonly receivedAt: number;
   /** Whether the request log wants the streamed text assembled (it keeps bodies), or only usage. */

@@ -8,6 +8,7 @@ import type { Gateway, HttpUpstream, Target } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
+import { readClientIdentity } from "./client-identity.ts";
 import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "./http-attempt.ts";
 import { readBody } from "./read-body.ts";
 import { modelNotRouted, parseJsonBody } from "./json-request.ts";
@@ -27,6 +28,7 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
     /* uWS: the request object is only valid until the first await, so read everything now. */
     const path = req.getUrl();
     const headers = collectForwardHeaders(req, "openai");
+    const identity = readClientIdentity(res, req);
     const body = readBody(res, limit, Number(req.getHeader("content-length") || 0));
     const requestId = newRequestId();
     const receivedAt = performance.now();
@@ -54,7 +56,7 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
       if (!route) return fail(modelNotRouted(model), [], { model });
       const stream = json.stream === true;
       const request: AttemptRequest = {
-        api: "openai", endpoint, model, stream, raw, rawBytes: parsed.bytes, headers, requestId, receivedAt, assemble: gateway.logs.bodies,
+        api: "openai", endpoint, model, stream, raw, rawBytes: parsed.bytes, headers, client: identity, requestId, receivedAt, assemble: gateway.logs.bodies,
       };
       const attempts: AttemptRecord[] = [];
       for (const target of route.targets) {
