@@ -10,7 +10,8 @@ import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
 import { abortWithClient, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { createLineSplitter } from "./ndjson-lines.ts";
 import { createSseReader } from "./sse-events.ts";
-import { createStreamTap } from "./stream-tap.ts";
+import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
+import type { Usage } from "./usage.ts";
 import type { TranslationState } from "./translate/translator.ts";
 
 const ERROR_TEXT_CAP = 300;
@@ -70,6 +71,8 @@ export function attemptTranslated(
     /** For provider-native streams: a tap over the translated output, fed by writeOut. */
     let clientSide: ReturnType<typeof createStreamTap> | null = null;
     let closeStream: () => void = () => {};
+    /** Provider-native streams: the upstream's own usage, which the client-format stream may not carry. */
+    let nativeUsage: (() => Usage | null) | undefined;
     let settled = false;
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
@@ -109,6 +112,7 @@ export function attemptTranslated(
             const clientTap = createStreamTap(request.api, request.assemble);
             tap = clientTap;
             clientSide = clientTap;
+            nativeUsage = stream.upstreamUsage;
             reader = isNdjson
               ? createLineSplitter((line) => writeOut(stream.event(undefined, line)))
               : createSseReader((event, data) => writeOut(stream.event(event, data)));
@@ -144,7 +148,7 @@ export function attemptTranslated(
         }
         if (streaming) {
           closeStream();
-          const summary = tap!.finish();
+          const summary = withNativeUsage(tap!.finish(), nativeUsage);
           client.end();
           return settle({ kind: "relayed", status, latencyMs, ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs, summary, responseBody: undefined });
         }
@@ -180,7 +184,7 @@ export function attemptTranslated(
           status,
           latencyMs,
           ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs,
-          summary: tap?.finish() ?? null,
+          summary: tap ? withNativeUsage(tap.finish(), nativeUsage) : null,
           responseBody: undefined,
           error: `upstream stream broke: ${reason}`,
         });
@@ -199,6 +203,12 @@ export function attemptTranslated(
       settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason: `credentials: ${error instanceof Error ? error.message : String(error)}`, timeout: false });
     });
   });
+}
+
+/** The log's usage for a provider-native stream: what the client saw, else what the upstream reported. */
+function withNativeUsage(summary: ResponseSummary, nativeUsage: (() => Usage | null) | undefined): ResponseSummary {
+  if (summary.usage !== null || nativeUsage === undefined) return summary;
+  return { ...summary, usage: nativeUsage() };
 }
 
 /** Translates the client's request for one target: the upstream body, or a problem to answer with 400. */

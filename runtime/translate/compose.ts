@@ -61,6 +61,7 @@ export function composeTranslators<ClientRequest, MiddleRequest, UpstreamRequest
       return {
         event: (event, data) => relay(innerStream.event(event, data)),
         end: () => relay(innerStream.end()) + outerStream.end(),
+        ...(innerStream.upstreamUsage ? { upstreamUsage: innerStream.upstreamUsage } : {}),
       };
     },
     error: (status, body) => outer.error(status, inner.error(status, body)),

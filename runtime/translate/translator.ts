@@ -14,6 +14,8 @@ export type UpstreamApi = ClientApi | "gemini" | "ollama";
 export type UnsupportedPolicy = "drop" | "reject";
 
 /** Per-route settings, inlined by the generator as constants. */
+import type { Usage } from "../usage.ts";
+
 export interface TranslationOptions {
   /** max_tokens sent to an upstream that requires it (Anthropic) when the client gave none. */
   readonly defaultMaxTokens: number;
@@ -77,6 +79,12 @@ export interface StreamTranslator {
   event(event: string | undefined, data: string): string;
   /** The upstream stream ended (cleanly or not): whatever closing frames the client is still owed. */
   end(): string;
+  /**
+   * The usage the upstream reported so far, for the request log. Provider-native streams (Gemini, Ollama)
+   * implement it: the client-format stream only carries usage when an OpenAI client asked for it, and the
+   * log needs it either way. OpenAI- and Anthropic-format upstreams are read by the log's own stream tap.
+   */
+  upstreamUsage?(): Usage | null;
 }
 
 export interface Translator<ClientRequest, UpstreamRequest, UpstreamResponse, ClientResponse> {

@@ -124,6 +124,16 @@ describe("ollama (native /api/chat, NDJSON streams)", () => {
     expect(final.choices[0]!.finish_reason).toBe("tool_calls");
   });
 
+  it("the request log has Ollama's counts for a stream whose OpenAI client did not ask for a usage chunk", async () => {
+    const stream = await openai.chat.completions.create({ model: "ollama/llama", stream: true, messages: hello });
+    const chunks = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    expect(chunks.every((c) => !c.usage)).toBe(true);
+    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    expect(record).toMatchObject({ model: "ollama/llama", stream: true, status: 200 });
+    expect(record!.usage).toMatchObject({ prompt_tokens: DEFAULT_OLLAMA_USAGE.input, completion_tokens: DEFAULT_OLLAMA_USAGE.output });
+  });
+
   it("@anthropic-ai/sdk messages.stream().finalMessage() through the composed translators, with tools", async () => {
     ollama.script({ kind: "reply", text: "Checking.", toolCall: { name: "get_weather", arguments: { city: "Oslo" } } });
     const final = await anthropic.messages.stream({ model: "ollama/llama", max_tokens: 100, tools: [weatherTool], messages: [{ role: "user", content: "Weather in Oslo?" }] }).finalMessage();

@@ -19,7 +19,7 @@ import type { StreamTranslator, TranslationState } from "../translator.ts";
 import { finishReasonOf } from "./finish-reasons.ts";
 import { candidateParts, firstCandidate, promptBlocked, toolCallOf, viewPart } from "./parts.ts";
 import { isObject, objectOf, parseJson, stringOf } from "../untrusted.ts";
-import { openaiUsageFromGemini } from "./usage.ts";
+import { openaiUsageFromGemini, usageFromGemini } from "./usage.ts";
 import { createChunkWriter } from "../openai-chunks.ts";
 
 export function createStreamTranslator(state: TranslationState): StreamTranslator {
@@ -79,5 +79,6 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
       const usageChunk = state.includeUsage ? chunk([], openaiUsageFromGemini(usage)) : "";
       return open() + delta({}, reason) + usageChunk + OPENAI_DONE;
     },
+    upstreamUsage: () => usageFromGemini(usage),
   };
 }

@@ -28,6 +28,7 @@ import { createChunkWriter } from "../openai-chunks.ts";
 export function createStreamTranslator(state: TranslationState): StreamTranslator {
   let toolCalls = 0;
   let closed = false;
+  let reported: Usage | null = null;
 
   // The role chunk comes first even if the upstream skipped its opening event.
   const writer = createChunkWriter(state);
@@ -58,11 +59,15 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
         const n = toolCalls++;
         out += delta({ tool_calls: [{ index: n, ...openaiToolCall(call, n, state.responseId) }] });
       }
-      if (line.done === true) out += close(finishReasonOf(line.done_reason, toolCalls > 0), usageOf(line));
+      if (line.done === true) {
+        reported = usageOf(line);
+        out += close(finishReasonOf(line.done_reason, toolCalls > 0), reported);
+      }
       return out;
     },
     end() {
       return writer.started && !closed ? close(toolCalls > 0 ? "tool_calls" : "stop", ZERO_USAGE) : "";
     },
+    upstreamUsage: () => reported,
   };
 }
