@@ -152,6 +152,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     record.upstream_latency_ms = round(outcome.latencyMs);
     record.ttfb_ms = round(outcome.ttfbMs);
     record.usage = outcome.summary?.usage ?? null;
+    if (outcome.summary?.usageEstimated) record.usage_estimated = true;
     if (outcome.responseBody !== undefined) {
       const body = outcome.responseBody;
       record.response_body = body;

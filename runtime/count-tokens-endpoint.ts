@@ -53,12 +53,13 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
     const started = performance.now();
     const time = new Date().toISOString();
     const done = (async () => {
-      const reply = (status: number, text: string, route: string | null, model: string | null, error?: string) => {
+      const reply = (status: number, text: string, route: string | null, model: string | null, error?: string, estimate?: { input_tokens: number }) => {
         client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": id }, text);
         log.write({
           id, time, route, api: "anthropic", path, model, stream: false, attempts: [], status,
           latency_ms: Math.round((performance.now() - started) * 1000) / 1000, upstream_latency_ms: null, ttfb_ms: null, usage: null,
           ...(error ? { error } : {}),
+          ...(estimate ? { estimate } : {}),
         });
       };
       const fail = (status: number, message: string, route: string | null = null, model: string | null = null) =>
@@ -77,7 +78,8 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
         const answer = await askUpstream(target.upstream, target, raw, headers);
         if (answer) return reply(answer.status, answer.text, route.id, json.model);
       }
-      reply(200, JSON.stringify({ input_tokens: estimatePromptTokens(json) }), route.id, json.model);
+      const inputTokens = estimatePromptTokens(json);
+      reply(200, JSON.stringify({ input_tokens: inputTokens }), route.id, json.model, undefined, { input_tokens: inputTokens });
     })().catch((error: unknown) => {
       client.send(500, JSON_HEADERS, errorBody("anthropic", { status: 500, message: `internal error: ${String(error)}` }));
     });

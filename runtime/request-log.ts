@@ -35,6 +35,10 @@ export interface RequestLogRecord {
   upstream_latency_ms: number | null;
   ttfb_ms: number | null;
   usage: Usage | null;
+  /** Present when `usage` is a local estimate (command and scenario providers), not the provider's count. */
+  usage_estimated?: true;
+  /** count_tokens answered here rather than by the provider: the estimate given to the client. */
+  estimate?: { input_tokens: number };
   /** Raw JSON text as received; logged as a JSON value, not re-serialised. */
   request_body?: string;
   /** Raw JSON text of a non-stream response; logged as a JSON value, not re-serialised. */

@@ -37,6 +37,7 @@ export async function attemptScenario(
   }
   const summary: ResponseSummary = {
     usage: usageFromAnthropic(reply.summary.usage),
+    usageEstimated: true,
     text: reply.summary.text,
     reasoning: "",
     toolCalls: [...reply.summary.toolCalls],

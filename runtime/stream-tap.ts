@@ -14,6 +14,8 @@ export interface ToolCallSummary {
 
 export interface ResponseSummary {
   usage: Usage | null;
+  /** The counts are a local estimate (a CLI or a scenario reports none), not the provider's. */
+  usageEstimated?: true;
   text: string;
   reasoning: string;
   /** In the order the calls were made (by `index` for OpenAI, by content block for Anthropic). */

@@ -162,6 +162,7 @@ function relay(run: Run, resolve: (outcome: AttemptOutcome) => void): void {
     const latencyMs = performance.now() - started;
     const summary = (): ResponseSummary => ({
       usage: estimatedUsage(inputTokens, estimateTokens(outputChars)),
+      usageEstimated: true,
       text,
       reasoning: "",
       toolCalls: [],

@@ -93,15 +93,13 @@ describe("Google AI Studio", () => {
   });
 
   it("the request log has Gemini's usage for a stream whose OpenAI client did not ask for a usage chunk", async () => {
-    const logged = gw.logRecords().length;
+    const logged = await gw.settledLogCount();
     const stream = await openai.chat.completions.create({ model: "gemini-2.0-flash", stream: true, messages: [{ role: "user", content: "Hi" }] });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.every((c) => !c.usage)).toBe(true);
-    // Earlier tests' records may still be landing: wait for the streamed one.
-    let record: Record<string, any> | undefined;
-    for (let n = logged + 1; !record; n++) record = (await gw.waitForLogRecords(n)).slice(logged).find((r) => r.stream);
-    expect(record).toMatchObject({ model: "gemini-2.0-flash", status: 200 });
+    const [record] = (await gw.waitForLogRecords(logged + 1)).slice(logged);
+    expect(record).toMatchObject({ model: "gemini-2.0-flash", stream: true, status: 200 });
     expect(record!.usage).toMatchObject({ prompt_tokens: GEMINI_DEFAULT_USAGE.prompt, completion_tokens: GEMINI_DEFAULT_USAGE.candidates });
   });
 

@@ -173,6 +173,8 @@ describe("command (a local CLI)", () => {
     expect(final.content[0]).toMatchObject({ type: "text", text: "You said: stream me" });
     const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
     expect(record).toMatchObject({ route: "local-cli", api: "anthropic", stream: true, status: 200, response: { text: "You said: stream me" } });
+    // A CLI reports no counts: the log says its usage is an estimate.
+    expect(record).toMatchObject({ usage_estimated: true, usage: { output_tokens: expect.any(Number) } });
   });
 
   it("a CLI that fails before answering falls back to the next target, its exit code and stderr in the log", async () => {
@@ -182,5 +184,6 @@ describe("command (a local CLI)", () => {
     expect(record!.attempts[0]).toMatchObject({ provider: "broken-cli", status: null });
     expect(record!.attempts[0].error).toContain("code 3");
     expect(record!.attempts[0].error).toContain("not logged in");
+    expect(record!.usage_estimated).toBeUndefined();
   });
 });

@@ -121,6 +121,8 @@ describe("@anthropic-ai/sdk → OpenAI-format upstream", () => {
     expect(count.input_tokens).toBeGreaterThanOrEqual(100);
     expect(count.input_tokens).toBeLessThan(150);
     expect(oa.requests.length).toBe(seen.oa);
+    const [record] = await newLogRecords(1);
+    expect(record).toMatchObject({ path: "/v1/messages/count_tokens", status: 200, usage: null, estimate: { input_tokens: count.input_tokens } });
   });
 });
 
@@ -208,6 +210,8 @@ describe("routes serving both APIs", () => {
     an.script({ kind: "raw", status: 200, headers: { "content-type": "application/json" }, body: '{"input_tokens":42}' });
     const count = await anthropic.messages.countTokens({ model: "any-client", messages: hello });
     expect(count.input_tokens).toBe(42);
+    const [record] = await newLogRecords(1);
+    expect(record!.estimate).toBeUndefined();
     expect(an.requests[seen.an]!.path).toBe("/v1/messages/count_tokens");
     expect(an.requests[seen.an]!.json.model).toBe("claude-upstream");
   });
