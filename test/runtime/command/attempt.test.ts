@@ -68,6 +68,7 @@ describe("attemptCommand, openai client", () => {
     expect(outcome.ttfbMs).toBeGreaterThanOrEqual(0);
     expect(outcome.summary).toEqual({
       usage: expect.objectContaining({ prompt_tokens: Math.ceil(PROMPT.length / 4), completion_tokens: Math.ceil(ANSWER.length / 4), input_tokens: Math.ceil(PROMPT.length / 4) }),
+      usageEstimated: true,
       text: ANSWER,
       reasoning: "",
       toolCalls: [],
