@@ -64,16 +64,17 @@ describe("parseJsonPath", () => {
 
 /** Compiles one route's body rules from YAML, transpiles the emitted code and returns the live transforms. */
 function compile(rules: string, side: "request" | "response" = "request"): TargetTransforms {
+  return compileRoute(`    transforms:\n      ${side}:\n        body:\n${rules.replace(/^/gm, "          ")}`);
+}
+
+function compileRoute(routeYaml: string, kind = "openai"): TargetTransforms {
   const text = `providers:
   p:
-    kind: openai
+    kind: ${kind}
 routes:
   - model: m
     targets: [{ provider: p }]
-    transforms:
-      ${side}:
-        body:
-${rules.replace(/^/gm, "          ")}
+${routeYaml}
 `;
   const loaded = loadConfig("routes.yaml", { text });
   if (loaded.ir === null) throw new Error(JSON.stringify(loaded.diagnostics, null, 2));
@@ -154,6 +155,45 @@ describe("compiled body rules", () => {
     const out = emitRouteTransforms(ir, ir.routes[0]!).declarations.text;
     expect(out).toContain("const mPPattern0 = /a\\/b/g;");
     expect(out).not.toContain("new RegExp");
+  });
+});
+
+describe("compiled header rules", () => {
+  const client = { "content-type": "application/json", "x-team": "red", "x-debug": "1", "user-agent": "sdk" };
+  const provider = { authorization: "Bearer provider-key", "x-title": "app" };
+
+  it("allowlists client headers, then merges the provider's, then removes, sets and adds", () => {
+    const t = compileRoute(`    transforms:
+      request:
+        headers: { mode: allowlist, names: [X-Team], set: { x-title: forced }, add: { x-team: blue, x-new: n }, remove: [x-debug] }`);
+    expect(t.requestHeaders!(client, provider, "client-key")).toEqual({
+      "content-type": "application/json",
+      "x-team": "red",
+      authorization: "Bearer provider-key",
+      "x-title": "forced",
+      "x-new": "n",
+    });
+  });
+
+  it("denylists by name and leaves the rest", () => {
+    const t = compileRoute(`    transforms:\n      request:\n        headers: { mode: denylist, names: [user-agent, x-debug] }`);
+    expect(t.requestHeaders!(client, provider, null)).toEqual({ "content-type": "application/json", "x-team": "red", ...provider });
+  });
+
+  it("forwards the client's key in the provider's auth header shape only with forward_client_key", () => {
+    expect(compileRoute(`    forward_client_key: true`).requestHeaders!(client, provider, "client-key").authorization).toBe("Bearer client-key");
+    expect(compileRoute(`    forward_client_key: true`).requestHeaders!(client, provider, null).authorization).toBe("Bearer provider-key");
+    const anthropic = compileRoute(`    forward_client_key: true`, "anthropic").requestHeaders!({}, { "x-api-key": "provider-key" }, "client-key");
+    expect(anthropic).toEqual({ "x-api-key": "client-key" });
+    const plain = compileRoute(`    transforms:\n      request:\n        headers: { set: { x-a: b } }`).requestHeaders!(client, provider, "client-key");
+    expect(JSON.stringify(plain)).not.toContain("client-key");
+  });
+
+  it("filters response headers, keeping the gateway's own in an allowlist", () => {
+    const t = compileRoute(`    transforms:\n      response:\n        headers: { mode: allowlist, names: [x-keep], set: { x-served-by: gw } }`);
+    const upstream = { "content-type": "application/json", "x-switchyard-request-id": "req_1", "x-keep": "k", "x-request-id": "up" };
+    expect(t.responseHeaders!(upstream)).toEqual({ "x-keep": "k", "content-type": "application/json", "x-switchyard-request-id": "req_1", "x-served-by": "gw" });
+    expect(t.requestHeaders).toBeNull();
   });
 });
 
