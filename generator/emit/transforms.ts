@@ -329,18 +329,18 @@ ${walk(segments, i + 1, next, ctx)}`;
   ctx.imports.set("keysOf", "transforms/json-ops.ts");
   const k = name(`k${i}`);
   const element = code(`${node.text}[${k.text}]`);
-  const test = segment.kind === "filter" ? filterTest(segment, element) : null;
   if (last) {
+    const test = segment.kind === "filter" ? filterTest(segment, element) : null;
     return test === null
       ? ts`for (const ${k} of keysOf(${node})) hit(${node}, ${k});`
       : ts`for (const ${k} of keysOf(${node})) if (${test}) hit(${node}, ${k});`;
   }
   const next = name(`n${i + 1}`);
   const inner = walk(segments, i + 1, next, ctx);
-  const filterTestNext = segment.kind === "filter" ? filterTest(segment, next) : null;
+  const test = segment.kind === "filter" ? filterTest(segment, next) : null;
   return ts`for (const ${k} of keysOf(${node})) {
   const ${next} = ${element};
-  ${filterTestNext === null ? inner : ts`if (${filterTestNext}) {
+  ${test === null ? inner : ts`if (${test}) {
   ${inner}
 }`}
 }`;
