@@ -5,7 +5,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, runToExit, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream, type RecordedRequest } from "../support/mock-upstream.ts";
 
 const KEYS = {
@@ -17,6 +17,7 @@ const CLIENT_KEY = "client-own-key-0123456789";
 const TENANT = "tenant-42";
 const SECRET = "sk-abcdefghijklmnopqrstuvwxyz0123";
 
+let bundle: string;
 let oa: MockUpstream;
 let an: MockUpstream;
 let gw: RunningGateway;
@@ -25,7 +26,7 @@ let anthropic: Anthropic;
 
 beforeAll(async () => {
   [oa, an] = await Promise.all([startMockUpstream({ api: "openai" }), startMockUpstream({ api: "anthropic" })]);
-  const { bundle } = await buildCase("transforms", "test/e2e/transforms.routes.yaml");
+  ({ bundle } = await buildCase("transforms", "test/e2e/transforms.routes.yaml"));
   gw = await startGateway(bundle, { ...KEYS, TENANT, OA_URL: oa.url, AN_URL: an.url });
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: CLIENT_KEY, maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: CLIENT_KEY, maxRetries: 0 });
@@ -194,5 +195,13 @@ describe("translated targets", () => {
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? "";
     expect(text).toBe("see [redacted] now");
+  });
+});
+
+describe("start-up", () => {
+  it("resolves ${VAR} in header values at start: a missing one stops the gateway, naming the route", async () => {
+    const result = await runToExit(bundle, { ...KEYS, OA_URL: oa.url, AN_URL: an.url });
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain("environment variable TENANT is not set (needed by route gpt-xform");
   });
 });
