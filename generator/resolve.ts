@@ -46,10 +46,10 @@ export interface ProviderOverrideYaml {
   timeout_ms?: number;
   max_concurrent?: number;
   env?: Record<string, string>;
+  transforms?: TransformsYaml;
 }
 export interface ProviderYaml extends ProviderOverrideYaml {
   kind: ProviderKind;
-  transforms?: TransformsYaml;
 }
 export interface TargetYaml {
   provider: string;

@@ -119,6 +119,7 @@ function checkEnvironments(environments: unknown, ctx: Context): void {
       if (!isRecord(override)) continue;
       if (kind !== undefined) checkFieldsForKind(override, kind, path, report, false);
       checkProviderValues(override, path, report);
+      checkTransforms(override.transforms, [...path, "transforms"], report);
     }
   }
 }

@@ -197,6 +197,39 @@ describe("compiled header rules", () => {
   });
 });
 
+describe("environment overlays", () => {
+  it("override a provider's transforms: header maps merge key by key, a body list is replaced", () => {
+    const text = `providers:
+  p:
+    kind: openai
+    transforms:
+      request:
+        headers: { set: { x-a: base, x-b: base } }
+        body: [{ remove: $.metadata }]
+routes:
+  - model: m
+    targets: [{ provider: p }]
+environments:
+  prod:
+    providers:
+      p:
+        transforms:
+          request:
+            headers: { set: { x-b: prod } }
+            body: [{ set: { path: $.user, value: prod } }]
+`;
+    const provider = (env: string) => {
+      const ir = loadConfig("routes.yaml", { text, env }).ir!;
+      const p = ir.providers[0]!;
+      return p.kind === "openai" ? p.transforms!.request : null;
+    };
+    expect(provider("dev")!.headers!.set.map((h) => [h.name, h.value.parts])).toEqual([["x-a", [{ text: "base" }]], ["x-b", [{ text: "base" }]]]);
+    expect(provider("dev")!.body.map((r) => r.op)).toEqual(["remove"]);
+    expect(provider("prod")!.headers!.set.map((h) => [h.name, h.value.parts])).toEqual([["x-a", [{ text: "base" }]], ["x-b", [{ text: "prod" }]]]);
+    expect(provider("prod")!.body.map((r) => r.op)).toEqual(["set"]);
+  });
+});
+
 describe("checkRegex", () => {
   it.each([["sk-[A-Za-z0-9]{20,}"], ["password: \\S+"], ["(?<key>api_key)=\\w{8}"]])("passes %s", (pattern) => {
     expect(checkRegex(pattern, "").ok).toBe(true);
