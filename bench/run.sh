@@ -5,6 +5,7 @@
 #   switchyard  wrk -> dist/bench/server.mjs built from bench/routes.yaml -> mock (request log with bodies)
 #   sy-nobody   the same built with --env bench-lean: request log without bodies (usage only)
 #   sy-transl   Switchyard translating OpenAI requests for an Anthropic-format upstream (bench/translated.routes.yaml)
+#   sy-xform    the switchyard row's route plus request header and body transforms (bench/transforms.routes.yaml)
 #   portkey     wrk -> @portkey-ai/gateway (pinned in bench/portkey/) -> mock
 # each for a plain and a streamed OpenAI chat completion. wrk and the mock share core 0; the gateway under
 # test runs alone on core 1. Everything listens on and talks to 127.0.0.1 only.
@@ -185,7 +186,7 @@ if ((busy_load > 10 || busy_gateway > 10)); then
 fi
 
 echo "bench: wrk -t1 -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per row; wrk+mock on core $LOAD_CORE, gateway on core $GATEWAY_CORE" >&2
-read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT <<<"$(free_ports 6)"
+read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT SWITCHYARD_XFORM_PORT <<<"$(free_ports 7)"
 MOCK_URL="http://127.0.0.1:$MOCK_PORT"
 CHAT=/v1/chat/completions
 
@@ -230,6 +231,7 @@ bench_switchyard() {
 bench_switchyard switchyard bench/routes.yaml bench "$SWITCHYARD_PORT"
 bench_switchyard sy-nobody bench/routes.yaml bench-lean "$SWITCHYARD_LEAN_PORT"
 bench_switchyard sy-transl bench/translated.routes.yaml bench-translated "$SWITCHYARD_TRANSLATED_PORT"
+bench_switchyard sy-xform bench/transforms.routes.yaml bench-xform "$SWITCHYARD_XFORM_PORT"
 
 # ---- (d) Portkey ---------------------------------------------------------------------------------------------
 portkey_headers=("x-portkey-provider: openai" "x-portkey-custom-host: $MOCK_URL/v1" "Authorization: Bearer $KEY")

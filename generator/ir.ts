@@ -1,6 +1,7 @@
 // The resolved intermediate representation of routes.yaml for one environment.
 // Emitters see only these types, never raw YAML: defaults, environment overlays, globs and
 // provider references are resolved once, here, so each emitter is a plain function of the IR.
+import type { JsonPath } from "./transforms/jsonpath.ts";
 
 /** Where a config value came from, for `// @route` provenance lines and diagnostics. */
 export interface SourcePos {
@@ -61,6 +62,8 @@ export interface HttpProviderIR {
   azureApiVersion?: string;
   /** gemini on Vertex AI: project, region and the service-account key file (path resolved at start). */
   vertex?: { project: string; location: string; credentialsFile: EnvStringIR };
+  /** Header and body rules for every route's requests to this provider (applied before the route's). */
+  transforms: TransformsIR | null;
   pos: SourcePos;
 }
 
@@ -111,6 +114,10 @@ export interface RouteIR {
   targets: TargetIR[];
   /** Settings for targets reached through a translator (client API ≠ the target's API). */
   translation: TranslationIR;
+  /** Header and body rules of this route, applied after its target provider's. */
+  transforms: TransformsIR | null;
+  /** Bring-your-own-key: the client's key replaces the provider's in the provider's auth header. */
+  forwardClientKey: boolean;
   pos: SourcePos;
 }
 
@@ -133,3 +140,34 @@ export interface ConfigIR {
   /** In declaration order (glob precedence follows it). */
   routes: RouteIR[];
 }
+
+// ---- transforms (generator/transforms/, emitted by generator/emit/transforms.ts) ----
+
+export interface TransformsIR {
+  request: TransformSideIR;
+  response: TransformSideIR;
+}
+
+export interface TransformSideIR {
+  headers: HeaderRulesIR | null;
+  /** In declaration order. */
+  body: BodyRuleIR[];
+}
+
+export interface HeaderRulesIR {
+  /** Which of the client's (request) or upstream's (response) headers travel on; names lower-cased. */
+  mode: "passthrough" | "allowlist" | "denylist";
+  names: string[];
+  /** Forced values; `${VAR}` resolved at start. Names lower-cased, in declaration order. */
+  set: Array<{ name: string; value: EnvStringIR }>;
+  /** Values added only when the header is absent. */
+  add: Array<{ name: string; value: EnvStringIR }>;
+  remove: string[];
+}
+
+export type BodyRuleIR = (
+  | { op: "replace"; pattern: string; flags: string; with: string; path: JsonPath | null }
+  | { op: "remove"; path: JsonPath }
+  | { op: "set"; path: JsonPath; value: unknown }
+  | { op: "add"; path: JsonPath; value: unknown }
+) & { pos: SourcePos };

@@ -15,6 +15,7 @@ import type {
 } from "./ir.ts";
 import type { PathSegment, SourceLocator, Span } from "./diagnostics.ts";
 import { isGlob } from "./glob.ts";
+import { resolveTransforms, type TransformsYaml } from "./transforms/resolve.ts";
 
 // ---- routes.yaml as written (after schema validation) ----
 
@@ -45,6 +46,7 @@ export interface ProviderOverrideYaml {
   timeout_ms?: number;
   max_concurrent?: number;
   env?: Record<string, string>;
+  transforms?: TransformsYaml;
 }
 export interface ProviderYaml extends ProviderOverrideYaml {
   kind: ProviderKind;
@@ -59,6 +61,8 @@ export interface RouteYaml {
   api?: ClientApi | ClientApi[];
   targets: TargetYaml[];
   translation?: { max_tokens?: number; unsupported?: "drop" | "reject"; cache_control?: "keep" | "drop" };
+  transforms?: TransformsYaml;
+  forward_client_key?: boolean;
 }
 export interface EnvironmentYaml {
   server?: ServerYaml;
@@ -266,7 +270,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
 
   const providerNames = Object.keys(resolved.providers).sort(compare);
   const providers = providerNames.map((name) =>
-    resolveProvider(name, resolved.providers[name]!, pos(at.key(["providers", name]))),
+    resolveProvider(name, resolved.providers[name]!, pos(at.key(["providers", name])), at),
   );
 
   const ids = assignRouteIds(resolved.routes);
@@ -288,6 +292,8 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
         unsupported: route.translation?.unsupported ?? DEFAULTS.translation.unsupported,
         keepCacheControl: (route.translation?.cache_control ?? DEFAULTS.translation.cacheControl) === "keep",
       },
+      transforms: resolveTransforms(route.transforms, [...path, "transforms"], at),
+      forwardClientKey: route.forward_client_key ?? false,
       pos: pos(at.value(path)),
     };
   });
@@ -311,7 +317,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
   };
 }
 
-function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos): ProviderIR {
+function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos, at: SourceLocator): ProviderIR {
   if (provider.kind === "scenario") {
     if (provider.file === undefined) throw new Error(`scenario provider "${name}" has no file`);
     return { name, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
@@ -353,6 +359,7 @@ function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos): 
       firstByteMs: provider.timeouts?.first_byte_ms ?? DEFAULTS.timeouts.firstByteMs,
     },
     maxConnections: provider.max_connections ?? DEFAULTS.maxConnections,
+    transforms: resolveTransforms(provider.transforms, ["providers", name, "transforms"], at),
     pos,
   };
 }

@@ -8,9 +8,10 @@ import { toPointer } from "./diagnostics.ts";
 import { withSuggestion } from "./did-you-mean.ts";
 import { globCovers, isGlob } from "./glob.ts";
 import { CLIENT_APIS, ENV_REFERENCE_HINT, parseEnvString, routeApis } from "./resolve.ts";
+import { checkTransforms } from "./transforms/check.ts";
 
 const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "azure-openai", "gemini", "ollama", "scenario", "command"];
-const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections"] as const;
+const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "transforms"] as const;
 /** The fields each kind takes besides `kind`; any other provider field is an error for it. */
 const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
   openai: HTTP_FIELDS,
@@ -64,7 +65,7 @@ export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
 }
 
 /** Records a diagnostic at the key or value of `path`, or at a fragment of a scalar's source. */
-type Report = (
+export type Report = (
   code: string,
   path: readonly PathSegment[],
   where: "key" | "value" | { fragment: string },
@@ -93,6 +94,7 @@ function checkProviders(providers: Record<string, unknown>, { kinds, report }: C
       }
     }
     checkProviderValues(provider, path, report);
+    checkTransforms(provider.transforms, [...path, "transforms"], report);
   }
 }
 
@@ -117,6 +119,7 @@ function checkEnvironments(environments: unknown, ctx: Context): void {
       if (!isRecord(override)) continue;
       if (kind !== undefined) checkFieldsForKind(override, kind, path, report, false);
       checkProviderValues(override, path, report);
+      checkTransforms(override.transforms, [...path, "transforms"], report);
     }
   }
 }
@@ -206,6 +209,7 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
     });
 
     const explicitApi = parseApi(route.api);
+    checkTransforms(route.transforms, [...path, "transforms"], report);
 
     if (typeof route.id === "string") {
       const first = ids.get(route.id);

@@ -126,7 +126,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
           return fail(exchange, { status: 400, message: `invalid request${where}: ${result.message}`, param: result.path.slice(1).replaceAll("/", ".") || undefined }, attempts);
         }
         translated = { to: upstream.api, dropped: result.value.state.dropped };
-        outcome = await attemptTranslated(request, result.value, target.translation, upstream, exchange.client);
+        outcome = await attemptTranslated(request, result.value, target.translation, upstream, exchange.client, target.transforms);
       }
       const attempt: AttemptRecord = {
         provider: upstream.name,

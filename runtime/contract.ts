@@ -6,6 +6,7 @@ import type { CommandUpstream } from "./command/types.ts";
 import type { AnyTranslator, TranslationOptions, UpstreamApi } from "./translate/translator.ts";
 import type { UpstreamPaths } from "./upstream-paths.ts";
 import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
+import type { TargetTransforms } from "./transforms/types.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -61,6 +62,8 @@ export interface Target {
   readonly modelJson: string | null;
   /** How the client's API is spoken to this target; null passes the request through untouched. */
   readonly translation: Translation | null;
+  /** Header and body rules (provider's, then route's) and bring-your-own-key; absent when there are none. */
+  readonly transforms?: TargetTransforms;
 }
 
 /** A translator bound to a route's options, chosen at build time for one (client API, target API) pair. */

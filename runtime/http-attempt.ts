@@ -12,6 +12,7 @@ import type { ClientIdentity } from "./client-identity.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
 import { spliceModel } from "./model-splice.ts";
 import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
+import { createSseTransform, transformJsonText, transformRequestBody } from "./transforms/apply.ts";
 
 /** Non-stream bodies up to this size are sent in one corked `end` (content-length known, one syscall). */
 const SEND_WHOLE_BELOW = 1 << 20;
@@ -69,6 +70,9 @@ export type AttemptOutcome =
   | { kind: "client-gone"; latencyMs: number };
 
 function upstreamBody(request: AttemptRequest, target: Target): string | Buffer {
+  // Body rules are written for chat bodies; embeddings and completions get the route's header rules only.
+  const transform = request.endpoint === undefined || request.endpoint === "chat" ? target.transforms?.requestBody : null;
+  if (transform) return transformRequestBody(request.raw, transform, target.model, target.modelJson);
   if (target.modelJson === null || target.model === request.model) return request.rawBytes;
   return spliceModel(request.raw, target.modelJson) ?? request.rawBytes;
 }
@@ -122,6 +126,10 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
     let size = 0;
     let ttfbMs = -1;
     let tap: ReturnType<typeof createStreamTap> | null = null;
+    const transforms = target.transforms;
+    const bodyTransform = request.endpoint === undefined || request.endpoint === "chat" ? (transforms?.responseBody ?? null) : null;
+    /** Rewrites a streamed response event by event when the route has response body rules. */
+    let rewriter: ReturnType<typeof createSseTransform> | null = null;
     let settled = false;
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
@@ -142,12 +150,22 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
           return;
         }
         headers = responseHeaders(upstreamHeaders as Record<string, string | string[] | undefined>, request.requestId);
+        if (transforms?.responseHeaders) headers = transforms.responseHeaders(headers);
         const contentType = String(upstreamHeaders["content-type"] ?? "");
         const length = Number(upstreamHeaders["content-length"] ?? -1);
         if (contentType.startsWith("text/event-stream")) {
-          tap = createStreamTap(request.api, request.assemble);
+          const streamTap = createStreamTap(request.api, request.assemble);
+          tap = streamTap;
           mode = Mode.Stream;
-        } else if (length >= 0 && length < SEND_WHOLE_BELOW) {
+          // The tap sees what the client receives, so the log shows the transformed stream.
+          if (bodyTransform !== null) {
+            rewriter = createSseTransform(bodyTransform, (text) => {
+              client.write(text);
+              streamTap.push(Buffer.from(text));
+            });
+          }
+        } else if ((length >= 0 && length < SEND_WHOLE_BELOW) || bodyTransform !== null) {
+          // Body rules apply to the whole body, so a large one is buffered too (read as a stream it has no events).
           mode = Mode.Whole;
           return;
         } else {
@@ -167,6 +185,10 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
           return;
         }
         if (ttfbMs < 0) ttfbMs = performance.now() - request.receivedAt;
+        if (rewriter !== null) {
+          rewriter.push(chunk);
+          return;
+        }
         client.write(chunk);
         // Observing happens after the write: the tap never delays bytes on their way to the client.
         if (tap !== null) tap.push(chunk);
@@ -184,10 +206,12 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
           return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text}` : ""}`, timeout: false });
         }
         if (mode === Mode.Whole) {
-          const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          let body: Buffer | string = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+          if (bodyTransform !== null) body = transformJsonText(body.toString("utf8"), bodyTransform);
           client.send(status, headers, body);
-          return settle({ kind: "relayed", status, latencyMs, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody: body.toString("utf8") });
+          return settle({ kind: "relayed", status, latencyMs, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody: body.toString() });
         }
+        rewriter?.end();
         client.end();
         settle({
           kind: "relayed",
@@ -222,12 +246,20 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
       },
     };
 
+    let body: string | Buffer;
+    try {
+      body = upstreamBody(request, target);
+    } catch (error) {
+      const reason = `request transforms failed: ${error instanceof Error ? error.message : String(error)}`;
+      return settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason, timeout: false });
+    }
+    const requestHeaders = transforms?.requestHeaders;
     upstream.dispatcher.dispatch(
       {
         path: upstreamPath(request, target, upstream)!,
         method: "POST",
-        headers: { ...request.headers, ...upstream.headers },
-        body: upstreamBody(request, target),
+        headers: requestHeaders ? requestHeaders(request.headers, upstream.headers, request.client.key) : { ...request.headers, ...upstream.headers },
+        body,
         // headersTimeout (the first-byte timeout) is set once on the provider's Pool.
       },
       handler,

@@ -13,6 +13,8 @@ import { createSseReader } from "./sse-events.ts";
 import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
 import type { Usage } from "./usage.ts";
 import type { TranslationState } from "./translate/translator.ts";
+import type { TargetTransforms } from "./transforms/types.ts";
+import { createSseTransform, transformJsonText, transformJsonValue } from "./transforms/apply.ts";
 
 const ERROR_TEXT_CAP = 300;
 /** An upstream body larger than this is not a chat answer; the attempt fails rather than buffer it. */
@@ -25,13 +27,14 @@ const ANTHROPIC_VERSION = "2023-06-01";
  * Client headers that still make sense for the other API: none of the client API's own (anthropic-*,
  * openai-*, x-stainless-* SDK telemetry), which the upstream would misread or reject.
  */
-function translatedHeaders(client: Readonly<Record<string, string>>, upstream: HttpUpstream): Record<string, string> {
+function translatedHeaders(client: Readonly<Record<string, string>>, upstream: HttpUpstream, transforms: TargetTransforms | undefined, clientKey: string | null): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in client) {
     if (name.startsWith("anthropic-") || name.startsWith("openai-") || name.startsWith("x-stainless-")) continue;
     out[name] = client[name]!;
   }
   if (upstream.api === "anthropic") out["anthropic-version"] = ANTHROPIC_VERSION;
+  if (transforms?.requestHeaders) return transforms.requestHeaders(out, upstream.headers, clientKey);
   Object.assign(out, upstream.headers);
   return out;
 }
@@ -56,8 +59,12 @@ export function attemptTranslated(
   translation: Translation,
   upstream: HttpUpstream,
   client: ClientResponse,
+  transforms?: TargetTransforms,
 ): Promise<AttemptOutcome> {
   const { translator } = translation;
+  /** Response rules apply on the client's side of the translation, to what the client receives. */
+  const bodyTransform = transforms?.responseBody ?? null;
+  const clientHeaders = (headers: Record<string, string>) => (transforms?.responseHeaders ? transforms.responseHeaders(headers) : headers);
   return new Promise((resolve) => {
     const started = performance.now();
     let status = 0;
@@ -80,11 +87,16 @@ export function attemptTranslated(
       client.onAbort(null);
       resolve(outcome);
     };
+    const emit = (text: string) => {
+      client.write(text);
+      clientSide?.push(Buffer.from(text));
+    };
+    const rewriter = bodyTransform === null ? null : createSseTransform(bodyTransform, emit);
     const writeOut = (text: string) => {
       if (text === "") return;
       if (ttfbMs < 0) ttfbMs = performance.now() - request.receivedAt;
-      client.write(text);
-      clientSide?.push(Buffer.from(text));
+      if (rewriter !== null) rewriter.push(text);
+      else emit(text);
     };
 
     const handler: Dispatcher.DispatchHandler = {
@@ -120,8 +132,9 @@ export function attemptTranslated(
           closeStream = () => {
             reader!.end();
             writeOut(stream.end());
+            rewriter?.end();
           };
-          client.begin(statusCode, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-switchyard-request-id": request.requestId }, controller);
+          client.begin(statusCode, clientHeaders({ "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-switchyard-request-id": request.requestId }), controller);
         }
       },
 
@@ -152,11 +165,12 @@ export function attemptTranslated(
           client.end();
           return settle({ kind: "relayed", status, latencyMs, ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs, summary, responseBody: undefined });
         }
-        const headers = { "content-type": "application/json", "x-switchyard-request-id": request.requestId };
+        const headers = clientHeaders({ "content-type": "application/json", "x-switchyard-request-id": request.requestId });
         let body: string;
         if (status >= 300) {
           // The client's own mistake (400, 404, 422, …), said in the client's API.
           body = translator.error(status, text);
+          if (bodyTransform !== null) body = transformJsonText(body, bodyTransform);
         } else {
           let parsed: unknown;
           try {
@@ -164,7 +178,8 @@ export function attemptTranslated(
           } catch {
             return settle({ kind: "failed", status, latencyMs, reason: `upstream answered ${status} with a body that is not JSON: ${text.slice(0, 100)}`, timeout: false });
           }
-          body = JSON.stringify(translator.response(parsed, translated.state));
+          const response = translator.response(parsed, translated.state);
+          body = bodyTransform === null ? JSON.stringify(response) : transformJsonValue(response, bodyTransform);
         }
         client.send(status, headers, body);
         settle({ kind: "relayed", status, latencyMs, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody: body });
@@ -192,7 +207,7 @@ export function attemptTranslated(
     };
 
     const dispatch = (auth: Readonly<Record<string, string>> | null) => {
-      const headers = translatedHeaders(request.headers, upstream);
+      const headers = translatedHeaders(request.headers, upstream, transforms, request.client.key);
       if (auth !== null) Object.assign(headers, auth);
       upstream.dispatcher.dispatch({ path: upstream.paths.chat(translated.model, request.stream), method: "POST", headers, body: translated.body }, handler);
     };
@@ -226,5 +241,8 @@ export function translateRequest(
     options: translation.options,
   });
   if (!result.ok) return { ok: false, path: result.problem.path, message: result.problem.message };
-  return { ok: true, value: { body: JSON.stringify(result.body), state: result.state, model: target.model ?? request.model } };
+  // Request rules apply to what the target receives: the translated body.
+  const rules = target.transforms?.requestBody;
+  const body = rules ? transformJsonValue(result.body, rules) : JSON.stringify(result.body);
+  return { ok: true, value: { body, state: result.state, model: target.model ?? request.model } };
 }

@@ -10,6 +10,7 @@ import { code, comment, identifier, join, literal, name, ts, type Code } from ".
 import { type EmitContext, header, posText } from "./context.ts";
 import { providerVar } from "./providers.ts";
 import { translatorFor, type TranslatorSpec } from "./translators.ts";
+import { emitRouteTransforms } from "./transforms.ts";
 
 export function routeFactoryName(route: RouteIR, api: ClientApi): string {
   return identifier("route", `${route.id}-for-${api}`);
@@ -47,10 +48,15 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
     specs.set(spec.binding, spec);
     return ts`{ translator: ${name(spec.binding)}, options }`;
   };
+  const transforms = emitRouteTransforms(ir, route);
+  const transformsOf = (t: TargetIR): Code => {
+    const factory = transforms.factoryFor(t.provider);
+    return factory === null ? code("") : ts`, transforms: ${name(factory)}()`;
+  };
   const factories = route.apis.map((api) => {
     const targets = route.targets.map(
       (t) =>
-        ts`{ upstream: upstreams.${name(providerVar({ name: t.provider }))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)} },`,
+        ts`{ upstream: upstreams.${name(providerVar({ name: t.provider }))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}${transformsOf(t)} },`,
     );
     return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams): Route {
   return {
@@ -79,7 +85,10 @@ import type { Upstreams } from "../providers.ts";
 ${translators.length ? ts`import type { Translator, TranslationOptions } from ${ctx.runtime("translate/translator.ts")};` : code("")}
 ${translators.length ? ts`import type { ${code(typeNames.join(", "))} } from ${ctx.types()};` : code("")}
 ${imports.map((i) => ts`import { ${name(i.name)} } from ${ctx.runtime(i.module)};`)}
+${transforms.imports.map(([names, m]) => ts`import ${code(m.endsWith("types.ts") ? "type " : "")}{ ${code(names.join(", "))} } from ${ctx.runtime(m)};`)}
 ${translationDecls}
+${transforms.declarations}
+
 ${join(factories, "\n\n")}
 `.text;
 }

@@ -30,6 +30,9 @@ const CODES = [
   "unknown-env-provider",
   "bad-env-reference",
   "unknown-env",
+  "bad-jsonpath",
+  "bad-regex",
+  "unsafe-regex",
 ];
 
 function optionsOf(text: string): { env?: string } {
