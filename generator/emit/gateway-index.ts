@@ -9,9 +9,9 @@ export function emitGatewayIndex(ir: ConfigIR, ctx: EmitContext): string {
   // The Redis url may name a variable (REDIS_URL): resolved at start like provider keys; empty means local.
   const redisResolve = redis
     ? ts`
-  const env = createEnvReader(processEnv);
-  const redisUrl = env.resolve(${literal(redis.url.parts)}, ${`redis (${posText(redis.pos)})`});
-  env.finish();`
+const env = createEnvReader(processEnv);
+const redisUrl = env.resolve(${literal(redis.url.parts)}, ${`redis (${posText(redis.pos)})`});
+env.finish();`
     : code("");
   return ts`${header(ir)}
 import type { Gateway } from ${ctx.runtime("contract.ts")};${redis ? ts`
