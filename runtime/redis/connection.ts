@@ -46,6 +46,7 @@ export class SharedRedis {
   /** Set after a failure on a connection that still looks ready: no commands before this time. */
   private retryAt = 0;
   private scriptsLoaded = false;
+  private closed = false;
 
   constructor(settings: RedisSettings, options: SharedRedisOptions = {}) {
     this.keyPrefix = settings.keyPrefix;
@@ -118,6 +119,7 @@ export class SharedRedis {
   }
 
   close(): void {
+    this.closed = true;
     this.client.disconnect(false);
   }
 
@@ -132,10 +134,11 @@ export class SharedRedis {
   }
 
   private failed(error: Error): void {
+    if (this.closed) return;
     if (this.client.status === "ready") this.retryAt = performance.now() + this.coolDownMs;
     if (this.down) return;
     this.down = true;
-    this.warn(`warning: redis at ${this.where} is unavailable (${error.message}); shared state falls back to this instance's local state until it is back`);
+    this.warn(`warning: redis at ${this.where} is unavailable (${error.message}); shared state falls back to this instance's local state until it returns`);
   }
 
   private recovered(): void {
