@@ -106,3 +106,34 @@ describe("SharedRedis outage", () => {
     expect(warnings[1]).toContain("is back");
   });
 });
+
+describe("SharedRedis slowness", () => {
+  it("a Redis that stops answering costs one command timeout, then requests go local at once until it answers again", async () => {
+    const warnings: string[] = [];
+    const redis = new SharedRedis({ url: server.url, keyPrefix: "t5:" }, { warn: (m) => warnings.push(m), commandTimeoutMs: 50, coolDownMs: 300 });
+    opened.push(redis);
+    const local = new LocalBucketStore();
+    const limiter = new RateLimiter(redis, local);
+    expect(await redis.whenReady(5000)).toBe(true);
+    const limits: RateLimits = { scope: "global", perKey: null, perIp: { requestsPerMinute: 1000, tokensPerMinute: null } };
+    // Every client's commands are held for 600 ms: Redis is alive but does not answer.
+    await inspect.call("CLIENT", "PAUSE", "600", "ALL");
+    let started = performance.now();
+    expect((await limiter.check(limits, client, 0)).allowed).toBe(true);
+    const first = performance.now() - started;
+    expect(first).toBeGreaterThanOrEqual(45);
+    expect(first).toBeLessThan(200);
+    started = performance.now();
+    for (let i = 0; i < 10; i++) expect((await limiter.check(limits, client, 0)).allowed).toBe(true);
+    expect(performance.now() - started).toBeLessThan(40);
+    expect(local.size).toBe(1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("Command timed out");
+    // After the pause and the cool-down, the next check goes to Redis again.
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await limiter.check(limits, client, 0)).allowed).toBe(true);
+    expect(await inspect.exists(`t5:rl:global:i:${client.ip}:r`)).toBe(1);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toContain("is back");
+  });
+});
