@@ -60,22 +60,24 @@ export function report(level: number, capacity: number): BucketReport {
  * state means full, which keeps the map as small as the set of recently active clients.
  */
 export function charge(states: Map<string, BucketState>, charges: readonly BucketCharge[], now: number, force: boolean): ChargeResult {
-  const levels = charges.map((c) => levelAt(states.get(c.key), c.capacity, now));
+  const levels: number[] = [];
   let waitMs = 0;
-  if (!force) {
-    charges.forEach((c, i) => {
-      waitMs = Math.max(waitMs, msUntil(levels[i]!, Math.min(c.cost, c.capacity), c.capacity));
-    });
+  for (const c of charges) {
+    const level = levelAt(states.get(c.key), c.capacity, now);
+    levels.push(level);
+    if (!force) waitMs = Math.max(waitMs, msUntil(level, Math.min(c.cost, c.capacity), c.capacity));
   }
   const allowed = waitMs === 0;
-  const reports = charges.map((c, i) => {
+  const reports: BucketReport[] = [];
+  for (let i = 0; i < charges.length; i++) {
+    const c = charges[i]!;
     let level = levels[i]!;
     if (allowed) {
       level = Math.min(c.capacity, level - c.cost);
       if (level >= c.capacity) states.delete(c.key);
       else states.set(c.key, { level, at: now });
     }
-    return report(level, c.capacity);
-  });
+    reports.push(report(level, c.capacity));
+  }
   return { allowed, waitMs, reports };
 }

@@ -38,26 +38,23 @@ export class RateLimiter {
     this.shared = redis === null ? null : new RedisBucketStore(redis);
   }
 
-  /** Checks and takes: 1 request and `estimate` tokens from every bucket that applies to this client. */
-  async check(limits: RateLimits, client: ClientIdentity, estimate: number): Promise<RateLimitVerdict> {
+  /**
+   * Checks and takes: 1 request and `estimate` tokens from every bucket that applies to this client.
+   * In-process the verdict is returned directly (no promise, no extra turn); with Redis it is a promise.
+   */
+  check(limits: RateLimits, client: ClientIdentity, estimate: number): RateLimitVerdict | Promise<RateLimitVerdict> {
     const charges: Charge[] = [];
     if (client.keyId !== null && limits.perKey !== null) addCharges(charges, limits.perKey, `rl:${limits.scope}:k:${client.keyId}:`, "per_key", estimate);
     if (limits.perIp !== null) addCharges(charges, limits.perIp, `rl:${limits.scope}:i:${client.ip}:`, "per_ip", estimate);
     if (charges.length === 0) return { allowed: true, headers: {}, ticket: null };
-    const result = await this.charge(charges, false);
-    const headers = rateLimitHeaders(charges, result);
-    if (!result.allowed) {
-      const seconds = Math.max(1, Math.ceil(result.waitMs / 1000));
-      headers["retry-after"] = String(seconds);
-      headers["retry-after-ms"] = String(result.waitMs);
-      const short = charges
-        .filter((c, i) => result.reports[i]!.remaining < Math.min(c.cost, c.capacity))
-        .map((c) => `${c.subject} ${c.kind} per minute (limit ${c.capacity})`);
-      const message = `rate limit exceeded: ${short.join(", ") || "limit reached"}; retry after ${seconds}s`;
-      return { allowed: false, headers, error: { status: 429, code: "rate_limit_exceeded", message } };
+    if (this.shared?.available()) {
+      return this.shared.charge(charges, false).then(
+        (result) => verdict(charges, result, estimate),
+        // Noted once per outage by SharedRedis; this request is served from local state.
+        () => verdict(charges, this.local.charge(charges, false), estimate),
+      );
     }
-    const tokenCharges = charges.filter((c) => c.kind === "tokens");
-    return { allowed: true, headers, ticket: tokenCharges.length ? { tokenCharges, estimate } : null };
+    return verdict(charges, this.local.charge(charges, false), estimate);
   }
 
   /** Books the tokens a response actually used against the estimate charged (refund or extra). */
@@ -65,19 +62,28 @@ export class RateLimiter {
     const delta = usedTokens - ticket.estimate;
     if (delta === 0) return;
     const charges = ticket.tokenCharges.map((c) => ({ ...c, cost: delta }));
-    void this.charge(charges, true);
-  }
-
-  private async charge(charges: readonly BucketCharge[], force: boolean): Promise<ChargeResult> {
     if (this.shared?.available()) {
-      try {
-        return await this.shared.charge(charges, force);
-      } catch {
-        // Noted once per outage by SharedRedis; this request is served from local state.
-      }
+      this.shared.charge(charges, true).catch(() => this.local.charge(charges, true));
+    } else {
+      this.local.charge(charges, true);
     }
-    return this.local.charge(charges, force);
   }
+}
+
+function verdict(charges: readonly Charge[], result: ChargeResult, estimate: number): RateLimitVerdict {
+  const headers = rateLimitHeaders(charges, result);
+  if (!result.allowed) {
+    const seconds = Math.max(1, Math.ceil(result.waitMs / 1000));
+    headers["retry-after"] = String(seconds);
+    headers["retry-after-ms"] = String(result.waitMs);
+    const short = charges
+      .filter((c, i) => result.reports[i]!.remaining < Math.min(c.cost, c.capacity))
+      .map((c) => `${c.subject} ${c.kind} per minute (limit ${c.capacity})`);
+    const message = `rate limit exceeded: ${short.join(", ") || "limit reached"}; retry after ${seconds}s`;
+    return { allowed: false, headers, error: { status: 429, code: "rate_limit_exceeded", message } };
+  }
+  const tokenCharges = charges.filter((c) => c.kind === "tokens");
+  return { allowed: true, headers, ticket: tokenCharges.length ? { tokenCharges, estimate } : null };
 }
 
 function addCharges(charges: Charge[], rule: RateLimitRule, prefix: string, subject: string, estimate: number): void {
@@ -90,25 +96,34 @@ function addCharges(charges: Charge[], rule: RateLimitRule, prefix: string, subj
  * the most constraining bucket of each kind: the one with the fewest units left.
  * @see https://platform.openai.com/docs/guides/rate-limits#rate-limits-in-headers
  */
+const KINDS: readonly Kind[] = ["requests", "tokens"];
+/** Header names per kind, spelled out once: building them per request was a third of the check's cost. */
+const HEADER_NAMES: Record<Kind, readonly [limit: string, remaining: string, reset: string]> = {
+  requests: ["x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"],
+  tokens: ["x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"],
+};
+
 export function rateLimitHeaders(charges: readonly Charge[], result: ChargeResult): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const kind of ["requests", "tokens"] as const) {
+  for (const kind of KINDS) {
     let best = -1;
-    charges.forEach((c, i) => {
-      if (c.kind === kind && (best < 0 || result.reports[i]!.remaining < result.reports[best]!.remaining)) best = i;
-    });
+    for (let i = 0; i < charges.length; i++) {
+      if (charges[i]!.kind === kind && (best < 0 || result.reports[i]!.remaining < result.reports[best]!.remaining)) best = i;
+    }
     if (best < 0) continue;
     const report = result.reports[best]!;
-    headers[`x-ratelimit-limit-${kind}`] = String(charges[best]!.capacity);
-    headers[`x-ratelimit-remaining-${kind}`] = String(report.remaining);
-    headers[`x-ratelimit-reset-${kind}`] = formatDuration(report.resetMs);
+    const [limit, remaining, reset] = HEADER_NAMES[kind];
+    headers[limit] = String(charges[best]!.capacity);
+    headers[remaining] = String(report.remaining);
+    headers[reset] = formatDuration(report.resetMs);
   }
   return headers;
 }
 
 /** "250ms", "1.5s", "59.999s": OpenAI's reset format (a Go duration). */
 export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${ms}ms` : `${Number((ms / 1000).toFixed(3))}s`;
+  // ms is an integer, so ms / 1000 prints with at most 3 decimals.
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
 }
 
 export function createRateLimiter(redis: SharedRedis | null): RateLimiter {
