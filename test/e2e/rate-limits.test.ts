@@ -129,6 +129,24 @@ describe("in-process limits", () => {
     // ...and a 1-token one does.
     expect((await post(gw, "metered", key)).status).toBe(200);
   });
+
+  it("a streamed answer is settled from the usage in its stream, and carries the x-ratelimit headers", async () => {
+    const key = "sk-client-metered-stream";
+    oa.script({ kind: "reply", usage: { input: 80, output: 15 } });
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+      body: JSON.stringify({ model: "metered", stream: true, stream_options: { include_usage: true }, messages }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    expect(res.headers.get("x-ratelimit-limit-tokens")).toBe("100");
+    expect(Number(res.headers.get("x-ratelimit-remaining-tokens"))).toBeGreaterThanOrEqual(98);
+    expect(await res.text()).toContain("[DONE]");
+    await gw.settledLogCount();
+    expect(gw.logRecords().at(-1)).toMatchObject({ route: "metered", stream: true, usage: { total_tokens: 95 } });
+    expect((await post(gw, "metered", key, "x".repeat(40))).status).toBe(429);
+  });
 });
 
 describe("limits shared through Redis", () => {
