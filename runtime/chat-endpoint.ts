@@ -208,7 +208,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
 
   function fail(exchange: Exchange, error: ClientError, attempts: AttemptRecord[], extraHeaders?: Record<string, string>) {
     // No upstream answered: nothing was used, so the tokens charged go back.
-    if (exchange.ticket !== null) limiter.settle(exchange.ticket, 0);
+    if (exchange.ticket !== null && !exchange.client.started) limiter.settle(exchange.ticket, 0);
     if (exchange.client.started) {
       // Headers already went out (an internal error mid-relay): all we can do is cut the connection.
       exchange.client.close();

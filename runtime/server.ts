@@ -42,8 +42,8 @@ function sendJson(res: HttpResponse, status: string, body: string): void {
 }
 
 export async function startServer(gateway: Gateway, listen: { host: string; port: number }): Promise<RunningServer> {
-  const log = openRequestLog(gateway.logs);
   const redis = gateway.redis === null ? null : new SharedRedis(gateway.redis);
+  const log = openRequestLog(gateway.logs);
   const limiter = createRateLimiter(redis);
   // Give Redis a moment so the first requests already share limits; an unreachable one is not waited for.
   await redis?.whenReady(1000);

@@ -52,6 +52,10 @@ export class SharedRedis {
     this.keyPrefix = settings.keyPrefix;
     this.coolDownMs = options.coolDownMs ?? 1000;
     this.warn = options.warn ?? ((message) => console.error(message));
+    // A literal url is checked at build time; one from the environment is checked here, before anything listens.
+    if (!/^rediss?:\/\/[^/]/.test(settings.url)) {
+      throw new Error(`redis url ${JSON.stringify(redactedUrl(settings.url))} is not redis://host:port or rediss://host:port`);
+    }
     this.where = redactedUrl(settings.url);
     this.client = new Redis(settings.url, {
       enableOfflineQueue: false,
@@ -156,6 +160,6 @@ function redactedUrl(url: string): string {
     if (parsed.password) parsed.password = "***";
     return parsed.toString();
   } catch {
-    return "(unparsable url)";
+    return url.replace(/\/\/[^@/]*@/, "//***@");
   }
 }

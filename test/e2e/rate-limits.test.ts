@@ -5,7 +5,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, runToExit, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { startRedisServer, type RedisServer } from "../support/redis-server.ts";
 
@@ -206,5 +206,15 @@ describe("limits shared through Redis", () => {
     const results: number[] = [];
     for (let i = 0; i < 6; i++) results.push(...(await statuses(i % 2 ? b : a, "shared", again, 1)));
     expect(results).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+});
+
+describe("start-up", () => {
+  it("a REDIS_URL that is not a redis:// url stops the gateway before it listens, without printing its password", async () => {
+    const result = await runToExit(bundle, { OA_URL: oa.url, AN_URL: an.url, UPSTREAM_KEY, REDIS_URL: "http://user:hunter2@cache:6379" });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain("cannot start: redis url");
+    expect(result.output).not.toContain("hunter2");
+    expect(result.output).not.toContain("listening");
   });
 });
