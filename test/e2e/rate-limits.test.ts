@@ -77,10 +77,11 @@ describe("in-process limits", () => {
     expect(limited.code).toBe("rate_limit_exceeded");
     expect(limited.message).toContain("per_key requests per minute (limit 3)");
     const retryAfter = Number(limited.headers?.get("retry-after"));
-    expect(retryAfter).toBeGreaterThanOrEqual(19);
+    // 20 s per request at 3 a minute, less what refilled while the three ran (well under 5 s even on a slow CI).
+    expect(retryAfter).toBeGreaterThanOrEqual(15);
     expect(retryAfter).toBeLessThanOrEqual(20);
     expect(limited.headers?.get("x-ratelimit-remaining-requests")).toBe("0");
-    expect(limited.headers?.get("x-ratelimit-reset-requests")).toMatch(/^(59\.\d+|60)s$/);
+    expect(limited.headers?.get("x-ratelimit-reset-requests")).toMatch(/^(5\d(\.\d+)?|60)s$/);
     // Refused before any upstream was asked.
     expect(oa.requests.length).toBe(upstreamCalls);
     // Another key has its own bucket.
@@ -101,7 +102,7 @@ describe("in-process limits", () => {
     const limited = error as InstanceType<typeof Anthropic.RateLimitError>;
     expect(limited.status).toBe(429);
     expect((limited.error as { error?: { type?: string } }).error?.type).toBe("rate_limit_error");
-    expect(Number(limited.headers?.get("retry-after"))).toBeGreaterThanOrEqual(19);
+    expect(Number(limited.headers?.get("retry-after"))).toBeGreaterThanOrEqual(15);
     expect(limited.headers?.get("x-ratelimit-limit-requests")).toBe("3");
   });
 
@@ -121,11 +122,11 @@ describe("in-process limits", () => {
     expect(Number(first.headers.get("x-ratelimit-remaining-tokens"))).toBeGreaterThanOrEqual(98);
     const records = await gw.waitForLogRecords((await gw.settledLogCount()) || 1);
     expect(records.at(-1)).toMatchObject({ route: "metered", usage: { total_tokens: 95 } });
-    // 5 tokens left (plus what refilled in the meantime, well under one): a 10-token prompt does not fit...
-    const refused = await post(gw, "metered", key, "x".repeat(40));
+    // 5 tokens left (plus 100/min refilled in the meantime): a 15-token prompt does not fit...
+    const refused = await post(gw, "metered", key, "x".repeat(60));
     expect(refused.status).toBe(429);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("per_key tokens per minute (limit 100)");
-    expect(Number(refused.headers.get("x-ratelimit-remaining-tokens"))).toBeLessThanOrEqual(6);
+    expect(Number(refused.headers.get("x-ratelimit-remaining-tokens"))).toBeLessThan(15);
     // ...and a 1-token one does.
     expect((await post(gw, "metered", key)).status).toBe(200);
   });
@@ -145,7 +146,7 @@ describe("in-process limits", () => {
     expect(await res.text()).toContain("[DONE]");
     await gw.settledLogCount();
     expect(gw.logRecords().at(-1)).toMatchObject({ route: "metered", stream: true, usage: { total_tokens: 95 } });
-    expect((await post(gw, "metered", key, "x".repeat(40))).status).toBe(429);
+    expect((await post(gw, "metered", key, "x".repeat(60))).status).toBe(429);
   });
 });
 
