@@ -118,6 +118,28 @@ export interface RouteIR {
   transforms: TransformsIR | null;
   /** Bring-your-own-key: the client's key replaces the provider's in the provider's auth header. */
   forwardClientKey: boolean;
+  /** The defaults merged with the route's own `rate_limits`; null when no limit applies. */
+  rateLimits: RateLimitsIR | null;
+  pos: SourcePos;
+}
+
+/** Per-minute limits for one kind of client; null: no such limit. */
+export interface RateLimitRuleIR {
+  requestsPerMinute: number | null;
+  tokensPerMinute: number | null;
+}
+
+export interface RateLimitsIR {
+  /** Bucket namespace: "global" for routes on the defaults, "route/<id>" for a route with its own `rate_limits`. */
+  scope: string;
+  perKey: RateLimitRuleIR | null;
+  perIp: RateLimitRuleIR | null;
+}
+
+export interface RedisIR {
+  /** Resolved at start; empty means in-process state only. */
+  url: EnvStringIR;
+  keyPrefix: string;
   pos: SourcePos;
 }
 
@@ -135,6 +157,8 @@ export interface ConfigIR {
   env: string;
   server: ServerIR;
   logs: LogsIR;
+  /** Where rate-limit state is shared; null when routes.yaml has no `redis:`. */
+  redis: RedisIR | null;
   /** Sorted by name. */
   providers: ProviderIR[];
   /** In declaration order (glob precedence follows it). */

@@ -291,6 +291,7 @@ function schemaDiagnostics(config: unknown, at: SourceLocator): Diagnostic[] {
         break; // the failing name's own error (pattern) is reported above
       case "minLength":
       case "minItems":
+      case "minProperties":
         push("bad-value", path, at.value(path), `${what} must not be empty`);
         break;
       case "minimum":

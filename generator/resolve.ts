@@ -9,6 +9,8 @@ import type {
   ProviderIR,
   HttpProviderIR,
   ProviderKind,
+  RateLimitRuleIR,
+  RateLimitsIR,
   RouteIR,
   UpstreamApi,
   SourcePos,
@@ -63,15 +65,32 @@ export interface RouteYaml {
   translation?: { max_tokens?: number; unsupported?: "drop" | "reject"; cache_control?: "keep" | "drop" };
   transforms?: TransformsYaml;
   forward_client_key?: boolean;
+  rate_limits?: RateLimitsYaml;
+}
+export interface RateLimitRuleYaml {
+  requests_per_minute?: number | null;
+  tokens_per_minute?: number | null;
+}
+export interface RateLimitsYaml {
+  per_key?: RateLimitRuleYaml;
+  per_ip?: RateLimitRuleYaml;
+}
+export interface RedisYaml {
+  url: string;
+  key_prefix?: string;
 }
 export interface EnvironmentYaml {
   server?: ServerYaml;
   logs?: LogsYaml;
+  redis?: RedisYaml;
+  rate_limits?: RateLimitsYaml;
   providers?: Record<string, ProviderOverrideYaml>;
 }
 export interface RoutesYaml {
   server?: ServerYaml;
   logs?: LogsYaml;
+  redis?: RedisYaml;
+  rate_limits?: RateLimitsYaml;
   providers: Record<string, ProviderYaml>;
   routes: RouteYaml[];
   environments?: Record<string, EnvironmentYaml | null>;
@@ -97,6 +116,7 @@ export const DEFAULTS = {
   maxConnections: 128,
   speed: 1,
   translation: { maxTokens: 4096, unsupported: "drop", cacheControl: "drop" },
+  redisKeyPrefix: "switchyard:",
 } as const;
 
 /** Both client APIs, in the canonical order used wherever a list of APIs is produced. */
@@ -251,6 +271,8 @@ export function applyEnvironment(config: RoutesYaml, env: string): Omit<RoutesYa
     ...base,
     server: mergeDeep(base.server ?? {}, overlay.server),
     logs: mergeDeep(base.logs ?? {}, overlay.logs),
+    ...(overlay.redis === undefined ? {} : { redis: mergeDeep(base.redis, overlay.redis) }),
+    ...(overlay.rate_limits === undefined ? {} : { rate_limits: mergeDeep(base.rate_limits, overlay.rate_limits) }),
     providers,
   };
 }
@@ -294,6 +316,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       },
       transforms: resolveTransforms(route.transforms, [...path, "transforms"], at),
       forwardClientKey: route.forward_client_key ?? false,
+      rateLimits: resolveRateLimits(resolved.rate_limits, route.rate_limits, ids[index]!),
       pos: pos(at.value(path)),
     };
   });
@@ -312,9 +335,29 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       maxSizeBytes: parseSize(logs.max_size ?? DEFAULTS.logs.maxSize),
       bodies: logs.bodies ?? DEFAULTS.logs.bodies,
     },
+    redis: resolved.redis === undefined
+      ? null
+      : { url: envString(resolved.redis.url), keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix, pos: pos(at.key(["redis"])) },
     providers,
     routes,
   };
+}
+
+/**
+ * A route's limits: each of its own fields overrides the default's (null removes one). A route with its own
+ * `rate_limits` draws from its own buckets ("route/<id>"); the others share the defaults' ("global").
+ */
+export function resolveRateLimits(defaults: RateLimitsYaml | undefined, own: RateLimitsYaml | undefined, routeId: string): RateLimitsIR | null {
+  const rule = (base: RateLimitRuleYaml | undefined, over: RateLimitRuleYaml | undefined): RateLimitRuleIR | null => {
+    const pick = (field: keyof RateLimitRuleYaml) => (over?.[field] !== undefined ? over[field] : base?.[field]) ?? null;
+    const requestsPerMinute = pick("requests_per_minute");
+    const tokensPerMinute = pick("tokens_per_minute");
+    return requestsPerMinute === null && tokensPerMinute === null ? null : { requestsPerMinute, tokensPerMinute };
+  };
+  const perKey = rule(defaults?.per_key, own?.per_key);
+  const perIp = rule(defaults?.per_ip, own?.per_ip);
+  if (perKey === null && perIp === null) return null;
+  return { scope: own === undefined ? "global" : `route/${routeId}`, perKey, perIp };
 }
 
 function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos, at: SourceLocator): ProviderIR {

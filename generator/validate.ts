@@ -59,6 +59,7 @@ export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
 
   const ctx: Context = { at, report, names: new Set(Object.keys(providers)), kinds };
   checkProviders(providers, ctx);
+  checkRedis(config.redis, ["redis"], report);
   checkEnvironments(config.environments, ctx);
   checkRoutes(config.routes, ctx);
   return diagnostics;
@@ -102,6 +103,7 @@ function checkEnvironments(environments: unknown, ctx: Context): void {
   const { kinds, names, report } = ctx;
   if (!isRecord(environments)) return;
   for (const [env, overlay] of Object.entries(environments)) {
+    if (isRecord(overlay)) checkRedis(overlay.redis, ["environments", env, "redis"], report);
     if (!isRecord(overlay) || !isRecord(overlay.providers)) continue;
     for (const [name, override] of Object.entries(overlay.providers)) {
       const path = ["environments", env, "providers", name];
@@ -172,6 +174,33 @@ function checkProviderValues(provider: Record<string, unknown>, path: readonly P
     if (valuePath[valuePath.length - 1] === "base_url" && literal && !isHttpUrl(value)) {
       report("bad-value", valuePath, "value", `invalid base_url "${value}": expected an http:// or https:// URL`);
     }
+  }
+}
+
+/**
+ * `redis.url`: `${VAR}` syntax, and a literal's scheme (an empty url is allowed: it means in-process state).
+ * A wrong url would otherwise only show up at run time, as a warning and silently unshared limits.
+ */
+function checkRedis(redis: unknown, path: readonly PathSegment[], report: Report): void {
+  if (!isRecord(redis) || typeof redis.url !== "string") return;
+  const urlPath = [...path, "url"];
+  const parsed = parseEnvString(redis.url);
+  if (!parsed.ok) {
+    report("bad-env-reference", urlPath, { fragment: parsed.fragment }, parsed.message, ENV_REFERENCE_HINT);
+    return;
+  }
+  const literal = parsed.value.parts.every((part) => "text" in part);
+  if (literal && redis.url !== "" && !isRedisUrl(redis.url)) {
+    report("bad-value", urlPath, "value", `invalid redis url "${redis.url}": expected redis://host:port or rediss://host:port`, "an empty url (or ${REDIS_URL:-}) keeps rate-limit state in this process");
+  }
+}
+
+function isRedisUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "redis:" || url.protocol === "rediss:") && url.host !== "";
+  } catch {
+    return false;
   }
 }
 

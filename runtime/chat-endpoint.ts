@@ -14,7 +14,9 @@ import { attemptTranslated, translateRequest } from "./translated-attempt.ts";
 import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
 import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
-import { usageFromBody, usageFromBodyTail } from "./usage.ts";
+import { usageFromBody, usageFromBodyTail, type Usage } from "./usage.ts";
+import { estimatePromptTokens } from "./token-estimate.ts";
+import type { RateLimiter, RateLimitTicket } from "./rate-limit/limiter.ts";
 
 /** Status logged when the client went away before the response finished (nginx's convention). */
 const CLIENT_CLOSED = 499;
@@ -31,9 +33,11 @@ interface Exchange {
   stream: boolean;
   route: Route | null;
   raw: string | undefined;
+  /** Tokens charged to rate limits before forwarding, settled from the response's usage. */
+  ticket: RateLimitTicket | null;
 }
 
-export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>) {
+export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>, limiter: RateLimiter) {
   const findRoute = api === "openai" ? gateway.router.openai : gateway.router.anthropic;
   const validate = gateway.validators[api];
   const bodyLimit = gateway.server.bodyLimitBytes;
@@ -54,6 +58,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       stream: false,
       route: null,
       raw: undefined,
+      ticket: null,
     };
     const headers = collectForwardHeaders(req, api);
     const identity = readClientIdentity(res, req);
@@ -84,6 +89,12 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       return fail(exchange, modelNotRouted(body.model), []);
     }
     exchange.route = route;
+    if (route.rateLimits !== null) {
+      const verdict = await limiter.check(route.rateLimits, identity, estimatePromptTokens(json));
+      if (!verdict.allowed) return fail(exchange, verdict.error, [], verdict.headers);
+      exchange.client.extraHeaders = verdict.headers;
+      exchange.ticket = verdict.ticket;
+    }
     const request: AttemptRequest = {
       api: exchange.api,
       model: body.model,
@@ -162,9 +173,11 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
         if (logBodies) {
           const parsed = usageFromBody(exchange.api, body);
           record.usage ??= parsed.usage;
+          settle(exchange, record.usage);
           exchange.log.write(record, { requestBodyIsJson: true, responseBodyIsJson: parsed.json });
         } else {
           record.usage ??= usageFromBodyTail(exchange.api, body);
+          settle(exchange, record.usage);
           exchange.log.write(record);
         }
       });
@@ -179,6 +192,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       };
     }
     if (outcome.error) record.error = outcome.error;
+    settle(exchange, record.usage);
     exchange.log.write(record, { requestBodyIsJson: true });
   }
 
@@ -188,12 +202,19 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     exchange.log.write(record, { requestBodyIsJson: true });
   }
 
-  function fail(exchange: Exchange, error: ClientError, attempts: AttemptRecord[]) {
+  /** Books the usage an upstream reported against the estimate charged; no usage reported keeps the estimate. */
+  function settle(exchange: Exchange, usage: Usage | null) {
+    if (exchange.ticket !== null && usage !== null) limiter.settle(exchange.ticket, usage.total_tokens);
+  }
+
+  function fail(exchange: Exchange, error: ClientError, attempts: AttemptRecord[], extraHeaders?: Record<string, string>) {
+    // No upstream answered: nothing was used, so the tokens charged go back.
+    if (exchange.ticket !== null && !exchange.client.started) limiter.settle(exchange.ticket, 0);
     if (exchange.client.started) {
       // Headers already went out (an internal error mid-relay): all we can do is cut the connection.
       exchange.client.close();
     } else {
-      exchange.client.send(error.status, { ...JSON_HEADERS, "x-switchyard-request-id": exchange.requestId }, errorBody(exchange.api, error));
+      exchange.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": exchange.requestId }, errorBody(exchange.api, error));
     }
     const record = baseRecord(exchange, exchange.client.aborted ? CLIENT_CLOSED : error.status, attempts);
     record.error = error.message;

@@ -48,6 +48,15 @@ export class ClientResponse {
     });
   }
 
+  /** Headers the gateway adds to whatever response goes out (rate-limit state); they replace same-named upstream ones. */
+  extraHeaders: Readonly<Record<string, string>> | null = null;
+
+  private writeHeaders(headers: Readonly<Record<string, string>>): void {
+    const extra = this.extraHeaders;
+    for (const name in headers) if (extra === null || !(name in extra)) this.res.writeHeader(name, headers[name]!);
+    if (extra !== null) for (const name in extra) this.res.writeHeader(name, extra[name]!);
+  }
+
   /** Called once if the client goes away; null clears it. Upstream attempts use it to cancel themselves. */
   onAbort(handler: (() => void) | null): void {
     this.abortHandler = handler;
@@ -61,7 +70,7 @@ export class ClientResponse {
     /* uWS: writes outside the request's own tick must be corked into one syscall. */
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status));
-      for (const name in headers) this.res.writeHeader(name, headers[name]!);
+      this.writeHeaders(headers);
       this.res.end(body);
     });
   }
@@ -103,7 +112,7 @@ export class ClientResponse {
     this.res.cork(() => {
       if (head !== null) {
         this.res.writeStatus(statusLine(head.status));
-        for (const name in head.headers) this.res.writeHeader(name, head.headers[name]!);
+        this.writeHeaders(head.headers);
       }
       for (const chunk of chunks) ok = this.res.write(chunk);
       if (this.finished) this.res.end();

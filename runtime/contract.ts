@@ -7,6 +7,7 @@ import type { AnyTranslator, TranslationOptions, UpstreamApi } from "./translate
 import type { UpstreamPaths } from "./upstream-paths.ts";
 import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
 import type { TargetTransforms } from "./transforms/types.ts";
+import type { RedisSettings } from "./redis/connection.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -75,6 +76,24 @@ export interface Translation {
 export interface Route {
   readonly id: string;
   readonly targets: readonly Target[];
+  /** The route's compiled limits (its own or the defaults); null when nothing limits it. */
+  readonly rateLimits: RateLimits | null;
+}
+
+/** Per-minute limits for one kind of client (per key or per IP); null: no limit of that kind. */
+export interface RateLimitRule {
+  readonly requestsPerMinute: number | null;
+  readonly tokensPerMinute: number | null;
+}
+
+/** Limits as generated constants. Routes with the same `scope` draw from the same buckets. */
+export interface RateLimits {
+  /** "global" for routes on the top-level defaults, "route/<id>" for a route with its own `rate_limits`. */
+  readonly scope: string;
+  /** Applies to requests that present a key (by its hashed id); null: none. */
+  readonly perKey: RateLimitRule | null;
+  /** Applies to every request, by peer address; null: none. */
+  readonly perIp: RateLimitRule | null;
 }
 
 export interface Router {
@@ -116,6 +135,8 @@ export interface Gateway {
   readonly logs: LogSettings;
   readonly router: Router;
   readonly validators: { readonly openai: RequestValidator; readonly anthropic: RequestValidator };
+  /** Where rate-limit state is shared with other instances; null: in this process only. */
+  readonly redis: RedisSettings | null;
   /** Every upstream, so the runtime can close pools on shutdown. */
   readonly upstreams: readonly Upstream[];
 }

@@ -10,6 +10,8 @@ import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { modelLists } from "./model-lists.ts";
 import { openRequestLog } from "./request-log.ts";
+import { SharedRedis } from "./redis/connection.ts";
+import { createRateLimiter } from "./rate-limit/limiter.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -39,15 +41,19 @@ function sendJson(res: HttpResponse, status: string, body: string): void {
   });
 }
 
-export function startServer(gateway: Gateway, listen: { host: string; port: number }): Promise<RunningServer> {
+export async function startServer(gateway: Gateway, listen: { host: string; port: number }): Promise<RunningServer> {
+  const redis = gateway.redis === null ? null : new SharedRedis(gateway.redis);
   const log = openRequestLog(gateway.logs);
+  const limiter = createRateLimiter(redis);
+  // Give Redis a moment so the first requests already share limits; an unreachable one is not waited for.
+  await redis?.whenReady(1000);
   const inflight = new Set<Promise<void>>();
   const app = uWS.App();
   const lists = modelLists(gateway.router.models);
   const health = JSON.stringify({ status: "ok", env: gateway.env });
 
   for (const [api, paths] of [["openai", OPENAI_CHAT_PATHS], ["anthropic", ANTHROPIC_CHAT_PATHS]] as const) {
-    const endpoint = createChatEndpoint(api, gateway, log, inflight);
+    const endpoint = createChatEndpoint(api, gateway, log, inflight, limiter);
     for (const path of paths) app.post(path, endpoint);
   }
   const countTokens = createCountTokensEndpoint(gateway, log, inflight);
@@ -88,7 +94,7 @@ export function startServer(gateway: Gateway, listen: { host: string; port: numb
         host: listen.host,
         port,
         shutdown() {
-          stopping ??= drain(socket, inflight, gateway, log);
+          stopping ??= drain(socket, inflight, gateway, log).finally(() => redis?.close());
           return stopping;
         },
       });

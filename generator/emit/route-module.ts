@@ -5,7 +5,7 @@
 //
 // A target that answers in another API than the client speaks gets a translator, bound to a constant typed
 // with both sides' wire types: tsc checks the pair here, and a type error maps back to this route's line.
-import type { ClientApi, ConfigIR, ProviderIR, RouteIR, TargetIR, UpstreamApi } from "../ir.ts";
+import type { ClientApi, ConfigIR, ProviderIR, RateLimitRuleIR, RateLimitsIR, RouteIR, TargetIR, UpstreamApi } from "../ir.ts";
 import { code, comment, identifier, join, literal, name, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 import { providerVar } from "./providers.ts";
@@ -64,6 +64,7 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
     targets: [
       ${targets}
     ],
+    rateLimits: ${route.rateLimits === null ? code("null") : code("rateLimits")},
   };
 }`;
   });
@@ -80,7 +81,7 @@ ${translators.map((s) => ts`const ${name(s.binding)}: Translator<${code(s.typeAr
     : code("");
   return ts`${header(ir)}
 ${provenance(route)}
-import type { Route } from ${ctx.runtime("contract.ts")};
+import type { ${code(route.rateLimits === null ? "Route" : "RateLimits, Route")} } from ${ctx.runtime("contract.ts")};
 import type { Upstreams } from "../providers.ts";
 ${translators.length ? ts`import type { Translator, TranslationOptions } from ${ctx.runtime("translate/translator.ts")};` : code("")}
 ${translators.length ? ts`import type { ${code(typeNames.join(", "))} } from ${ctx.types()};` : code("")}
@@ -89,6 +90,19 @@ ${transforms.imports.map(([names, m]) => ts`import ${code(m.endsWith("types.ts")
 ${translationDecls}
 ${transforms.declarations}
 
+${route.rateLimits === null ? code("") : rateLimitsDecl(route.rateLimits)}
 ${join(factories, "\n\n")}
 `.text;
+}
+
+/**
+ * The route's limits as one module constant shared by its per-API factories: the request path reads
+ * `route.rateLimits.perKey.requestsPerMinute` and friends directly, with nothing to look up or merge.
+ */
+function rateLimitsDecl(limits: RateLimitsIR): Code {
+  const rule = (r: RateLimitRuleIR | null): Code =>
+    r === null ? code("null") : ts`{ requestsPerMinute: ${literal(r.requestsPerMinute)}, tokensPerMinute: ${literal(r.tokensPerMinute)} }`;
+  return ts`
+const rateLimits: RateLimits = { scope: ${limits.scope}, perKey: ${rule(limits.perKey)}, perIp: ${rule(limits.perIp)} };
+`;
 }

@@ -12,6 +12,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     logs: { dir: "logs", maxSizeBytes: 104857600, bodies: true },
     router: createRouter(upstreams),
     validators,
+    redis: null,
     upstreams: Object.values(upstreams),
   };
 }

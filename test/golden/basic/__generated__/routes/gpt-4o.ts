@@ -9,5 +9,6 @@ export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.openai, label: "openai:gpt-4o-2024-08-06", model: "gpt-4o-2024-08-06", modelJson: "\"gpt-4o-2024-08-06\"", translation: null },
     ],
+    rateLimits: null,
   };
 }

@@ -9,5 +9,6 @@ export function routeQuotesForOpenai(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.weird, label: "weird:${not.interpolated} \\ \"quoted\" */ </script>", model: "${not.interpolated} \\ \"quoted\" */ </script>", modelJson: "\"${not.interpolated} \\\\ \\\"quoted\\\" */ </script>\"", translation: null },
     ],
+    rateLimits: null,
   };
 }

@@ -9,5 +9,6 @@ export function routeClaude3StarForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.anthropic, label: "anthropic:*", model: null, modelJson: null, translation: null },
     ],
+    rateLimits: null,
   };
 }

@@ -9,5 +9,6 @@ export function routeAnyOpenrouterForOpenai(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.openrouter, label: "openrouter:*", model: null, modelJson: null, translation: null },
     ],
+    rateLimits: null,
   };
 }

@@ -9,5 +9,6 @@ export function routeClaudeOpusstarForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.anthropic, label: "anthropic:claude-opus-4-1", model: "claude-opus-4-1", modelJson: "\"claude-opus-4-1\"", translation: null },
     ],
+    rateLimits: null,
   };
 }

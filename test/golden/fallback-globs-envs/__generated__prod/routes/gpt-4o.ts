@@ -10,5 +10,6 @@ export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
       { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null },
       { upstream: upstreams.openrouter, label: "openrouter:openai/gpt-4o", model: "openai/gpt-4o", modelJson: "\"openai/gpt-4o\"", translation: null },
     ],
+    rateLimits: null,
   };
 }

@@ -9,6 +9,7 @@ export function routeClaudeCliForOpenai(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.claudeCli, label: "claude-cli:claude-cli", model: null, modelJson: null, translation: null },
     ],
+    rateLimits: null,
   };
 }
 
@@ -18,5 +19,6 @@ export function routeClaudeCliForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.claudeCli, label: "claude-cli:claude-cli", model: null, modelJson: null, translation: null },
     ],
+    rateLimits: null,
   };
 }

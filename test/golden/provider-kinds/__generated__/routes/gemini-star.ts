@@ -19,6 +19,7 @@ export function routeGeminiStarForOpenai(upstreams: Upstreams): Route {
       { upstream: upstreams.gemini, label: "gemini:*", model: null, modelJson: null, translation: { translator: openaiToGeminiChecked, options } },
       { upstream: upstreams.vertex, label: "vertex:*", model: null, modelJson: null, translation: { translator: openaiToGeminiChecked, options } },
     ],
+    rateLimits: null,
   };
 }
 
@@ -29,5 +30,6 @@ export function routeGeminiStarForAnthropic(upstreams: Upstreams): Route {
       { upstream: upstreams.gemini, label: "gemini:*", model: null, modelJson: null, translation: { translator: anthropicToGemini, options } },
       { upstream: upstreams.vertex, label: "vertex:*", model: null, modelJson: null, translation: { translator: anthropicToGemini, options } },
     ],
+    rateLimits: null,
   };
 }

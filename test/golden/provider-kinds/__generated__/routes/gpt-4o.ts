@@ -15,6 +15,7 @@ export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.azure, label: "azure:gpt4o-deployment", model: "gpt4o-deployment", modelJson: "\"gpt4o-deployment\"", translation: null },
     ],
+    rateLimits: null,
   };
 }
 
@@ -24,5 +25,6 @@ export function routeGpt4oForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.azure, label: "azure:gpt4o-deployment", model: "gpt4o-deployment", modelJson: "\"gpt4o-deployment\"", translation: { translator: anthropicToOpenaiChecked, options } },
     ],
+    rateLimits: null,
   };
 }

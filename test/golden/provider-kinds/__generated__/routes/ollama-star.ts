@@ -18,6 +18,7 @@ export function routeOllamaStarForOpenai(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.ollama, label: "ollama:llama3.2", model: "llama3.2", modelJson: "\"llama3.2\"", translation: { translator: openaiToOllamaChecked, options } },
     ],
+    rateLimits: null,
   };
 }
 
@@ -27,5 +28,6 @@ export function routeOllamaStarForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.ollama, label: "ollama:llama3.2", model: "llama3.2", modelJson: "\"llama3.2\"", translation: { translator: anthropicToOllama, options } },
     ],
+    rateLimits: null,
   };
 }

@@ -9,6 +9,7 @@ export function routeDemoForOpenai(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.demo, label: "demo:demo", model: null, modelJson: null, translation: null },
     ],
+    rateLimits: null,
   };
 }
 
@@ -18,5 +19,6 @@ export function routeDemoForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.demo, label: "demo:demo", model: null, modelJson: null, translation: null },
     ],
+    rateLimits: null,
   };
 }

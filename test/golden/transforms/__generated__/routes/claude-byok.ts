@@ -26,5 +26,6 @@ export function routeClaudeByokForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null, transforms: claudeByokAnthropicTransforms() },
     ],
+    rateLimits: null,
   };
 }

@@ -135,5 +135,6 @@ export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null, transforms: gpt4oOpenaiTransforms() },
     ],
+    rateLimits: null,
   };
 }

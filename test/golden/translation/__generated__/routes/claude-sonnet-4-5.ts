@@ -15,5 +15,6 @@ export function routeClaudeSonnet45ForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: { translator: anthropicToOpenaiChecked, options } },
     ],
+    rateLimits: null,
   };
 }

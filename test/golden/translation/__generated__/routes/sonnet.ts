@@ -18,6 +18,7 @@ export function routeSonnetForOpenai(upstreams: Upstreams): Route {
       { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: { translator: openaiToAnthropicChecked, options } },
       { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: null },
     ],
+    rateLimits: null,
   };
 }
 
@@ -28,5 +29,6 @@ export function routeSonnetForAnthropic(upstreams: Upstreams): Route {
       { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null },
       { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: { translator: anthropicToOpenaiChecked, options } },
     ],
+    rateLimits: null,
   };
 }

@@ -1,0 +1,131 @@
+// Rate limits on the request path: a route's compiled limits (generated constants, see contract.ts
+// RateLimits) become up to four bucket charges — requests and tokens, per client key and per client IP —
+// checked together in one atomic step, in Redis when it answers and in this process otherwise. The token
+// charge is the prompt estimate; `settle` later books the difference to the usage the upstream reported.
+import type { RateLimitRule, RateLimits } from "../contract.ts";
+import type { ClientIdentity } from "../client-identity.ts";
+import type { ClientError } from "../client-errors.ts";
+import type { BucketCharge, ChargeResult } from "./bucket.ts";
+import { LocalBucketStore } from "./local-store.ts";
+import { RedisBucketStore } from "./redis-store.ts";
+import type { SharedRedis } from "../redis/connection.ts";
+
+type Kind = "requests" | "tokens";
+
+export interface Charge extends BucketCharge {
+  readonly kind: Kind;
+  /** "per_key" or "per_ip", as routes.yaml names it, for the 429 message. */
+  readonly subject: string;
+}
+
+/** What `settle` needs: the token buckets charged and what they were charged. */
+export interface RateLimitTicket {
+  readonly tokenCharges: readonly Charge[];
+  readonly estimate: number;
+}
+
+export type RateLimitVerdict =
+  | { readonly allowed: true; readonly headers: Record<string, string>; readonly ticket: RateLimitTicket | null }
+  | { readonly allowed: false; readonly headers: Record<string, string>; readonly error: ClientError };
+
+export class RateLimiter {
+  private readonly shared: RedisBucketStore | null;
+
+  constructor(
+    redis: SharedRedis | null,
+    private readonly local: LocalBucketStore = new LocalBucketStore(),
+  ) {
+    this.shared = redis === null ? null : new RedisBucketStore(redis);
+  }
+
+  /**
+   * Checks and takes: 1 request and `estimate` tokens from every bucket that applies to this client.
+   * In-process the verdict is returned directly (no promise, no extra turn); with Redis it is a promise.
+   */
+  check(limits: RateLimits, client: ClientIdentity, estimate: number): RateLimitVerdict | Promise<RateLimitVerdict> {
+    const charges: Charge[] = [];
+    if (client.keyId !== null && limits.perKey !== null) addCharges(charges, limits.perKey, `rl:${limits.scope}:k:${client.keyId}:`, "per_key", estimate);
+    if (limits.perIp !== null) addCharges(charges, limits.perIp, `rl:${limits.scope}:i:${client.ip}:`, "per_ip", estimate);
+    if (charges.length === 0) return { allowed: true, headers: {}, ticket: null };
+    if (this.shared?.available()) {
+      return this.shared.charge(charges, false).then(
+        (result) => verdict(charges, result, estimate),
+        // Noted once per outage by SharedRedis; this request is served from local state.
+        () => verdict(charges, this.local.charge(charges, false), estimate),
+      );
+    }
+    return verdict(charges, this.local.charge(charges, false), estimate);
+  }
+
+  /** Books the tokens a response actually used against the estimate charged (refund or extra). */
+  settle(ticket: RateLimitTicket, usedTokens: number): void {
+    const delta = usedTokens - ticket.estimate;
+    if (delta === 0) return;
+    const charges = ticket.tokenCharges.map((c) => ({ ...c, cost: delta }));
+    if (this.shared?.available()) {
+      this.shared.charge(charges, true).catch(() => this.local.charge(charges, true));
+    } else {
+      this.local.charge(charges, true);
+    }
+  }
+}
+
+function verdict(charges: readonly Charge[], result: ChargeResult, estimate: number): RateLimitVerdict {
+  const headers = rateLimitHeaders(charges, result);
+  if (!result.allowed) {
+    const seconds = Math.max(1, Math.ceil(result.waitMs / 1000));
+    headers["retry-after"] = String(seconds);
+    headers["retry-after-ms"] = String(result.waitMs);
+    const short = charges
+      .filter((c, i) => result.reports[i]!.remaining < Math.min(c.cost, c.capacity))
+      .map((c) => `${c.subject} ${c.kind} per minute (limit ${c.capacity})`);
+    const message = `rate limit exceeded: ${short.join(", ") || "limit reached"}; retry after ${seconds}s`;
+    return { allowed: false, headers, error: { status: 429, code: "rate_limit_exceeded", message } };
+  }
+  const tokenCharges = charges.filter((c) => c.kind === "tokens");
+  return { allowed: true, headers, ticket: tokenCharges.length ? { tokenCharges, estimate } : null };
+}
+
+function addCharges(charges: Charge[], rule: RateLimitRule, prefix: string, subject: string, estimate: number): void {
+  if (rule.requestsPerMinute !== null) charges.push({ key: prefix + "r", capacity: rule.requestsPerMinute, cost: 1, kind: "requests", subject });
+  if (rule.tokensPerMinute !== null) charges.push({ key: prefix + "t", capacity: rule.tokensPerMinute, cost: estimate, kind: "tokens", subject });
+}
+
+/**
+ * OpenAI's x-ratelimit-{limit,remaining,reset}-{requests,tokens} headers (both SDKs' users know them), for
+ * the most constraining bucket of each kind: the one with the fewest units left.
+ * @see https://platform.openai.com/docs/guides/rate-limits#rate-limits-in-headers
+ */
+const KINDS: readonly Kind[] = ["requests", "tokens"];
+/** Header names per kind, spelled out once: building them per request was a third of the check's cost. */
+const HEADER_NAMES: Record<Kind, readonly [limit: string, remaining: string, reset: string]> = {
+  requests: ["x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"],
+  tokens: ["x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"],
+};
+
+export function rateLimitHeaders(charges: readonly Charge[], result: ChargeResult): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const kind of KINDS) {
+    let best = -1;
+    for (let i = 0; i < charges.length; i++) {
+      if (charges[i]!.kind === kind && (best < 0 || result.reports[i]!.remaining < result.reports[best]!.remaining)) best = i;
+    }
+    if (best < 0) continue;
+    const report = result.reports[best]!;
+    const [limit, remaining, reset] = HEADER_NAMES[kind];
+    headers[limit] = String(charges[best]!.capacity);
+    headers[remaining] = String(report.remaining);
+    headers[reset] = formatDuration(report.resetMs);
+  }
+  return headers;
+}
+
+/** "250ms", "1.5s", "59.999s": OpenAI's reset format (a Go duration). */
+export function formatDuration(ms: number): string {
+  // ms is an integer, so ms / 1000 prints with at most 3 decimals.
+  return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
+}
+
+export function createRateLimiter(redis: SharedRedis | null): RateLimiter {
+  return new RateLimiter(redis);
+}

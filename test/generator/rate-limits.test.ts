@@ -1,0 +1,72 @@
+// How rate_limits and redis resolve: route fields override the defaults one by one (null removes a limit),
+// a route with its own rate_limits gets its own bucket scope, and environments override both.
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../generator/load.ts";
+import type { ConfigIR } from "../../generator/ir.ts";
+import { resolveRateLimits } from "../../generator/resolve.ts";
+
+function load(text: string, env?: string): ConfigIR {
+  const result = loadConfig("routes.yaml", { text, ...(env === undefined ? {} : { env }) });
+  expect(result.diagnostics).toEqual([]);
+  return result.ir!;
+}
+
+const CONFIG = `
+redis: { url: "\${REDIS_URL:-}" }
+rate_limits:
+  per_key: { requests_per_minute: 60, tokens_per_minute: 1000 }
+providers:
+  openai: { kind: openai }
+routes:
+  - model: a
+    targets: [{ provider: openai }]
+  - model: b
+    rate_limits:
+      per_key: { tokens_per_minute: null }
+      per_ip: { requests_per_minute: 5 }
+    targets: [{ provider: openai }]
+  - model: c
+    rate_limits:
+      per_key: { requests_per_minute: null, tokens_per_minute: null }
+    targets: [{ provider: openai }]
+environments:
+  prod:
+    redis: { url: redis://cache:6379, key_prefix: "prod:" }
+    rate_limits:
+      per_key: { requests_per_minute: 600 }
+`;
+
+describe("rate limits in the IR", () => {
+  it("routes without their own share the defaults' global scope; own fields override, null removes", () => {
+    const ir = load(CONFIG);
+    const [a, b, c] = ir.routes;
+    expect(a!.rateLimits).toEqual({ scope: "global", perKey: { requestsPerMinute: 60, tokensPerMinute: 1000 }, perIp: null });
+    expect(b!.rateLimits).toEqual({
+      scope: "route/b",
+      perKey: { requestsPerMinute: 60, tokensPerMinute: null },
+      perIp: { requestsPerMinute: 5, tokensPerMinute: null },
+    });
+    expect(c!.rateLimits).toBeNull();
+    expect(ir.redis).toMatchObject({ url: { parts: [{ env: "REDIS_URL", fallback: "" }] }, keyPrefix: "switchyard:" });
+  });
+
+  it("an environment overrides redis and the defaults", () => {
+    const ir = load(CONFIG, "prod");
+    expect(ir.redis).toMatchObject({ url: { parts: [{ text: "redis://cache:6379" }] }, keyPrefix: "prod:" });
+    expect(ir.routes[0]!.rateLimits!.perKey).toEqual({ requestsPerMinute: 600, tokensPerMinute: 1000 });
+  });
+
+  it("no rate_limits and no redis: nothing to check at run time", () => {
+    const ir = load(`providers: { openai: { kind: openai } }\nroutes: [{ model: a, targets: [{ provider: openai }] }]\n`);
+    expect(ir.redis).toBeNull();
+    expect(ir.routes[0]!.rateLimits).toBeNull();
+  });
+
+  it("a route may add limits without any defaults", () => {
+    expect(resolveRateLimits(undefined, { per_ip: { tokens_per_minute: 10 } }, "x")).toEqual({
+      scope: "route/x",
+      perKey: null,
+      perIp: { requestsPerMinute: null, tokensPerMinute: 10 },
+    });
+  });
+});
