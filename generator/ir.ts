@@ -44,6 +44,10 @@ export interface LogsIR {
 export interface TimeoutsIR {
   connectMs: number;
   firstByteMs: number;
+  /** Longest gap between body chunks; defaults to firstByteMs. */
+  idleMs: number;
+  /** Bound on a whole attempt; 0 = none. */
+  totalMs: number;
 }
 
 export interface HttpProviderIR {
@@ -111,7 +115,28 @@ export interface RouteIR {
   targets: TargetIR[];
   /** Settings for targets reached through a translator (client API ≠ the target's API). */
   translation: TranslationIR;
+  retry: RetryIR;
+  /** null when `breaker: false`. */
+  breaker: BreakerIR | null;
   pos: SourcePos;
+}
+
+/** Retries on the same target (runtime/resilience/backoff.ts RetryPolicy). */
+export interface RetryIR {
+  maxAttempts: number;
+  baseMs: number;
+  maxMs: number;
+  patienceMs: number;
+  budget: number;
+}
+
+/** Circuit breaker per target (runtime/resilience/circuit-breaker.ts BreakerPolicy). */
+export interface BreakerIR {
+  failures: number;
+  errorRate: number;
+  windowMs: number;
+  minRequests: number;
+  openMs: number;
 }
 
 export interface TranslationIR {

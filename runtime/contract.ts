@@ -6,6 +6,8 @@ import type { CommandUpstream } from "./command/types.ts";
 import type { AnyTranslator, TranslationOptions, UpstreamApi } from "./translate/translator.ts";
 import type { UpstreamPaths } from "./upstream-paths.ts";
 import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
+import type { RetryPolicy } from "./resilience/backoff.ts";
+import type { BreakerPolicy } from "./resilience/circuit-breaker.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -30,6 +32,10 @@ export interface HttpUpstream {
   readonly dispatcher: Dispatcher;
   readonly connectTimeoutMs: number;
   readonly firstByteTimeoutMs: number;
+  /** Longest gap between body chunks once the response started (undici's bodyTimeout). */
+  readonly idleTimeoutMs: number;
+  /** Bound on a whole attempt, headers to last byte; 0 = none. */
+  readonly totalTimeoutMs: number;
 }
 
 /** Credentials fetched and refreshed at run time, e.g. an OAuth access token. */
@@ -72,6 +78,9 @@ export interface Translation {
 export interface Route {
   readonly id: string;
   readonly targets: readonly Target[];
+  readonly retry: RetryPolicy;
+  /** null: breakers off for this route's targets. */
+  readonly breaker: BreakerPolicy | null;
 }
 
 export interface Router {
@@ -81,6 +90,8 @@ export interface Router {
   anthropic(model: string): Route | undefined;
   /** Exact public model names per client API, for GET /v1/models. */
   readonly models: { readonly openai: readonly string[]; readonly anthropic: readonly string[] };
+  /** Every route object (one per client API it serves), for /health. */
+  readonly routes: readonly Route[];
 }
 
 /** Validation failure of a request body, reported to the client as a 400. */

@@ -9,7 +9,9 @@ import type { Dispatcher } from "undici";
 import type { ClientApi, HttpUpstream, Target } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import type { ClientIdentity } from "./client-identity.ts";
-import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
+import { describeTransportError, isFallbackStatus, totalTimeoutError } from "./failure-kind.ts";
+import { parseRetryAfter } from "./resilience/retry-after.ts";
+import { streamErrorEvent } from "./resilience/stream-error.ts";
 import { spliceModel } from "./model-splice.ts";
 import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
 
@@ -65,7 +67,15 @@ export type AttemptOutcome =
       responseBody: string | undefined;
       error?: string;
     }
-  | { kind: "failed"; status: number | null; latencyMs: number; reason: string; timeout: boolean }
+  | {
+      kind: "failed";
+      status: number | null;
+      latencyMs: number;
+      reason: string;
+      timeout: boolean;
+      /** The wait the upstream asked for (Retry-After and kin), when it named one. */
+      retryAfterMs?: number | null;
+    }
   | { kind: "client-gone"; latencyMs: number };
 
 function upstreamBody(request: AttemptRequest, target: Target): string | Buffer {
@@ -104,6 +114,24 @@ export function abortWithClient(client: ClientResponse, controller: { abort(reas
   else client.onAbort(() => controller.abort(new Error("client went away")));
 }
 
+/**
+ * Arms the attempt's total_ms bound, if it has one: a single timer per attempt that aborts the upstream
+ * request. Returns the function that disarms it.
+ */
+export function armTotalTimeout(upstream: HttpUpstream, abort: (error: Error) => void): () => void {
+  const ms = upstream.totalTimeoutMs;
+  if (ms <= 0) return noop;
+  const timer = setTimeout(() => abort(totalTimeoutError(ms)), ms);
+  return () => clearTimeout(timer);
+}
+const noop = (): void => {};
+
+/** Ends a stream the gateway had to cut for a timeout with an error event the client's SDK understands. */
+export function endWithStreamError(client: ClientResponse, api: ClientApi, reason: string): void {
+  client.write(streamErrorEvent(api, 504, `upstream ${reason} after the response started`));
+  client.end();
+}
+
 /** How the body of an accepted response travels: whole in one write, or chunk by chunk. */
 const enum Mode {
   Pending,
@@ -122,16 +150,21 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
     let size = 0;
     let ttfbMs = -1;
     let tap: ReturnType<typeof createStreamTap> | null = null;
+    let retryAfterMs: number | null = null;
     let settled = false;
+    let abortUpstream: ((error: Error) => void) | null = null;
+    const disarm = armTotalTimeout(upstream, (error) => abortUpstream?.(error));
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
+      disarm();
       client.onAbort(null);
       resolve(outcome);
     };
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
+        abortUpstream = (error) => controller.abort(error);
         abortWithClient(client, controller);
       },
 
@@ -139,6 +172,7 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
         status = statusCode;
         if (isFallbackStatus(statusCode)) {
           mode = Mode.Fallback;
+          retryAfterMs = parseRetryAfter(upstreamHeaders as Record<string, string | string[] | undefined>);
           return;
         }
         headers = responseHeaders(upstreamHeaders as Record<string, string | string[] | undefined>, request.requestId);
@@ -181,7 +215,7 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
         if (client.aborted) return settle({ kind: "client-gone", latencyMs });
         if (mode === Mode.Fallback) {
           const text = Buffer.concat(chunks).toString("utf8").slice(0, ERROR_TEXT_CAP);
-          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text}` : ""}`, timeout: false });
+          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text}` : ""}`, timeout: false, retryAfterMs });
         }
         if (mode === Mode.Whole) {
           const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
@@ -207,9 +241,11 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
           // Nothing reached the client yet: another target may still answer.
           return settle({ kind: "failed", status: mode === Mode.Pending ? null : status, latencyMs, reason: mode === Mode.Pending ? reason : `body: ${reason}`, timeout });
         }
-        // Bytes already went out: no fallback is possible, so cut the connection rather than end it
-        // cleanly, letting the client see a truncated response instead of a silently short one.
-        client.close();
+        // Bytes already went out: no fallback is possible. A timeout ends an event stream with an error event
+        // in the client's format; anything else cuts the connection rather than end it cleanly, letting the
+        // client see a truncated response instead of a silently short one.
+        if (timeout && tap !== null) endWithStreamError(client, request.api, reason);
+        else client.close();
         settle({
           kind: "relayed",
           status,

@@ -10,6 +10,7 @@ import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { modelLists } from "./model-lists.ts";
 import { openRequestLog } from "./request-log.ts";
+import { createResilience } from "./resilience/resilience.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -44,10 +45,10 @@ export function startServer(gateway: Gateway, listen: { host: string; port: numb
   const inflight = new Set<Promise<void>>();
   const app = uWS.App();
   const lists = modelLists(gateway.router.models);
-  const health = JSON.stringify({ status: "ok", env: gateway.env });
+  const resilience = createResilience(gateway.router.routes);
 
   for (const [api, paths] of [["openai", OPENAI_CHAT_PATHS], ["anthropic", ANTHROPIC_CHAT_PATHS]] as const) {
-    const endpoint = createChatEndpoint(api, gateway, log, inflight);
+    const endpoint = createChatEndpoint(api, gateway, log, inflight, resilience);
     for (const path of paths) app.post(path, endpoint);
   }
   const countTokens = createCountTokensEndpoint(gateway, log, inflight);
@@ -64,7 +65,8 @@ export function startServer(gateway: Gateway, listen: { host: string; port: numb
   app.get("/openai/models", (res) => sendJson(res, "200 OK", lists.openai));
   app.get("/openai/v1/models", (res) => sendJson(res, "200 OK", lists.openai));
   app.get("/anthropic/v1/models", (res) => sendJson(res, "200 OK", lists.anthropic));
-  app.get("/health", (res) => sendJson(res, "200 OK", health));
+  // Built per call: breaker states change; /health is not on the request path.
+  app.get("/health", (res) => sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, targets: resilience.health() })));
 
   app.any("/*", (res, req) => {
     const api = guessApi(req);

@@ -7,7 +7,8 @@ import type { Dispatcher } from "undici";
 import type { HttpUpstream, Target, Translation } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
-import { abortWithClient, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
+import { abortWithClient, armTotalTimeout, endWithStreamError, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
+import { parseRetryAfter } from "./resilience/retry-after.ts";
 import { createLineSplitter } from "./ndjson-lines.ts";
 import { createSseReader } from "./sse-events.ts";
 import { createStreamTap } from "./stream-tap.ts";
@@ -70,10 +71,14 @@ export function attemptTranslated(
     /** For provider-native streams: a tap over the translated output, fed by writeOut. */
     let clientSide: ReturnType<typeof createStreamTap> | null = null;
     let closeStream: () => void = () => {};
+    let retryAfterMs: number | null = null;
     let settled = false;
+    let abortUpstream: ((error: Error) => void) | null = null;
+    const disarm = armTotalTimeout(upstream, (error) => abortUpstream?.(error));
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
+      disarm();
       client.onAbort(null);
       resolve(outcome);
     };
@@ -86,12 +91,16 @@ export function attemptTranslated(
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
+        abortUpstream = (error) => controller.abort(error);
         abortWithClient(client, controller);
       },
 
       onResponseStart(controller, statusCode, headers) {
         status = statusCode;
-        if (isFallbackStatus(statusCode)) return;
+        if (isFallbackStatus(statusCode)) {
+          retryAfterMs = parseRetryAfter(headers as Record<string, string | string[] | undefined>);
+          return;
+        }
         accepted = true;
         const contentType = String(headers["content-type"] ?? "");
         const isSse = contentType.startsWith("text/event-stream");
@@ -140,7 +149,7 @@ export function attemptTranslated(
         if (client.aborted) return settle({ kind: "client-gone", latencyMs });
         const text = Buffer.concat(chunks).toString("utf8");
         if (!accepted) {
-          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text.slice(0, ERROR_TEXT_CAP)}` : ""}`, timeout: false });
+          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text.slice(0, ERROR_TEXT_CAP)}` : ""}`, timeout: false, retryAfterMs });
         }
         if (streaming) {
           closeStream();
@@ -173,8 +182,10 @@ export function attemptTranslated(
         if (!client.started) {
           return settle({ kind: "failed", status: status || null, latencyMs, reason: status ? `body: ${reason}` : reason, timeout });
         }
-        // Bytes already went out: no fallback; cut the connection so the client sees a truncated stream.
-        client.close();
+        // Bytes already went out: no fallback. A timeout ends the stream with an error event in the client's
+        // format; anything else cuts the connection so the client sees a truncated stream.
+        if (timeout && streaming) endWithStreamError(client, request.api, reason);
+        else client.close();
         settle({
           kind: "relayed",
           status,
