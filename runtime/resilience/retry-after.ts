@@ -25,6 +25,8 @@ export function parseRetryAfter(headers: Headers, now: number = Date.now()): num
   if (value === undefined) return null;
   const seconds = millis(value, 1000);
   if (seconds !== null) return seconds;
+  // An HTTP date names its day ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse would read "-5" as a year.
+  if (!/^[A-Za-z]{3}/.test(value.trim())) return null;
   const date = Date.parse(value);
   if (Number.isNaN(date)) return null;
   return Math.max(0, date - now);
