@@ -78,7 +78,8 @@ export interface ResetBehaviour {
 }
 /**
  * A valid stream that stops after `afterEvents` events: for `stallMs` (then the rest follows), or for good
- * when it is absent (close() or the client's abort ends it).
+ * when it is absent (close() or the client's abort ends it). A non-stream request gets its JSON body's
+ * headers (content-length included) and first half, then the same pause.
  */
 export interface StallBehaviour {
   kind: "stall";
@@ -454,6 +455,14 @@ export async function startMockUpstream(options: MockUpstreamOptions): Promise<M
         return streamHead(res, frames, behaviour.afterEvents, () => reset(res));
       }
       case "stall": {
+        if (rec.json?.stream !== true) {
+          const body = Buffer.from(JSON.stringify(format.message(answerFor(id, rec, undefined, undefined))));
+          const half = body.length >> 1;
+          writeHeaders(res, 200, { "content-type": "application/json", "content-length": String(body.length) });
+          res.write(body.subarray(0, half));
+          if (behaviour.stallMs !== undefined) later(behaviour.stallMs, () => !res.destroyed && res.end(body.subarray(half)));
+          return;
+        }
         const frames = format.events(answerFor(id, rec, "one two three four five six", undefined), streamOptionsFor(rec));
         const { stallMs } = behaviour;
         return streamHead(res, frames, behaviour.afterEvents, () => {
