@@ -10,7 +10,7 @@ import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { modelLists } from "./model-lists.ts";
 import { openRequestLog } from "./request-log.ts";
-import { createResilience } from "./resilience/resilience.ts";
+import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -40,12 +40,13 @@ function sendJson(res: HttpResponse, status: string, body: string): void {
   });
 }
 
-export function startServer(gateway: Gateway, listen: { host: string; port: number }): Promise<RunningServer> {
+/** `resilience.store` shares breaker state beyond this process (the default is in-process). */
+export function startServer(gateway: Gateway, listen: { host: string; port: number }, options: { resilience?: ResilienceOptions } = {}): Promise<RunningServer> {
   const log = openRequestLog(gateway.logs);
   const inflight = new Set<Promise<void>>();
   const app = uWS.App();
   const lists = modelLists(gateway.router.models);
-  const resilience = createResilience(gateway.router.routes);
+  const resilience = createResilience(gateway.router.routes, options.resilience);
 
   for (const [api, paths] of [["openai", OPENAI_CHAT_PATHS], ["anthropic", ANTHROPIC_CHAT_PATHS]] as const) {
     const endpoint = createChatEndpoint(api, gateway, log, inflight, resilience);
