@@ -6,6 +6,8 @@ import { backoffMs, decideRetry, DEFAULT_RATE_LIMIT_WAIT_MS, isRetryable, type R
 import { RetryBudget, RETRY_RESERVE } from "../../runtime/resilience/retry-budget.ts";
 import { MemoryBreakerStore, type BreakerPolicy } from "../../runtime/resilience/circuit-breaker.ts";
 import { streamErrorEvent } from "../../runtime/resilience/stream-error.ts";
+import { createResilience } from "../../runtime/resilience/resilience.ts";
+import type { Route, Target } from "../../runtime/contract.ts";
 
 describe("parseRetryAfter", () => {
   const now = Date.parse("2026-01-01T00:00:00Z");
@@ -246,5 +248,49 @@ describe("streamErrorEvent", () => {
       '\n\ndata: {"error":{"message":"idle","type":"api_error","param":null,"code":null}}\n\n',
     );
     expect(streamErrorEvent("anthropic", 504, "idle")).toBe('\n\nevent: error\ndata: {"type":"error","error":{"type":"timeout_error","message":"idle"}}\n\n');
+  });
+});
+
+describe("createResilience", () => {
+  const retry: RetryPolicy = { maxAttempts: 2, baseMs: 10, maxMs: 100, patienceMs: 1000, budget: 0.5 };
+  const breakerPolicy: BreakerPolicy = { failures: 1, errorRate: 0.5, windowMs: 1000, minRequests: 10, openMs: 1000 };
+  // Only the fields the resilience layer reads; one object per client API, as the generated router builds them.
+  const target = (label: string) => ({ label }) as unknown as Target;
+  const route = (id: string, breaker: BreakerPolicy | null, labels: string[]) => ({ id, targets: labels.map(target), retry, breaker }) as unknown as Route;
+
+  it("shares one breaker per target between the route objects of both client APIs", () => {
+    const forOpenai = route("r", breakerPolicy, ["a:x", "b:y"]);
+    const forAnthropic = route("r", breakerPolicy, ["a:x", "b:y"]);
+    const resilience = createResilience([forOpenai, forAnthropic]);
+    resilience.record(forOpenai, forOpenai.targets[0]!, "failure", false);
+    expect(resilience.admit(forAnthropic, forAnthropic.targets[0]!)).toEqual({ ok: false, reason: "circuit open" });
+    expect(resilience.admit(forAnthropic, forAnthropic.targets[1]!).ok).toBe(true);
+    expect(resilience.health()).toEqual([
+      expect.objectContaining({ route: "r", target: "a:x", state: "open", failures: 1 }),
+      expect.objectContaining({ route: "r", target: "b:y", state: "closed", failures: 0, opened_at: null }),
+    ]);
+  });
+
+  it("admits everything and reports disabled when a route's breaker is off", () => {
+    const off = route("off", null, ["a:x"]);
+    const resilience = createResilience([off]);
+    for (let i = 0; i < 10; i++) resilience.record(off, off.targets[0]!, "failure", false);
+    expect(resilience.admit(off, off.targets[0]!).ok).toBe(true);
+    expect(resilience.health()).toEqual([expect.objectContaining({ route: "off", target: "a:x", state: "disabled" })]);
+  });
+
+  it("keeps one retry budget per route, paid by begin()", () => {
+    const a = route("a", null, ["p:m"]);
+    const b = route("b", null, ["p:m"]);
+    const resilience = createResilience([a, b], { random: () => 0 });
+    const failure = { status: 503, timeout: false, retryAfterMs: null };
+    let granted = 0;
+    while ("waitMs" in resilience.decide(a, failure, 1)) granted++;
+    expect(granted).toBe(RETRY_RESERVE);
+    expect(resilience.decide(a, failure, 1)).toEqual({ stop: "retry budget exhausted" });
+    expect(resilience.decide(b, failure, 1)).toEqual({ waitMs: 0 });
+    resilience.begin(a);
+    resilience.begin(a);
+    expect(resilience.decide(a, failure, 1)).toEqual({ waitMs: 0 });
   });
 });
