@@ -151,6 +151,46 @@ describe("retries on the same target", () => {
   });
 });
 
+describe("retries through the Anthropic SDK and through a translator", () => {
+  it("retries an Anthropic 529 (overloaded) for an Anthropic client", async () => {
+    const seen = anSlow.requests.length;
+    anSlow.script({ kind: "error", status: 529 });
+    const { result, record } = await logged(() => anthropic.messages.create({ model: "claude-retry", max_tokens: 50, messages: hello }));
+    expect(result!.content[0]).toMatchObject({ type: "text", text: "Hello from the mock upstream." });
+    expect(anSlow.requests.length - seen).toBe(2);
+    expect(record.attempts.map((a: any) => [a.provider, a.status, a.retry])).toEqual([
+      ["an-stalling", 529, undefined],
+      ["an-stalling", 200, 1],
+    ]);
+    expect(record.attempts[1].backoff_ms).toBeLessThan(10);
+  });
+
+  it("honours an Anthropic upstream's retry-after-ms for an OpenAI client, translating every try", async () => {
+    anSlow.script({ kind: "error", status: 429, headers: { "retry-after-ms": "300" } });
+    const { result, record, elapsed } = await logged(chat("gpt-via-claude"));
+    expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
+    expect(record.attempts).toEqual([
+      expect.objectContaining({ provider: "an-stalling", status: 429, translated: expect.objectContaining({ to: "anthropic" }) }),
+      expect.objectContaining({ provider: "an-stalling", status: 200, retry: 1, backoff_ms: 300, translated: expect.objectContaining({ to: "anthropic" }) }),
+    ]);
+    expect(elapsed).toBeGreaterThanOrEqual(280);
+  });
+
+  it("ends a translated stream that stalls with an error event in the OpenAI format", async () => {
+    anSlow.script({ kind: "stall", afterEvents: 4 });
+    const chunks: unknown[] = [];
+    const { error, record } = await logged(async () => {
+      const stream = await openai.chat.completions.create({ model: "gpt-via-claude", messages: hello, stream: true });
+      for await (const chunk of stream) chunks.push(chunk);
+    });
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as Error).message).toContain("idle timeout");
+    expect(record.attempts).toHaveLength(1);
+    expect(record.error).toBe("upstream stream broke: idle timeout");
+  });
+});
+
 describe("Retry-After", () => {
   it.each([
     ["retry-after in seconds", { "retry-after": "1" }, 1000],
