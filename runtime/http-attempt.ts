@@ -114,17 +114,42 @@ export function abortWithClient(client: ClientResponse, controller: { abort(reas
   else client.onAbort(() => controller.abort(new Error("client went away")));
 }
 
-/**
- * Arms the attempt's total_ms bound, if it has one: a single timer per attempt that aborts the upstream
- * request. Returns the function that disarms it.
- */
-export function armTotalTimeout(upstream: HttpUpstream, abort: (error: Error) => void): () => void {
-  const ms = upstream.totalTimeoutMs;
-  if (ms <= 0) return noop;
-  const timer = setTimeout(() => abort(totalTimeoutError(ms)), ms);
-  return () => clearTimeout(timer);
+/** An attempt's total_ms bound: one timer per attempt, none at all when the provider sets no total_ms. */
+export interface Deadline {
+  /** From onRequestStart: false when time ran out while the request waited (it is aborted on the spot). */
+  bind(controller: { abort(reason: Error): void }): boolean;
+  disarm(): void;
 }
-const noop = (): void => {};
+
+const NO_DEADLINE: Deadline = { bind: () => true, disarm: () => {} };
+
+/**
+ * Arms the attempt's total_ms. When it runs out, the upstream request is aborted (its error handler
+ * settles the attempt); if the request has not started yet (queued for a connection, or waiting for
+ * credentials), `expired` settles the attempt now and the request is aborted once it starts.
+ */
+export function armDeadline(upstream: HttpUpstream, expired: (reason: string) => void): Deadline {
+  const ms = upstream.totalTimeoutMs;
+  if (ms <= 0) return NO_DEADLINE;
+  let controller: { abort(reason: Error): void } | null = null;
+  let error: Error | null = null;
+  const timer = setTimeout(() => {
+    error = totalTimeoutError(ms);
+    if (controller !== null) controller.abort(error);
+    else expired(describeTransportError(error).reason);
+  }, ms);
+  return {
+    bind(c) {
+      if (error !== null) {
+        c.abort(error);
+        return false;
+      }
+      controller = c;
+      return true;
+    },
+    disarm: () => clearTimeout(timer),
+  };
+}
 
 /** Ends a stream the gateway had to cut for a timeout with an error event the client's SDK understands. */
 export function endWithStreamError(client: ClientResponse, api: ClientApi, reason: string): void {
@@ -152,19 +177,18 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
     let tap: ReturnType<typeof createStreamTap> | null = null;
     let retryAfterMs: number | null = null;
     let settled = false;
-    let abortUpstream: ((error: Error) => void) | null = null;
-    const disarm = armTotalTimeout(upstream, (error) => abortUpstream?.(error));
+    const deadline = armDeadline(upstream, (reason) => settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason, timeout: true }));
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
-      disarm();
+      deadline.disarm();
       client.onAbort(null);
       resolve(outcome);
     };
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
-        abortUpstream = (error) => controller.abort(error);
+        if (!deadline.bind(controller)) return;
         abortWithClient(client, controller);
       },
 

@@ -7,7 +7,7 @@ import type { Dispatcher } from "undici";
 import type { HttpUpstream, Target, Translation } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
-import { abortWithClient, armTotalTimeout, endWithStreamError, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
+import { abortWithClient, armDeadline, endWithStreamError, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { parseRetryAfter } from "./resilience/retry-after.ts";
 import { createLineSplitter } from "./ndjson-lines.ts";
 import { createSseReader } from "./sse-events.ts";
@@ -73,12 +73,11 @@ export function attemptTranslated(
     let closeStream: () => void = () => {};
     let retryAfterMs: number | null = null;
     let settled = false;
-    let abortUpstream: ((error: Error) => void) | null = null;
-    const disarm = armTotalTimeout(upstream, (error) => abortUpstream?.(error));
+    const deadline = armDeadline(upstream, (reason) => settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason, timeout: true }));
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
-      disarm();
+      deadline.disarm();
       client.onAbort(null);
       resolve(outcome);
     };
@@ -91,7 +90,7 @@ export function attemptTranslated(
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
-        abortUpstream = (error) => controller.abort(error);
+        if (!deadline.bind(controller)) return;
         abortWithClient(client, controller);
       },
 

@@ -1,13 +1,15 @@
 // Unit tests of the resilience pieces the target loop composes: Retry-After parsing, backoff bounds,
 // the retry decision, the retry budget and circuit-breaker transitions (with an injected clock).
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseRetryAfter } from "../../runtime/resilience/retry-after.ts";
 import { backoffMs, decideRetry, DEFAULT_RATE_LIMIT_WAIT_MS, isRetryable, type RetryPolicy } from "../../runtime/resilience/backoff.ts";
 import { RetryBudget, RETRY_RESERVE } from "../../runtime/resilience/retry-budget.ts";
 import { MemoryBreakerStore, type BreakerPolicy } from "../../runtime/resilience/circuit-breaker.ts";
 import { streamErrorEvent } from "../../runtime/resilience/stream-error.ts";
 import { createResilience } from "../../runtime/resilience/resilience.ts";
-import type { Route, Target } from "../../runtime/contract.ts";
+import type { HttpUpstream, Route, Target } from "../../runtime/contract.ts";
+import { armDeadline } from "../../runtime/http-attempt.ts";
+import { describeTransportError } from "../../runtime/failure-kind.ts";
 
 describe("parseRetryAfter", () => {
   const now = Date.parse("2026-01-01T00:00:00Z");
@@ -292,5 +294,62 @@ describe("createResilience", () => {
     resilience.begin(a);
     resilience.begin(a);
     expect(resilience.decide(a, failure, 1)).toEqual({ waitMs: 0 });
+  });
+});
+
+describe("armDeadline (total_ms)", () => {
+  const upstream = (totalTimeoutMs: number) => ({ totalTimeoutMs }) as unknown as HttpUpstream;
+  const controller = () => {
+    const aborted: Error[] = [];
+    return { aborted, abort: (reason: Error) => void aborted.push(reason) };
+  };
+
+  it("aborts a started request with a total-timeout error when the time runs out", () => {
+    vi.useFakeTimers();
+    try {
+      const expired = vi.fn();
+      const deadline = armDeadline(upstream(500), expired);
+      const c = controller();
+      expect(deadline.bind(c)).toBe(true);
+      vi.advanceTimersByTime(499);
+      expect(c.aborted).toHaveLength(0);
+      vi.advanceTimersByTime(1);
+      expect(c.aborted).toHaveLength(1);
+      expect(describeTransportError(c.aborted[0])).toEqual({ reason: "total timeout", timeout: true });
+      expect(expired).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("settles an attempt whose request never started (queued, or waiting for credentials), and aborts it when it does", () => {
+    vi.useFakeTimers();
+    try {
+      const expired = vi.fn();
+      const deadline = armDeadline(upstream(500), expired);
+      vi.advanceTimersByTime(500);
+      expect(expired).toHaveBeenCalledWith("total timeout");
+      const c = controller();
+      expect(deadline.bind(c)).toBe(false);
+      expect(c.aborted).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("disarm stops the timer; no total_ms arms nothing", () => {
+    vi.useFakeTimers();
+    try {
+      const expired = vi.fn();
+      const deadline = armDeadline(upstream(500), expired);
+      deadline.disarm();
+      vi.advanceTimersByTime(10_000);
+      expect(expired).not.toHaveBeenCalled();
+      const none = armDeadline(upstream(0), expired);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(none.bind(controller())).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
