@@ -36,9 +36,15 @@ export interface Resilience {
   health(): TargetHealth[];
 }
 
-/** Both client APIs' copies of a route (and of its targets) share one breaker per target. */
+/**
+ * Both client APIs' copies of a route (and of its targets) share one breaker per target, keyed by route id
+ * and target label. Keys are built once at start, so the store hashes the same string object every time.
+ */
+const keys = new WeakMap<Target, string>();
 function breakerKey(route: Route, target: Target): string {
-  return `${route.id} ${target.label}`;
+  let key = keys.get(target);
+  if (key === undefined) keys.set(target, (key = `${route.id} ${target.label}`));
+  return key;
 }
 
 export function createResilience(routes: readonly Route[], options: ResilienceOptions = {}): Resilience {
@@ -49,6 +55,7 @@ export function createResilience(routes: readonly Route[], options: ResilienceOp
   for (const route of routes) {
     if (!unique.has(route.id)) unique.set(route.id, route);
     if (!budgets.has(route.id)) budgets.set(route.id, new RetryBudget(route.retry.budget));
+    for (const target of route.targets) breakerKey(route, target);
   }
   const budgetOf = (route: Route): RetryBudget => {
     let budget = budgets.get(route.id);
