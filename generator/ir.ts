@@ -45,6 +45,10 @@ export interface LogsIR {
 export interface TimeoutsIR {
   connectMs: number;
   firstByteMs: number;
+  /** Longest gap between body chunks; defaults to firstByteMs. */
+  idleMs: number;
+  /** Bound on a whole attempt; 0 = none. */
+  totalMs: number;
 }
 
 export interface HttpProviderIR {
@@ -120,6 +124,9 @@ export interface RouteIR {
   forwardClientKey: boolean;
   /** The defaults merged with the route's own `rate_limits`; null when no limit applies. */
   rateLimits: RateLimitsIR | null;
+  retry: RetryIR;
+  /** null when `breaker: false`. */
+  breaker: BreakerIR | null;
   pos: SourcePos;
 }
 
@@ -141,6 +148,24 @@ export interface RedisIR {
   url: EnvStringIR;
   keyPrefix: string;
   pos: SourcePos;
+}
+
+/** Retries on the same target (runtime/resilience/backoff.ts RetryPolicy). */
+export interface RetryIR {
+  maxAttempts: number;
+  baseMs: number;
+  maxMs: number;
+  patienceMs: number;
+  budget: number;
+}
+
+/** Circuit breaker per target (runtime/resilience/circuit-breaker.ts BreakerPolicy). */
+export interface BreakerIR {
+  failures: number;
+  errorRate: number;
+  windowMs: number;
+  minRequests: number;
+  openMs: number;
 }
 
 export interface TranslationIR {

@@ -305,6 +305,9 @@ function schemaDiagnostics(config: unknown, at: SourceLocator): Diagnostic[] {
         push("bad-value", itemPath, at.value(itemPath), `duplicate ${what} item ${JSON.stringify((error.data as unknown[])[Number(error.params.i)])}`);
         break;
       }
+      case "const":
+        push("bad-value", path, at.value(path), `invalid ${what}: ${describeValue(error.data)}`, describedBy(error));
+        break;
       case "anyOf-type": // synthesised by collapseAlternatives
         push("bad-type", path, at.value(path), `expected ${String(error.params.expected)}, got ${describeValue(error.data)}`);
         break;

@@ -36,7 +36,7 @@ export interface ProviderOverrideYaml {
   base_url?: string;
   api_key?: string;
   headers?: Record<string, string>;
-  timeouts?: { connect_ms?: number; first_byte_ms?: number };
+  timeouts?: { connect_ms?: number; first_byte_ms?: number; idle_ms?: number; total_ms?: number };
   max_connections?: number;
   file?: string;
   speed?: number;
@@ -66,6 +66,8 @@ export interface RouteYaml {
   transforms?: TransformsYaml;
   forward_client_key?: boolean;
   rate_limits?: RateLimitsYaml;
+  retry?: { max_attempts?: number; base_ms?: number; max_ms?: number; patience_ms?: number; budget?: number };
+  breaker?: false | { failures?: number; error_rate?: number; window_ms?: number; min_requests?: number; open_ms?: number };
 }
 export interface RateLimitRuleYaml {
   requests_per_minute?: number | null;
@@ -117,6 +119,8 @@ export const DEFAULTS = {
   speed: 1,
   translation: { maxTokens: 4096, unsupported: "drop", cacheControl: "drop" },
   redisKeyPrefix: "switchyard:",
+  retry: { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 },
+  breaker: { failures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 30_000 },
 } as const;
 
 /** Both client APIs, in the canonical order used wherever a list of APIs is produced. */
@@ -317,6 +321,23 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       transforms: resolveTransforms(route.transforms, [...path, "transforms"], at),
       forwardClientKey: route.forward_client_key ?? false,
       rateLimits: resolveRateLimits(resolved.rate_limits, route.rate_limits, ids[index]!),
+      retry: {
+        maxAttempts: route.retry?.max_attempts ?? DEFAULTS.retry.maxAttempts,
+        baseMs: route.retry?.base_ms ?? DEFAULTS.retry.baseMs,
+        maxMs: route.retry?.max_ms ?? DEFAULTS.retry.maxMs,
+        patienceMs: route.retry?.patience_ms ?? DEFAULTS.retry.patienceMs,
+        budget: route.retry?.budget ?? DEFAULTS.retry.budget,
+      },
+      breaker:
+        route.breaker === false
+          ? null
+          : {
+              failures: route.breaker?.failures ?? DEFAULTS.breaker.failures,
+              errorRate: route.breaker?.error_rate ?? DEFAULTS.breaker.errorRate,
+              windowMs: route.breaker?.window_ms ?? DEFAULTS.breaker.windowMs,
+              minRequests: route.breaker?.min_requests ?? DEFAULTS.breaker.minRequests,
+              openMs: route.breaker?.open_ms ?? DEFAULTS.breaker.openMs,
+            },
       pos: pos(at.value(path)),
     };
   });
@@ -397,13 +418,21 @@ function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos, a
     headers: Object.entries(provider.headers ?? {})
       .sort(([a], [b]) => compare(a, b))
       .map(([header, value]) => ({ name: header, value: envString(value) })),
-    timeouts: {
-      connectMs: provider.timeouts?.connect_ms ?? DEFAULTS.timeouts.connectMs,
-      firstByteMs: provider.timeouts?.first_byte_ms ?? DEFAULTS.timeouts.firstByteMs,
-    },
+    timeouts: resolveTimeouts(provider.timeouts),
     maxConnections: provider.max_connections ?? DEFAULTS.maxConnections,
     transforms: resolveTransforms(provider.transforms, ["providers", name, "transforms"], at),
     pos,
+  };
+}
+
+function resolveTimeouts(timeouts: ProviderYaml["timeouts"]): HttpProviderIR["timeouts"] {
+  const firstByteMs = timeouts?.first_byte_ms ?? DEFAULTS.timeouts.firstByteMs;
+  return {
+    connectMs: timeouts?.connect_ms ?? DEFAULTS.timeouts.connectMs,
+    firstByteMs,
+    // Before idle_ms existed the pool's body timeout was the first-byte timeout; an unset idle_ms keeps that.
+    idleMs: timeouts?.idle_ms ?? firstByteMs,
+    totalMs: timeouts?.total_ms ?? 0,
   };
 }
 

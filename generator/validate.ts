@@ -239,6 +239,7 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
 
     const explicitApi = parseApi(route.api);
     checkTransforms(route.transforms, [...path, "transforms"], report);
+    checkRetry(route.retry, [...path, "retry"], report);
 
     if (typeof route.id === "string") {
       const first = ids.get(route.id);
@@ -264,6 +265,14 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
   });
 
   checkPrecedence(facts, report);
+}
+
+/** A backoff whose first step exceeds its cap would never grow: almost certainly swapped values. */
+function checkRetry(retry: unknown, path: readonly PathSegment[], report: Report): void {
+  if (!isRecord(retry) || typeof retry.base_ms !== "number" || typeof retry.max_ms !== "number") return;
+  if (retry.base_ms > retry.max_ms) {
+    report("bad-value", [...path, "base_ms"], "value", `base_ms ${retry.base_ms} is above max_ms ${retry.max_ms}`, "backoff starts at base_ms and doubles up to max_ms");
+  }
 }
 
 /** A route's explicit `api`, undefined when absent, "invalid" when the schema rejected it. */

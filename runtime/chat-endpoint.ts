@@ -10,13 +10,16 @@ import { modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { attemptScenario } from "./scenario-attempt.ts";
 import { attemptCommand } from "./command/attempt.ts";
-import { attemptTranslated, translateRequest } from "./translated-attempt.ts";
+import { attemptTranslated, translateRequest, type TranslatedRequest } from "./translated-attempt.ts";
 import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
 import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
 import { usageFromBody, usageFromBodyTail, type Usage } from "./usage.ts";
 import { estimatePromptTokens } from "./token-estimate.ts";
 import type { RateLimiter, RateLimitTicket } from "./rate-limit/limiter.ts";
+import { pause, type Resilience } from "./resilience/resilience.ts";
+
+const NO_RETRY = Object.freeze({ stop: "not an HTTP target" });
 
 /** Status logged when the client went away before the response finished (nginx's convention). */
 const CLIENT_CLOSED = 499;
@@ -37,7 +40,7 @@ interface Exchange {
   ticket: RateLimitTicket | null;
 }
 
-export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>, limiter: RateLimiter) {
+export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>, limiter: RateLimiter, resilience: Resilience) {
   const findRoute = api === "openai" ? gateway.router.openai : gateway.router.anthropic;
   const validate = gateway.validators[api];
   const bodyLimit = gateway.server.bodyLimitBytes;
@@ -114,6 +117,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     const attempts: AttemptRecord[] = [];
     let allRateLimited = true;
     let allTimeouts = true;
+    resilience.begin(route);
     for (const target of route.targets) {
       const upstream = target.upstream;
       const model = target.model ?? request.model;
@@ -122,36 +126,75 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
         allRateLimited = allTimeouts = false;
         continue;
       }
-      let outcome: AttemptOutcome;
       let translated: AttemptRecord["translated"];
-      if (upstream.kind === "scenario") {
-        outcome = await attemptScenario(request, json, upstream, exchange.client);
-      } else if (upstream.kind === "command") {
-        outcome = await attemptCommand(request, json, upstream, exchange.client);
-      } else if (target.translation === null) {
-        outcome = await attemptHttp(request, target, upstream, exchange.client);
-      } else {
+      let prepared: TranslatedRequest | undefined;
+      if (upstream.kind === "http" && target.translation !== null) {
         const result = translateRequest(request, json, target, target.translation);
         if (!result.ok) {
           const where = result.path ? ` at ${result.path}` : "";
           return fail(exchange, { status: 400, message: `invalid request${where}: ${result.message}`, param: result.path.slice(1).replaceAll("/", ".") || undefined }, attempts);
         }
         translated = { to: upstream.api, dropped: result.value.state.dropped };
-        outcome = await attemptTranslated(request, result.value, target.translation, upstream, exchange.client, target.transforms);
+        prepared = result.value;
       }
-      const attempt: AttemptRecord = {
-        provider: upstream.name,
-        model,
-        status: outcome.kind === "failed" ? outcome.status : outcome.kind === "relayed" ? outcome.status : null,
-        latency_ms: round(outcome.latencyMs),
-      };
-      if (translated) attempt.translated = translated;
-      if (outcome.kind === "failed") attempt.error = outcome.reason;
-      attempts.push(attempt);
-      if (outcome.kind === "relayed") return finish(exchange, outcome, attempts);
-      if (outcome.kind === "client-gone") return finishGone(exchange, attempts);
-      if (outcome.status !== 429) allRateLimited = false;
-      if (!outcome.timeout) allTimeouts = false;
+      // Tries on this target: retried while nothing reached the client, the failure is retryable, the route's
+      // policy and budget allow it and the breaker stays closed; then the next target.
+      let backoffMs = 0;
+      let last: { status: number | null; timeout: boolean } | null = null;
+      for (let retry = 0; ; retry++) {
+        const admission = resilience.admit(route, target);
+        if (!admission.ok) {
+          if (retry === 0) {
+            attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped: admission.reason });
+            allRateLimited = allTimeouts = false;
+          } else attempts[attempts.length - 1]!.no_retry = admission.reason;
+          break;
+        }
+        let outcome: AttemptOutcome;
+        try {
+          if (upstream.kind === "scenario") outcome = await attemptScenario(request, json, upstream, exchange.client);
+          else if (upstream.kind === "command") outcome = await attemptCommand(request, json, upstream, exchange.client);
+          else if (prepared === undefined) outcome = await attemptHttp(request, target, upstream, exchange.client);
+          else outcome = await attemptTranslated(request, prepared, target.translation!, upstream, exchange.client, target.transforms);
+        } catch (error) {
+          resilience.record(route, target, "cancelled", admission.probe);
+          throw error;
+        }
+        const broken = outcome.kind === "failed" || (outcome.kind === "relayed" && outcome.error !== undefined);
+        resilience.record(route, target, outcome.kind === "client-gone" ? "cancelled" : broken ? "failure" : "success", admission.probe);
+        const attempt: AttemptRecord = {
+          provider: upstream.name,
+          model,
+          status: outcome.kind === "failed" ? outcome.status : outcome.kind === "relayed" ? outcome.status : null,
+          latency_ms: round(outcome.latencyMs),
+        };
+        if (retry > 0) {
+          attempt.retry = retry;
+          attempt.backoff_ms = backoffMs;
+        }
+        if (translated) attempt.translated = translated;
+        if (outcome.kind === "failed") attempt.error = outcome.reason;
+        attempts.push(attempt);
+        if (outcome.kind === "relayed") return finish(exchange, outcome, attempts);
+        if (outcome.kind === "client-gone") return finishGone(exchange, attempts);
+        // Only HTTP targets are retried: a scenario or a local command fails the same way twice.
+        const decision =
+          upstream.kind === "http"
+            ? resilience.decide(route, { status: outcome.status, timeout: outcome.timeout, retryAfterMs: outcome.retryAfterMs ?? null }, retry + 1)
+            : NO_RETRY;
+        last = outcome;
+        if ("stop" in decision) {
+          if (route.retry.maxAttempts > 1 && decision !== NO_RETRY) attempt.no_retry = decision.stop;
+          break;
+        }
+        backoffMs = decision.waitMs;
+        if (!(await pause(backoffMs, exchange.client))) return finishGone(exchange, attempts);
+      }
+      // The target's last try decides what the client is told if every target fails.
+      if (last !== null) {
+        if (last.status !== 429) allRateLimited = false;
+        if (!last.timeout) allTimeouts = false;
+      }
     }
     const tried = attempts.map((a) => `${a.provider}:${a.model} → ${a.skipped ?? a.error ?? a.status}`).join("; ");
     const status = attempts.length > 0 && allRateLimited ? 429 : attempts.length > 0 && allTimeouts ? 504 : 502;

@@ -8,6 +8,8 @@ import type { UpstreamPaths } from "./upstream-paths.ts";
 import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
 import type { TargetTransforms } from "./transforms/types.ts";
 import type { RedisSettings } from "./redis/connection.ts";
+import type { RetryPolicy } from "./resilience/backoff.ts";
+import type { BreakerPolicy } from "./resilience/circuit-breaker.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -32,6 +34,10 @@ export interface HttpUpstream {
   readonly dispatcher: Dispatcher;
   readonly connectTimeoutMs: number;
   readonly firstByteTimeoutMs: number;
+  /** Longest gap between body chunks once the response started (undici's bodyTimeout). */
+  readonly idleTimeoutMs: number;
+  /** Bound on a whole attempt, headers to last byte; 0 = none. */
+  readonly totalTimeoutMs: number;
 }
 
 /** Credentials fetched and refreshed at run time, e.g. an OAuth access token. */
@@ -78,6 +84,9 @@ export interface Route {
   readonly targets: readonly Target[];
   /** The route's compiled limits (its own or the defaults); null when nothing limits it. */
   readonly rateLimits: RateLimits | null;
+  readonly retry: RetryPolicy;
+  /** null: breakers off for this route's targets. */
+  readonly breaker: BreakerPolicy | null;
 }
 
 /** Per-minute limits for one kind of client (per key or per IP); null: no limit of that kind. */
@@ -103,6 +112,8 @@ export interface Router {
   anthropic(model: string): Route | undefined;
   /** Exact public model names per client API, for GET /v1/models. */
   readonly models: { readonly openai: readonly string[]; readonly anthropic: readonly string[] };
+  /** Every route object (one per client API it serves), for /health. */
+  readonly routes: readonly Route[];
 }
 
 /** Validation failure of a request body, reported to the client as a 400. */

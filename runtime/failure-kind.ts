@@ -6,6 +6,13 @@ export function isFallbackStatus(status: number): boolean {
   return status === 401 || status === 403 || status === 408 || status === 429 || status >= 500;
 }
 
+/** The code of the error an attempt aborts its upstream request with when its total_ms runs out. */
+export const TOTAL_TIMEOUT = "SWITCHYARD_TOTAL_TIMEOUT";
+
+export function totalTimeoutError(ms: number): Error {
+  return Object.assign(new Error(`no complete answer within ${ms} ms`), { code: TOTAL_TIMEOUT });
+}
+
 /** A short, key-free description of a transport error for logs and the client's error message. */
 export function describeTransportError(error: unknown): { reason: string; timeout: boolean } {
   const code = (error as { code?: string } | null)?.code ?? "";
@@ -15,7 +22,9 @@ export function describeTransportError(error: unknown): { reason: string; timeou
     case "UND_ERR_HEADERS_TIMEOUT":
       return { reason: "first byte timeout", timeout: true };
     case "UND_ERR_BODY_TIMEOUT":
-      return { reason: "body timeout", timeout: true };
+      return { reason: "idle timeout", timeout: true };
+    case TOTAL_TIMEOUT:
+      return { reason: "total timeout", timeout: true };
     case "ECONNREFUSED":
       return { reason: "connection refused", timeout: false };
     case "ECONNRESET":

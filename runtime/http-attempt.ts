@@ -9,7 +9,9 @@ import type { Dispatcher } from "undici";
 import type { ClientApi, HttpUpstream, Target } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import type { ClientIdentity } from "./client-identity.ts";
-import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
+import { describeTransportError, isFallbackStatus, totalTimeoutError } from "./failure-kind.ts";
+import { parseRetryAfter } from "./resilience/retry-after.ts";
+import { streamErrorEvent } from "./resilience/stream-error.ts";
 import { spliceModel } from "./model-splice.ts";
 import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
 import { createSseTransform, transformJsonText, transformRequestBody } from "./transforms/apply.ts";
@@ -66,7 +68,15 @@ export type AttemptOutcome =
       responseBody: string | undefined;
       error?: string;
     }
-  | { kind: "failed"; status: number | null; latencyMs: number; reason: string; timeout: boolean }
+  | {
+      kind: "failed";
+      status: number | null;
+      latencyMs: number;
+      reason: string;
+      timeout: boolean;
+      /** The wait the upstream asked for (Retry-After and kin), when it named one. */
+      retryAfterMs?: number | null;
+    }
   | { kind: "client-gone"; latencyMs: number };
 
 function upstreamBody(request: AttemptRequest, target: Target): string | Buffer {
@@ -108,6 +118,49 @@ export function abortWithClient(client: ClientResponse, controller: { abort(reas
   else client.onAbort(() => controller.abort(new Error("client went away")));
 }
 
+/** An attempt's total_ms bound: one timer per attempt, none at all when the provider sets no total_ms. */
+export interface Deadline {
+  /** From onRequestStart: false when time ran out while the request waited (it is aborted on the spot). */
+  bind(controller: { abort(reason: Error): void }): boolean;
+  disarm(): void;
+}
+
+const NO_DEADLINE: Deadline = { bind: () => true, disarm: () => {} };
+
+/**
+ * Arms the attempt's total_ms. When it runs out, the upstream request is aborted (its error handler
+ * settles the attempt); if the request has not started yet (queued for a connection, or waiting for
+ * credentials), `expired` settles the attempt now and the request is aborted once it starts.
+ */
+export function armDeadline(upstream: HttpUpstream, expired: (reason: string) => void): Deadline {
+  const ms = upstream.totalTimeoutMs;
+  if (ms <= 0) return NO_DEADLINE;
+  let controller: { abort(reason: Error): void } | null = null;
+  let error: Error | null = null;
+  const timer = setTimeout(() => {
+    error = totalTimeoutError(ms);
+    if (controller !== null) controller.abort(error);
+    else expired(describeTransportError(error).reason);
+  }, ms);
+  return {
+    bind(c) {
+      if (error !== null) {
+        c.abort(error);
+        return false;
+      }
+      controller = c;
+      return true;
+    },
+    disarm: () => clearTimeout(timer),
+  };
+}
+
+/** Ends a stream the gateway had to cut for a timeout with an error event the client's SDK understands. */
+export function endWithStreamError(client: ClientResponse, api: ClientApi, reason: string): void {
+  client.write(streamErrorEvent(api, 504, `upstream ${reason} after the response started`));
+  client.end();
+}
+
 /** How the body of an accepted response travels: whole in one write, or chunk by chunk. */
 const enum Mode {
   Pending,
@@ -130,16 +183,20 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
     const bodyTransform = request.endpoint === undefined || request.endpoint === "chat" ? (transforms?.responseBody ?? null) : null;
     /** Rewrites a streamed response event by event when the route has response body rules. */
     let rewriter: ReturnType<typeof createSseTransform> | null = null;
+    let retryAfterMs: number | null = null;
     let settled = false;
+    const deadline = armDeadline(upstream, (reason) => settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason, timeout: true }));
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
+      deadline.disarm();
       client.onAbort(null);
       resolve(outcome);
     };
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
+        if (!deadline.bind(controller)) return;
         abortWithClient(client, controller);
       },
 
@@ -147,6 +204,7 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
         status = statusCode;
         if (isFallbackStatus(statusCode)) {
           mode = Mode.Fallback;
+          retryAfterMs = parseRetryAfter(upstreamHeaders as Record<string, string | string[] | undefined>);
           return;
         }
         headers = responseHeaders(upstreamHeaders as Record<string, string | string[] | undefined>, request.requestId);
@@ -203,7 +261,7 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
         if (client.aborted) return settle({ kind: "client-gone", latencyMs });
         if (mode === Mode.Fallback) {
           const text = Buffer.concat(chunks).toString("utf8").slice(0, ERROR_TEXT_CAP);
-          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text}` : ""}`, timeout: false });
+          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text}` : ""}`, timeout: false, retryAfterMs });
         }
         if (mode === Mode.Whole) {
           let body: Buffer | string = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
@@ -231,9 +289,11 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
           // Nothing reached the client yet: another target may still answer.
           return settle({ kind: "failed", status: mode === Mode.Pending ? null : status, latencyMs, reason: mode === Mode.Pending ? reason : `body: ${reason}`, timeout });
         }
-        // Bytes already went out: no fallback is possible, so cut the connection rather than end it
-        // cleanly, letting the client see a truncated response instead of a silently short one.
-        client.close();
+        // Bytes already went out: no fallback is possible. A timeout ends an event stream with an error event
+        // in the client's format; anything else cuts the connection rather than end it cleanly, letting the
+        // client see a truncated response instead of a silently short one.
+        if (timeout && tap !== null) endWithStreamError(client, request.api, reason);
+        else client.close();
         settle({
           kind: "relayed",
           status,

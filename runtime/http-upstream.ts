@@ -24,6 +24,10 @@ export interface HttpUpstreamOptions {
   headers: Record<string, string>;
   connectTimeoutMs: number;
   firstByteTimeoutMs: number;
+  /** Longest gap between body chunks; defaults to firstByteTimeoutMs. */
+  idleTimeoutMs?: number;
+  /** Whole-attempt bound; 0 or absent = none. */
+  totalTimeoutMs?: number;
   maxConnections: number;
 }
 
@@ -45,7 +49,8 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
     keepAliveTimeout: 30_000,
     connect: { timeout: options.connectTimeoutMs },
     headersTimeout: options.firstByteTimeoutMs,
-    bodyTimeout: options.firstByteTimeoutMs,
+    // undici re-arms one timer per request as chunks arrive: the idle timeout costs no timer per chunk.
+    bodyTimeout: options.idleTimeoutMs ?? options.firstByteTimeoutMs,
   });
   return Object.freeze({
     kind: "http" as const,
@@ -60,5 +65,7 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
     dispatcher,
     connectTimeoutMs: options.connectTimeoutMs,
     firstByteTimeoutMs: options.firstByteTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? options.firstByteTimeoutMs,
+    totalTimeoutMs: options.totalTimeoutMs ?? 0,
   });
 }

@@ -17,6 +17,11 @@ export interface AttemptRecord {
   latency_ms: number;
   error?: string;
   skipped?: string;
+  /** The retry number of this try on its target (absent on the first try) and the wait before it. */
+  retry?: number;
+  backoff_ms?: number;
+  /** Why a failed try was not retried on the same target (the route retries; this one was not). */
+  no_retry?: string;
   /** Set when the target speaks another API: what it was translated to, and the request fields it could not take. */
   translated?: { to: string; dropped: readonly string[] };
 }

@@ -12,6 +12,7 @@ import { modelLists } from "./model-lists.ts";
 import { openRequestLog } from "./request-log.ts";
 import { SharedRedis } from "./redis/connection.ts";
 import { createRateLimiter } from "./rate-limit/limiter.ts";
+import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -41,7 +42,8 @@ function sendJson(res: HttpResponse, status: string, body: string): void {
   });
 }
 
-export async function startServer(gateway: Gateway, listen: { host: string; port: number }): Promise<RunningServer> {
+/** `resilience.store` shares breaker state beyond this process (the default is in-process). */
+export async function startServer(gateway: Gateway, listen: { host: string; port: number }, options: { resilience?: ResilienceOptions } = {}): Promise<RunningServer> {
   const redis = gateway.redis === null ? null : new SharedRedis(gateway.redis);
   const log = openRequestLog(gateway.logs);
   const limiter = createRateLimiter(redis);
@@ -50,10 +52,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const inflight = new Set<Promise<void>>();
   const app = uWS.App();
   const lists = modelLists(gateway.router.models);
-  const health = JSON.stringify({ status: "ok", env: gateway.env });
+  const resilience = createResilience(gateway.router.routes, options.resilience);
 
   for (const [api, paths] of [["openai", OPENAI_CHAT_PATHS], ["anthropic", ANTHROPIC_CHAT_PATHS]] as const) {
-    const endpoint = createChatEndpoint(api, gateway, log, inflight, limiter);
+    const endpoint = createChatEndpoint(api, gateway, log, inflight, limiter, resilience);
     for (const path of paths) app.post(path, endpoint);
   }
   const countTokens = createCountTokensEndpoint(gateway, log, inflight);
@@ -70,7 +72,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   app.get("/openai/models", (res) => sendJson(res, "200 OK", lists.openai));
   app.get("/openai/v1/models", (res) => sendJson(res, "200 OK", lists.openai));
   app.get("/anthropic/v1/models", (res) => sendJson(res, "200 OK", lists.anthropic));
-  app.get("/health", (res) => sendJson(res, "200 OK", health));
+  // Built per call: breaker states change; /health is not on the request path.
+  app.get("/health", (res) => sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, targets: resilience.health() })));
 
   app.any("/*", (res, req) => {
     const api = guessApi(req);

@@ -7,7 +7,8 @@ import type { Dispatcher } from "undici";
 import type { HttpUpstream, Target, Translation } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
-import { abortWithClient, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
+import { abortWithClient, armDeadline, endWithStreamError, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
+import { parseRetryAfter } from "./resilience/retry-after.ts";
 import { createLineSplitter } from "./ndjson-lines.ts";
 import { createSseReader } from "./sse-events.ts";
 import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
@@ -80,10 +81,13 @@ export function attemptTranslated(
     let closeStream: () => void = () => {};
     /** Provider-native streams: the upstream's own usage, which the client-format stream may not carry. */
     let nativeUsage: (() => Usage | null) | undefined;
+    let retryAfterMs: number | null = null;
     let settled = false;
+    const deadline = armDeadline(upstream, (reason) => settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason, timeout: true }));
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
+      deadline.disarm();
       client.onAbort(null);
       resolve(outcome);
     };
@@ -101,12 +105,16 @@ export function attemptTranslated(
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
+        if (!deadline.bind(controller)) return;
         abortWithClient(client, controller);
       },
 
       onResponseStart(controller, statusCode, headers) {
         status = statusCode;
-        if (isFallbackStatus(statusCode)) return;
+        if (isFallbackStatus(statusCode)) {
+          retryAfterMs = parseRetryAfter(headers as Record<string, string | string[] | undefined>);
+          return;
+        }
         accepted = true;
         const contentType = String(headers["content-type"] ?? "");
         const isSse = contentType.startsWith("text/event-stream");
@@ -157,7 +165,7 @@ export function attemptTranslated(
         if (client.aborted) return settle({ kind: "client-gone", latencyMs });
         const text = Buffer.concat(chunks).toString("utf8");
         if (!accepted) {
-          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text.slice(0, ERROR_TEXT_CAP)}` : ""}`, timeout: false });
+          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text.slice(0, ERROR_TEXT_CAP)}` : ""}`, timeout: false, retryAfterMs });
         }
         if (streaming) {
           closeStream();
@@ -192,8 +200,10 @@ export function attemptTranslated(
         if (!client.started) {
           return settle({ kind: "failed", status: status || null, latencyMs, reason: status ? `body: ${reason}` : reason, timeout });
         }
-        // Bytes already went out: no fallback; cut the connection so the client sees a truncated stream.
-        client.close();
+        // Bytes already went out: no fallback. A timeout ends the stream with an error event in the client's
+        // format; anything else cuts the connection so the client sees a truncated stream.
+        if (timeout && streaming) endWithStreamError(client, request.api, reason);
+        else client.close();
         settle({
           kind: "relayed",
           status,

@@ -80,6 +80,8 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Co
   },
   connectTimeoutMs: ${code(String(provider.timeouts.connectMs))},
   firstByteTimeoutMs: ${code(String(provider.timeouts.firstByteMs))},
+  idleTimeoutMs: ${code(String(provider.timeouts.idleMs))},
+  totalTimeoutMs: ${code(String(provider.timeouts.totalMs))},
   maxConnections: ${code(String(provider.maxConnections))},
 });`;
   return { resolve: join(resolveLines, "\n"), create };

@@ -3,6 +3,9 @@
 // translator and the route's translation options), so a request picks its target list by reference and
 // renames the model with a byte splice, without consulting anything at run time.
 //
+// The route's retry and circuit-breaker settings are module constants shared by both APIs' route objects:
+// the target loop reads plain properties of one frozen shape, never a config lookup.
+//
 // A target that answers in another API than the client speaks gets a translator, bound to a constant typed
 // with both sides' wire types: tsc checks the pair here, and a type error maps back to this route's line.
 import type { ClientApi, ConfigIR, ProviderIR, RateLimitRuleIR, RateLimitsIR, RouteIR, TargetIR, UpstreamApi } from "../ir.ts";
@@ -65,6 +68,8 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
       ${targets}
     ],
     rateLimits: ${route.rateLimits === null ? code("null") : code("rateLimits")},
+    retry,
+    breaker,
   };
 }`;
   });
@@ -79,9 +84,18 @@ const options: TranslationOptions = { defaultMaxTokens: ${code(String(options.ma
 ${translators.map((s) => ts`const ${name(s.binding)}: Translator<${code(s.typeArgs.join(", "))}> = ${code(s.expression)};`)}
 `
     : code("");
+  const { retry, breaker } = route;
+  const resilienceDecls = ts`const retry: RetryPolicy = { maxAttempts: ${literal(retry.maxAttempts)}, baseMs: ${literal(retry.baseMs)}, maxMs: ${literal(retry.maxMs)}, patienceMs: ${literal(retry.patienceMs)}, budget: ${literal(retry.budget)} };
+${
+  breaker === null
+    ? code("const breaker = null;")
+    : ts`const breaker: BreakerPolicy = { failures: ${literal(breaker.failures)}, errorRate: ${literal(breaker.errorRate)}, windowMs: ${literal(breaker.windowMs)}, minRequests: ${literal(breaker.minRequests)}, openMs: ${literal(breaker.openMs)} };`
+}`;
   return ts`${header(ir)}
 ${provenance(route)}
 import type { ${code(route.rateLimits === null ? "Route" : "RateLimits, Route")} } from ${ctx.runtime("contract.ts")};
+${breaker === null ? ts`import type { RetryPolicy } from ${ctx.runtime("resilience/backoff.ts")};` : ts`import type { RetryPolicy } from ${ctx.runtime("resilience/backoff.ts")};
+import type { BreakerPolicy } from ${ctx.runtime("resilience/circuit-breaker.ts")};`}
 import type { Upstreams } from "../providers.ts";
 ${translators.length ? ts`import type { Translator, TranslationOptions } from ${ctx.runtime("translate/translator.ts")};` : code("")}
 ${translators.length ? ts`import type { ${code(typeNames.join(", "))} } from ${ctx.types()};` : code("")}
@@ -91,6 +105,8 @@ ${translationDecls}
 ${transforms.declarations}
 
 ${route.rateLimits === null ? code("") : rateLimitsDecl(route.rateLimits)}
+${resilienceDecls}
+
 ${join(factories, "\n\n")}
 `.text;
 }

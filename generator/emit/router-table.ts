@@ -63,6 +63,7 @@ export function createRouter(upstreams: Upstreams): Router {
   return {
     ${matchers.map((m) => m.method)}
     models: { openai: ${listed("openai")}, anthropic: ${listed("anthropic")} },
+    routes: [${join(ir.routes.flatMap((r) => r.apis.map((api) => routeVar(r, api))), ", ")}],
   };
 }
 `.text;

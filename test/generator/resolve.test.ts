@@ -63,7 +63,7 @@ describe("environment overlay", () => {
       { name: "X-A", value: { parts: [{ text: "a" }] } },
       { name: "X-B", value: { parts: [{ text: "prod" }] } },
     ]);
-    expect(openai.timeouts).toEqual({ connectMs: 500, firstByteMs: 30_000 });
+    expect(openai.timeouts).toEqual({ connectMs: 500, idleMs: 30_000, totalMs: 0, firstByteMs: 30_000 });
     expect(scenario(ir, "demo").speed).toBe(0);
   });
 
@@ -118,12 +118,35 @@ routes:
       baseUrl: { parts: [{ text: "https://api.openai.com/v1" }] },
       apiKey: null,
       headers: [],
-      timeouts: { connectMs: 10_000, firstByteMs: 120_000 },
+      timeouts: { connectMs: 10_000, firstByteMs: 120_000, idleMs: 120_000, totalMs: 0 },
       maxConnections: 128,
     });
+    expect(ir.routes[0]!.retry).toEqual({ maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 });
+    expect(ir.routes[0]!.breaker).toEqual({ failures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 30_000 });
     expect(http(ir, "anthropic").baseUrl).toEqual({ parts: [{ text: "https://api.anthropic.com" }] });
     expect(scenario(ir, "demo")).toMatchObject({ kind: "scenario", file: "demo.yaml", speed: 1 });
     expect(ir.routes[0]!.targets[0]!.model).toBeNull();
+  });
+
+  it("takes retry, breaker and timeout settings, each key defaulting on its own; breaker: false is null", () => {
+    const ir = load(`
+providers:
+  openai: { kind: openai, timeouts: { first_byte_ms: 9000, total_ms: 60000 } }
+  fast: { kind: openai, timeouts: { idle_ms: 700 } }
+routes:
+  - model: gpt-4o
+    retry: { max_attempts: 4, patience_ms: 0 }
+    breaker: { failures: 2, open_ms: 100 }
+    targets: [{ provider: openai }]
+  - model: gpt-4o-mini
+    breaker: false
+    targets: [{ provider: fast }]
+`);
+    expect(http(ir, "openai").timeouts).toEqual({ connectMs: 10_000, firstByteMs: 9000, idleMs: 9000, totalMs: 60_000 });
+    expect(http(ir, "fast").timeouts).toEqual({ connectMs: 10_000, firstByteMs: 120_000, idleMs: 700, totalMs: 0 });
+    expect(ir.routes[0]!.retry).toEqual({ maxAttempts: 4, baseMs: 250, maxMs: 4000, patienceMs: 0, budget: 0.2 });
+    expect(ir.routes[0]!.breaker).toEqual({ failures: 2, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 100 });
+    expect(ir.routes[1]!.breaker).toBeNull();
   });
 
   it.each([

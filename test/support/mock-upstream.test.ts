@@ -292,6 +292,38 @@ describe("faults", () => {
     expect(mock.requests[0].aborted).toBe(true);
   });
 
+  it("reset without afterEvents drops the connection before any response", async () => {
+    const mock = await mockUpstream("openai", { default: { kind: "reset" } });
+    const err = await rejectionOf(fetch(`${mock.url}/v1/chat/completions`, { method: "POST", body: "{}" }));
+    expect((err as Error & { cause?: { code?: string } }).cause?.code).toBe("ECONNRESET");
+    expect(mock.requests[0].aborted).toBe(false);
+  });
+
+  it("reset after N events breaks a stream the SDK has started reading", async () => {
+    const mock = await mockUpstream("openai", { default: { kind: "reset", afterEvents: 2 } });
+    const stream = await openaiClient(mock).chat.completions.create({ ...openaiBody, stream: true });
+    const received: unknown[] = [];
+    const err = await rejectionOf((async () => {
+      for await (const chunk of stream) received.push(chunk);
+    })());
+    expect(err).toBeInstanceOf(Error);
+    expect(received).toHaveLength(2);
+  });
+
+  it("stall pauses after N events for stallMs, then completes the stream", async () => {
+    const mock = await mockUpstream("anthropic", { default: { kind: "stall", afterEvents: 3, stallMs: 300 } });
+    const stream = anthropicClient(mock).messages.stream(anthropicBody);
+    const times: number[] = [];
+    stream.on("streamEvent", () => times.push(Date.now()));
+    const message = await stream.finalMessage();
+    expect(message.content[0]).toMatchObject({ type: "text", text: "one two three four five six" });
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    expect(Math.max(...gaps)).toBeGreaterThanOrEqual(280);
+    // Three events went out before the pause (the SDK does not surface the ping among them).
+    expect(gaps.indexOf(Math.max(...gaps)) + 1).toBeLessThanOrEqual(3);
+    expect(gaps.filter((gap) => gap >= 280)).toHaveLength(1);
+  });
+
   it("refusedPort has nothing listening", async () => {
     const port = await refusedPort();
     const err = await rejectionOf(fetch(`http://127.0.0.1:${port}/v1/chat/completions`, { method: "POST" }));

@@ -68,7 +68,25 @@ export interface RawBehaviour {
   headers: Record<string, string>;
   body: string | Buffer;
 }
-export type Behaviour = ReplyBehaviour | ErrorBehaviour | HangBehaviour | SlowStreamBehaviour | RawBehaviour;
+/**
+ * The connection is reset (TCP RST): before any response when `afterEvents` is absent, else after that many
+ * events of a valid stream (the request must ask for one), as a provider dying mid-answer looks.
+ */
+export interface ResetBehaviour {
+  kind: "reset";
+  afterEvents?: number;
+}
+/**
+ * A valid stream that stops after `afterEvents` events: for `stallMs` (then the rest follows), or for good
+ * when it is absent (close() or the client's abort ends it). A non-stream request gets its JSON body's
+ * headers (content-length included) and first half, then the same pause.
+ */
+export interface StallBehaviour {
+  kind: "stall";
+  afterEvents: number;
+  stallMs?: number;
+}
+export type Behaviour = ReplyBehaviour | ErrorBehaviour | HangBehaviour | SlowStreamBehaviour | RawBehaviour | ResetBehaviour | StallBehaviour;
 
 export interface RecordedRequest {
   readonly method: string;
@@ -348,6 +366,8 @@ export async function startMockUpstream(options: MockUpstreamOptions): Promise<M
   const format = options.api === "openai" ? openaiFormat : anthropicFormat;
   const fallback: Behaviour = options.default ?? { kind: "reply" };
   const requests: RecordedRequest[] = [];
+  /** Responses the mock itself cut off (reset faults): their 'close' is not the client's abort. */
+  const selfClosed = new WeakSet<ServerResponse>();
   const core = createMockCore<Behaviour>(`mock ${options.api} upstream`, fallback);
   const { later, notify } = core;
   let seq = 0;
@@ -372,6 +392,24 @@ export async function startMockUpstream(options: MockUpstreamOptions): Promise<M
     };
     const resume = (): void => (intervalMs > 0 ? later(intervalMs, writeNext) : writeNext());
     resume();
+  };
+
+  /** A TCP reset, which the client sees as ECONNRESET rather than a clean close. */
+  const reset = (res: ServerResponse): void => {
+    selfClosed.add(res);
+    const socket = res.socket;
+    if (socket === null) return;
+    if (typeof socket.resetAndDestroy === "function") socket.resetAndDestroy();
+    else socket.destroy();
+  };
+
+  /** Writes `frames[0..count)` at once, then calls `next` (unless the client went away). */
+  const streamHead = (res: ServerResponse, frames: string[], count: number, next: () => void): void => {
+    writeHeaders(res, 200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+    res.flushHeaders();
+    res.write(frames.slice(0, count).join(""));
+    // Let the events reach the wire before what comes next.
+    later(20, () => !res.destroyed && next());
   };
 
   const answerFor = (id: number, rec: RecordedRequest, text: string | undefined, toolCall: ToolCall | undefined, usage?: MockUsage): Answer => ({
@@ -411,6 +449,26 @@ export async function startMockUpstream(options: MockUpstreamOptions): Promise<M
         writeHeaders(res, behaviour.status, behaviour.headers);
         res.end(behaviour.body);
         return;
+      case "reset": {
+        if (!behaviour.afterEvents) return reset(res);
+        const frames = format.events(answerFor(id, rec, undefined, undefined), streamOptionsFor(rec));
+        return streamHead(res, frames, behaviour.afterEvents, () => reset(res));
+      }
+      case "stall": {
+        if (rec.json?.stream !== true) {
+          const body = Buffer.from(JSON.stringify(format.message(answerFor(id, rec, undefined, undefined))));
+          const half = body.length >> 1;
+          writeHeaders(res, 200, { "content-type": "application/json", "content-length": String(body.length) });
+          res.write(body.subarray(0, half));
+          if (behaviour.stallMs !== undefined) later(behaviour.stallMs, () => !res.destroyed && res.end(body.subarray(half)));
+          return;
+        }
+        const frames = format.events(answerFor(id, rec, "one two three four five six", undefined), streamOptionsFor(rec));
+        const { stallMs } = behaviour;
+        return streamHead(res, frames, behaviour.afterEvents, () => {
+          if (stallMs !== undefined) later(stallMs, () => !res.destroyed && res.end(frames.slice(behaviour.afterEvents).join("")));
+        });
+      }
     }
   };
 
@@ -427,7 +485,7 @@ export async function startMockUpstream(options: MockUpstreamOptions): Promise<M
     };
     // 'close' before end() means the client went away mid-request or mid-response; our own close() does not count.
     res.on("close", () => {
-      if (res.writableEnded || core.closing) return;
+      if (res.writableEnded || core.closing || selfClosed.has(res)) return;
       rec ??= record();
       rec.aborted = true;
       notify();

@@ -14,5 +14,6 @@ export function createRouter(upstreams: Upstreams): Router {
     openai: (model) => openaiExact.get(model),
     anthropic: (model) => anthropicExact.get(model),
     models: { openai: ["my\"model"], anthropic: [] },
+    routes: [rQuotesForOpenai],
   };
 }

@@ -35,6 +35,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     },
     connectTimeoutMs: 10000,
     firstByteTimeoutMs: 120000,
+    idleTimeoutMs: 120000,
+    totalTimeoutMs: 0,
     maxConnections: 32,
   });
   const openai = createHttpUpstream({
@@ -50,6 +52,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     },
     connectTimeoutMs: 2000,
     firstByteTimeoutMs: 30000,
+    idleTimeoutMs: 30000,
+    totalTimeoutMs: 0,
     maxConnections: 128,
   });
   const openrouter = createHttpUpstream({
@@ -67,6 +71,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     },
     connectTimeoutMs: 10000,
     firstByteTimeoutMs: 120000,
+    idleTimeoutMs: 120000,
+    totalTimeoutMs: 0,
     maxConnections: 128,
   });
 

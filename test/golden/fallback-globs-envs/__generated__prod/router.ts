@@ -24,5 +24,6 @@ export function createRouter(upstreams: Upstreams): Router {
     openai: (model) => openaiExact.get(model) ?? matchGlob(openaiGlobs, openaiGlobRoutes, model),
     anthropic: (model) => anthropicExact.get(model) ?? matchGlob(anthropicGlobs, anthropicGlobRoutes, model),
     models: { openai: ["gpt-4o"], anthropic: [] },
+    routes: [rGpt4oForOpenai, rClaude3StarForAnthropic, rClaudeOpusstarForAnthropic, rAnyOpenrouterForOpenai],
   };
 }

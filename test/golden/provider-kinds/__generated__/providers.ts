@@ -46,6 +46,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     },
     connectTimeoutMs: 10000,
     firstByteTimeoutMs: 120000,
+    idleTimeoutMs: 120000,
+    totalTimeoutMs: 0,
     maxConnections: 128,
   });
   const gemini = createHttpUpstream({
@@ -61,6 +63,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     },
     connectTimeoutMs: 10000,
     firstByteTimeoutMs: 120000,
+    idleTimeoutMs: 120000,
+    totalTimeoutMs: 0,
     maxConnections: 128,
   });
   const ollama = createHttpUpstream({
@@ -75,6 +79,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     },
     connectTimeoutMs: 10000,
     firstByteTimeoutMs: 120000,
+    idleTimeoutMs: 120000,
+    totalTimeoutMs: 0,
     maxConnections: 128,
   });
   const vertex = createHttpUpstream({
@@ -89,6 +95,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     },
     connectTimeoutMs: 10000,
     firstByteTimeoutMs: 120000,
+    idleTimeoutMs: 120000,
+    totalTimeoutMs: 0,
     maxConnections: 128,
   });
   const claudeCli = createCommandUpstream({

@@ -32,5 +32,6 @@ export function createRouter(upstreams: Upstreams): Router {
     openai: (model) => openaiExact.get(model) ?? matchGlob(openaiGlobs, openaiGlobRoutes, model),
     anthropic: (model) => anthropicExact.get(model) ?? matchGlob(anthropicGlobs, anthropicGlobRoutes, model),
     models: { openai: ["gpt-4o","claude-cli"], anthropic: ["gpt-4o","claude-cli"] },
+    routes: [rGpt4oForOpenai, rGpt4oForAnthropic, rGeminiStarForOpenai, rGeminiStarForAnthropic, rOllamaStarForOpenai, rOllamaStarForAnthropic, rClaudeCliForOpenai, rClaudeCliForAnthropic],
   };
 }

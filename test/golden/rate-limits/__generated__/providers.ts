@@ -27,6 +27,8 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     },
     connectTimeoutMs: 10000,
     firstByteTimeoutMs: 120000,
+    idleTimeoutMs: 120000,
+    totalTimeoutMs: 0,
     maxConnections: 128,
   });
 

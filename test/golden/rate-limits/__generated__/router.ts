@@ -17,5 +17,6 @@ export function createRouter(upstreams: Upstreams): Router {
     openai: (model) => openaiExact.get(model),
     anthropic: (model) => anthropicExact.get(model),
     models: { openai: ["gpt-4o","gpt-4o-mini"], anthropic: [] },
+    routes: [rGpt4oForOpenai, rGpt4oMiniForOpenai],
   };
 }

@@ -17,5 +17,6 @@ export function createRouter(upstreams: Upstreams): Router {
     openai: (model) => openaiExact.get(model),
     anthropic: (model) => anthropicExact.get(model),
     models: { openai: ["demo"], anthropic: ["demo"] },
+    routes: [rDemoForOpenai, rDemoForAnthropic],
   };
 }

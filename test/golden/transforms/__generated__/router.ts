@@ -18,5 +18,6 @@ export function createRouter(upstreams: Upstreams): Router {
     openai: (model) => openaiExact.get(model),
     anthropic: (model) => anthropicExact.get(model),
     models: { openai: ["gpt-4o"], anthropic: ["claude-byok"] },
+    routes: [rGpt4oForOpenai, rClaudeByokForAnthropic],
   };
 }

@@ -20,5 +20,6 @@ export function createRouter(upstreams: Upstreams): Router {
     openai: (model) => openaiExact.get(model),
     anthropic: (model) => anthropicExact.get(model),
     models: { openai: ["sonnet"], anthropic: ["claude-sonnet-4-5","sonnet"] },
+    routes: [rClaudeSonnet45ForAnthropic, rSonnetForOpenai, rSonnetForAnthropic],
   };
 }
