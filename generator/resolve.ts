@@ -2,7 +2,12 @@
 // have to look up is settled here, once: the environment overlay, defaults (docs/config-reference.md),
 // `${VAR}` strings, sizes, route ids and the APIs each route serves.
 import type {
+  BalanceIR,
   ClientApi,
+  CorsIR,
+  HeaderMatchIR,
+  TlsIR,
+  WhenIR,
   ConfigIR,
   EnvPartIR,
   EnvStringIR,
@@ -23,6 +28,7 @@ export interface ServerYaml {
   port?: number;
   body_limit?: number | string;
   shutdown_timeout_ms?: number;
+  cors?: { origins: "*" | string[]; headers?: string[]; max_age_s?: number };
 }
 export interface LogsYaml {
   dir?: string;
@@ -35,6 +41,7 @@ export interface ProviderOverrideYaml {
   headers?: Record<string, string>;
   timeouts?: { connect_ms?: number; first_byte_ms?: number };
   max_connections?: number;
+  tls?: { verify?: boolean; ca_file?: string };
   file?: string;
   speed?: number;
   api_version?: string;
@@ -52,6 +59,15 @@ export interface ProviderYaml extends ProviderOverrideYaml {
 export interface TargetYaml {
   provider: string;
   model?: string;
+  priority?: number;
+  weight?: number;
+}
+export interface WhenYaml {
+  header?: Record<string, string>;
+  client_key?: string[];
+  tools?: boolean;
+  images?: boolean;
+  prompt_tokens_over?: number;
 }
 export interface RouteYaml {
   id?: string;
@@ -59,6 +75,9 @@ export interface RouteYaml {
   api?: ClientApi | ClientApi[];
   targets: TargetYaml[];
   translation?: { max_tokens?: number; unsupported?: "drop" | "reject"; cache_control?: "keep" | "drop" };
+  balance?: { strategy?: BalanceIR["strategy"]; sticky?: "client_key" };
+  when?: WhenYaml;
+  body_limit?: number | string;
 }
 export interface EnvironmentYaml {
   server?: ServerYaml;
@@ -93,6 +112,8 @@ export const DEFAULTS = {
   maxConnections: 128,
   speed: 1,
   translation: { maxTokens: 4096, unsupported: "drop", cacheControl: "drop" },
+  target: { priority: 0, weight: 1 },
+  balance: { strategy: "weighted" },
 } as const;
 
 /** Both client APIs, in the canonical order used wherever a list of APIs is produced. */
@@ -157,6 +178,15 @@ export function parseEnvString(input: string): EnvStringResult {
   }
   pushText(input.slice(at));
   return { ok: true, value: { parts } };
+}
+
+/**
+ * A `when.header` value: `/source/flags` is a regular expression, anything else an exact value. Returns the
+ * pattern's parts, or null for an exact value. validate.ts compiles the pattern once to report `bad-regex`.
+ */
+export function headerPattern(value: string): { source: string; flags: string } | null {
+  const match = /^\/(.+)\/([a-z]*)$/s.exec(value);
+  return match === null ? null : { source: match[1]!, flags: match[2]! };
 }
 
 export const ENV_REFERENCE_HINT =
@@ -278,11 +308,22 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       model: route.model,
       glob: isGlob(route.model),
       apis: routeApis(route.api, kinds),
-      targets: route.targets.map((target, t) => ({
-        provider: target.provider,
-        model: target.model ?? null,
-        pos: pos(at.value([...path, "targets", t])),
-      })),
+      // A stable sort: equal priorities keep declaration order, so a route without priorities is unchanged.
+      targets: route.targets
+        .map((target, t) => ({
+          provider: target.provider,
+          model: target.model ?? null,
+          priority: target.priority ?? DEFAULTS.target.priority,
+          weight: target.weight ?? DEFAULTS.target.weight,
+          pos: pos(at.value([...path, "targets", t])),
+        }))
+        .sort((a, b) => a.priority - b.priority),
+      balance:
+        route.balance === undefined
+          ? null
+          : { strategy: route.balance.strategy ?? DEFAULTS.balance.strategy, sticky: route.balance.sticky === "client_key" },
+      when: route.when === undefined ? null : resolveWhen(route.when, pos(at.value([...path, "when"]))),
+      bodyLimitBytes: route.body_limit === undefined ? null : parseSize(route.body_limit),
       translation: {
         maxTokens: route.translation?.max_tokens ?? DEFAULTS.translation.maxTokens,
         unsupported: route.translation?.unsupported ?? DEFAULTS.translation.unsupported,
@@ -300,6 +341,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       port: server.port ?? DEFAULTS.server.port,
       bodyLimitBytes: parseSize(server.body_limit ?? DEFAULTS.server.bodyLimit),
       shutdownTimeoutMs: server.shutdown_timeout_ms ?? DEFAULTS.server.shutdownTimeoutMs,
+      ...(server.cors === undefined ? {} : { cors: resolveCors(server.cors) }),
     },
     logs: {
       dir: logs.dir ?? DEFAULTS.logs.dir,
@@ -353,6 +395,37 @@ function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos): 
       firstByteMs: provider.timeouts?.first_byte_ms ?? DEFAULTS.timeouts.firstByteMs,
     },
     maxConnections: provider.max_connections ?? DEFAULTS.maxConnections,
+    ...(provider.tls === undefined ? {} : { tls: resolveTls(provider.tls) }),
+    pos,
+  };
+}
+
+function resolveTls(tls: NonNullable<ProviderYaml["tls"]>): TlsIR {
+  return { verify: tls.verify ?? true, caFile: tls.ca_file === undefined ? null : envString(tls.ca_file) };
+}
+
+function resolveCors(cors: NonNullable<ServerYaml["cors"]>): CorsIR {
+  return {
+    origins: cors.origins === "*" ? "*" : [...new Set(cors.origins)],
+    headers: cors.headers === undefined ? null : cors.headers.map((h) => h.toLowerCase()),
+    maxAgeS: cors.max_age_s ?? null,
+  };
+}
+
+function resolveWhen(when: WhenYaml, pos: SourcePos): WhenIR {
+  const headers = Object.entries(when.header ?? {})
+    .map(([header, value]): HeaderMatchIR => {
+      const lower = header.toLowerCase();
+      const pattern = headerPattern(value);
+      return pattern === null ? { name: lower, equals: value } : { name: lower, pattern: pattern.source, flags: pattern.flags };
+    })
+    .sort((a, b) => compare(a.name, b.name));
+  return {
+    headers,
+    clientKeys: when.client_key === undefined ? null : [...new Set(when.client_key)].sort(compare),
+    tools: when.tools ?? null,
+    images: when.images ?? null,
+    promptTokensOver: when.prompt_tokens_over ?? null,
     pos,
   };
 }

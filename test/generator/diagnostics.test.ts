@@ -30,6 +30,7 @@ const CODES = [
   "unknown-env-provider",
   "bad-env-reference",
   "unknown-env",
+  "bad-regex",
 ];
 
 function optionsOf(text: string): { env?: string } {
