@@ -212,6 +212,10 @@ function checkWhen(route: Record<string, unknown>, path: readonly PathSegment[],
     if (typeof value !== "string") continue;
     const pattern = headerPattern(value);
     if (pattern === null) continue;
+    if (/[gy]/.test(pattern.flags)) {
+      report("bad-regex", [...path, "when", "header", header], "value", `flag "${/[gy]/.exec(pattern.flags)![0]}" makes a pattern remember where it last matched`, "use only the flags i, m, s and u");
+      continue;
+    }
     try {
       new RegExp(pattern.source, pattern.flags);
     } catch (error) {

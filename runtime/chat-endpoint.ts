@@ -6,7 +6,7 @@ import type { ClientApi, Gateway, Route } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { readBody } from "./read-body.ts";
-import { modelNotRouted, parseJsonBody } from "./json-request.ts";
+import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { attemptScenario } from "./scenario-attempt.ts";
 import { attemptCommand } from "./command/attempt.ts";
@@ -15,6 +15,7 @@ import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecor
 import { collectForwardHeaders } from "./forward-headers.ts";
 import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
 import { usageFromBody, usageFromBodyTail } from "./usage.ts";
+import { latencySample } from "./balance/sample.ts";
 
 /** Status logged when the client went away before the response finished (nginx's convention). */
 const CLIENT_CLOSED = 499;
@@ -37,6 +38,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
   const findRoute = api === "openai" ? gateway.router.openai : gateway.router.anthropic;
   const validate = gateway.validators[api];
   const bodyLimit = gateway.server.bodyLimitBytes;
+  /** Routes may allow more than the server (`body_limit`): read up to the largest, then hold each route to its own. */
+  const readLimit = Math.max(bodyLimit, gateway.router.maxBodyLimitBytes ?? 0);
   const logBodies = gateway.logs.bodies;
 
   return (res: HttpResponse, req: HttpRequest): void => {
@@ -58,7 +61,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     const headers = collectForwardHeaders(req, api);
     const identity = readClientIdentity(res, req);
     const declaredLength = Number(req.getHeader("content-length") || 0);
-    const body = readBody(res, bodyLimit, declaredLength);
+    const body = readBody(res, readLimit, declaredLength);
     const done = handle(exchange, headers, identity, body).catch((error: unknown) => {
       fail(exchange, { status: 500, message: `internal error: ${error instanceof Error ? error.message : String(error)}` }, []);
     });
@@ -67,7 +70,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
   };
 
   async function handle(exchange: Exchange, headers: Record<string, string>, identity: ClientIdentity, bodyPromise: ReturnType<typeof readBody>) {
-    const parsed = parseJsonBody(await bodyPromise, bodyLimit);
+    const parsed = parseJsonBody(await bodyPromise, readLimit);
     exchange.raw = parsed.raw;
     if (!parsed.ok) return fail(exchange, parsed.error, []);
     const { raw, json } = parsed;
@@ -79,11 +82,6 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     const body = json as { model: string; stream?: boolean };
     exchange.model = body.model;
     exchange.stream = body.stream === true;
-    const route = findRoute(body.model);
-    if (!route) {
-      return fail(exchange, modelNotRouted(body.model), []);
-    }
-    exchange.route = route;
     const request: AttemptRequest = {
       api: exchange.api,
       model: body.model,
@@ -96,6 +94,13 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       receivedAt: exchange.receivedAt,
       assemble: logBodies,
     };
+    const route = findRoute(body.model, request, json);
+    if (!route) {
+      return fail(exchange, modelNotRouted(body.model), []);
+    }
+    exchange.route = route;
+    const limit = route.bodyLimitBytes ?? bodyLimit;
+    if (parsed.bytes.byteLength > limit) return fail(exchange, bodyTooLarge(limit), []);
     await forward(exchange, request, json, route);
   }
 
@@ -103,7 +108,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     const attempts: AttemptRecord[] = [];
     let allRateLimited = true;
     let allTimeouts = true;
-    for (const target of route.targets) {
+    const balancer = route.balancer;
+    for (const target of balancer === undefined ? route.targets : balancer.order(request.client)) {
       const upstream = target.upstream;
       const model = target.model ?? request.model;
       if (upstream.kind === "http" && !upstream.enabled) {
@@ -113,6 +119,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       }
       let outcome: AttemptOutcome;
       let translated: AttemptRecord["translated"];
+      balancer?.begin(target);
       if (upstream.kind === "scenario") {
         outcome = await attemptScenario(request, json, upstream, exchange.client);
       } else if (upstream.kind === "command") {
@@ -122,12 +129,14 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       } else {
         const result = translateRequest(request, json, target, target.translation);
         if (!result.ok) {
+          balancer?.end(target, null, false);
           const where = result.path ? ` at ${result.path}` : "";
           return fail(exchange, { status: 400, message: `invalid request${where}: ${result.message}`, param: result.path.slice(1).replaceAll("/", ".") || undefined }, attempts);
         }
         translated = { to: upstream.api, dropped: result.value.state.dropped };
         outcome = await attemptTranslated(request, result.value, target.translation, upstream, exchange.client);
       }
+      balancer?.end(target, latencySample(outcome, request.stream), outcome.kind === "failed");
       const attempt: AttemptRecord = {
         provider: upstream.name,
         model,

@@ -10,6 +10,7 @@ import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { modelLists } from "./model-lists.ts";
 import { openRequestLog } from "./request-log.ts";
+import { withCors } from "./cors.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -42,7 +43,7 @@ function sendJson(res: HttpResponse, status: string, body: string): void {
 export function startServer(gateway: Gateway, listen: { host: string; port: number }): Promise<RunningServer> {
   const log = openRequestLog(gateway.logs);
   const inflight = new Set<Promise<void>>();
-  const app = uWS.App();
+  const app = withCors(uWS.App(), gateway.server.cors);
   const lists = modelLists(gateway.router.models);
   const health = JSON.stringify({ status: "ok", env: gateway.env });
 
