@@ -237,7 +237,7 @@ describe("CORS", () => {
     expect(post.status).toBe(200);
     expect(post.headers.get("access-control-allow-origin")).toBe("http://allowed.example");
     expect(post.headers.get("vary")).toBe("Origin");
-    expect((await post.json()).choices[0].message.content).toBe("Hello from the mock upstream.");
+    expect(((await post.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content).toBe("Hello from the mock upstream.");
     const missing = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { origin: "http://allowed.example", "content-type": "application/json" },
