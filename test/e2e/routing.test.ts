@@ -160,6 +160,18 @@ describe("conditional routes", () => {
     expect(last(a).json.model).toBe("small-model");
   });
 
+  it("counts tokens on the route the same messages request would take", async () => {
+    const tools = [{ name: "weather", input_schema: { type: "object" as const, properties: {} } }];
+    const counted = await anthropic.messages.countTokens({ model: "smart", messages: hello, tools });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    await anthropic.messages.countTokens({ model: "smart", messages: hello }, { headers: { "x-tier": "gold" } });
+    const records = await newRecords(2);
+    expect(records.map((r) => [r.path, r.route])).toEqual([
+      ["/v1/messages/count_tokens", "smart-tools"],
+      ["/v1/messages/count_tokens", "smart-gold"],
+    ]);
+  });
+
   it("serves a model by client key only to that key", async () => {
     const vip = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "sk-vip-client-key", maxRetries: 0 });
     await vip.chat.completions.create({ model: "vip", messages: hello });
