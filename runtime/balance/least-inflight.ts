@@ -7,8 +7,10 @@ export function leastInflight(): Strategy {
   let turn = 0;
   return (group) => {
     const n = group.length;
+    // A group is a contiguous run of the route's targets, so a slot's place in it is index - first index.
+    const first = group[0]!.index;
     const start = turn++ % n;
-    const rank = new Map<Slot, number>(group.map((slot, i) => [slot, (i - start + n) % n]));
-    group.sort((a, b) => a.inflight / a.weight - b.inflight / b.weight || rank.get(a)! - rank.get(b)!);
+    const rank = (slot: Slot) => (slot.index - first - start + n) % n;
+    group.sort((a, b) => a.inflight / a.weight - b.inflight / b.weight || rank(a) - rank(b));
   };
 }
