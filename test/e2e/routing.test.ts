@@ -10,21 +10,25 @@ let a: MockUpstream;
 let b: MockUpstream;
 let c: MockUpstream;
 let d: MockUpstream;
+/** Only the latency route uses these two: e answers slowly unless scripted otherwise. */
+let e: MockUpstream;
+let f: MockUpstream;
 let gw: RunningGateway;
 let openai: OpenAI;
 let anthropic: Anthropic;
 
 beforeAll(async () => {
-  [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => startMockUpstream({ api: "openai" })));
+  [a, b, c, d, f] = await Promise.all([1, 2, 3, 4, 5].map(() => startMockUpstream({ api: "openai" })));
+  e = await startMockUpstream({ api: "openai", default: { kind: "reply", delayMs: 120 } });
   const { bundle } = await buildCase("routing", "test/e2e/routing.routes.yaml");
-  gw = await startGateway(bundle, { A_URL: a.url, B_URL: b.url, C_URL: c.url, D_URL: d.url });
+  gw = await startGateway(bundle, { A_URL: a.url, B_URL: b.url, C_URL: c.url, D_URL: d.url, E_URL: e.url, F_URL: f.url });
   openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "client-key", maxRetries: 0 });
   anthropic = new Anthropic({ baseURL: gw.url, apiKey: "client-key", maxRetries: 0 });
 });
 
 afterAll(async () => {
   await gw?.stop();
-  await Promise.all([a, b, c, d].map((m) => m?.close()));
+  await Promise.all([a, b, c, d, e, f].map((m) => m?.close()));
 });
 
 /** Requests each mock received since the test began. */
@@ -112,6 +116,27 @@ describe("least in-flight balancing", () => {
     await openai.chat.completions.create({ model: "busy", messages: hello });
     await openai.chat.completions.create({ model: "busy", messages: hello });
     expect(since()).toMatchObject({ a: 2, b: 3 });
+  });
+});
+
+describe("latency balancing", () => {
+  const served = async (n: number) => {
+    const before = { e: e.requests.length, f: f.requests.length };
+    for (let i = 0; i < n; i++) await openai.chat.completions.create({ model: "fastest", messages: hello });
+    return { e: e.requests.length - before.e, f: f.requests.length - before.f };
+  };
+
+  it("prefers the faster target, keeps probing the slower one, and switches when they trade places", async () => {
+    // e takes 120 ms, f answers at once. One request in ten explores (random), so the bounds leave room.
+    const first = await served(30);
+    expect(first.f).toBeGreaterThanOrEqual(22);
+    expect(first.e).toBeGreaterThanOrEqual(1); // measured at least once
+    // Now f degrades to 250 ms and e recovers: exploration brings e's average down, f's goes up.
+    f.script(...Array.from({ length: 60 }, () => ({ kind: "reply" as const, delayMs: 250 })));
+    e.script(...Array.from({ length: 60 }, () => ({ kind: "reply" as const })));
+    await served(10);
+    const after = await served(30);
+    expect(after.e).toBeGreaterThanOrEqual(22);
   });
 });
 
