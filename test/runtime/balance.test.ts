@@ -199,3 +199,14 @@ describe("sticky by client key (weighted rendezvous hashing)", () => {
     expect(balancer.slots[0]!.inflight).toBe(0);
   });
 });
+
+describe("latency samples", () => {
+  it("take time to first byte for a relayed stream, the whole attempt otherwise, nothing when the client left", async () => {
+    const { latencySample } = await import("../../runtime/balance/sample.ts");
+    const relayed = { kind: "relayed" as const, status: 200, latencyMs: 900, ttfbMs: 80, summary: null, responseBody: undefined };
+    expect(latencySample(relayed, true)).toBe(80);
+    expect(latencySample(relayed, false)).toBe(900);
+    expect(latencySample({ kind: "failed", status: 503, latencyMs: 12, reason: "503", timeout: false }, true)).toBe(12);
+    expect(latencySample({ kind: "client-gone", latencyMs: 40 }, true)).toBeNull();
+  });
+});
