@@ -33,6 +33,17 @@ export interface ServerIR {
   port: number;
   bodyLimitBytes: number;
   shutdownTimeoutMs: number;
+  /** Cross-origin access for browser clients; absent: no preflight answers and no CORS headers. */
+  cors?: CorsIR;
+}
+
+export interface CorsIR {
+  /** Allowed Origin values exactly as browsers send them, or "*" for any origin. */
+  origins: "*" | string[];
+  /** Request headers a preflight allows; null echoes what the browser asks for. */
+  headers: string[] | null;
+  /** Access-Control-Max-Age; null leaves it to the browser. */
+  maxAgeS: number | null;
 }
 
 export interface LogsIR {
@@ -40,6 +51,13 @@ export interface LogsIR {
   maxSizeBytes: number;
   /** Whether full request/response bodies are written to the request log. */
   bodies: boolean;
+}
+
+/** TLS to an https provider: verification off (lab endpoints) or an extra CA read at start. */
+export interface TlsIR {
+  verify: boolean;
+  /** PEM file trusted in addition to the system CAs; the path may reference ${VAR}. */
+  caFile: EnvStringIR | null;
 }
 
 export interface TimeoutsIR {
@@ -62,6 +80,8 @@ export interface HttpProviderIR {
   headers: Array<{ name: string; value: EnvStringIR }>;
   timeouts: TimeoutsIR;
   maxConnections: number;
+  /** Absent: Node's defaults (verify against the system CAs). */
+  tls?: TlsIR;
   /** azure-openai: the api-version query parameter. */
   azureApiVersion?: string;
   /** gemini on Vertex AI: project, region and the service-account key file (path resolved at start). */
@@ -103,6 +123,33 @@ export interface TargetIR {
   provider: string;
   /** Upstream model name; null forwards the client's model unchanged (the usual case for glob routes). */
   model: string | null;
+  /** Lower is tried first; targets of equal priority form one balanced group. Default 0. */
+  priority: number;
+  /** Share of its group's traffic under `weighted` balancing. Default 1. */
+  weight: number;
+  pos: SourcePos;
+}
+
+/** How a route spreads requests over a group of targets of equal priority. */
+export interface BalanceIR {
+  strategy: "weighted" | "least_inflight" | "latency";
+  /** Clients that present a key keep to one target per group (rendezvous hashing on the key id). */
+  sticky: boolean;
+}
+
+/** A header condition: an exact value, or a pattern written `/…/flags` and compiled once at module load. */
+export type HeaderMatchIR = { name: string; equals: string } | { name: string; pattern: string; flags: string };
+
+/** Conditions that must all hold for a conditional route to serve a request (null fields are not checked). */
+export interface WhenIR {
+  /** Lower-case header names, sorted. */
+  headers: HeaderMatchIR[];
+  /** Client key ids (runtime/client-identity.ts keyIdOf), sorted. */
+  clientKeys: string[] | null;
+  tools: boolean | null;
+  images: boolean | null;
+  /** The estimated prompt (runtime/token-estimate.ts) is larger than this many tokens. */
+  promptTokensOver: number | null;
   pos: SourcePos;
 }
 
@@ -114,8 +161,14 @@ export interface RouteIR {
   glob: boolean;
   /** Client APIs this route serves. Pass-through routes serve the API their targets speak. */
   apis: ClientApi[];
-  /** Ordered: the first is tried first, the rest are fallbacks. */
+  /** Sorted by priority (stable, so declaration order breaks ties): without `balance` the first is tried first, the rest are fallbacks. */
   targets: TargetIR[];
+  /** null: pure fallback in the order of `targets`. */
+  balance: BalanceIR | null;
+  /** null: the route serves every request for its model (routes with `when` before it are tried first). */
+  when: WhenIR | null;
+  /** A tighter (or looser) request body limit than the server's; null uses the server's. */
+  bodyLimitBytes: number | null;
   /** Settings for targets reached through a translator (client API ≠ the target's API). */
   translation: TranslationIR;
   /** Header and body rules of this route, applied after its target provider's. */

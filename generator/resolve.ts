@@ -2,7 +2,12 @@
 // have to look up is settled here, once: the environment overlay, defaults (docs/config-reference.md),
 // `${VAR}` strings, sizes, route ids and the APIs each route serves.
 import type {
+  BalanceIR,
   ClientApi,
+  CorsIR,
+  HeaderMatchIR,
+  TlsIR,
+  WhenIR,
   ConfigIR,
   EnvPartIR,
   EnvStringIR,
@@ -26,6 +31,7 @@ export interface ServerYaml {
   port?: number;
   body_limit?: number | string;
   shutdown_timeout_ms?: number;
+  cors?: { origins: "*" | string[]; headers?: string[]; max_age_s?: number };
 }
 export interface LogsYaml {
   dir?: string;
@@ -38,6 +44,7 @@ export interface ProviderOverrideYaml {
   headers?: Record<string, string>;
   timeouts?: { connect_ms?: number; first_byte_ms?: number; idle_ms?: number; total_ms?: number };
   max_connections?: number;
+  tls?: { verify?: boolean; ca_file?: string };
   file?: string;
   speed?: number;
   api_version?: string;
@@ -56,6 +63,15 @@ export interface ProviderYaml extends ProviderOverrideYaml {
 export interface TargetYaml {
   provider: string;
   model?: string;
+  priority?: number;
+  weight?: number;
+}
+export interface WhenYaml {
+  header?: Record<string, string>;
+  client_key?: string[];
+  tools?: boolean;
+  images?: boolean;
+  prompt_tokens_over?: number;
 }
 export interface RouteYaml {
   id?: string;
@@ -68,6 +84,9 @@ export interface RouteYaml {
   rate_limits?: RateLimitsYaml;
   retry?: { max_attempts?: number; base_ms?: number; max_ms?: number; patience_ms?: number; budget?: number };
   breaker?: false | { failures?: number; error_rate?: number; window_ms?: number; min_requests?: number; open_ms?: number };
+  balance?: { strategy?: BalanceIR["strategy"]; sticky?: "client_key" };
+  when?: WhenYaml;
+  body_limit?: number | string;
 }
 export interface RateLimitRuleYaml {
   requests_per_minute?: number | null;
@@ -121,6 +140,8 @@ export const DEFAULTS = {
   redisKeyPrefix: "switchyard:",
   retry: { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 },
   breaker: { failures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 30_000 },
+  target: { priority: 0, weight: 1 },
+  balance: { strategy: "weighted" },
 } as const;
 
 /** Both client APIs, in the canonical order used wherever a list of APIs is produced. */
@@ -185,6 +206,15 @@ export function parseEnvString(input: string): EnvStringResult {
   }
   pushText(input.slice(at));
   return { ok: true, value: { parts } };
+}
+
+/**
+ * A `when.header` value: `/source/flags` is a regular expression, anything else an exact value. Returns the
+ * pattern's parts, or null for an exact value. validate.ts compiles the pattern once to report `bad-regex`.
+ */
+export function headerPattern(value: string): { source: string; flags: string } | null {
+  const match = /^\/(.+)\/([a-z]*)$/s.exec(value);
+  return match === null ? null : { source: match[1]!, flags: match[2]! };
 }
 
 export const ENV_REFERENCE_HINT =
@@ -308,11 +338,22 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       model: route.model,
       glob: isGlob(route.model),
       apis: routeApis(route.api, kinds),
-      targets: route.targets.map((target, t) => ({
-        provider: target.provider,
-        model: target.model ?? null,
-        pos: pos(at.value([...path, "targets", t])),
-      })),
+      // A stable sort: equal priorities keep declaration order, so a route without priorities is unchanged.
+      targets: route.targets
+        .map((target, t) => ({
+          provider: target.provider,
+          model: target.model ?? null,
+          priority: target.priority ?? DEFAULTS.target.priority,
+          weight: target.weight ?? DEFAULTS.target.weight,
+          pos: pos(at.value([...path, "targets", t])),
+        }))
+        .sort((a, b) => a.priority - b.priority),
+      balance:
+        route.balance === undefined
+          ? null
+          : { strategy: route.balance.strategy ?? DEFAULTS.balance.strategy, sticky: route.balance.sticky === "client_key" },
+      when: route.when === undefined ? null : resolveWhen(route.when, pos(at.value([...path, "when"]))),
+      bodyLimitBytes: route.body_limit === undefined ? null : parseSize(route.body_limit),
       translation: {
         maxTokens: route.translation?.max_tokens ?? DEFAULTS.translation.maxTokens,
         unsupported: route.translation?.unsupported ?? DEFAULTS.translation.unsupported,
@@ -350,6 +391,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       port: server.port ?? DEFAULTS.server.port,
       bodyLimitBytes: parseSize(server.body_limit ?? DEFAULTS.server.bodyLimit),
       shutdownTimeoutMs: server.shutdown_timeout_ms ?? DEFAULTS.server.shutdownTimeoutMs,
+      ...(server.cors === undefined ? {} : { cors: resolveCors(server.cors) }),
     },
     logs: {
       dir: logs.dir ?? DEFAULTS.logs.dir,
@@ -421,6 +463,37 @@ function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos, a
     timeouts: resolveTimeouts(provider.timeouts),
     maxConnections: provider.max_connections ?? DEFAULTS.maxConnections,
     transforms: resolveTransforms(provider.transforms, ["providers", name, "transforms"], at),
+    ...(provider.tls === undefined ? {} : { tls: resolveTls(provider.tls) }),
+    pos,
+  };
+}
+
+function resolveTls(tls: NonNullable<ProviderYaml["tls"]>): TlsIR {
+  return { verify: tls.verify ?? true, caFile: tls.ca_file === undefined ? null : envString(tls.ca_file) };
+}
+
+function resolveCors(cors: NonNullable<ServerYaml["cors"]>): CorsIR {
+  return {
+    origins: cors.origins === "*" ? "*" : [...new Set(cors.origins)],
+    headers: cors.headers === undefined ? null : cors.headers.map((h) => h.toLowerCase()),
+    maxAgeS: cors.max_age_s ?? null,
+  };
+}
+
+function resolveWhen(when: WhenYaml, pos: SourcePos): WhenIR {
+  const headers = Object.entries(when.header ?? {})
+    .map(([header, value]): HeaderMatchIR => {
+      const lower = header.toLowerCase();
+      const pattern = headerPattern(value);
+      return pattern === null ? { name: lower, equals: value } : { name: lower, pattern: pattern.source, flags: pattern.flags };
+    })
+    .sort((a, b) => compare(a.name, b.name));
+  return {
+    headers,
+    clientKeys: when.client_key === undefined ? null : [...new Set(when.client_key)].sort(compare),
+    tools: when.tools ?? null,
+    images: when.images ?? null,
+    promptTokensOver: when.prompt_tokens_over ?? null,
     pos,
   };
 }

@@ -7,11 +7,11 @@ import type { Diagnostic, PathSegment, SourceLocator } from "./diagnostics.ts";
 import { toPointer } from "./diagnostics.ts";
 import { withSuggestion } from "./did-you-mean.ts";
 import { globCovers, isGlob } from "./glob.ts";
-import { CLIENT_APIS, ENV_REFERENCE_HINT, parseEnvString, routeApis } from "./resolve.ts";
+import { CLIENT_APIS, ENV_REFERENCE_HINT, headerPattern, parseEnvString, routeApis } from "./resolve.ts";
 import { checkTransforms } from "./transforms/check.ts";
 
 const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "azure-openai", "gemini", "ollama", "scenario", "command"];
-const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "transforms"] as const;
+const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "tls", "transforms"] as const;
 /** The fields each kind takes besides `kind`; any other provider field is an error for it. */
 const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
   openai: HTTP_FIELDS,
@@ -163,6 +163,7 @@ function checkProviderValues(provider: Record<string, unknown>, path: readonly P
   }
   if (Array.isArray(provider.args)) provider.args.forEach((arg, i) => envStrings.push([[...path, "args", i], arg]));
   if (isRecord(provider.vertex)) envStrings.push([[...path, "vertex", "credentials_file"], provider.vertex.credentials_file]);
+  if (isRecord(provider.tls)) envStrings.push([[...path, "tls", "ca_file"], provider.tls.ca_file]);
   for (const [valuePath, value] of envStrings) {
     if (typeof value !== "string") continue;
     const parsed = parseEnvString(value);
@@ -209,6 +210,77 @@ interface RouteFacts {
   model: string;
   apis: ClientApi[];
   line: number;
+  /** The route's `when` as canonical JSON (keys sorted), null for an unconditional route. */
+  when: string | null;
+}
+
+/** Client headers a `when.header` can never see: they are read as the client key, or belong to the connection. */
+const UNSEEN_HEADERS = new Set(["authorization", "x-api-key", "api-key", "cookie", "host", "content-length", "connection", "transfer-encoding"]);
+
+/** `when` on a route: header patterns compile, header names are visible, and the route's model is exact. */
+function checkWhen(route: Record<string, unknown>, path: readonly PathSegment[], report: Report): void {
+  const when = route.when;
+  if (!isRecord(when)) return;
+  if (typeof route.model === "string" && isGlob(route.model)) {
+    report(
+      "bad-value",
+      [...path, "when"],
+      "key",
+      `"when" applies to routes with an exact model name, not the glob "${route.model}"`,
+      "write one route per model name, or put the condition on an exact-name route above the glob",
+    );
+  }
+  if (!isRecord(when.header)) return;
+  for (const [header, value] of Object.entries(when.header)) {
+    if (UNSEEN_HEADERS.has(header.toLowerCase())) {
+      report(
+        "bad-value",
+        [...path, "when", "header", header],
+        "key",
+        `header "${header}" is never visible to a route condition`,
+        header.toLowerCase() === "authorization" || header.toLowerCase().endsWith("api-key") ? "match the caller's key with when.client_key (key ids)" : undefined,
+      );
+    }
+    if (typeof value !== "string") continue;
+    const pattern = headerPattern(value);
+    if (pattern === null) continue;
+    if (/[gy]/.test(pattern.flags)) {
+      report("bad-regex", [...path, "when", "header", header], "value", `flag "${/[gy]/.exec(pattern.flags)![0]}" makes a pattern remember where it last matched`, "use only the flags i, m, s and u");
+      continue;
+    }
+    try {
+      new RegExp(pattern.source, pattern.flags);
+    } catch (error) {
+      report("bad-regex", [...path, "when", "header", header], "value", (error as Error).message, "write /pattern/flags with a JavaScript regular expression, or a plain value to compare exactly");
+    }
+  }
+}
+
+/** `weight` only means something to a balancer. */
+function checkWeights(route: Record<string, unknown>, targets: readonly unknown[], path: readonly PathSegment[], report: Report): void {
+  if (route.balance !== undefined) return;
+  targets.forEach((target, t) => {
+    if (!isRecord(target) || target.weight === undefined) return;
+    report(
+      "bad-value",
+      [...path, "targets", t, "weight"],
+      "key",
+      `"weight" has no effect: route /${path.join("/")} has no "balance"`,
+      "add balance: { strategy: weighted } to the route, or remove the weight",
+    );
+  });
+}
+
+/** Canonical text of a `when` map, so two routes with the same conditions compare equal. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (isRecord(value)) {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key.toLowerCase())}:${canonical(value[key])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): void {
@@ -240,6 +312,8 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
     const explicitApi = parseApi(route.api);
     checkTransforms(route.transforms, [...path, "transforms"], report);
     checkRetry(route.retry, [...path, "retry"], report);
+    checkWhen(route, path, report);
+    checkWeights(route, targets, path, report);
 
     if (typeof route.id === "string") {
       const first = ids.get(route.id);
@@ -260,6 +334,7 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
         model: route.model,
         apis: routeApis(explicitApi, targetKinds),
         line: at.value(path).line,
+        when: isRecord(route.when) ? canonical(route.when) : null,
       });
     }
   });
@@ -285,13 +360,26 @@ function parseApi(api: unknown): ClientApi[] | undefined | "invalid" {
 }
 
 /**
- * Exact names are looked up before globs, and globs in declaration order. So the same exact name
- * twice is a duplicate, and a glob is dead when an earlier glob matches everything it matches.
+ * Exact names are looked up before globs, and globs in declaration order. Routes with `when` for the same
+ * name are tried in declaration order before the unconditional one: so an unconditional route for a name
+ * makes every later route for it dead (twice unconditional is a duplicate), as does an earlier route with
+ * the same conditions. A glob is dead when an earlier glob matches everything it matches.
  */
 function checkPrecedence(routes: readonly RouteFacts[], report: Report): void {
   routes.forEach((route, position) => {
     const earlier = routes.slice(0, position).filter((other) => overlap(other.apis, route.apis).length > 0);
-    const same = earlier.find((other) => other.model === route.model);
+    const same = earlier.find((other) => other.model === route.model && (other.when === null || other.when === route.when));
+    if (same !== undefined && (same.when !== null || route.when !== null)) {
+      const why = same.when === null ? "serves every request for it" : "has the same conditions";
+      report(
+        "shadowed-route",
+        ["routes", route.index, route.when === null ? "model" : "when"],
+        route.when === null ? "value" : "key",
+        `route for model "${route.model}" is never reached: /routes/${same.index} (line ${same.line}) ${why} for ${overlap(same.apis, route.apis).join(" and ")}`,
+        `routes for one model are tried in order and the first whose "when" holds wins: move this route above /routes/${same.index}${same.when === null ? "" : ", or change its conditions"}`,
+      );
+      return;
+    }
     if (same !== undefined) {
       report(
         "duplicate-route",

@@ -6,7 +6,7 @@ import type { ClientApi, Gateway, Route } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { readBody } from "./read-body.ts";
-import { modelNotRouted, parseJsonBody } from "./json-request.ts";
+import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { attemptScenario } from "./scenario-attempt.ts";
 import { attemptCommand } from "./command/attempt.ts";
@@ -20,6 +20,7 @@ import type { RateLimiter, RateLimitTicket } from "./rate-limit/limiter.ts";
 import { pause, type Resilience } from "./resilience/resilience.ts";
 
 const NO_RETRY = Object.freeze({ stop: "not an HTTP target" });
+import { latencySample } from "./balance/sample.ts";
 
 /** Status logged when the client went away before the response finished (nginx's convention). */
 const CLIENT_CLOSED = 499;
@@ -44,6 +45,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
   const findRoute = api === "openai" ? gateway.router.openai : gateway.router.anthropic;
   const validate = gateway.validators[api];
   const bodyLimit = gateway.server.bodyLimitBytes;
+  /** Routes may allow more than the server (`body_limit`): read up to the largest, then hold each route to its own. */
+  const readLimit = Math.max(bodyLimit, gateway.router.maxBodyLimitBytes ?? 0);
   const logBodies = gateway.logs.bodies;
 
   return (res: HttpResponse, req: HttpRequest): void => {
@@ -66,7 +69,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     const headers = collectForwardHeaders(req, api);
     const identity = readClientIdentity(res, req);
     const declaredLength = Number(req.getHeader("content-length") || 0);
-    const body = readBody(res, bodyLimit, declaredLength);
+    const body = readBody(res, readLimit, declaredLength);
     const done = handle(exchange, headers, identity, body).catch((error: unknown) => {
       fail(exchange, { status: 500, message: `internal error: ${error instanceof Error ? error.message : String(error)}` }, []);
     });
@@ -75,7 +78,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
   };
 
   async function handle(exchange: Exchange, headers: Record<string, string>, identity: ClientIdentity, bodyPromise: ReturnType<typeof readBody>) {
-    const parsed = parseJsonBody(await bodyPromise, bodyLimit);
+    const parsed = parseJsonBody(await bodyPromise, readLimit);
     exchange.raw = parsed.raw;
     if (!parsed.ok) return fail(exchange, parsed.error, []);
     const { raw, json } = parsed;
@@ -87,17 +90,6 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     const body = json as { model: string; stream?: boolean };
     exchange.model = body.model;
     exchange.stream = body.stream === true;
-    const route = findRoute(body.model);
-    if (!route) {
-      return fail(exchange, modelNotRouted(body.model), []);
-    }
-    exchange.route = route;
-    if (route.rateLimits !== null) {
-      const verdict = await limiter.check(route.rateLimits, identity, estimatePromptTokens(json));
-      if (!verdict.allowed) return fail(exchange, verdict.error, [], verdict.headers);
-      exchange.client.extraHeaders = verdict.headers;
-      exchange.ticket = verdict.ticket;
-    }
     const request: AttemptRequest = {
       api: exchange.api,
       model: body.model,
@@ -110,6 +102,19 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       receivedAt: exchange.receivedAt,
       assemble: logBodies,
     };
+    const route = findRoute(body.model, request, json);
+    if (!route) {
+      return fail(exchange, modelNotRouted(body.model), []);
+    }
+    exchange.route = route;
+    const limit = route.bodyLimitBytes ?? bodyLimit;
+    if (parsed.bytes.byteLength > limit) return fail(exchange, bodyTooLarge(limit), []);
+    if (route.rateLimits !== null) {
+      const verdict = await limiter.check(route.rateLimits, identity, estimatePromptTokens(json));
+      if (!verdict.allowed) return fail(exchange, verdict.error, [], verdict.headers);
+      exchange.client.extraHeaders = verdict.headers;
+      exchange.ticket = verdict.ticket;
+    }
     await forward(exchange, request, json, route);
   }
 
@@ -118,7 +123,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     let allRateLimited = true;
     let allTimeouts = true;
     resilience.begin(route);
-    for (const target of route.targets) {
+    const balancer = route.balancer;
+    for (const target of balancer === undefined ? route.targets : balancer.order(request.client)) {
       const upstream = target.upstream;
       const model = target.model ?? request.model;
       if (upstream.kind === "http" && !upstream.enabled) {
@@ -151,6 +157,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
           break;
         }
         let outcome: AttemptOutcome;
+        balancer?.begin(target);
         try {
           if (upstream.kind === "scenario") outcome = await attemptScenario(request, json, upstream, exchange.client);
           else if (upstream.kind === "command") outcome = await attemptCommand(request, json, upstream, exchange.client);
@@ -158,8 +165,10 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
           else outcome = await attemptTranslated(request, prepared, target.translation!, upstream, exchange.client, target.transforms);
         } catch (error) {
           resilience.record(route, target, "cancelled", admission.probe);
+          balancer?.end(target, null, false);
           throw error;
         }
+        balancer?.end(target, latencySample(outcome, request.stream), outcome.kind === "failed");
         const broken = outcome.kind === "failed" || (outcome.kind === "relayed" && outcome.error !== undefined);
         resilience.record(route, target, outcome.kind === "client-gone" ? "cancelled" : broken ? "failure" : "success", admission.probe);
         const attempt: AttemptRecord = {

@@ -10,6 +10,7 @@ import type { TargetTransforms } from "./transforms/types.ts";
 import type { RedisSettings } from "./redis/connection.ts";
 import type { RetryPolicy } from "./resilience/backoff.ts";
 import type { BreakerPolicy } from "./resilience/circuit-breaker.ts";
+import type { ClientIdentity } from "./client-identity.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -81,12 +82,34 @@ export interface Translation {
 
 export interface Route {
   readonly id: string;
+  /** Sorted by priority. Without a balancer, tried in this order. */
   readonly targets: readonly Target[];
   /** The route's compiled limits (its own or the defaults); null when nothing limits it. */
   readonly rateLimits: RateLimits | null;
   readonly retry: RetryPolicy;
   /** null: breakers off for this route's targets. */
   readonly breaker: BreakerPolicy | null;
+  /** Present on routes with `balance:`; orders the targets per request (runtime/balance/). */
+  readonly balancer?: Balancer;
+  /** The route's own `body_limit`; absent means the server's. */
+  readonly bodyLimitBytes?: number;
+}
+
+/** Orders a balanced route's targets for one request and learns from every attempt on them. */
+export interface Balancer {
+  /** Every target once, in the order to try them. */
+  order(client: ClientIdentity): readonly Target[];
+  /** An attempt on `target` starts. */
+  begin(target: Target): void;
+  /** It ended: `ms` is its latency sample (runtime/balance/sample.ts), null when it says nothing. */
+  end(target: Target, ms: number | null, failed: boolean): void;
+}
+
+/** What a route condition (`when:`) may look at besides the parsed body: satisfied by AttemptRequest. */
+export interface ConditionRequest {
+  /** Client headers, lower-case names (without the client's key, which is `client.keyId`). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly client: ClientIdentity;
 }
 
 /** Per-minute limits for one kind of client (per key or per IP); null: no limit of that kind. */
@@ -106,10 +129,15 @@ export interface RateLimits {
 }
 
 export interface Router {
-  /** Route for a model requested through the OpenAI chat completions API. */
-  openai(model: string): Route | undefined;
+  /**
+   * Route for a model requested through the OpenAI chat completions API. Models with conditional routes
+   * look at the request and its body; without them (endpoints other than chat) only unconditional routes serve.
+   */
+  openai(model: string, request?: ConditionRequest, body?: unknown): Route | undefined;
   /** Route for a model requested through the Anthropic messages API. */
-  anthropic(model: string): Route | undefined;
+  anthropic(model: string, request?: ConditionRequest, body?: unknown): Route | undefined;
+  /** The largest route `body_limit` above the server's, when some route has one: bodies are read up to it. */
+  readonly maxBodyLimitBytes?: number;
   /** Exact public model names per client API, for GET /v1/models. */
   readonly models: { readonly openai: readonly string[]; readonly anthropic: readonly string[] };
   /** Every route object (one per client API it serves), for /health. */
@@ -131,6 +159,16 @@ export interface ServerSettings {
   readonly port: number;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
+  /** Absent: no CORS headers and no preflight answers. */
+  readonly cors?: CorsSettings;
+}
+
+export interface CorsSettings {
+  /** "*" or the allowed origins, exactly as browsers send them. */
+  readonly origins: "*" | readonly string[];
+  /** Allowed request headers; absent echoes the preflight's Access-Control-Request-Headers. */
+  readonly headers?: readonly string[];
+  readonly maxAgeS?: number;
 }
 
 export interface LogSettings {

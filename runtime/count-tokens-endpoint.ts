@@ -7,6 +7,7 @@ import type { Gateway, HttpUpstream, Target } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
+import { readClientIdentity } from "./client-identity.ts";
 import { spliceModel } from "./model-splice.ts";
 import { readBody } from "./read-body.ts";
 import { modelNotRouted, parseJsonBody } from "./json-request.ts";
@@ -48,6 +49,7 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
     /* uWS: the request object is only valid until the first await, so read everything now. */
     const path = req.getUrl();
     const headers = collectForwardHeaders(req, "anthropic");
+    const identity = readClientIdentity(res, req);
     const body = readBody(res, limit, Number(req.getHeader("content-length") || 0));
     const id = newRequestId();
     const started = performance.now();
@@ -71,7 +73,8 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
       const json = parsed.json as { model?: unknown; system?: unknown; messages?: unknown; tools?: unknown } | null;
       if (typeof json !== "object" || json === null || typeof json.model !== "string") return fail(400, "invalid request at /model: must be a string");
       if (!Array.isArray(json.messages)) return fail(400, "invalid request at /messages: must be an array", null, json.model);
-      const route = gateway.router.anthropic(json.model);
+      // The route a messages request with this body would take, conditions (`when:`) included.
+      const route = gateway.router.anthropic(json.model, { headers, client: identity }, json);
       if (!route) return fail(404, modelNotRouted(json.model).message, null, json.model);
       const target = firstUsableTarget(route.targets);
       if (target && target.upstream.kind === "http" && target.translation === null) {

@@ -1,5 +1,7 @@
 // Builds an HTTP provider once at start: resolved URL split into the pool's origin and the request path,
 // a keep-alive undici Pool, and the auth/extra headers as one frozen object that every request copies from.
+import { readFileSync } from "node:fs";
+import { rootCertificates } from "node:tls";
 import { Pool } from "undici";
 import type { DynamicAuth, HttpUpstream } from "./contract.ts";
 import type { UpstreamApi } from "./translate/translator.ts";
@@ -29,6 +31,28 @@ export interface HttpUpstreamOptions {
   /** Whole-attempt bound; 0 or absent = none. */
   totalTimeoutMs?: number;
   maxConnections: number;
+  /** The provider's `tls:`; absent keeps Node's defaults. `caFile` is read here, once, at start. */
+  tls?: { verify: boolean; caFile: string | null };
+}
+
+/** TLS options for the pool's connector: extra CAs are added to Node's bundled ones, not instead of them. */
+function tlsOptions(name: string, tls: HttpUpstreamOptions["tls"]): { rejectUnauthorized?: boolean; ca?: string[] } {
+  if (tls === undefined) return {};
+  const options: { rejectUnauthorized?: boolean; ca?: string[] } = {};
+  if (!tls.verify) options.rejectUnauthorized = false;
+  if (tls.caFile !== null && tls.caFile !== "") {
+    let pem: string;
+    try {
+      pem = readFileSync(tls.caFile, "utf8");
+    } catch (error) {
+      throw new StartupError(`cannot start: provider ${name}: cannot read tls.ca_file ${JSON.stringify(tls.caFile)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    if (!pem.includes("-----BEGIN CERTIFICATE-----")) {
+      throw new StartupError(`cannot start: provider ${name}: tls.ca_file ${JSON.stringify(tls.caFile)} holds no PEM certificate`);
+    }
+    options.ca = [...rootCertificates, pem];
+  }
+  return options;
 }
 
 export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
@@ -47,7 +71,7 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
     connections: options.maxConnections,
     pipelining: 1,
     keepAliveTimeout: 30_000,
-    connect: { timeout: options.connectTimeoutMs },
+    connect: { timeout: options.connectTimeoutMs, ...tlsOptions(options.name, options.tls) },
     headersTimeout: options.firstByteTimeoutMs,
     // undici re-arms one timer per request as chunks arrive: the idle timeout costs no timer per chunk.
     bodyTimeout: options.idleTimeoutMs ?? options.firstByteTimeoutMs,

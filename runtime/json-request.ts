@@ -9,13 +9,17 @@ export type JsonBody =
   | { ok: false; error: ClientError; raw?: string };
 
 export function parseJsonBody(read: BodyResult, limit: number): JsonBody {
-  if (!read.ok) return { ok: false, error: { status: 413, message: `request body is larger than the ${limit} byte limit` } };
+  if (!read.ok) return { ok: false, error: bodyTooLarge(limit) };
   const raw = read.body.toString("utf8");
   try {
     return { ok: true, raw, bytes: read.body, json: JSON.parse(raw) };
   } catch (error) {
     return { ok: false, raw, error: { status: 400, message: `request body is not valid JSON: ${(error as Error).message}` } };
   }
+}
+
+export function bodyTooLarge(limit: number): ClientError {
+  return { status: 413, message: `request body is larger than the ${limit} byte limit` };
 }
 
 export function modelNotRouted(model: string): ClientError {

@@ -52,7 +52,7 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
       const field = REQUIRED_INPUT[endpoint];
       if (json[field] === undefined) return fail({ status: 400, message: `invalid request: must have required property '${field}'`, param: field }, []);
       const model = json.model;
-      const route = findRoute(model);
+      const route = findRoute(model, { headers, client: identity }, json);
       if (!route) return fail(modelNotRouted(model), [], { model });
       const stream = json.stream === true;
       const request: AttemptRequest = {

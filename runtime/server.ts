@@ -13,6 +13,7 @@ import { openRequestLog } from "./request-log.ts";
 import { SharedRedis } from "./redis/connection.ts";
 import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
+import { withCors } from "./cors.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -50,7 +51,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // Give Redis a moment so the first requests already share limits; an unreachable one is not waited for.
   await redis?.whenReady(1000);
   const inflight = new Set<Promise<void>>();
-  const app = uWS.App();
+  const app = withCors(uWS.App(), gateway.server.cors);
   const lists = modelLists(gateway.router.models);
   const resilience = createResilience(gateway.router.routes, options.resilience);
 

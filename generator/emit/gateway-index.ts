@@ -1,8 +1,17 @@
 // Emits generated/<env>/index.ts (the environment's Gateway: server and log settings as literals, the
 // router and validators) and main.ts (the bundle entry). index.ts has no side effects, so tests can import it.
-import type { ConfigIR } from "../ir.ts";
-import { code, literal, ts } from "../code.ts";
+import type { ConfigIR, CorsIR } from "../ir.ts";
+import { code, join, literal, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
+
+/** `, cors: {…}` only when configured: without it the server adds no CORS headers and answers no preflight. */
+function cors(settings: CorsIR | undefined): Code {
+  if (settings === undefined) return code("");
+  const fields = [ts`origins: ${literal(settings.origins)}`];
+  if (settings.headers !== null) fields.push(ts`headers: ${literal(settings.headers)}`);
+  if (settings.maxAgeS !== null) fields.push(ts`maxAgeS: ${literal(settings.maxAgeS)}`);
+  return ts`, cors: { ${join(fields, ", ")} }`;
+}
 
 export function emitGatewayIndex(ir: ConfigIR, ctx: EmitContext): string {
   const { server, logs, redis } = ir;
@@ -24,7 +33,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
   const upstreams = startUpstreams(processEnv);${redisResolve}
   return {
     env: ${ir.env},
-    server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)} },
+    server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)}${cors(server.cors)} },
     logs: { dir: ${logs.dir}, maxSizeBytes: ${literal(logs.maxSizeBytes)}, bodies: ${literal(logs.bodies)} },
     router: createRouter(upstreams),
     validators,

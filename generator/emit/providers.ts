@@ -61,6 +61,17 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Co
     return ts`${literal(h.name.toLowerCase())}: ${hv},`;
   });
   const headers = [...authHeaders(provider, key), ...extra];
+  let tls: Code = code("");
+  if (provider.tls) {
+    // The CA file is read once, when the pool is created at start (runtime/http-upstream.ts).
+    let caFile: Code = code("null");
+    if (provider.tls.caFile) {
+      caFile = name(`${v}CaFile`);
+      resolveLines.push(ts`const ${caFile} = env.resolve(${envParts(provider.tls.caFile)}, ${who});`);
+    }
+    tls = ts`
+  tls: { verify: ${literal(provider.tls.verify)}, caFile: ${caFile} },`;
+  }
   let auth: Code = code("null");
   if (provider.vertex) {
     const file = name(`${v}CredentialsFile`);
@@ -82,7 +93,7 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Co
   firstByteTimeoutMs: ${code(String(provider.timeouts.firstByteMs))},
   idleTimeoutMs: ${code(String(provider.timeouts.idleMs))},
   totalTimeoutMs: ${code(String(provider.timeouts.totalMs))},
-  maxConnections: ${code(String(provider.maxConnections))},
+  maxConnections: ${code(String(provider.maxConnections))},${tls}
 });`;
   return { resolve: join(resolveLines, "\n"), create };
 }

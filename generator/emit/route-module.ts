@@ -8,12 +8,18 @@
 //
 // A target that answers in another API than the client speaks gets a translator, bound to a constant typed
 // with both sides' wire types: tsc checks the pair here, and a type error maps back to this route's line.
+//
+// A route with `balance:` also gets its balancer, constructed here with its group sizes and weights as
+// literals and its strategy as a function; a route with `when:` exports its conditions as one predicate
+// (generator/emit/route-conditions.ts) that the router calls. Routes without either are emitted as before.
 import type { ClientApi, ConfigIR, ProviderIR, RateLimitRuleIR, RateLimitsIR, RouteIR, TargetIR, UpstreamApi } from "../ir.ts";
 import { code, comment, identifier, join, literal, name, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 import { providerVar } from "./providers.ts";
 import { translatorFor, type TranslatorSpec } from "./translators.ts";
 import { emitRouteTransforms } from "./transforms.ts";
+import { emitBalancer } from "./balancer.ts";
+import { emitWhen } from "./route-conditions.ts";
 
 export function routeFactoryName(route: RouteIR, api: ClientApi): string {
   return identifier("route", `${route.id}-for-${api}`);
@@ -30,9 +36,25 @@ function targetLabel(route: RouteIR, target: TargetIR): string {
 
 /** `// @route <id>  routes.yaml:L:C  openai → a:x, fallback b:y`: ties type errors back to the config line. */
 export function provenance(route: RouteIR): Code {
-  const [first, ...rest] = route.targets.map((t) => targetLabel(route, t));
-  const fallback = rest.length ? `, fallback ${rest.join(", ")}` : "";
-  return comment(`@route ${route.id}  ${posText(route.pos)}  ${route.apis.join("+")} ${route.model} → ${first}${fallback}`);
+  const condition = route.when ? " when …" : "";
+  return comment(`@route ${route.id}  ${posText(route.pos)}  ${route.apis.join("+")} ${route.model}${condition} → ${targetSummary(route)}`);
+}
+
+/** "a:x, fallback b:y" in order; balanced groups as "weighted[a:x×3 | b:y], fallback c:z". */
+function targetSummary(route: RouteIR): string {
+  const labels = route.targets.map((t) => targetLabel(route, t) + (route.balance && t.weight !== 1 ? `×${t.weight}` : ""));
+  if (route.balance === null) {
+    const [first, ...rest] = labels;
+    return `${first}${rest.length ? `, fallback ${rest.join(", ")}` : ""}`;
+  }
+  const strategy = `${route.balance.strategy}${route.balance.sticky ? "+sticky" : ""}`;
+  const groups: string[][] = [];
+  route.targets.forEach((t, i) => {
+    if (i === 0 || t.priority !== route.targets[i - 1]!.priority) groups.push([]);
+    groups[groups.length - 1]!.push(labels[i]!);
+  });
+  const shown = groups.map((g) => (g.length > 1 ? `${strategy}[${g.join(" | ")}]` : g[0]!));
+  return `${shown[0]}${shown.length > 1 ? `, fallback ${shown.slice(1).join(", ")}` : ""}`;
 }
 
 /** The API a target answers in; null for scenario targets, which answer whichever API the client speaks. */
@@ -56,17 +78,37 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
     const factory = transforms.factoryFor(t.provider);
     return factory === null ? code("") : ts`, transforms: ${name(factory)}()`;
   };
+  const balancer = emitBalancer(route, ctx);
+  const when = emitWhen(route, ctx);
+  const bodyLimit = route.bodyLimitBytes === null ? code("") : ts`
+bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
   const factories = route.apis.map((api) => {
     const targets = route.targets.map(
       (t) =>
         ts`{ upstream: upstreams.${name(providerVar({ name: t.provider }))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}${transformsOf(t)} },`,
     );
+    if (balancer !== null) {
+      // The balancer needs the target objects themselves (it keys its per-target state on them).
+      return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams): Route {
+  const targets: readonly Target[] = [
+    ${targets}
+  ];
+  return {
+    id: ${route.id},
+    targets,
+    balancer: ${balancer.construct},${bodyLimit}
+    rateLimits: ${route.rateLimits === null ? code("null") : code("rateLimits")},
+    retry,
+    breaker,
+  };
+}`;
+    }
     return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams): Route {
   return {
     id: ${route.id},
     targets: [
       ${targets}
-    ],
+    ],${bodyLimit}
     rateLimits: ${route.rateLimits === null ? code("null") : code("rateLimits")},
     retry,
     breaker,
@@ -93,15 +135,16 @@ ${
 }`;
   return ts`${header(ir)}
 ${provenance(route)}
-import type { ${code(route.rateLimits === null ? "Route" : "RateLimits, Route")} } from ${ctx.runtime("contract.ts")};
+import type { ${code(["Route", ...(route.rateLimits === null ? [] : ["RateLimits"]), ...(balancer ? ["Target"] : []), ...(when ? ["ConditionRequest"] : [])].join(", "))} } from ${ctx.runtime("contract.ts")};
 ${breaker === null ? ts`import type { RetryPolicy } from ${ctx.runtime("resilience/backoff.ts")};` : ts`import type { RetryPolicy } from ${ctx.runtime("resilience/backoff.ts")};
 import type { BreakerPolicy } from ${ctx.runtime("resilience/circuit-breaker.ts")};`}
 import type { Upstreams } from "../providers.ts";
 ${translators.length ? ts`import type { Translator, TranslationOptions } from ${ctx.runtime("translate/translator.ts")};` : code("")}
 ${translators.length ? ts`import type { ${code(typeNames.join(", "))} } from ${ctx.types()};` : code("")}
-${imports.map((i) => ts`import { ${name(i.name)} } from ${ctx.runtime(i.module)};`)}
+${[...imports.map((i) => ts`import { ${name(i.name)} } from ${ctx.runtime(i.module)};`), ...(balancer ? [balancer.imports] : []), ...(when?.imports ?? [])]}
 ${transforms.imports.map(([names, m]) => ts`import ${code(m.endsWith("types.ts") ? "type " : "")}{ ${code(names.join(", "))} } from ${ctx.runtime(m)};`)}
 ${translationDecls}
+${when ? when.decls : code("")}
 ${transforms.declarations}
 
 ${route.rateLimits === null ? code("") : rateLimitsDecl(route.rateLimits)}

@@ -4,11 +4,15 @@
 //   2. globs: all of them folded into one anchored RegExp, in declaration order, each alternative ending in
 //      an empty group `()`; runtime/glob-match.ts reads which group matched (Hono's RegExpRouter).
 // Exact names win over globs; among globs the first declared wins (validate.ts rejects shadowed globs).
+// A name with conditional routes (`when:`) is not in the static Map but in a second one, whose value is a
+// selector: the routes' predicates in declaration order as one `?:` chain ending in the unconditional route
+// (or undefined, which falls through to the globs). Names without conditions keep the single Map probe.
 import type { ClientApi, ConfigIR, RouteIR } from "../ir.ts";
 import { code, join, literal, name, ts, type Code } from "../code.ts";
 import { globToRegExpSource } from "../glob.ts";
 import { type EmitContext, header } from "./context.ts";
 import { routeFactoryName, routeFile } from "./route-module.ts";
+import { whenName } from "./route-conditions.ts";
 
 const APIS: readonly ClientApi[] = ["openai", "anthropic"];
 
@@ -16,9 +20,20 @@ function routeVar(route: RouteIR, api: ClientApi): Code {
   return name(routeFactoryName(route, api).replace(/^route/, "r"));
 }
 
+/** `(request, body) => request === undefined ? d : whenA(request, body) ? a : … : d`, d the unconditional route or undefined. */
+function selector(api: ClientApi, routes: readonly RouteIR[]): Code {
+  const fallback = routes.find((r) => r.when === null);
+  const otherwise = fallback === undefined ? code("undefined") : routeVar(fallback, api);
+  const chain = routes
+    .filter((r) => r.when !== null)
+    .map((r) => ts`${name(whenName(r))}(request, body) ? ${routeVar(r, api)} : `);
+  return ts`(request, body) => request === undefined ? ${otherwise} : ${join(chain, "")}${otherwise}`;
+}
+
 function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Code; method: Code } {
   const served = routes.filter((r) => r.apis.includes(api));
-  const exact = served.filter((r) => !r.glob);
+  const conditionalNames = new Set(served.filter((r) => r.when !== null).map((r) => r.model));
+  const exact = served.filter((r) => !r.glob && !conditionalNames.has(r.model));
   const globs = served.filter((r) => r.glob);
   const exactName = name(`${api}Exact`);
   const entries = exact.map((r) => ts`[${r.model}, ${routeVar(r, api)}],`);
@@ -29,8 +44,18 @@ function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Co
 ]);`
       : ts`const ${exactName} = new Map<string, Route>();`,
   ];
+  let lookup = ts`${exactName}.get(model)`;
+  if (conditionalNames.size > 0) {
+    const whenMap = name(`${api}Conditional`);
+    const selectors = [...conditionalNames].map((model) => ts`[${model}, ${selector(api, served.filter((r) => r.model === model))}],`);
+    decls.push(ts`const ${whenMap} = new Map<string, SelectRoute>([
+  ${selectors}
+]);`);
+    lookup = ts`${lookup} ?? ${whenMap}.get(model)?.(request, body)`;
+  }
+  const params = code(conditionalNames.size > 0 ? "(model, request, body)" : "(model)");
   if (globs.length === 0) {
-    return { decls: join(decls, "\n"), method: ts`${name(api)}: (model) => ${exactName}.get(model),` };
+    return { decls: join(decls, "\n"), method: ts`${name(api)}: ${params} => ${lookup},` };
   }
   const source = `^(?:${globs.map((r) => `${globToRegExpSource(r.model)}()`).join("|")})$`;
   const globName = name(`${api}Globs`);
@@ -39,21 +64,28 @@ function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Co
   decls.push(ts`const ${globRoutes}: readonly Route[] = [${join(globs.map((r) => routeVar(r, api)), ", ")}];`);
   return {
     decls: join(decls, "\n"),
-    method: ts`${name(api)}: (model) => ${exactName}.get(model) ?? matchGlob(${globName}, ${globRoutes}, model),`,
+    method: ts`${name(api)}: ${params} => ${lookup} ?? matchGlob(${globName}, ${globRoutes}, model),`,
   };
 }
 
 export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
   const imports = ir.routes.map(
-    (r) => ts`import { ${code(r.apis.map((api) => routeFactoryName(r, api)).join(", "))} } from ${`./${routeFile(r)}`};`,
+    (r) =>
+      ts`import { ${code([...r.apis.map((api) => routeFactoryName(r, api)), ...(r.when ? [whenName(r)] : [])].join(", "))} } from ${`./${routeFile(r)}`};`,
   );
+  const conditional = ir.routes.some((r) => r.when !== null);
+  // Bodies are read up to the largest limit any route allows; each route then holds its own (chat-endpoint.ts).
+  const largest = Math.max(ir.server.bodyLimitBytes, ...ir.routes.map((r) => r.bodyLimitBytes ?? 0));
   const built = ir.routes.flatMap((r) => r.apis.map((api) => ts`const ${routeVar(r, api)} = ${name(routeFactoryName(r, api))}(upstreams);`));
   const matchers = APIS.map((api) => emitApiMatcher(api, ir.routes));
   const usesGlobs = ir.routes.some((r) => r.glob);
-  const listed = (api: ClientApi) => literal(ir.routes.filter((r) => r.apis.includes(api) && !r.glob).map((r) => r.model));
+  const listed = (api: ClientApi) => literal([...new Set(ir.routes.filter((r) => r.apis.includes(api) && !r.glob).map((r) => r.model))]);
   return ts`${header(ir)}
 import type { Route, Router } from ${ctx.runtime("contract.ts")};
-${usesGlobs ? ts`import { matchGlob } from ${ctx.runtime("glob-match.ts")};` : code("")}
+${[
+  ...(usesGlobs ? [ts`import { matchGlob } from ${ctx.runtime("glob-match.ts")};`] : []),
+  ...(conditional ? [ts`import type { SelectRoute } from ${ctx.runtime("route-conditions.ts")};`] : []),
+]}
 import type { Upstreams } from "./providers.ts";
 ${imports}
 
@@ -62,7 +94,8 @@ export function createRouter(upstreams: Upstreams): Router {
   ${matchers.map((m) => m.decls)}
   return {
     ${matchers.map((m) => m.method)}
-    models: { openai: ${listed("openai")}, anthropic: ${listed("anthropic")} },
+    models: { openai: ${listed("openai")}, anthropic: ${listed("anthropic")} },${largest > ir.server.bodyLimitBytes ? ts`
+maxBodyLimitBytes: ${literal(largest)},` : code("")}
     routes: [${join(ir.routes.flatMap((r) => r.apis.map((api) => routeVar(r, api))), ", ")}],
   };
 }
