@@ -98,14 +98,14 @@ for i = 1, #KEYS / 2 do
   end
   local windowRequests = 0
   local windowFailures = 0
-  if state == 0 then
-    for s = 0, 9 do
-      local b = redis.call('HMGET', hk, 'e' .. s, 'r' .. s, 'f' .. s)
-      if b[1] and tonumber(b[1]) > epoch - 10 then
-        windowRequests = windowRequests + tonumber(b[2])
-        windowFailures = windowFailures + tonumber(b[3])
-      end
+  for s = 0, 9 do
+    local b = redis.call('HMGET', hk, 'e' .. s, 'r' .. s, 'f' .. s)
+    if b[1] and tonumber(b[1]) > epoch - 10 then
+      windowRequests = windowRequests + tonumber(b[2])
+      windowFailures = windowFailures + tonumber(b[3])
     end
+  end
+  if state == 0 then
     if failures > 0 and probe == '-' then
       if consecutive >= maxFailures then
         open()
@@ -202,7 +202,8 @@ export class RedisBreakerStore implements BreakerStore {
   private syncedAt = 0;
   /** Redis's clock minus ours, from the last sync. */
   private offset = 0;
-  private running = false;
+  /** The sync in flight, if any. */
+  private running: Promise<void> | null = null;
   private again = false;
   private scheduled = false;
 
@@ -240,9 +241,10 @@ export class RedisBreakerStore implements BreakerStore {
       entry.token = "running";
       return PROBE;
     }
-    if (entry.token === "running" || entry.probe !== "-" || s.holder === 2) return PROBING;
+    if (entry.token === "running" || entry.probe !== "-") return PROBING;
     entry.wanted = true;
-    this.soon();
+    // Another instance's probe: the periodic sync asks again (its lease may lapse) without a sync per request.
+    if (s.holder !== 2) this.soon();
     return PROBING;
   }
 
@@ -295,6 +297,7 @@ export class RedisBreakerStore implements BreakerStore {
 
   /** Runs one sync now; resolves when it answered or failed (for tests and start-up). */
   async flush(): Promise<void> {
+    while (this.running !== null) await this.running;
     await this.sync();
   }
 
@@ -318,17 +321,17 @@ export class RedisBreakerStore implements BreakerStore {
     });
   }
 
-  private async sync(): Promise<void> {
-    if (this.running) {
+  private sync(): Promise<void> {
+    if (this.running !== null) {
       this.again = true;
-      return;
+      return this.running;
     }
     const entries = [...this.entries.values()];
-    if (entries.length === 0) return;
+    if (entries.length === 0) return Promise.resolve();
     if (!this.redis.available()) {
       // Outcomes are in the local store already; the shared state will not miss this outage's stragglers.
       for (const e of entries) this.take(e);
-      return;
+      return Promise.resolve();
     }
     const keys: string[] = [];
     const args: Array<string | number> = [this.instance, this.leaseMs];
@@ -339,7 +342,11 @@ export class RedisBreakerStore implements BreakerStore {
       args.push(p.failures, p.errorRate, p.windowMs, p.minRequests, p.openMs, e.requests, e.failures, e.trailing, e.hadSuccess ? 1 : 0, e.probe, claim);
       this.take(e);
     }
-    this.running = true;
+    this.running = this.exchange(entries, keys, args);
+    return this.running;
+  }
+
+  private async exchange(entries: Entry[], keys: string[], args: Array<string | number>): Promise<void> {
     try {
       const reply = (await this.redis.run(this.script, keys, args)) as number[];
       this.offset = reply[0]! - this.now();
@@ -363,7 +370,7 @@ export class RedisBreakerStore implements BreakerStore {
     } catch {
       // Noted by SharedRedis (once per outage); this process decides locally until a sync answers.
     } finally {
-      this.running = false;
+      this.running = null;
       if (this.again) {
         this.again = false;
         this.soon();
