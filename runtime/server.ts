@@ -57,6 +57,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const app = withCors(uWS.App(), gateway.server.cors);
   const lists = modelLists(gateway.router.models);
   const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
+  // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
+  await breakers?.flush();
 
   for (const [api, paths] of [["openai", OPENAI_CHAT_PATHS], ["anthropic", ANTHROPIC_CHAT_PATHS]] as const) {
     const endpoint = createChatEndpoint(api, gateway, log, inflight, limiter, resilience);

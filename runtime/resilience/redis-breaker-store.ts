@@ -330,6 +330,8 @@ export class RedisBreakerStore implements BreakerStore {
     if (entries.length === 0) return Promise.resolve();
     if (!this.redis.available()) {
       // Outcomes are in the local store already; the shared state will not miss this outage's stragglers.
+      // The mirror is from before the outage: not trusted again until a sync answers.
+      this.syncedAt = 0;
       for (const e of entries) this.take(e);
       return Promise.resolve();
     }
@@ -369,6 +371,7 @@ export class RedisBreakerStore implements BreakerStore {
       this.syncedAt = this.now();
     } catch {
       // Noted by SharedRedis (once per outage); this process decides locally until a sync answers.
+      this.syncedAt = 0;
     } finally {
       this.running = null;
       if (this.again) {
