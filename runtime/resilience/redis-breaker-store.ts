@@ -56,11 +56,14 @@ for i = 1, #KEYS / 2 do
   local hadSuccess = ARGV[a + 9] == '1'
   local probe = ARGV[a + 10]
   local claim = ARGV[a + 11] == '1'
-  local h = redis.call('HMGET', hk, 's', 'c', 'o', 'u')
-  local state = tonumber(h[1] or '0')
-  local consecutive = tonumber(h[2] or '0')
-  local openedAt = tonumber(h[3] or '-1')
-  local openUntil = tonumber(h[4] or '-1')
+  -- One HGETALL per breaker: the state and the ten window buckets in a single call.
+  local all = redis.call('HGETALL', hk)
+  local h = {}
+  for j = 1, #all, 2 do h[all[j]] = all[j + 1] end
+  local state = tonumber(h.s or '0')
+  local consecutive = tonumber(h.c or '0')
+  local openedAt = tonumber(h.o or '-1')
+  local openUntil = tonumber(h.u or '-1')
   local bucketMs = math.max(1, windowMs / 10)
   local epoch = math.floor(now / bucketMs)
   local holder = redis.call('GET', pk)
@@ -78,6 +81,7 @@ for i = 1, #KEYS / 2 do
       holder = false
       if probe == 'ok' then
         redis.call('DEL', hk)
+        h = {}
         state = 0
         consecutive = 0
         openedAt = -1
@@ -88,21 +92,26 @@ for i = 1, #KEYS / 2 do
     end
   elseif state == 0 and requests > 0 then
     local slot = epoch % 10
-    if tonumber(redis.call('HGET', hk, 'e' .. slot) or '-1') ~= epoch then
-      redis.call('HSET', hk, 'e' .. slot, epoch, 'r' .. slot, 0, 'f' .. slot, 0)
+    local r = requests
+    local f = failures
+    if tonumber(h['e' .. slot] or '-1') == epoch then
+      r = r + tonumber(h['r' .. slot])
+      f = f + tonumber(h['f' .. slot])
     end
-    redis.call('HINCRBY', hk, 'r' .. slot, requests)
-    redis.call('HINCRBY', hk, 'f' .. slot, failures)
+    redis.call('HSET', hk, 'e' .. slot, epoch, 'r' .. slot, r, 'f' .. slot, f)
+    h['e' .. slot] = tostring(epoch)
+    h['r' .. slot] = tostring(r)
+    h['f' .. slot] = tostring(f)
     if hadSuccess then consecutive = trailing else consecutive = consecutive + failures end
     dirty = true
   end
   local windowRequests = 0
   local windowFailures = 0
   for s = 0, 9 do
-    local b = redis.call('HMGET', hk, 'e' .. s, 'r' .. s, 'f' .. s)
-    if b[1] and tonumber(b[1]) > epoch - 10 then
-      windowRequests = windowRequests + tonumber(b[2])
-      windowFailures = windowFailures + tonumber(b[3])
+    local e = h['e' .. s]
+    if e and tonumber(e) > epoch - 10 then
+      windowRequests = windowRequests + tonumber(h['r' .. s])
+      windowFailures = windowFailures + tonumber(h['f' .. s])
     end
   end
   if state == 0 then
