@@ -336,7 +336,11 @@ export class RedisBreakerStore implements BreakerStore {
       return this.running;
     }
     const entries = [...this.entries.values()];
-    if (entries.length === 0) return Promise.resolve();
+    if (entries.length === 0) {
+      // No breakers to follow (every route has breaker: false): "shared" just says Redis is there.
+      this.syncedAt = this.redis.available() ? this.now() : 0;
+      return Promise.resolve();
+    }
     if (!this.redis.available()) {
       // Outcomes are in the local store already; the shared state will not miss this outage's stragglers.
       // The mirror is from before the outage: not trusted again until a sync answers.
