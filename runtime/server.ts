@@ -13,6 +13,7 @@ import { openRequestLog } from "./request-log.ts";
 import { SharedRedis } from "./redis/connection.ts";
 import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
+import { RedisBreakerStore } from "./resilience/redis-breaker-store.ts";
 import { withCors } from "./cors.ts";
 
 export interface RunningServer {
@@ -43,17 +44,21 @@ function sendJson(res: HttpResponse, status: string, body: string): void {
   });
 }
 
-/** `resilience.store` shares breaker state beyond this process (the default is in-process). */
+/** `resilience.store` replaces the breaker store (default: Redis-backed with `redis:`, else in-process). */
 export async function startServer(gateway: Gateway, listen: { host: string; port: number }, options: { resilience?: ResilienceOptions } = {}): Promise<RunningServer> {
   const redis = gateway.redis === null ? null : new SharedRedis(gateway.redis);
   const log = openRequestLog(gateway.logs);
   const limiter = createRateLimiter(redis);
+  // Registered before the connection is ready, so its script is loaded with the rate limits' on connect.
+  const breakers = redis === null || options.resilience?.store !== undefined ? null : new RedisBreakerStore(redis);
   // Give Redis a moment so the first requests already share limits; an unreachable one is not waited for.
   await redis?.whenReady(1000);
   const inflight = new Set<Promise<void>>();
   const app = withCors(uWS.App(), gateway.server.cors);
   const lists = modelLists(gateway.router.models);
-  const resilience = createResilience(gateway.router.routes, options.resilience);
+  const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
+  // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
+  await breakers?.flush();
 
   for (const [api, paths] of [["openai", OPENAI_CHAT_PATHS], ["anthropic", ANTHROPIC_CHAT_PATHS]] as const) {
     const endpoint = createChatEndpoint(api, gateway, log, inflight, limiter, resilience);
@@ -74,7 +79,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   app.get("/openai/v1/models", (res) => sendJson(res, "200 OK", lists.openai));
   app.get("/anthropic/v1/models", (res) => sendJson(res, "200 OK", lists.anthropic));
   // Built per call: breaker states change; /health is not on the request path.
-  app.get("/health", (res) => sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, targets: resilience.health() })));
+  app.get("/health", (res) => sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health() })));
 
   app.any("/*", (res, req) => {
     const api = guessApi(req);
@@ -98,7 +103,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
         host: listen.host,
         port,
         shutdown() {
-          stopping ??= drain(socket, inflight, gateway, log).finally(() => redis?.close());
+          stopping ??= drain(socket, inflight, gateway, log).finally(() => {
+            breakers?.close();
+            redis?.close();
+          });
           return stopping;
         },
       });

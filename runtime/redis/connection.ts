@@ -1,5 +1,5 @@
-// One Redis connection per process for state shared by every Switchyard instance (rate-limit buckets now;
-// circuit-breaker state can register its own script here later). Redis is an accelerator, never a
+// One Redis connection per process for state shared by every Switchyard instance (rate-limit buckets and
+// circuit-breaker state, each with its own script). Redis is an accelerator, never a
 // dependency: callers ask `available()` first and keep their own in-process state for when it says no.
 //
 // Why these ioredis options: `enableOfflineQueue: false` and `maxRetriesPerRequest: 0` make a command fail
@@ -79,7 +79,11 @@ export class SharedRedis {
   script(lua: string): SharedScript {
     const script = { lua, sha: createHash("sha1").update(lua).digest("hex") };
     this.scripts.push(script);
-    if (this.client.status === "ready") void this.loadScripts();
+    // Until it is loaded, an EVALSHA would fail with NOSCRIPT and look like an outage: stay local meanwhile.
+    if (this.client.status === "ready") {
+      this.scriptsLoaded = false;
+      void this.loadScripts();
+    }
     return script;
   }
 

@@ -42,7 +42,14 @@ export interface BreakerStore {
   /** The outcome of an admitted attempt; `probe` as admit said. A cancelled probe frees the slot. */
   record(key: string, policy: BreakerPolicy, result: AttemptResult, probe: boolean): void;
   snapshot(key: string, policy: BreakerPolicy): BreakerSnapshot;
+  /** Announces a breaker at start, so a shared store follows it before its first request. */
+  track?(key: string, policy: BreakerPolicy): void;
+  /** Where decisions come from now; absent means "local". */
+  scope?(): BreakerScope;
 }
+
+/** "shared": through Redis; "local": this process only; "local-fallback": Redis configured but not answering. */
+export type BreakerScope = "shared" | "local" | "local-fallback";
 
 /** The rolling window is this many buckets of windowMs / BUCKETS each. */
 const BUCKETS = 10;

@@ -5,7 +5,7 @@
 import type { Route, Target } from "../contract.ts";
 import type { ClientResponse } from "../client-response.ts";
 import { decideRetry, type FailureFacts, type RetryDecision } from "./backoff.ts";
-import { MemoryBreakerStore, type Admission, type AttemptResult, type BreakerStore } from "./circuit-breaker.ts";
+import { MemoryBreakerStore, type Admission, type AttemptResult, type BreakerScope, type BreakerStore } from "./circuit-breaker.ts";
 import { RetryBudget } from "./retry-budget.ts";
 
 const ALWAYS: Admission = Object.freeze({ ok: true, probe: false });
@@ -34,6 +34,8 @@ export interface Resilience {
   /** `retry` is the number of the retry being considered (1 after the first attempt failed). */
   decide(route: Route, failure: FailureFacts, retry: number): RetryDecision;
   health(): TargetHealth[];
+  /** Whether breaker state is shared with other instances right now. */
+  scope(): BreakerScope;
 }
 
 /**
@@ -48,14 +50,17 @@ function breakerKey(route: Route, target: Target): string {
 }
 
 export function createResilience(routes: readonly Route[], options: ResilienceOptions = {}): Resilience {
-  const store = options.store ?? new MemoryBreakerStore();
+  const store: BreakerStore = options.store ?? new MemoryBreakerStore();
   const random = options.random ?? Math.random;
   const budgets = new Map<string, RetryBudget>();
   const unique = new Map<string, Route>();
   for (const route of routes) {
     if (!unique.has(route.id)) unique.set(route.id, route);
     if (!budgets.has(route.id)) budgets.set(route.id, new RetryBudget(route.retry.budget));
-    for (const target of route.targets) breakerKey(route, target);
+    for (const target of route.targets) {
+      const key = breakerKey(route, target);
+      if (route.breaker !== null) store.track?.(key, route.breaker);
+    }
   }
   const budgetOf = (route: Route): RetryBudget => {
     let budget = budgets.get(route.id);
@@ -77,6 +82,9 @@ export function createResilience(routes: readonly Route[], options: ResilienceOp
     decide(route, failure, retry) {
       const budget = budgetOf(route);
       return decideRetry(failure, retry, route.retry, () => budget.withdraw(), random);
+    },
+    scope() {
+      return store.scope?.() ?? "local";
     },
     health() {
       const out: TargetHealth[] = [];
