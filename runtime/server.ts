@@ -61,9 +61,9 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   }
   const countTokens = createCountTokensEndpoint(gateway, log, inflight);
   for (const path of COUNT_TOKENS_PATHS) app.post(path, countTokens);
-  const embeddings = createOpenAIExtraEndpoint("embeddings", gateway, log, inflight);
+  const embeddings = createOpenAIExtraEndpoint("embeddings", gateway, log, inflight, limiter, resilience);
   for (const path of EMBEDDINGS_PATHS) app.post(path, embeddings);
-  const completions = createOpenAIExtraEndpoint("completions", gateway, log, inflight);
+  const completions = createOpenAIExtraEndpoint("completions", gateway, log, inflight, limiter, resilience);
   for (const path of COMPLETIONS_PATHS) app.post(path, completions);
 
   app.get("/v1/models", (res, req) => {
