@@ -1,8 +1,9 @@
 // The chat endpoint, shared by both client APIs: read and check the body, find the route the generator
-// compiled for the model, try its targets in order, and log one line. Everything route-specific (targets,
-// renames, upstream URLs, headers) comes from generated objects; nothing here reads configuration.
+// compiled for the model, check its rate limits, walk its targets (runtime/target-walk.ts: balancing,
+// breakers, retries), and log one line. Everything route-specific (targets, renames, upstream URLs,
+// headers) comes from generated objects; nothing here reads configuration.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { ClientApi, Gateway, Route } from "./contract.ts";
+import type { ClientApi, Gateway, HttpUpstream, Route } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { readBody } from "./read-body.ts";
@@ -17,10 +18,8 @@ import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
 import { usageFromBody, usageFromBodyTail, type Usage } from "./usage.ts";
 import { estimatePromptTokens } from "./token-estimate.ts";
 import type { RateLimiter, RateLimitTicket } from "./rate-limit/limiter.ts";
-import { pause, type Resilience } from "./resilience/resilience.ts";
-
-const NO_RETRY = Object.freeze({ stop: "not an HTTP target" });
-import { latencySample } from "./balance/sample.ts";
+import type { Resilience } from "./resilience/resilience.ts";
+import { createTargetWalk, describeAttempts, exhaustedHeaders, Stop, type WalkEnd, type WalkSteps } from "./target-walk.ts";
 
 /** Status logged when the client went away before the response finished (nginx's convention). */
 const CLIENT_CLOSED = 499;
@@ -39,6 +38,8 @@ interface Exchange {
   raw: string | undefined;
   /** Tokens charged to rate limits before forwarding, settled from the response's usage. */
   ticket: RateLimitTicket | null;
+  /** The target walk's tries and skips (runtime/target-walk.ts). */
+  readonly attempts: AttemptRecord[];
 }
 
 export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>, limiter: RateLimiter, resilience: Resilience) {
@@ -48,6 +49,29 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
   /** Routes may allow more than the server (`body_limit`): read up to the largest, then hold each route to its own. */
   const readLimit = Math.max(bodyLimit, gateway.router.maxBodyLimitBytes ?? 0);
   const logBodies = gateway.logs.bodies;
+
+  /** Per target: translate once when the target speaks another API; each kind of upstream tries its own way. */
+  const steps: WalkSteps<Exchange, TranslatedRequest | undefined> = {
+    untriedStatus: 502,
+    prepare(_exchange, request, json, target) {
+      if (target.upstream.kind !== "http" || target.translation === null) return undefined;
+      const result = translateRequest(request, json, target, target.translation);
+      if (result.ok) return result.value;
+      const where = result.path ? ` at ${result.path}` : "";
+      return new Stop({ status: 400, message: `invalid request${where}: ${result.message}`, param: result.path.slice(1).replaceAll("/", ".") || undefined });
+    },
+    translated(prepared, target) {
+      return prepared === undefined ? undefined : { to: (target.upstream as HttpUpstream).api, dropped: prepared.state.dropped };
+    },
+    attempt(exchange, request, json, target, prepared) {
+      const upstream = target.upstream;
+      if (upstream.kind === "scenario") return attemptScenario(request, json, upstream, exchange.client);
+      if (upstream.kind === "command") return attemptCommand(request, json, upstream, exchange.client);
+      if (prepared === undefined) return attemptHttp(request, target, upstream, exchange.client);
+      return attemptTranslated(request, prepared, target.translation!, upstream, exchange.client, target.transforms);
+    },
+  };
+  const walkTargets = createTargetWalk(resilience, steps);
 
   return (res: HttpResponse, req: HttpRequest): void => {
     const client = new ClientResponse(res);
@@ -65,13 +89,14 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       route: null,
       raw: undefined,
       ticket: null,
+      attempts: [],
     };
     const headers = collectForwardHeaders(req, api);
     const identity = readClientIdentity(res, req);
     const declaredLength = Number(req.getHeader("content-length") || 0);
     const body = readBody(res, readLimit, declaredLength);
     const done = handle(exchange, headers, identity, body).catch((error: unknown) => {
-      fail(exchange, { status: 500, message: `internal error: ${error instanceof Error ? error.message : String(error)}` }, []);
+      fail(exchange, { status: 500, message: `internal error: ${error instanceof Error ? error.message : String(error)}` });
     });
     inflight.add(done);
     void done.finally(() => inflight.delete(done));
@@ -80,12 +105,12 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
   async function handle(exchange: Exchange, headers: Record<string, string>, identity: ClientIdentity, bodyPromise: ReturnType<typeof readBody>) {
     const parsed = parseJsonBody(await bodyPromise, readLimit);
     exchange.raw = parsed.raw;
-    if (!parsed.ok) return fail(exchange, parsed.error, []);
+    if (!parsed.ok) return fail(exchange, parsed.error);
     const { raw, json } = parsed;
     const problem = validate(json);
     if (problem) {
       const where = problem.path ? ` at ${problem.path}` : "";
-      return fail(exchange, { status: 400, message: `invalid request${where}: ${problem.message}`, param: problem.path.slice(1).replaceAll("/", ".") || undefined }, []);
+      return fail(exchange, { status: 400, message: `invalid request${where}: ${problem.message}`, param: problem.path.slice(1).replaceAll("/", ".") || undefined });
     }
     const body = json as { model: string; stream?: boolean };
     exchange.model = body.model;
@@ -104,114 +129,37 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     };
     const route = findRoute(body.model, request, json);
     if (!route) {
-      return fail(exchange, modelNotRouted(body.model), []);
+      return fail(exchange, modelNotRouted(body.model));
     }
     exchange.route = route;
     const limit = route.bodyLimitBytes ?? bodyLimit;
-    if (parsed.bytes.byteLength > limit) return fail(exchange, bodyTooLarge(limit), []);
+    if (parsed.bytes.byteLength > limit) return fail(exchange, bodyTooLarge(limit));
     if (route.rateLimits !== null) {
       const verdict = await limiter.check(route.rateLimits, identity, estimatePromptTokens(json));
-      if (!verdict.allowed) return fail(exchange, verdict.error, [], verdict.headers);
+      if (!verdict.allowed) return fail(exchange, verdict.error, verdict.headers);
       exchange.client.extraHeaders = verdict.headers;
       exchange.ticket = verdict.ticket;
     }
-    await forward(exchange, request, json, route);
+    conclude(exchange, route, await walkTargets(route, request, json, exchange));
   }
 
-  async function forward(exchange: Exchange, request: AttemptRequest, json: unknown, route: Route) {
-    const attempts: AttemptRecord[] = [];
-    let allRateLimited = true;
-    let allTimeouts = true;
-    resilience.begin(route);
-    const balancer = route.balancer;
-    for (const target of balancer === undefined ? route.targets : balancer.order(request.client)) {
-      const upstream = target.upstream;
-      const model = target.model ?? request.model;
-      if (upstream.kind === "http" && !upstream.enabled) {
-        attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped: "provider disabled: its api key is empty" });
-        allRateLimited = allTimeouts = false;
-        continue;
-      }
-      let translated: AttemptRecord["translated"];
-      let prepared: TranslatedRequest | undefined;
-      if (upstream.kind === "http" && target.translation !== null) {
-        const result = translateRequest(request, json, target, target.translation);
-        if (!result.ok) {
-          const where = result.path ? ` at ${result.path}` : "";
-          return fail(exchange, { status: 400, message: `invalid request${where}: ${result.message}`, param: result.path.slice(1).replaceAll("/", ".") || undefined }, attempts);
-        }
-        translated = { to: upstream.api, dropped: result.value.state.dropped };
-        prepared = result.value;
-      }
-      // Tries on this target: retried while nothing reached the client, the failure is retryable, the route's
-      // policy and budget allow it and the breaker stays closed; then the next target.
-      let backoffMs = 0;
-      let last: { status: number | null; timeout: boolean } | null = null;
-      for (let retry = 0; ; retry++) {
-        const admission = resilience.admit(route, target);
-        if (!admission.ok) {
-          if (retry === 0) {
-            attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped: admission.reason });
-            allRateLimited = allTimeouts = false;
-          } else attempts[attempts.length - 1]!.no_retry = admission.reason;
-          break;
-        }
-        let outcome: AttemptOutcome;
-        balancer?.begin(target);
-        try {
-          if (upstream.kind === "scenario") outcome = await attemptScenario(request, json, upstream, exchange.client);
-          else if (upstream.kind === "command") outcome = await attemptCommand(request, json, upstream, exchange.client);
-          else if (prepared === undefined) outcome = await attemptHttp(request, target, upstream, exchange.client);
-          else outcome = await attemptTranslated(request, prepared, target.translation!, upstream, exchange.client, target.transforms);
-        } catch (error) {
-          resilience.record(route, target, "cancelled", admission.probe);
-          balancer?.end(target, null, false);
-          throw error;
-        }
-        balancer?.end(target, latencySample(outcome, request.stream), outcome.kind === "failed");
-        const broken = outcome.kind === "failed" || (outcome.kind === "relayed" && outcome.error !== undefined);
-        resilience.record(route, target, outcome.kind === "client-gone" ? "cancelled" : broken ? "failure" : "success", admission.probe);
-        const attempt: AttemptRecord = {
-          provider: upstream.name,
-          model,
-          status: outcome.kind === "failed" ? outcome.status : outcome.kind === "relayed" ? outcome.status : null,
-          latency_ms: round(outcome.latencyMs),
-        };
-        if (retry > 0) {
-          attempt.retry = retry;
-          attempt.backoff_ms = backoffMs;
-        }
-        if (translated) attempt.translated = translated;
-        if (outcome.kind === "failed") attempt.error = outcome.reason;
-        attempts.push(attempt);
-        if (outcome.kind === "relayed") return finish(exchange, outcome, attempts);
-        if (outcome.kind === "client-gone") return finishGone(exchange, attempts);
-        // Only HTTP targets are retried: a scenario or a local command fails the same way twice.
-        const decision =
-          upstream.kind === "http"
-            ? resilience.decide(route, { status: outcome.status, timeout: outcome.timeout, retryAfterMs: outcome.retryAfterMs ?? null }, retry + 1)
-            : NO_RETRY;
-        last = outcome;
-        if ("stop" in decision) {
-          if (route.retry.maxAttempts > 1 && decision !== NO_RETRY) attempt.no_retry = decision.stop;
-          break;
-        }
-        backoffMs = decision.waitMs;
-        if (!(await pause(backoffMs, exchange.client))) return finishGone(exchange, attempts);
-      }
-      // The target's last try decides what the client is told if every target fails.
-      if (last !== null) {
-        if (last.status !== 429) allRateLimited = false;
-        if (!last.timeout) allTimeouts = false;
+  function conclude(exchange: Exchange, route: Route, end: WalkEnd) {
+    switch (end.kind) {
+      case "relayed":
+        return finish(exchange, end);
+      case "client-gone":
+        return finishGone(exchange);
+      case "stopped":
+        return fail(exchange, end.error);
+      case "exhausted": {
+        const message = `every target of route ${route.id} failed: ${describeAttempts(exchange.attempts)}`;
+        return fail(exchange, { status: end.status, code: "all_targets_failed", message }, exhaustedHeaders(end));
       }
     }
-    const tried = attempts.map((a) => `${a.provider}:${a.model} → ${a.skipped ?? a.error ?? a.status}`).join("; ");
-    const status = attempts.length > 0 && allRateLimited ? 429 : attempts.length > 0 && allTimeouts ? 504 : 502;
-    fail(exchange, { status, code: "all_targets_failed", message: `every target of route ${route.id} failed: ${tried}` }, attempts);
   }
 
-  function finish(exchange: Exchange, outcome: Extract<AttemptOutcome, { kind: "relayed" }>, attempts: AttemptRecord[]) {
-    const record = baseRecord(exchange, outcome.status, attempts);
+  function finish(exchange: Exchange, outcome: Extract<AttemptOutcome, { kind: "relayed" }>) {
+    const record = baseRecord(exchange, outcome.status);
     record.upstream_latency_ms = round(outcome.latencyMs);
     record.ttfb_ms = round(outcome.ttfbMs);
     record.usage = outcome.summary?.usage ?? null;
@@ -248,8 +196,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     exchange.log.write(record, { requestBodyIsJson: true });
   }
 
-  function finishGone(exchange: Exchange, attempts: AttemptRecord[]) {
-    const record = baseRecord(exchange, CLIENT_CLOSED, attempts);
+  function finishGone(exchange: Exchange) {
+    const record = baseRecord(exchange, CLIENT_CLOSED);
     record.error = "client closed the connection before the response finished";
     exchange.log.write(record, { requestBodyIsJson: true });
   }
@@ -259,7 +207,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     if (exchange.ticket !== null && usage !== null) limiter.settle(exchange.ticket, usage.total_tokens);
   }
 
-  function fail(exchange: Exchange, error: ClientError, attempts: AttemptRecord[], extraHeaders?: Record<string, string>) {
+  function fail(exchange: Exchange, error: ClientError, extraHeaders?: Record<string, string>) {
     // No upstream answered: nothing was used, so the tokens charged go back.
     if (exchange.ticket !== null && !exchange.client.started) limiter.settle(exchange.ticket, 0);
     if (exchange.client.started) {
@@ -268,12 +216,12 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     } else {
       exchange.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": exchange.requestId }, errorBody(exchange.api, error));
     }
-    const record = baseRecord(exchange, exchange.client.aborted ? CLIENT_CLOSED : error.status, attempts);
+    const record = baseRecord(exchange, exchange.client.aborted ? CLIENT_CLOSED : error.status);
     record.error = error.message;
     exchange.log.write(record);
   }
 
-  function baseRecord(exchange: Exchange, status: number, attempts: AttemptRecord[]): RequestLogRecord {
+  function baseRecord(exchange: Exchange, status: number): RequestLogRecord {
     const record: RequestLogRecord = {
       id: exchange.requestId,
       time: new Date(exchange.time).toISOString(),
@@ -282,7 +230,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       path: exchange.path,
       model: exchange.model,
       stream: exchange.stream,
-      attempts,
+      attempts: exchange.attempts,
       status,
       latency_ms: round(performance.now() - exchange.receivedAt),
       upstream_latency_ms: null,

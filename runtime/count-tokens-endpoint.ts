@@ -2,8 +2,15 @@
 // target is Anthropic itself, the question goes there; otherwise (an OpenAI-format upstream, a scenario, or
 // an Anthropic upstream that does not implement the endpoint) it is answered here with an estimate. An
 // upstream that cannot count is never treated as a failed target: this endpoint does no fallback at all.
+//
+// It does not take part in the target walk (runtime/target-walk.ts) on purpose. Claude Code asks it before
+// every turn and an estimate is always a valid answer, so: a target whose circuit breaker is open is passed
+// over (logged as skipped) without taking the half-open probe; nothing is retried; the answer feeds no
+// breaker, balancer or retry budget (a 5xx here must not open a breaker on the route's chat traffic); and
+// rate limits do not apply (a count is not a request to the model, and would halve a per-minute allowance).
+// Targets are taken in priority order, never through the balancer, whose rotation it would disturb.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { Gateway, HttpUpstream, Target } from "./contract.ts";
+import type { Gateway, HttpUpstream, Route, Target } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
@@ -11,14 +18,29 @@ import { readClientIdentity } from "./client-identity.ts";
 import { spliceModel } from "./model-splice.ts";
 import { readBody } from "./read-body.ts";
 import { modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { newRequestId, type RequestLog } from "./request-log.ts";
+import { newRequestId, type AttemptRecord, type RequestLog } from "./request-log.ts";
+import type { Resilience } from "./resilience/resilience.ts";
 import { estimatePromptTokens } from "./token-estimate.ts";
 
 const COUNT_PATH_SUFFIX = "/count_tokens";
 
-/** The target that would answer the next message: the first one not disabled. */
-function firstUsableTarget(targets: readonly Target[]): Target | undefined {
-  return targets.find((t) => t.upstream.kind !== "http" || t.upstream.enabled);
+/**
+ * The target that would answer the next message: the first one neither disabled nor behind an open
+ * breaker. The breaker's state is only read; open-breaker targets passed over are added to `skipped`.
+ */
+function firstUsableTarget(route: Route, resilience: Resilience, skipped: AttemptRecord[], model: string): Target | undefined {
+  const now = Date.now();
+  for (const target of route.targets) {
+    const upstream = target.upstream;
+    if (upstream.kind === "http" && !upstream.enabled) continue;
+    const retryAt = resilience.retryAt(route, target);
+    if (retryAt !== null && retryAt > now) {
+      skipped.push({ provider: upstream.name, model: target.model ?? model, status: null, latency_ms: 0, skipped: "circuit open" });
+      continue;
+    }
+    return target;
+  }
+  return undefined;
 }
 
 /** The upstream's own count when it is Anthropic and can count; null means estimate locally. */
@@ -41,7 +63,7 @@ async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, 
   }
 }
 
-export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>) {
+export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>, resilience: Resilience) {
   const limit = gateway.server.bodyLimitBytes;
 
   return (res: HttpResponse, req: HttpRequest): void => {
@@ -54,11 +76,12 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
     const id = newRequestId();
     const started = performance.now();
     const time = new Date().toISOString();
+    const attempts: AttemptRecord[] = [];
     const done = (async () => {
       const reply = (status: number, text: string, route: string | null, model: string | null, error?: string, estimate?: { input_tokens: number }) => {
         client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": id }, text);
         log.write({
-          id, time, route, api: "anthropic", path, model, stream: false, attempts: [], status,
+          id, time, route, api: "anthropic", path, model, stream: false, attempts, status,
           latency_ms: Math.round((performance.now() - started) * 1000) / 1000, upstream_latency_ms: null, ttfb_ms: null, usage: null,
           ...(error ? { error } : {}),
           ...(estimate ? { estimate } : {}),
@@ -76,7 +99,7 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
       // The route a messages request with this body would take, conditions (`when:`) included.
       const route = gateway.router.anthropic(json.model, { headers, client: identity }, json);
       if (!route) return fail(404, modelNotRouted(json.model).message, null, json.model);
-      const target = firstUsableTarget(route.targets);
+      const target = firstUsableTarget(route, resilience, attempts, json.model);
       if (target && target.upstream.kind === "http" && target.translation === null) {
         const answer = await askUpstream(target.upstream, target, raw, headers);
         if (answer) return reply(answer.status, answer.text, route.id, json.model);

@@ -1,113 +1,210 @@
 // POST /v1/embeddings and POST /v1/completions (legacy text completions): OpenAI-format endpoints routed by
-// model like chat, through the same route table (routes that serve the openai API). Targets that speak the
-// OpenAI format (OpenAI, Azure, OpenRouter, vLLM…) get the request passed through with fallback, streams
-// included; Gemini and Ollama answer embeddings through their embeddings translators; a target whose kind
-// has no such endpoint (Anthropic, scenario, command) is skipped and named in the log.
+// model like chat, through the same route table (routes that serve the openai API), with the same rate
+// limits and the same target walk (runtime/target-walk.ts: balancing, circuit breakers, retries with
+// backoff and Retry-After). Targets that speak the OpenAI format (OpenAI, Azure, OpenRouter, vLLM…) get the
+// request passed through, streams included; Gemini and Ollama answer embeddings through their embeddings
+// translators; a target whose kind has no such endpoint (Anthropic, scenario, command) is skipped and named
+// in the log. Breakers, balancer state and retry budgets are the route's own, shared with its chat traffic.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { Gateway, HttpUpstream, Target } from "./contract.ts";
+import type { Gateway, HttpUpstream, Route } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
-import { readClientIdentity } from "./client-identity.ts";
+import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
 import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "./http-attempt.ts";
 import { readBody } from "./read-body.ts";
 import { modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
-import { usageFromBody } from "./usage.ts";
+import { usageFromBody, type Usage } from "./usage.ts";
+import { estimateInputTokens } from "./token-estimate.ts";
 import { translateEmbeddings } from "./embeddings-translation.ts";
+import type { RateLimiter, RateLimitTicket } from "./rate-limit/limiter.ts";
+import type { Resilience } from "./resilience/resilience.ts";
+import { createTargetWalk, describeAttempts, exhaustedHeaders, Skip, type WalkSteps } from "./target-walk.ts";
 
 /** What the body must carry besides a string model. */
-const REQUIRED_INPUT: Record<Exclude<Endpoint, "chat">, string> = { embeddings: "input", completions: "prompt" };
+const REQUIRED_INPUT: Record<Exclude<Endpoint, "chat">, "input" | "prompt"> = { embeddings: "input", completions: "prompt" };
 
-export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>) {
+/** Status logged when the client went away before the response finished (nginx's convention). */
+const CLIENT_CLOSED = 499;
+
+/** One request's state, which is also the walk's context. */
+interface Call {
+  readonly path: string;
+  readonly requestId: string;
+  readonly receivedAt: number;
+  readonly time: string;
+  readonly client: ClientResponse;
+  readonly attempts: AttemptRecord[];
+  route: Route | null;
+  model: string | null;
+  stream: boolean;
+  /** Logged once the request found its route. */
+  raw: string | undefined;
+  /** Tokens charged to rate limits before forwarding, settled from the response's usage. */
+  ticket: RateLimitTicket | null;
+}
+
+export function createOpenAIExtraEndpoint(
+  endpoint: Exclude<Endpoint, "chat">,
+  gateway: Gateway,
+  log: RequestLog,
+  inflight: Set<Promise<void>>,
+  limiter: RateLimiter,
+  resilience: Resilience,
+) {
   const limit = gateway.server.bodyLimitBytes;
   const findRoute = gateway.router.openai;
+  const field = REQUIRED_INPUT[endpoint];
+
+  /**
+   * Per target: null passes the request through to an OpenAI-format upstream; a path sends it through the
+   * provider's embeddings translator; a target that has no such endpoint is skipped.
+   */
+  const steps: WalkSteps<Call, string | null> = {
+    untriedStatus: 400,
+    prepare(_call, request, _json, target) {
+      const upstream = target.upstream;
+      if (upstream.kind !== "http") return new Skip(`a ${upstream.kind} provider has no ${endpoint} endpoint`);
+      const path = upstreamPath(request, target, upstream);
+      if (path !== null && upstream.api === "openai") return null;
+      if (path === null || endpoint !== "embeddings" || upstream.embeddings === null) return new Skip(`a ${upstream.api} provider has no ${endpoint} endpoint here`);
+      return path;
+    },
+    translated: () => undefined,
+    attempt(call, request, json, target, path) {
+      const upstream = target.upstream as HttpUpstream;
+      if (path === null) return attemptHttp(request, target, upstream, call.client);
+      return translateEmbeddings(upstream.embeddings!, request, json, target, upstream, path, call.client);
+    },
+  };
+  const walkTargets = createTargetWalk(resilience, steps);
 
   return (res: HttpResponse, req: HttpRequest): void => {
     const client = new ClientResponse(res);
     /* uWS: the request object is only valid until the first await, so read everything now. */
-    const path = req.getUrl();
+    const call: Call = {
+      path: req.getUrl(),
+      requestId: newRequestId(),
+      receivedAt: performance.now(),
+      time: new Date().toISOString(),
+      client,
+      attempts: [],
+      route: null,
+      model: null,
+      stream: false,
+      raw: undefined,
+      ticket: null,
+    };
     const headers = collectForwardHeaders(req, "openai");
     const identity = readClientIdentity(res, req);
     const body = readBody(res, limit, Number(req.getHeader("content-length") || 0));
-    const requestId = newRequestId();
-    const receivedAt = performance.now();
-    const time = new Date().toISOString();
-    const record = (status: number, attempts: AttemptRecord[], extra: Partial<RequestLogRecord>): RequestLogRecord => ({
-      id: requestId, time, route: null, api: "openai", path, model: null, stream: false, attempts, status,
-      latency_ms: Math.round((performance.now() - receivedAt) * 1000) / 1000, upstream_latency_ms: null, ttfb_ms: null, usage: null, ...extra,
-    });
-    const fail = (error: ClientError, attempts: AttemptRecord[], extra: Partial<RequestLogRecord> = {}) => {
-      client.send(error.status, { ...JSON_HEADERS, "x-switchyard-request-id": requestId }, errorBody("openai", error));
-      log.write(record(client.aborted ? 499 : error.status, attempts, { ...extra, error: error.message }));
-    };
-
-    const done = (async () => {
-      const parsed = parseJsonBody(await body, limit);
-      if (!parsed.ok) return fail(parsed.error, []);
-      const raw = parsed.raw;
-      const json = parsed.json as Record<string, unknown>;
-      if (typeof json !== "object" || json === null || Array.isArray(json)) return fail({ status: 400, message: "request body must be a JSON object" }, []);
-      if (typeof json.model !== "string") return fail({ status: 400, message: "invalid request at /model: must be a string", param: "model" }, []);
-      const field = REQUIRED_INPUT[endpoint];
-      if (json[field] === undefined) return fail({ status: 400, message: `invalid request: must have required property '${field}'`, param: field }, []);
-      const model = json.model;
-      const route = findRoute(model, { headers, client: identity }, json);
-      if (!route) return fail(modelNotRouted(model), [], { model });
-      const stream = json.stream === true;
-      const request: AttemptRequest = {
-        api: "openai", endpoint, model, stream, raw, rawBytes: parsed.bytes, headers, client: identity, requestId, receivedAt, assemble: gateway.logs.bodies,
-      };
-      const attempts: AttemptRecord[] = [];
-      for (const target of route.targets) {
-        const upstream = target.upstream;
-        const skip = (reason: string) => attempts.push({ provider: upstream.name, model: target.model ?? model, status: null, latency_ms: 0, skipped: reason });
-        if (upstream.kind !== "http") {
-          skip(`a ${upstream.kind} provider has no ${endpoint} endpoint`);
-          continue;
-        }
-        if (!upstream.enabled) {
-          skip("provider disabled: its api key is empty");
-          continue;
-        }
-        const outcome = await attemptTarget(endpoint, request, json, target, upstream, client);
-        if (outcome === null) {
-          skip(`a ${upstream.api} provider has no ${endpoint} endpoint here`);
-          continue;
-        }
-        const attempt: AttemptRecord = { provider: upstream.name, model: target.model ?? model, status: outcome.kind === "client-gone" ? null : outcome.status, latency_ms: Math.round(outcome.latencyMs * 1000) / 1000 };
-        if (outcome.kind === "failed") attempt.error = outcome.reason;
-        attempts.push(attempt);
-        if (outcome.kind === "client-gone") return log.write(record(499, attempts, { route: route.id, model, stream, request_body: raw }));
-        if (outcome.kind === "relayed") {
-          const usage = outcome.summary?.usage ?? (outcome.responseBody !== undefined ? usageFromBody("openai", outcome.responseBody).usage : null);
-          return log.write(
-            record(outcome.status, attempts, {
-              route: route.id, model, stream, request_body: raw, usage, ttfb_ms: outcome.ttfbMs, upstream_latency_ms: outcome.latencyMs,
-              ...(endpoint === "completions" && outcome.responseBody !== undefined ? { response_body: outcome.responseBody } : {}),
-              ...(outcome.error ? { error: outcome.error } : {}),
-            }),
-          );
-        }
-      }
-      const tried = attempts.map((a) => `${a.provider}:${a.model} → ${a.skipped ?? a.error ?? a.status}`).join("; ");
-      const status = attempts.some((a) => a.status !== null || a.error) ? 502 : 400;
-      fail({ status, code: "all_targets_failed", message: `no target of route ${route.id} could answer ${endpoint}: ${tried}` }, attempts, { route: route.id, model, request_body: raw });
-    })().catch((error: unknown) => {
-      if (!client.started) client.send(500, JSON_HEADERS, errorBody("openai", { status: 500, message: `internal error: ${String(error)}` }));
-      else client.close();
+    const done = handle(call, headers, identity, body).catch((error: unknown) => {
+      fail(call, { status: 500, message: `internal error: ${error instanceof Error ? error.message : String(error)}` });
     });
     inflight.add(done);
     void done.finally(() => inflight.delete(done));
   };
+
+  async function handle(call: Call, headers: Record<string, string>, identity: ClientIdentity, bodyPromise: ReturnType<typeof readBody>) {
+    const parsed = parseJsonBody(await bodyPromise, limit);
+    if (!parsed.ok) return fail(call, parsed.error);
+    const json = parsed.json as Record<string, unknown>;
+    if (typeof json !== "object" || json === null || Array.isArray(json)) return fail(call, { status: 400, message: "request body must be a JSON object" });
+    if (typeof json.model !== "string") return fail(call, { status: 400, message: "invalid request at /model: must be a string", param: "model" });
+    if (json[field] === undefined) return fail(call, { status: 400, message: `invalid request: must have required property '${field}'`, param: field });
+    const model = json.model;
+    call.model = model;
+    const route = findRoute(model, { headers, client: identity }, json);
+    if (!route) return fail(call, modelNotRouted(model));
+    call.route = route;
+    call.raw = parsed.raw;
+    call.stream = json.stream === true;
+    if (route.rateLimits !== null) {
+      const verdict = await limiter.check(route.rateLimits, identity, estimateInputTokens(json[field]));
+      if (!verdict.allowed) return fail(call, verdict.error, verdict.headers);
+      call.client.extraHeaders = verdict.headers;
+      call.ticket = verdict.ticket;
+    }
+    const request: AttemptRequest = {
+      api: "openai",
+      endpoint,
+      model,
+      stream: call.stream,
+      raw: parsed.raw,
+      rawBytes: parsed.bytes,
+      headers,
+      client: identity,
+      requestId: call.requestId,
+      receivedAt: call.receivedAt,
+      assemble: gateway.logs.bodies,
+    };
+    const end = await walkTargets(route, request, json, call);
+    switch (end.kind) {
+      case "relayed":
+        return finish(call, end);
+      case "client-gone":
+        return log.write(record(call, CLIENT_CLOSED));
+      case "stopped":
+        return fail(call, end.error);
+      case "exhausted": {
+        const message = `no target of route ${route.id} could answer ${endpoint}: ${describeAttempts(call.attempts)}`;
+        return fail(call, { status: end.status, code: "all_targets_failed", message }, exhaustedHeaders(end));
+      }
+    }
+  }
+
+  function finish(call: Call, outcome: Extract<AttemptOutcome, { kind: "relayed" }>) {
+    const out = record(call, outcome.status);
+    out.usage = outcome.summary?.usage ?? (outcome.responseBody !== undefined ? usageFromBody("openai", outcome.responseBody).usage : null);
+    out.ttfb_ms = round(outcome.ttfbMs);
+    out.upstream_latency_ms = round(outcome.latencyMs);
+    if (endpoint === "completions" && outcome.responseBody !== undefined) out.response_body = outcome.responseBody;
+    if (outcome.error) out.error = outcome.error;
+    settle(call, out.usage);
+    log.write(out);
+  }
+
+  /** Books the usage an upstream reported against the estimate charged; no usage reported keeps the estimate. */
+  function settle(call: Call, usage: Usage | null) {
+    if (call.ticket !== null && usage !== null) limiter.settle(call.ticket, usage.total_tokens);
+  }
+
+  function fail(call: Call, error: ClientError, extraHeaders?: Record<string, string>) {
+    // No upstream answered: nothing was used, so the tokens charged go back.
+    if (call.ticket !== null && !call.client.started) limiter.settle(call.ticket, 0);
+    if (call.client.started) {
+      // Headers already went out (an internal error mid-relay): all we can do is cut the connection.
+      call.client.close();
+    } else {
+      call.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": call.requestId }, errorBody("openai", error));
+    }
+    const out = record(call, call.client.aborted ? CLIENT_CLOSED : error.status);
+    out.error = error.message;
+    log.write(out);
+  }
+
+  function record(call: Call, status: number): RequestLogRecord {
+    const out: RequestLogRecord = {
+      id: call.requestId,
+      time: call.time,
+      route: call.route?.id ?? null,
+      api: "openai",
+      path: call.path,
+      model: call.model,
+      stream: call.stream,
+      attempts: call.attempts,
+      status,
+      latency_ms: round(performance.now() - call.receivedAt),
+      upstream_latency_ms: null,
+      ttfb_ms: null,
+      usage: null,
+    };
+    if (call.raw !== undefined) out.request_body = call.raw;
+    return out;
+  }
 }
 
-/** One target: pass-through for OpenAI-format upstreams, an embeddings translator for the others; null when it cannot answer. */
-function attemptTarget(endpoint: Exclude<Endpoint, "chat">, request: AttemptRequest, json: Record<string, unknown>, target: Target, upstream: HttpUpstream, client: ClientResponse): Promise<AttemptOutcome> | null {
-  if (upstream.api === "openai") return upstreamPath(request, target, upstream) === null ? null : attemptHttp(request, target, upstream, client);
-  if (endpoint !== "embeddings") return null;
-  const translator = upstream.embeddings;
-  const path = upstreamPath(request, target, upstream);
-  if (translator === null || path === null) return null;
-  return translateEmbeddings(translator, request, json, target, upstream, path, client);
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }

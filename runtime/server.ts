@@ -64,11 +64,11 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     const endpoint = createChatEndpoint(api, gateway, log, inflight, limiter, resilience);
     for (const path of paths) app.post(path, endpoint);
   }
-  const countTokens = createCountTokensEndpoint(gateway, log, inflight);
+  const countTokens = createCountTokensEndpoint(gateway, log, inflight, resilience);
   for (const path of COUNT_TOKENS_PATHS) app.post(path, countTokens);
-  const embeddings = createOpenAIExtraEndpoint("embeddings", gateway, log, inflight);
+  const embeddings = createOpenAIExtraEndpoint("embeddings", gateway, log, inflight, limiter, resilience);
   for (const path of EMBEDDINGS_PATHS) app.post(path, embeddings);
-  const completions = createOpenAIExtraEndpoint("completions", gateway, log, inflight);
+  const completions = createOpenAIExtraEndpoint("completions", gateway, log, inflight, limiter, resilience);
   for (const path of COMPLETIONS_PATHS) app.post(path, completions);
 
   app.get("/v1/models", (res, req) => {

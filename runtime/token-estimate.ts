@@ -28,3 +28,16 @@ function countStringChars(value: unknown): number {
   }
   return 0;
 }
+
+/**
+ * An embeddings `input` or a completions `prompt`: text (or lists of texts) estimated like a prompt, token
+ * ids (arrays of numbers) counted exactly, one token each. 0 for anything else.
+ */
+export function estimateInputTokens(input: unknown): number {
+  if (typeof input === "string") return estimateTokens(input.length);
+  if (typeof input === "number") return 1;
+  if (!Array.isArray(input)) return 0;
+  let sum = 0;
+  for (const item of input) sum += estimateInputTokens(item);
+  return sum;
+}

@@ -1,4 +1,4 @@
-// What the chat endpoint's target loop asks before and after each attempt: may this target be tried
+// What the target walk (runtime/target-walk.ts) asks before and after each attempt: may this target be tried
 // (circuit breaker), should a failed attempt be retried here and after how long (retry policy, Retry-After,
 // retry budget), and what /health says about every target. Policies come from the generated route
 // constants; the only state is the breaker store and one retry budget per route.
@@ -31,6 +31,11 @@ export interface Resilience {
   begin(route: Route): void;
   admit(route: Route, target: Target): Admission;
   record(route: Route, target: Target, result: AttemptResult, probe: boolean): void;
+  /**
+   * Wall-clock ms when the target's breaker lets a probe through, while it is open (past when the probe
+   * time has come); null when it is closed or the route has no breakers. Read-only: it takes no probe slot.
+   */
+  retryAt(route: Route, target: Target): number | null;
   /** `retry` is the number of the retry being considered (1 after the first attempt failed). */
   decide(route: Route, failure: FailureFacts, retry: number): RetryDecision;
   health(): TargetHealth[];
@@ -78,6 +83,9 @@ export function createResilience(routes: readonly Route[], options: ResilienceOp
     },
     record(route, target, result, probe) {
       if (route.breaker !== null) store.record(breakerKey(route, target), route.breaker, result, probe);
+    },
+    retryAt(route, target) {
+      return route.breaker === null ? null : store.snapshot(breakerKey(route, target), route.breaker).retryAt;
     },
     decide(route, failure, retry) {
       const budget = budgetOf(route);

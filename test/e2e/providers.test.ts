@@ -66,13 +66,20 @@ describe("POST /v1/embeddings", () => {
     expect(record).toMatchObject({ path: "/v1/embeddings", route: "text-embedding-3-small", status: 200, usage: { prompt_tokens: 3 } });
   });
 
-  it("falls back to the next target on 429", async () => {
-    azure.script({ kind: "error", status: 429 });
+  it("retries a 429 on the same target, then falls back to the next one", async () => {
+    const limited = { kind: "error", status: 429, headers: { "retry-after": "0" } } as const;
+    azure.script(limited, limited);
     oa.script({ kind: "raw", status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(EMBEDDING) });
     const result = await openai.embeddings.create({ model: "text-embedding-3-small", input: ["a", "b"], encoding_format: "float" });
     expect(result.data[0]!.embedding).toEqual([0.25, -0.5, 1]);
     expect(oa.requests[seen.oa]!.path).toBe("/v1/embeddings");
     expect(oa.requests[seen.oa]!.json.model).toBe("text-embedding-3-small");
+    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    expect(record!.attempts.map((a: any) => [a.provider, a.status, a.retry])).toEqual([
+      ["azure", 429, undefined],
+      ["azure", 429, 1],
+      ["oa", 200, undefined],
+    ]);
   });
 
   it("refuses a body without input, in the OpenAI format", async () => {

@@ -1,0 +1,191 @@
+// The target walk every model endpoint shares (chat for both client APIs, embeddings, completions): order
+// the route's targets (its balancer's pick, or the static priority array), skip disabled providers and
+// targets an open circuit breaker refuses, try each one and retry it per the route's policy (backoff,
+// Retry-After, patience, budget), record every try and skip for the request log, feed the balancer and the
+// breakers, and stop at the first response that went to the client.
+//
+// What differs per endpoint is behind WalkSteps, one object per endpoint made at start: how a target is
+// prepared once for a request (chat translates the body; embeddings pick pass-through or a translator) and
+// how one try is made. The walk allocates nothing per request beyond today's chat loop: the context is the
+// endpoint's own per-request object, the end is the attempt's outcome itself, and steps are not closures.
+import type { Route, Target } from "./contract.ts";
+import type { ClientResponse } from "./client-response.ts";
+import type { ClientError } from "./client-errors.ts";
+import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
+import type { AttemptRecord } from "./request-log.ts";
+import { latencySample } from "./balance/sample.ts";
+import { pause, type Resilience } from "./resilience/resilience.ts";
+
+/** What the walk needs of an endpoint's per-request object. */
+export interface WalkContext {
+  readonly client: ClientResponse;
+  /** Every try and skip, in order, as the request log records them; the walk appends. */
+  readonly attempts: AttemptRecord[];
+}
+
+/** From `prepare`: this target cannot serve this request (logged as skipped); the walk goes on. */
+export class Skip {
+  constructor(readonly reason: string) {}
+}
+
+/** From `prepare`: the request itself is at fault (e.g. it cannot be translated); the walk ends here. */
+export class Stop {
+  readonly kind = "stopped";
+  constructor(readonly error: ClientError) {}
+}
+
+export interface WalkSteps<C extends WalkContext, P> {
+  /**
+   * Once per target, before its first try (after the disabled-provider check): what its tries share,
+   * e.g. the translated request, or why the target cannot serve this request.
+   */
+  prepare(ctx: C, request: AttemptRequest, json: unknown, target: Target): P | Skip | Stop;
+  /** The `translated` field of the target's log records, once per target; undefined when none. */
+  translated(prepared: P, target: Target): AttemptRecord["translated"];
+  /** One try. Returns the attempt's own promise (no wrapper), so the walk awaits once per try. */
+  attempt(ctx: C, request: AttemptRequest, json: unknown, target: Target, prepared: P): Promise<AttemptOutcome>;
+  /**
+   * The status when no target could be tried at all and no breaker was the reason (every target
+   * disabled or unable to serve the endpoint): chat says 502, embeddings and completions 400.
+   */
+  readonly untriedStatus: number;
+}
+
+/** Every target failed or was skipped. */
+export interface Exhausted {
+  readonly kind: "exhausted";
+  /**
+   * 429 when every target's last try was rate limited, 504 when every one timed out, 503 when nothing
+   * was tried because breakers were open, `untriedStatus` when nothing could be tried for other reasons,
+   * 502 otherwise.
+   */
+  readonly status: number;
+  /** Seconds until the first open breaker lets a probe through (with the 503); null otherwise. */
+  readonly retryAfterS: number | null;
+}
+
+export type WalkEnd = Extract<AttemptOutcome, { kind: "relayed" | "client-gone" }> | Stop | Exhausted;
+
+const NO_RETRY = Object.freeze({ stop: "not an HTTP target" });
+const GONE: Extract<AttemptOutcome, { kind: "client-gone" }> = Object.freeze({ kind: "client-gone", latencyMs: 0 });
+const DISABLED = "provider disabled: its api key is empty";
+
+/** The walk for one endpoint; call it once per request with the endpoint's own context object. */
+export function createTargetWalk<C extends WalkContext, P>(resilience: Resilience, steps: WalkSteps<C, P>) {
+  return async function walkTargets(route: Route, request: AttemptRequest, json: unknown, ctx: C): Promise<WalkEnd> {
+    const attempts = ctx.attempts;
+    let allRateLimited = true;
+    let allTimeouts = true;
+    /** Whether any try went out; until one does, breaker skips may make this a 503. */
+    let tried = false;
+    let breakerSkips = 0;
+    let reopensAt = Infinity;
+    resilience.begin(route);
+    const balancer = route.balancer;
+    for (const target of balancer === undefined ? route.targets : balancer.order(request.client)) {
+      const upstream = target.upstream;
+      const model = target.model ?? request.model;
+      if (upstream.kind === "http" && !upstream.enabled) {
+        attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped: DISABLED });
+        allRateLimited = allTimeouts = false;
+        continue;
+      }
+      const prepared = steps.prepare(ctx, request, json, target);
+      if (prepared instanceof Stop) return prepared;
+      if (prepared instanceof Skip) {
+        attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped: prepared.reason });
+        allRateLimited = allTimeouts = false;
+        continue;
+      }
+      const translated = steps.translated(prepared as P, target);
+      // Tries on this target: retried while nothing reached the client, the failure is retryable, the route's
+      // policy and budget allow it and the breaker stays closed; then the next target.
+      let backoffMs = 0;
+      let last: { status: number | null; timeout: boolean } | null = null;
+      for (let retry = 0; ; retry++) {
+        const admission = resilience.admit(route, target);
+        if (!admission.ok) {
+          if (retry === 0) {
+            attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped: admission.reason });
+            allRateLimited = allTimeouts = false;
+            if (!tried) {
+              breakerSkips++;
+              const at = resilience.retryAt(route, target);
+              if (at !== null && at < reopensAt) reopensAt = at;
+            }
+          } else attempts[attempts.length - 1]!.no_retry = admission.reason;
+          break;
+        }
+        tried = true;
+        let outcome: AttemptOutcome;
+        balancer?.begin(target);
+        try {
+          outcome = await steps.attempt(ctx, request, json, target, prepared as P);
+        } catch (error) {
+          resilience.record(route, target, "cancelled", admission.probe);
+          balancer?.end(target, null, false);
+          throw error;
+        }
+        balancer?.end(target, latencySample(outcome, request.stream), outcome.kind === "failed");
+        const broken = outcome.kind === "failed" || (outcome.kind === "relayed" && outcome.error !== undefined);
+        resilience.record(route, target, outcome.kind === "client-gone" ? "cancelled" : broken ? "failure" : "success", admission.probe);
+        const attempt: AttemptRecord = {
+          provider: upstream.name,
+          model,
+          status: outcome.kind === "failed" ? outcome.status : outcome.kind === "relayed" ? outcome.status : null,
+          latency_ms: round(outcome.latencyMs),
+        };
+        if (retry > 0) {
+          attempt.retry = retry;
+          attempt.backoff_ms = backoffMs;
+        }
+        if (translated) attempt.translated = translated;
+        if (outcome.kind === "failed") attempt.error = outcome.reason;
+        attempts.push(attempt);
+        if (outcome.kind !== "failed") return outcome;
+        // Only HTTP targets are retried: a scenario or a local command fails the same way twice.
+        const decision =
+          upstream.kind === "http"
+            ? resilience.decide(route, { status: outcome.status, timeout: outcome.timeout, retryAfterMs: outcome.retryAfterMs ?? null }, retry + 1)
+            : NO_RETRY;
+        last = outcome;
+        if ("stop" in decision) {
+          if (route.retry.maxAttempts > 1 && decision !== NO_RETRY) attempt.no_retry = decision.stop;
+          break;
+        }
+        backoffMs = decision.waitMs;
+        if (!(await pause(backoffMs, ctx.client))) return GONE;
+      }
+      // The target's last try decides what the client is told if every target fails.
+      if (last !== null) {
+        if (last.status !== 429) allRateLimited = false;
+        if (!last.timeout) allTimeouts = false;
+      }
+    }
+    return exhausted(attempts.length > 0, tried, allRateLimited, allTimeouts, breakerSkips, reopensAt, steps.untriedStatus);
+  };
+}
+
+function exhausted(any: boolean, tried: boolean, allRateLimited: boolean, allTimeouts: boolean, breakerSkips: number, reopensAt: number, untriedStatus: number): Exhausted {
+  if (!tried && breakerSkips > 0) {
+    // A probe in flight (half-open) names no future time: ask for the shortest wait.
+    const waitMs = reopensAt === Infinity ? 0 : reopensAt - Date.now();
+    return { kind: "exhausted", status: 503, retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)) };
+  }
+  if (!tried) return { kind: "exhausted", status: any ? untriedStatus : 502, retryAfterS: null };
+  return { kind: "exhausted", status: allRateLimited ? 429 : allTimeouts ? 504 : 502, retryAfterS: null };
+}
+
+/** "provider:model → status or reason; …" for the message of an all-failed error. */
+export function describeAttempts(attempts: readonly AttemptRecord[]): string {
+  return attempts.map((a) => `${a.provider}:${a.model} → ${a.skipped ?? a.error ?? a.status}`).join("; ");
+}
+
+/** The Retry-After header of an exhausted walk, when it names one. */
+export function exhaustedHeaders(end: Exhausted): Record<string, string> | undefined {
+  return end.retryAfterS === null ? undefined : { "retry-after": String(end.retryAfterS) };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

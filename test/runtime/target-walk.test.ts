@@ -1,0 +1,91 @@
+// The target walk on its own (runtime/target-walk.ts), with fake steps and the real resilience layer: how
+// the all-failed status is chosen, skips and stops from `prepare`, retries, and the 503 when every target
+// is behind an open breaker. The e2e suites cover the same paths through real endpoints.
+import { describe, expect, it } from "vitest";
+import type { Route, Target } from "../../runtime/contract.ts";
+import type { ClientResponse } from "../../runtime/client-response.ts";
+import type { AttemptOutcome, AttemptRequest } from "../../runtime/http-attempt.ts";
+import type { AttemptRecord } from "../../runtime/request-log.ts";
+import type { BreakerPolicy } from "../../runtime/resilience/circuit-breaker.ts";
+import type { RetryPolicy } from "../../runtime/resilience/backoff.ts";
+import { createResilience } from "../../runtime/resilience/resilience.ts";
+import { createTargetWalk, Skip, Stop, type WalkContext, type WalkSteps } from "../../runtime/target-walk.ts";
+
+const retry: RetryPolicy = { maxAttempts: 2, baseMs: 0, maxMs: 0, patienceMs: 1000, budget: 1 };
+const breaker: BreakerPolicy = { failures: 1, errorRate: 1, windowMs: 1000, minRequests: 100, openMs: 30_000 };
+
+// Only the fields the walk reads.
+const target = (name: string): Target => ({ label: `${name}:m`, model: "m", upstream: { kind: "http", name, enabled: true } }) as unknown as Target;
+const route = (names: string[], policy: BreakerPolicy | null = null): Route =>
+  ({ id: names.join("+"), targets: names.map(target), rateLimits: null, retry, breaker: policy }) as unknown as Route;
+const request = { model: "m", stream: false, client: { keyId: null, ip: "127.0.0.1" } } as unknown as AttemptRequest;
+const context = (): WalkContext => ({ client: { aborted: false, onAbort() {} } as unknown as ClientResponse, attempts: [] as AttemptRecord[] });
+
+const relayed: AttemptOutcome = { kind: "relayed", status: 200, latencyMs: 1, ttfbMs: 1, summary: null, responseBody: "{}" };
+const failed = (status: number | null, timeout = false): AttemptOutcome => ({ kind: "failed", status, latencyMs: 1, reason: `HTTP ${status}`, timeout });
+
+/** Steps that answer each try from a script per provider name (then relayed). */
+function scripted(script: Record<string, AttemptOutcome[]>, prepare: WalkSteps<WalkContext, null>["prepare"] = () => null): WalkSteps<WalkContext, null> {
+  return {
+    untriedStatus: 400,
+    prepare,
+    translated: () => undefined,
+    attempt: (_ctx, _request, _json, t) => Promise.resolve(script[(t.upstream as { name: string }).name]?.shift() ?? relayed),
+  };
+}
+
+describe("createTargetWalk", () => {
+  it("retries on the same target, then falls back, and ends with the response that went out", async () => {
+    const ctx = context();
+    const walk = createTargetWalk(createResilience([]), scripted({ a: [failed(503), failed(503)] }));
+    const end = await walk(route(["a", "b"]), request, {}, ctx);
+    expect(end).toBe(relayed);
+    expect(ctx.attempts.map((a) => [a.provider, a.status, a.retry, a.no_retry])).toEqual([
+      ["a", 503, undefined, undefined],
+      ["a", 503, 1, "max attempts (2)"],
+      ["b", 200, undefined, undefined],
+    ]);
+  });
+
+  it.each([
+    ["every last try rate limited", [failed(429), failed(429)], [failed(429), failed(429)], 429],
+    ["every last try timed out", [failed(null, true), failed(null, true)], [failed(null, true), failed(null, true)], 504],
+    ["mixed failures", [failed(429), failed(429)], [failed(500), failed(500)], 502],
+  ])("%s: %i", async (_name, a, b, status) => {
+    const walk = createTargetWalk(createResilience([]), scripted({ a: [...a], b: [...b] }));
+    expect(await walk(route(["a", "b"]), request, {}, context())).toEqual({ kind: "exhausted", status, retryAfterS: null });
+  });
+
+  it("a Skip from prepare is logged and the next target tried; nothing tried at all is untriedStatus", async () => {
+    const ctx = context();
+    const walk = createTargetWalk(createResilience([]), scripted({}, () => new Skip("no such endpoint")));
+    expect(await walk(route(["a"]), request, {}, ctx)).toEqual({ kind: "exhausted", status: 400, retryAfterS: null });
+    expect(ctx.attempts).toEqual([{ provider: "a", model: "m", status: null, latency_ms: 0, skipped: "no such endpoint" }]);
+  });
+
+  it("a Stop from prepare ends the walk with its error", async () => {
+    const stop = new Stop({ status: 400, message: "cannot translate" });
+    const walk = createTargetWalk(createResilience([]), scripted({}, () => stop));
+    expect(await walk(route(["a", "b"]), request, {}, context())).toBe(stop);
+  });
+
+  it("every target behind an open breaker: 503 with the seconds until the first probe", async () => {
+    const r = route(["a", "b"], breaker);
+    const resilience = createResilience([r]);
+    for (const t of r.targets) resilience.record(r, t, "failure", false);
+    const ctx = context();
+    const end = await createTargetWalk(resilience, scripted({}))(r, request, {}, ctx);
+    expect(end).toMatchObject({ kind: "exhausted", status: 503 });
+    expect((end as { retryAfterS: number }).retryAfterS).toBeGreaterThanOrEqual(29);
+    expect((end as { retryAfterS: number }).retryAfterS).toBeLessThanOrEqual(30);
+    expect(ctx.attempts.map((a) => a.skipped)).toEqual(["circuit open", "circuit open"]);
+  });
+
+  it("one open breaker and a target that failed is a 502, not a 503", async () => {
+    const r = route(["a", "b"], breaker);
+    const resilience = createResilience([r]);
+    resilience.record(r, r.targets[0]!, "failure", false);
+    const end = await createTargetWalk(resilience, scripted({ b: [failed(500), failed(500)] }))(r, request, {}, context());
+    expect(end).toEqual({ kind: "exhausted", status: 502, retryAfterS: null });
+  });
+});
