@@ -33,7 +33,7 @@ const REQUIRED_FIELDS: Partial<Record<ProviderKind, ReadonlyArray<readonly [stri
 /** Every semantic problem in a parsed config, in no particular order (load.ts sorts them). */
 export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const report: Report = (code, path, where, message, hint) => {
+  const report: Report = (code, path, where, message, hint, severity = "error") => {
     const span =
       where === "key" ? at.key(path) : where === "value" ? at.value(path) : at.within(path, where.fragment);
     diagnostics.push({
@@ -43,7 +43,7 @@ export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
       pointer: toPointer(path),
       message,
       ...(hint === undefined ? {} : { hint }),
-      severity: "error",
+      severity,
     });
   };
   if (!isRecord(config)) return diagnostics;
@@ -72,6 +72,7 @@ export type Report = (
   where: "key" | "value" | { fragment: string },
   message: string,
   hint?: string,
+  severity?: "error" | "warning",
 ) => void;
 
 interface Context {
@@ -311,6 +312,7 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
 
     const explicitApi = parseApi(route.api);
     checkTransforms(route.transforms, [...path, "transforms"], report);
+    checkHttpOnlySettings(route, targets, targetKinds, path, report);
     checkRetry(route.retry, [...path, "retry"], report);
     checkWhen(route, path, report);
     checkWeights(route, targets, path, report);
@@ -340,6 +342,53 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
   });
 
   checkPrecedence(facts, report);
+}
+
+/**
+ * `transforms` and `forward_client_key` act on HTTP requests and responses; scenario and command targets have
+ * neither headers nor a JSON body to rewrite, and no key to forward. On a route whose targets are all of that
+ * sort the setting could never take effect: an error. On a mixed route it applies to the HTTP targets only: a
+ * warning, since the rules written for one target silently not reaching its fallback is worth knowing.
+ */
+function checkHttpOnlySettings(
+  route: Record<string, unknown>,
+  targets: readonly unknown[],
+  kinds: ReadonlyArray<ProviderKind | undefined>,
+  path: readonly PathSegment[],
+  report: Report,
+): void {
+  const settings = [
+    ...(isRecord(route.transforms) ? ["transforms"] : []),
+    ...(route.forward_client_key === true ? ["forward_client_key"] : []),
+  ];
+  if (settings.length === 0) return;
+  const local = targets.flatMap((target, t) => {
+    const kind = kinds[t];
+    if (!isRecord(target) || (kind !== "scenario" && kind !== "command")) return [];
+    return [`${kind} "${String(target.provider)}" (/${[...path, "targets", t].join("/")})`];
+  });
+  if (local.length === 0) return;
+  const known = kinds.filter((kind) => kind !== undefined);
+  const allLocal = known.length === local.length;
+  for (const setting of settings) {
+    const what = setting === "transforms" ? "header and body rules act" : "a client key is forwarded";
+    const hint =
+      setting === "forward_client_key"
+        ? "scenario and command targets never receive a client key"
+        : allLocal
+          ? "scenario answers and command output are not HTTP traffic: remove the rules"
+          : "to rewrite one HTTP provider's traffic only, put the rules on it (providers.<name>.transforms)";
+    report(
+      "bad-value",
+      [...path, setting],
+      "key",
+      allLocal
+        ? `"${setting}" has no effect: ${what} only on HTTP targets, and every target here is local: ${local.join(", ")}`
+        : `"${setting}" is ignored for ${local.join(", ")}: ${what} only on HTTP targets`,
+      hint,
+      allLocal ? "error" : "warning",
+    );
+  }
 }
 
 /** A backoff whose first step exceeds its cap would never grow: almost certainly swapped values. */
