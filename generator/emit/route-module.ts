@@ -13,16 +13,16 @@
 // literals and its strategy as a function; a route with `when:` exports its conditions as one predicate
 // (generator/emit/route-conditions.ts) that the router calls. Routes without either are emitted as before.
 import type { ClientApi, ConfigIR, ProviderIR, RateLimitRuleIR, RateLimitsIR, RouteIR, TargetIR, UpstreamApi } from "../ir.ts";
-import { code, comment, identifier, join, literal, name, ts, type Code } from "../code.ts";
+import { code, comment, join, literal, name, prefixed, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
-import { providerVar } from "./providers.ts";
+import { upstreamProperty } from "./providers.ts";
 import { translatorFor, type TranslatorSpec } from "./translators.ts";
 import { emitRouteTransforms } from "./transforms.ts";
 import { emitBalancer } from "./balancer.ts";
 import { emitWhen } from "./route-conditions.ts";
 
 export function routeFactoryName(route: RouteIR, api: ClientApi): string {
-  return identifier("route", `${route.id}-for-${api}`);
+  return prefixed("route", `${route.ident}For${api[0]!.toUpperCase()}${api.slice(1)}`);
 }
 
 export function routeFile(route: RouteIR): string {
@@ -85,7 +85,7 @@ bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
   const factories = route.apis.map((api) => {
     const targets = route.targets.map(
       (t) =>
-        ts`{ upstream: upstreams.${name(providerVar({ name: t.provider }))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}${transformsOf(t)} },`,
+        ts`{ upstream: upstreams.${name(upstreamProperty(providers.get(t.provider)!))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}${transformsOf(t)} },`,
     );
     if (balancer !== null) {
       // The balancer needs the target objects themselves (it keys its per-target state on them).

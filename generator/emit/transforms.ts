@@ -15,7 +15,7 @@
 import type { BodyRuleIR, ConfigIR, EnvStringIR, HeaderRulesIR, HttpProviderIR, RouteIR } from "../ir.ts";
 import type { JsonPath, Literal, Segment, SimpleSegment } from "../transforms/jsonpath.ts";
 import { isSimplePath } from "../transforms/jsonpath.ts";
-import { code, comment, identifier, join, literal, name, ts, type Code } from "../code.ts";
+import { bare, code, comment, join, literal, name, prefixed, ts, type Code } from "../code.ts";
 import { posText } from "./context.ts";
 
 /** The headers each provider kind authenticates with, for bring-your-own-key (see emit/providers.ts). */
@@ -77,8 +77,8 @@ interface Ctx {
 function emitPair(route: RouteIR, provider: HttpProviderIR): { factory: string; code: Code; imports: Map<string, string> } | null {
   const layers = [provider.transforms, route.transforms].filter((t) => t !== null);
   if (layers.length === 0 && !route.forwardClientKey) return null;
-  const base = identifier("", `${route.id}-${provider.name}`);
-  const ctx: Ctx = { prefix: /^[0-9]/.test(base) ? `_${base}` : base, imports: new Map(), decls: [], patterns: 0, matchers: 0 };
+  // Route and provider idents are each unique, so the pair is unique within the route's module.
+  const ctx: Ctx = { prefix: bare(`${route.ident.replace(/^_/, "")}${prefixed("", provider.ident)}`), imports: new Map(), decls: [], patterns: 0, matchers: 0 };
   ctx.imports.set("TargetTransforms", "transforms/types.ts");
   const envLines: Code[] = [];
   const owner = `route ${route.id} (${posText(route.pos)})`;
