@@ -25,6 +25,11 @@ export function routeFactoryName(route: RouteIR, api: ClientApi): string {
   return prefixed("route", `${route.ident}For${api[0]!.toUpperCase()}${api.slice(1)}`);
 }
 
+/** The route's factories take the gateway's environment when its transforms resolve `${VAR}` header values. */
+export function routeReadsEnv(ir: ConfigIR, route: RouteIR): boolean {
+  return emitRouteTransforms(ir, route).readsEnv;
+}
+
 export function routeFile(route: RouteIR): string {
   return `routes/${route.id}.ts`;
 }
@@ -75,13 +80,14 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
   };
   const transforms = emitRouteTransforms(ir, route);
   const transformsOf = (t: TargetIR): Code => {
-    const factory = transforms.factoryFor(t.provider);
-    return factory === null ? code("") : ts`, transforms: ${name(factory)}()`;
+    const call = transforms.callFor(t.provider);
+    return call === null ? code("") : ts`, transforms: ${call}`;
   };
   const balancer = emitBalancer(route, ctx);
   const when = emitWhen(route, ctx);
   const bodyLimit = route.bodyLimitBytes === null ? code("") : ts`
 bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
+  const params = code(transforms.readsEnv ? ", processEnv: NodeJS.ProcessEnv" : "");
   const factories = route.apis.map((api) => {
     const targets = route.targets.map(
       (t) =>
@@ -89,7 +95,7 @@ bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
     );
     if (balancer !== null) {
       // The balancer needs the target objects themselves (it keys its per-target state on them).
-      return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams): Route {
+      return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams${params}): Route {
   const targets: readonly Target[] = [
     ${targets}
   ];
@@ -103,7 +109,7 @@ bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
   };
 }`;
     }
-    return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams): Route {
+    return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams${params}): Route {
   return {
     id: ${route.id},
     targets: [

@@ -11,7 +11,7 @@ import type { ClientApi, ConfigIR, RouteIR } from "../ir.ts";
 import { code, join, literal, name, ts, type Code } from "../code.ts";
 import { globToRegExpSource } from "../glob.ts";
 import { type EmitContext, header } from "./context.ts";
-import { routeFactoryName, routeFile } from "./route-module.ts";
+import { routeFactoryName, routeFile, routeReadsEnv } from "./route-module.ts";
 import { whenName } from "./route-conditions.ts";
 
 const APIS: readonly ClientApi[] = ["openai", "anthropic"];
@@ -68,6 +68,11 @@ function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Co
   };
 }
 
+/** createRouter takes the gateway's environment when some route's transforms read `${VAR}`. */
+export function routerReadsEnv(ir: ConfigIR): boolean {
+  return ir.routes.some((r) => routeReadsEnv(ir, r));
+}
+
 export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
   const imports = ir.routes.map(
     (r) =>
@@ -76,7 +81,11 @@ export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
   const conditional = ir.routes.some((r) => r.when !== null);
   // Bodies are read up to the largest limit any route allows; each route then holds its own (chat-endpoint.ts).
   const largest = Math.max(ir.server.bodyLimitBytes, ...ir.routes.map((r) => r.bodyLimitBytes ?? 0));
-  const built = ir.routes.flatMap((r) => r.apis.map((api) => ts`const ${routeVar(r, api)} = ${name(routeFactoryName(r, api))}(upstreams);`));
+  // Routes whose transforms resolve `${VAR}` get the gateway's environment, the one provider keys came from.
+  const readsEnv = new Set(ir.routes.filter((r) => routeReadsEnv(ir, r)));
+  const built = ir.routes.flatMap((r) =>
+    r.apis.map((api) => ts`const ${routeVar(r, api)} = ${name(routeFactoryName(r, api))}(${code(readsEnv.has(r) ? "upstreams, processEnv" : "upstreams")});`),
+  );
   const matchers = APIS.map((api) => emitApiMatcher(api, ir.routes));
   const usesGlobs = ir.routes.some((r) => r.glob);
   const listed = (api: ClientApi) => literal([...new Set(ir.routes.filter((r) => r.apis.includes(api) && !r.glob).map((r) => r.model))]);
@@ -89,7 +98,7 @@ ${[
 import type { Upstreams } from "./providers.ts";
 ${imports}
 
-export function createRouter(upstreams: Upstreams): Router {
+export function createRouter(${code(readsEnv.size > 0 ? "upstreams: Upstreams, processEnv: NodeJS.ProcessEnv" : "upstreams: Upstreams")}): Router {
   ${built}
   ${matchers.map((m) => m.decls)}
   return {
