@@ -218,19 +218,10 @@ interface RouteFacts {
 /** Client headers a `when.header` can never see: they are read as the client key, or belong to the connection. */
 const UNSEEN_HEADERS = new Set(["authorization", "x-api-key", "api-key", "cookie", "host", "content-length", "connection", "transfer-encoding"]);
 
-/** `when` on a route: header patterns compile, header names are visible, and the route's model is exact. */
+/** `when` on a route: header patterns compile and header names are visible. */
 function checkWhen(route: Record<string, unknown>, path: readonly PathSegment[], report: Report): void {
   const when = route.when;
   if (!isRecord(when)) return;
-  if (typeof route.model === "string" && isGlob(route.model)) {
-    report(
-      "bad-value",
-      [...path, "when"],
-      "key",
-      `"when" applies to routes with an exact model name, not the glob "${route.model}"`,
-      "write one route per model name, or put the condition on an exact-name route above the glob",
-    );
-  }
   if (!isRecord(when.header)) return;
   for (const [header, value] of Object.entries(when.header)) {
     if (UNSEEN_HEADERS.has(header.toLowerCase())) {
@@ -412,7 +403,7 @@ function parseApi(api: unknown): ClientApi[] | undefined | "invalid" {
  * Exact names are looked up before globs, and globs in declaration order. Routes with `when` for the same
  * name are tried in declaration order before the unconditional one: so an unconditional route for a name
  * makes every later route for it dead (twice unconditional is a duplicate), as does an earlier route with
- * the same conditions. A glob is dead when an earlier glob matches everything it matches.
+ * the same conditions. A glob is dead when an earlier unconditional glob matches everything it matches.
  */
 function checkPrecedence(routes: readonly RouteFacts[], report: Report): void {
   routes.forEach((route, position) => {
@@ -441,7 +432,8 @@ function checkPrecedence(routes: readonly RouteFacts[], report: Report): void {
     if (!isGlob(route.model)) return;
     // Dead only if, for every API it serves, some earlier glob serving that API covers it.
     const shadowers = route.apis.map((api) =>
-      earlier.find((other) => other.apis.includes(api) && isGlob(other.model) && globCovers(other.model, route.model)),
+      // A conditional glob lets what its condition refuses through to later globs: only unconditional ones shadow.
+      earlier.find((other) => other.apis.includes(api) && other.when === null && isGlob(other.model) && globCovers(other.model, route.model)),
     );
     if (shadowers.length === 0 || shadowers.some((s) => s === undefined)) return;
     const by = shadowers as RouteFacts[];
