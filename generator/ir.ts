@@ -71,6 +71,8 @@ export interface TimeoutsIR {
 
 export interface HttpProviderIR {
   name: string;
+  /** Identifier for generated code: camelCase of the name, never reserved, unique among providers (see resolve.ts). */
+  ident: string;
   kind: "openai" | "anthropic" | "azure-openai" | "gemini" | "ollama";
   /** The API this provider answers in: azure-openai answers OpenAI's; the others are named after theirs. */
   api: UpstreamApi;
@@ -93,6 +95,8 @@ export interface HttpProviderIR {
 
 export interface CommandProviderIR {
   name: string;
+  /** Identifier for generated code: camelCase of the name, never reserved, unique among providers (see resolve.ts). */
+  ident: string;
   kind: "command";
   /** Executable and its arguments; the prompt goes to stdin or is appended as the last argument. */
   command: string;
@@ -108,6 +112,8 @@ export interface CommandProviderIR {
 
 export interface ScenarioProviderIR {
   name: string;
+  /** Identifier for generated code: camelCase of the name, never reserved, unique among providers (see resolve.ts). */
+  ident: string;
   kind: "scenario";
   /** Path of the scenario file as written in routes.yaml (relative to routes.yaml's folder). */
   file: string;
@@ -156,6 +162,8 @@ export interface WhenIR {
 export interface RouteIR {
   /** Unique, stable id (from `id:` or derived from the model), used for file and identifier names. */
   id: string;
+  /** Identifier stem for generated code: camelCase of the id, never reserved, unique among routes (see resolve.ts). */
+  ident: string;
   /** Public model name, or a glob with `*` and `?` when `glob` is true. */
   model: string;
   glob: boolean;

@@ -22,6 +22,7 @@ import type {
 } from "./ir.ts";
 import type { PathSegment, SourceLocator, Span } from "./diagnostics.ts";
 import { isGlob } from "./glob.ts";
+import { camel, Scope } from "./code.ts";
 import { resolveTransforms, type TransformsYaml } from "./transforms/resolve.ts";
 
 // ---- routes.yaml as written (after schema validation) ----
@@ -325,16 +326,21 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
   const logs = resolved.logs ?? {};
 
   const providerNames = Object.keys(resolved.providers).sort(compare);
+  // Identifiers: names and ids that differ only in punctuation ("a-b", "a_b") or are reserved words get
+  // distinct, usable ones, by sorted provider name and by route declaration order.
+  const providerIdents = new Scope();
   const providers = providerNames.map((name) =>
-    resolveProvider(name, resolved.providers[name]!, pos(at.key(["providers", name])), at),
+    resolveProvider(name, providerIdents.unique(camel(name)), resolved.providers[name]!, pos(at.key(["providers", name])), at),
   );
 
   const ids = assignRouteIds(resolved.routes);
+  const routeIdents = new Scope();
   const routes = resolved.routes.map((route, index): RouteIR => {
     const path: PathSegment[] = ["routes", index];
     const kinds = route.targets.map((target) => resolved.providers[target.provider]?.kind);
     return {
       id: ids[index]!,
+      ident: routeIdents.unique(camel(ids[index]!)),
       model: route.model,
       glob: isGlob(route.model),
       apis: routeApis(route.api, kinds),
@@ -423,15 +429,16 @@ export function resolveRateLimits(defaults: RateLimitsYaml | undefined, own: Rat
   return { scope: own === undefined ? "global" : `route/${routeId}`, perKey, perIp };
 }
 
-function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos, at: SourceLocator): ProviderIR {
+function resolveProvider(name: string, ident: string, provider: ProviderYaml, pos: SourcePos, at: SourceLocator): ProviderIR {
   if (provider.kind === "scenario") {
     if (provider.file === undefined) throw new Error(`scenario provider "${name}" has no file`);
-    return { name, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
+    return { name, ident, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
   }
   if (provider.kind === "command") {
     if (provider.command === undefined) throw new Error(`command provider "${name}" has no command`);
     return {
       name,
+      ident,
       kind: "command",
       command: provider.command,
       args: (provider.args ?? []).map(envString),
@@ -451,6 +458,7 @@ function resolveProvider(name: string, provider: ProviderYaml, pos: SourcePos, a
   if (provider.base_url === undefined && defaultBaseUrl === undefined) throw new Error(`provider "${name}" has no base_url`);
   return {
     name,
+    ident,
     kind,
     api: upstreamApiOfKind(kind),
     ...(kind === "azure-openai" ? { azureApiVersion: provider.api_version ?? DEFAULTS.azureApiVersion } : {}),

@@ -33,7 +33,7 @@ const REQUIRED_FIELDS: Partial<Record<ProviderKind, ReadonlyArray<readonly [stri
 /** Every semantic problem in a parsed config, in no particular order (load.ts sorts them). */
 export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
-  const report: Report = (code, path, where, message, hint) => {
+  const report: Report = (code, path, where, message, hint, severity = "error") => {
     const span =
       where === "key" ? at.key(path) : where === "value" ? at.value(path) : at.within(path, where.fragment);
     diagnostics.push({
@@ -43,7 +43,7 @@ export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
       pointer: toPointer(path),
       message,
       ...(hint === undefined ? {} : { hint }),
-      severity: "error",
+      severity,
     });
   };
   if (!isRecord(config)) return diagnostics;
@@ -72,6 +72,7 @@ export type Report = (
   where: "key" | "value" | { fragment: string },
   message: string,
   hint?: string,
+  severity?: "error" | "warning",
 ) => void;
 
 interface Context {
@@ -217,19 +218,10 @@ interface RouteFacts {
 /** Client headers a `when.header` can never see: they are read as the client key, or belong to the connection. */
 const UNSEEN_HEADERS = new Set(["authorization", "x-api-key", "api-key", "cookie", "host", "content-length", "connection", "transfer-encoding"]);
 
-/** `when` on a route: header patterns compile, header names are visible, and the route's model is exact. */
+/** `when` on a route: header patterns compile and header names are visible. */
 function checkWhen(route: Record<string, unknown>, path: readonly PathSegment[], report: Report): void {
   const when = route.when;
   if (!isRecord(when)) return;
-  if (typeof route.model === "string" && isGlob(route.model)) {
-    report(
-      "bad-value",
-      [...path, "when"],
-      "key",
-      `"when" applies to routes with an exact model name, not the glob "${route.model}"`,
-      "write one route per model name, or put the condition on an exact-name route above the glob",
-    );
-  }
   if (!isRecord(when.header)) return;
   for (const [header, value] of Object.entries(when.header)) {
     if (UNSEEN_HEADERS.has(header.toLowerCase())) {
@@ -311,6 +303,7 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
 
     const explicitApi = parseApi(route.api);
     checkTransforms(route.transforms, [...path, "transforms"], report);
+    checkHttpOnlySettings(route, targets, targetKinds, path, report);
     checkRetry(route.retry, [...path, "retry"], report);
     checkWhen(route, path, report);
     checkWeights(route, targets, path, report);
@@ -342,6 +335,53 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
   checkPrecedence(facts, report);
 }
 
+/**
+ * `transforms` and `forward_client_key` act on HTTP requests and responses; scenario and command targets have
+ * neither headers nor a JSON body to rewrite, and no key to forward. On a route whose targets are all of that
+ * sort the setting could never take effect: an error. On a mixed route it applies to the HTTP targets only: a
+ * warning, since the rules written for one target silently not reaching its fallback is worth knowing.
+ */
+function checkHttpOnlySettings(
+  route: Record<string, unknown>,
+  targets: readonly unknown[],
+  kinds: ReadonlyArray<ProviderKind | undefined>,
+  path: readonly PathSegment[],
+  report: Report,
+): void {
+  const settings = [
+    ...(isRecord(route.transforms) ? ["transforms"] : []),
+    ...(route.forward_client_key === true ? ["forward_client_key"] : []),
+  ];
+  if (settings.length === 0) return;
+  const local = targets.flatMap((target, t) => {
+    const kind = kinds[t];
+    if (!isRecord(target) || (kind !== "scenario" && kind !== "command")) return [];
+    return [`${kind} "${String(target.provider)}" (/${[...path, "targets", t].join("/")})`];
+  });
+  if (local.length === 0) return;
+  const known = kinds.filter((kind) => kind !== undefined);
+  const allLocal = known.length === local.length;
+  for (const setting of settings) {
+    const what = setting === "transforms" ? "header and body rules act" : "a client key is forwarded";
+    const hint =
+      setting === "forward_client_key"
+        ? "scenario and command targets never receive a client key"
+        : allLocal
+          ? "scenario answers and command output are not HTTP traffic: remove the rules"
+          : "to rewrite one HTTP provider's traffic only, put the rules on it (providers.<name>.transforms)";
+    report(
+      "bad-value",
+      [...path, setting],
+      "key",
+      allLocal
+        ? `"${setting}" has no effect: ${what} only on HTTP targets, and every target here is local: ${local.join(", ")}`
+        : `"${setting}" is ignored for ${local.join(", ")}: ${what} only on HTTP targets`,
+      hint,
+      allLocal ? "error" : "warning",
+    );
+  }
+}
+
 /** A backoff whose first step exceeds its cap would never grow: almost certainly swapped values. */
 function checkRetry(retry: unknown, path: readonly PathSegment[], report: Report): void {
   if (!isRecord(retry) || typeof retry.base_ms !== "number" || typeof retry.max_ms !== "number") return;
@@ -363,7 +403,7 @@ function parseApi(api: unknown): ClientApi[] | undefined | "invalid" {
  * Exact names are looked up before globs, and globs in declaration order. Routes with `when` for the same
  * name are tried in declaration order before the unconditional one: so an unconditional route for a name
  * makes every later route for it dead (twice unconditional is a duplicate), as does an earlier route with
- * the same conditions. A glob is dead when an earlier glob matches everything it matches.
+ * the same conditions. A glob is dead when an earlier unconditional glob matches everything it matches.
  */
 function checkPrecedence(routes: readonly RouteFacts[], report: Report): void {
   routes.forEach((route, position) => {
@@ -392,7 +432,8 @@ function checkPrecedence(routes: readonly RouteFacts[], report: Report): void {
     if (!isGlob(route.model)) return;
     // Dead only if, for every API it serves, some earlier glob serving that API covers it.
     const shadowers = route.apis.map((api) =>
-      earlier.find((other) => other.apis.includes(api) && isGlob(other.model) && globCovers(other.model, route.model)),
+      // A conditional glob lets what its condition refuses through to later globs: only unconditional ones shadow.
+      earlier.find((other) => other.apis.includes(api) && other.when === null && isGlob(other.model) && globCovers(other.model, route.model)),
     );
     if (shadowers.length === 0 || shadowers.some((s) => s === undefined)) return;
     const by = shadowers as RouteFacts[];

@@ -3,6 +3,7 @@
 import type { ConfigIR, CorsIR } from "../ir.ts";
 import { code, join, literal, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
+import { routerReadsEnv } from "./router-table.ts";
 
 /** `, cors: {…}` only when configured: without it the server adds no CORS headers and answers no preflight. */
 function cors(settings: CorsIR | undefined): Code {
@@ -35,7 +36,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     env: ${ir.env},
     server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)}${cors(server.cors)} },
     logs: { dir: ${logs.dir}, maxSizeBytes: ${literal(logs.maxSizeBytes)}, bodies: ${literal(logs.bodies)} },
-    router: createRouter(upstreams),
+    router: createRouter(${code(routerReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),
     validators,
     redis: ${redis ? ts`redisUrl === "" ? null : { url: redisUrl, keyPrefix: ${redis.keyPrefix} }` : code("null")},
     upstreams: Object.values(upstreams),

@@ -3,7 +3,7 @@
 // auth header shape written out as code. Keys are read from the environment here, at start; the generated
 // file holds only variable names.
 import type { CommandProviderIR, ConfigIR, EnvStringIR, HttpProviderIR, ProviderIR, ScenarioProviderIR } from "../ir.ts";
-import { code, join, literal, name, ts, type Code } from "../code.ts";
+import { code, join, literal, name, Scope, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 
 /** The runtime/upstream-paths.ts factory for a provider: which endpoints its kind has, as code. */
@@ -14,8 +14,19 @@ function pathsFactory(provider: HttpProviderIR): { factory: Code; imported: stri
   return { factory: name(imported), imported };
 }
 
-export function providerVar(provider: { name: string }): string {
-  return provider.name.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ""));
+/** The provider's property of `Upstreams` (`upstreams.openai`): its identifier, unique among providers. */
+export function upstreamProperty(provider: { ident: string }): string {
+  return provider.ident;
+}
+
+/**
+ * Local names inside startUpstreams: the provider's own (`openai`) and those derived from it (`openaiKey`).
+ * One scope, seeded with the imports and the function's own names, hands them out, so no provider name
+ * (`env`, `read` with its `readCredentialsFile`, `openai-key` beside `openai`) can shadow or redeclare another.
+ */
+interface Locals {
+  upstream: Map<string, string>;
+  scope: Scope;
 }
 
 function envParts(value: EnvStringIR): Code {
@@ -48,15 +59,16 @@ function authHeaders(provider: HttpProviderIR, key: Code): Code[] {
   }
 }
 
-function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Code; create: Code } {
-  const v = providerVar(provider);
-  const key = name(`${v}Key`);
-  const url = name(`${v}BaseUrl`);
+function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR, locals: Locals): { resolve: Code; create: Code } {
+  const v = provider.ident;
+  const local = (suffix: string) => name(locals.scope.unique(`${v}${suffix}`));
+  const key = provider.apiKey ? local("Key") : code("null");
+  const url = local("BaseUrl");
   const who = owner(ir, provider);
   const resolveLines: Code[] = [ts`const ${url} = env.resolve(${envParts(provider.baseUrl)}, ${who});`];
   if (provider.apiKey) resolveLines.push(ts`const ${key} = env.resolve(${envParts(provider.apiKey)}, ${who});`);
   const extra = provider.headers.map((h, i) => {
-    const hv = name(`${v}Header${i}`);
+    const hv = local(`Header${i}`);
     resolveLines.push(ts`const ${hv} = env.resolve(${envParts(h.value)}, ${who});`);
     return ts`${literal(h.name.toLowerCase())}: ${hv},`;
   });
@@ -66,7 +78,7 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Co
     // The CA file is read once, when the pool is created at start (runtime/http-upstream.ts).
     let caFile: Code = code("null");
     if (provider.tls.caFile) {
-      caFile = name(`${v}CaFile`);
+      caFile = local("CaFile");
       resolveLines.push(ts`const ${caFile} = env.resolve(${envParts(provider.tls.caFile)}, ${who});`);
     }
     tls = ts`
@@ -74,18 +86,18 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Co
   }
   let auth: Code = code("null");
   if (provider.vertex) {
-    const file = name(`${v}CredentialsFile`);
+    const file = local("CredentialsFile");
     resolveLines.push(ts`const ${file} = env.resolve(${envParts(provider.vertex.credentialsFile)}, ${who});`);
     auth = ts`createServiceAccountTokenSource(readCredentialsFile(${file}, ${who}))`;
   }
-  const create = ts`const ${name(v)} = createHttpUpstream({
+  const create = ts`const ${name(locals.upstream.get(provider.name)!)} = createHttpUpstream({
   name: ${provider.name},
   api: ${provider.api},
   baseUrl: ${url},
   paths: ${pathsFactory(provider).factory},
   auth: ${auth},
   embeddings: ${code(embeddingsTranslator(provider)?.name ?? "null")},
-  apiKey: ${provider.apiKey ? key : code("null")},
+  apiKey: ${key},
   headers: {
     ${headers}
   },
@@ -99,21 +111,21 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR): { resolve: Co
 }
 
 /** A local CLI: its command line and limits as constants, its env values resolved at start. */
-function emitCommandProvider(ir: ConfigIR, provider: CommandProviderIR): { resolve: Code; create: Code } {
-  const v = providerVar(provider);
+function emitCommandProvider(ir: ConfigIR, provider: CommandProviderIR, locals: Locals): { resolve: Code; create: Code } {
+  const v = provider.ident;
   const who = owner(ir, provider);
   const resolveLines: Code[] = [];
   const env = provider.env.map((e, i) => {
-    const ev = name(`${v}Env${i}`);
+    const ev = name(locals.scope.unique(`${v}Env${i}`));
     resolveLines.push(ts`const ${ev} = env.resolve(${envParts(e.value)}, ${who});`);
     return ts`${literal(e.name)}: ${ev},`;
   });
   const args = provider.args.map((arg, i) => {
-    const av = name(`${v}Arg${i}`);
+    const av = name(locals.scope.unique(`${v}Arg${i}`));
     resolveLines.push(ts`const ${av} = env.resolve(${envParts(arg)}, ${who});`);
     return av;
   });
-  const create = ts`const ${name(v)} = createCommandUpstream({
+  const create = ts`const ${name(locals.upstream.get(provider.name)!)} = createCommandUpstream({
   name: ${provider.name},
   command: ${provider.command},
   args: [${join(args, ", ")}],
@@ -127,19 +139,19 @@ function emitCommandProvider(ir: ConfigIR, provider: CommandProviderIR): { resol
   return { resolve: join(resolveLines, "\n"), create };
 }
 
+/** The export of generated/<env>/scenarios/<provider>.ts; distinct per provider since idents are. */
 export function scenarioModuleName(provider: ScenarioProviderIR): string {
-  return `${providerVar(provider)}Scenario`;
+  return `${provider.ident}Scenario`;
 }
 
-function emitScenarioProvider(provider: ScenarioProviderIR): Code {
-  return ts`const ${name(providerVar(provider))}: ScenarioUpstream = { kind: "scenario", name: ${provider.name}, scenario: ${name(scenarioModuleName(provider))}, speed: ${code(String(provider.speed))} };`;
+function emitScenarioProvider(provider: ScenarioProviderIR, locals: Locals): Code {
+  return ts`const ${name(locals.upstream.get(provider.name)!)}: ScenarioUpstream = { kind: "scenario", name: ${provider.name}, scenario: ${name(scenarioModuleName(provider))}, speed: ${code(String(provider.speed))} };`;
 }
 
 export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {
   const http = ir.providers.filter((p): p is HttpProviderIR => p.kind !== "scenario" && p.kind !== "command");
   const scenarios = ir.providers.filter((p): p is ScenarioProviderIR => p.kind === "scenario");
   const commands = ir.providers.filter((p): p is CommandProviderIR => p.kind === "command");
-  const emitted = [...http.map((p) => emitHttpProvider(ir, p)), ...commands.map((p) => emitCommandProvider(ir, p))];
   const factories = [...new Set(http.map((p) => pathsFactory(p).imported))].sort();
   const vertex = http.some((p) => p.vertex);
   const embeddings = [...new Map(http.flatMap((p) => embeddingsTranslator(p) ?? []).map((e) => [e.name, e])).values()].sort((a, b) => a.name.localeCompare(b.name));
@@ -160,9 +172,19 @@ export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {
       : []),
     ...scenarios.map((p) => ts`import { ${name(scenarioModuleName(p))} } from ${`./scenarios/${p.name}.ts`};`),
   ];
+  // Every name imported above, and the function's parameter and reader, before any provider's locals.
+  const imported = imports.flatMap((i) => [.../import (?:type )?\{ ([^}]*) \}/.exec(i.text)![1]!.split(", ")]);
+  const scope = new Scope([...imported, "processEnv", "env", "startUpstreams", "Upstreams"]);
+  // Upstream locals first, in provider order, so each keeps its plain name unless an import has it.
+  const locals: Locals = { upstream: new Map(ir.providers.map((p) => [p.name, scope.unique(p.ident)])), scope };
+  const emitted = [...http.map((p) => emitHttpProvider(ir, p, locals)), ...commands.map((p) => emitCommandProvider(ir, p, locals))];
   const upstreamType = (p: ProviderIR) => (p.kind === "scenario" ? "ScenarioUpstream" : p.kind === "command" ? "CommandUpstream" : "HttpUpstream");
-  const fields = ir.providers.map((p) => ts`readonly ${name(providerVar(p))}: ${code(upstreamType(p))};`);
-  const names = ir.providers.map((p) => name(providerVar(p)));
+  const fields = ir.providers.map((p) => ts`readonly ${name(upstreamProperty(p))}: ${code(upstreamType(p))};`);
+  const names = ir.providers.map((p) => {
+    const property = upstreamProperty(p);
+    const local = locals.upstream.get(p.name)!;
+    return local === property ? name(local) : ts`${name(property)}: ${name(local)}`;
+  });
   const body = ts`${header(ir)}
 ${imports}
 
@@ -176,7 +198,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
   ${emitted.map((e) => e.resolve)}
   env.finish();
   ${emitted.map((e) => e.create)}
-  ${scenarios.map(emitScenarioProvider)}
+  ${scenarios.map((p) => emitScenarioProvider(p, locals))}
   return { ${join(names, ", ")} };
 }
 `;

@@ -5,11 +5,11 @@
 // loads (validate.ts has already compiled each one and rejected the stateful g and y flags).
 // generator/emit/router-table.ts calls the predicates of a model's routes in declaration order.
 import type { RouteIR } from "../ir.ts";
-import { code, identifier, join, literal, name, ts, type Code } from "../code.ts";
+import { code, identifier, join, literal, name, prefixed, ts, type Code } from "../code.ts";
 import type { EmitContext } from "./context.ts";
 
 export function whenName(route: RouteIR): string {
-  return identifier("when", route.id);
+  return prefixed("when", route.ident);
 }
 
 export function emitWhen(route: RouteIR, ctx: EmitContext): { imports: Code[]; decls: Code } | null {

@@ -13,16 +13,21 @@
 // literals and its strategy as a function; a route with `when:` exports its conditions as one predicate
 // (generator/emit/route-conditions.ts) that the router calls. Routes without either are emitted as before.
 import type { ClientApi, ConfigIR, ProviderIR, RateLimitRuleIR, RateLimitsIR, RouteIR, TargetIR, UpstreamApi } from "../ir.ts";
-import { code, comment, identifier, join, literal, name, ts, type Code } from "../code.ts";
+import { code, comment, join, literal, name, prefixed, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
-import { providerVar } from "./providers.ts";
+import { upstreamProperty } from "./providers.ts";
 import { translatorFor, type TranslatorSpec } from "./translators.ts";
 import { emitRouteTransforms } from "./transforms.ts";
 import { emitBalancer } from "./balancer.ts";
 import { emitWhen } from "./route-conditions.ts";
 
 export function routeFactoryName(route: RouteIR, api: ClientApi): string {
-  return identifier("route", `${route.id}-for-${api}`);
+  return prefixed("route", `${route.ident}For${api[0]!.toUpperCase()}${api.slice(1)}`);
+}
+
+/** The route's factories take the gateway's environment when its transforms resolve `${VAR}` header values. */
+export function routeReadsEnv(ir: ConfigIR, route: RouteIR): boolean {
+  return emitRouteTransforms(ir, route).readsEnv;
 }
 
 export function routeFile(route: RouteIR): string {
@@ -75,21 +80,22 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
   };
   const transforms = emitRouteTransforms(ir, route);
   const transformsOf = (t: TargetIR): Code => {
-    const factory = transforms.factoryFor(t.provider);
-    return factory === null ? code("") : ts`, transforms: ${name(factory)}()`;
+    const call = transforms.callFor(t.provider);
+    return call === null ? code("") : ts`, transforms: ${call}`;
   };
   const balancer = emitBalancer(route, ctx);
   const when = emitWhen(route, ctx);
   const bodyLimit = route.bodyLimitBytes === null ? code("") : ts`
 bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
+  const params = code(transforms.readsEnv ? ", processEnv: NodeJS.ProcessEnv" : "");
   const factories = route.apis.map((api) => {
     const targets = route.targets.map(
       (t) =>
-        ts`{ upstream: upstreams.${name(providerVar({ name: t.provider }))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}${transformsOf(t)} },`,
+        ts`{ upstream: upstreams.${name(upstreamProperty(providers.get(t.provider)!))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}${transformsOf(t)} },`,
     );
     if (balancer !== null) {
       // The balancer needs the target objects themselves (it keys its per-target state on them).
-      return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams): Route {
+      return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams${params}): Route {
   const targets: readonly Target[] = [
     ${targets}
   ];
@@ -103,7 +109,7 @@ bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
   };
 }`;
     }
-    return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams): Route {
+    return ts`export function ${name(routeFactoryName(route, api))}(upstreams: Upstreams${params}): Route {
   return {
     id: ${route.id},
     targets: [

@@ -7,11 +7,14 @@
 // A name with conditional routes (`when:`) is not in the static Map but in a second one, whose value is a
 // selector: the routes' predicates in declaration order as one `?:` chain ending in the unconditional route
 // (or undefined, which falls through to the globs). Names without conditions keep the single Map probe.
+// Globs with `when:` keep the folded RegExp; each conditional glob adds the fold of the globs after it, where
+// the search resumes when its condition fails, so the first glob that matches and holds wins. An API without
+// conditional globs is emitted exactly as before.
 import type { ClientApi, ConfigIR, RouteIR } from "../ir.ts";
 import { code, join, literal, name, ts, type Code } from "../code.ts";
 import { globToRegExpSource } from "../glob.ts";
 import { type EmitContext, header } from "./context.ts";
-import { routeFactoryName, routeFile } from "./route-module.ts";
+import { routeFactoryName, routeFile, routeReadsEnv } from "./route-module.ts";
 import { whenName } from "./route-conditions.ts";
 
 const APIS: readonly ClientApi[] = ["openai", "anthropic"];
@@ -32,7 +35,7 @@ function selector(api: ClientApi, routes: readonly RouteIR[]): Code {
 
 function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Code; method: Code } {
   const served = routes.filter((r) => r.apis.includes(api));
-  const conditionalNames = new Set(served.filter((r) => r.when !== null).map((r) => r.model));
+  const conditionalNames = new Set(served.filter((r) => r.when !== null && !r.glob).map((r) => r.model));
   const exact = served.filter((r) => !r.glob && !conditionalNames.has(r.model));
   const globs = served.filter((r) => r.glob);
   const exactName = name(`${api}Exact`);
@@ -57,15 +60,46 @@ function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Co
   if (globs.length === 0) {
     return { decls: join(decls, "\n"), method: ts`${name(api)}: ${params} => ${lookup},` };
   }
-  const source = `^(?:${globs.map((r) => `${globToRegExpSource(r.model)}()`).join("|")})$`;
+  const fold = (from: number) => `^(?:${globs.slice(from).map((r) => `${globToRegExpSource(r.model)}()`).join("|")})$`;
   const globName = name(`${api}Globs`);
   const globRoutes = name(`${api}GlobRoutes`);
-  decls.push(ts`const ${globName} = new RegExp(${source});`);
   decls.push(ts`const ${globRoutes}: readonly Route[] = [${join(globs.map((r) => routeVar(r, api)), ", ")}];`);
+  if (!globs.some((r) => r.when !== null)) {
+    decls.splice(decls.length - 1, 0, ts`const ${globName} = new RegExp(${fold(0)});`);
+    return {
+      decls: join(decls, "\n"),
+      method: ts`${name(api)}: ${params} => ${lookup} ?? matchGlob(${globName}, ${globRoutes}, model),`,
+    };
+  }
+  // Conditional globs: the fold of every glob, plus one of the globs after each conditional one, where the
+  // search resumes when its condition fails (runtime/glob-match.ts matchGlobWhen).
+  const patterns = globs.map((_, i) => (i === 0 || globs[i - 1]!.when !== null ? ts`new RegExp(${fold(i)})` : code("null")));
+  const conditions = name(`${api}GlobConditions`);
+  decls.splice(decls.length - 1, 0, ts`const ${globName}: readonly (RegExp | null)[] = [
+  ${join(patterns, ",\n")},
+];`);
+  decls.push(ts`const ${conditions}: readonly GlobCondition[] = [${join(globs.map((r) => (r.when === null ? code("null") : name(whenName(r)))), ", ")}];`);
   return {
     decls: join(decls, "\n"),
-    method: ts`${name(api)}: ${params} => ${lookup} ?? matchGlob(${globName}, ${globRoutes}, model),`,
+    method: ts`${name(api)}: (model, request, body) => ${lookup} ?? matchGlobWhen(${globName}, ${globRoutes}, ${conditions}, model, request, body),`,
   };
+}
+
+/** matchGlob, matchGlobWhen and its GlobCondition type, as the APIs' globs need them. */
+function globImport(ir: ConfigIR, ctx: EmitContext): Code {
+  const globsOf = (api: ClientApi) => ir.routes.filter((r) => r.glob && r.apis.includes(api));
+  const conditional = APIS.map((api) => globsOf(api).some((r) => r.when !== null));
+  const plain = APIS.map((api, i) => globsOf(api).length > 0 && !conditional[i]);
+  const names = [
+    ...(plain.some(Boolean) ? ["matchGlob"] : []),
+    ...(conditional.some(Boolean) ? ["matchGlobWhen", "type GlobCondition"] : []),
+  ];
+  return ts`import { ${code(names.join(", "))} } from ${ctx.runtime("glob-match.ts")};`;
+}
+
+/** createRouter takes the gateway's environment when some route's transforms read `${VAR}`. */
+export function routerReadsEnv(ir: ConfigIR): boolean {
+  return ir.routes.some((r) => routeReadsEnv(ir, r));
 }
 
 export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
@@ -76,20 +110,24 @@ export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
   const conditional = ir.routes.some((r) => r.when !== null);
   // Bodies are read up to the largest limit any route allows; each route then holds its own (chat-endpoint.ts).
   const largest = Math.max(ir.server.bodyLimitBytes, ...ir.routes.map((r) => r.bodyLimitBytes ?? 0));
-  const built = ir.routes.flatMap((r) => r.apis.map((api) => ts`const ${routeVar(r, api)} = ${name(routeFactoryName(r, api))}(upstreams);`));
+  // Routes whose transforms resolve `${VAR}` get the gateway's environment, the one provider keys came from.
+  const readsEnv = new Set(ir.routes.filter((r) => routeReadsEnv(ir, r)));
+  const built = ir.routes.flatMap((r) =>
+    r.apis.map((api) => ts`const ${routeVar(r, api)} = ${name(routeFactoryName(r, api))}(${code(readsEnv.has(r) ? "upstreams, processEnv" : "upstreams")});`),
+  );
   const matchers = APIS.map((api) => emitApiMatcher(api, ir.routes));
   const usesGlobs = ir.routes.some((r) => r.glob);
   const listed = (api: ClientApi) => literal([...new Set(ir.routes.filter((r) => r.apis.includes(api) && !r.glob).map((r) => r.model))]);
   return ts`${header(ir)}
 import type { Route, Router } from ${ctx.runtime("contract.ts")};
 ${[
-  ...(usesGlobs ? [ts`import { matchGlob } from ${ctx.runtime("glob-match.ts")};`] : []),
+  ...(usesGlobs ? [globImport(ir, ctx)] : []),
   ...(conditional ? [ts`import type { SelectRoute } from ${ctx.runtime("route-conditions.ts")};`] : []),
 ]}
 import type { Upstreams } from "./providers.ts";
 ${imports}
 
-export function createRouter(upstreams: Upstreams): Router {
+export function createRouter(${code(readsEnv.size > 0 ? "upstreams: Upstreams, processEnv: NodeJS.ProcessEnv" : "upstreams: Upstreams")}): Router {
   ${built}
   ${matchers.map((m) => m.decls)}
   return {

@@ -10,12 +10,12 @@
 //   or interprets a path at run time.
 // - Each regex is a module-level RegExp literal (ajv's `pattern0`), compiled once when the bundle loads;
 //   validate.ts has already compiled it and proved it free of catastrophic backtracking.
-// - `${VAR}` header values are resolved once, when the route is built at start; generated code holds only
-//   the variable names.
+// - `${VAR}` header values are resolved once, when the route is built at start, from the environment handed
+//   to buildGateway() (as provider keys are); generated code holds only the variable names.
 import type { BodyRuleIR, ConfigIR, EnvStringIR, HeaderRulesIR, HttpProviderIR, RouteIR } from "../ir.ts";
 import type { JsonPath, Literal, Segment, SimpleSegment } from "../transforms/jsonpath.ts";
 import { isSimplePath } from "../transforms/jsonpath.ts";
-import { code, comment, identifier, join, literal, name, ts, type Code } from "../code.ts";
+import { bare, code, comment, join, literal, name, prefixed, ts, type Code } from "../code.ts";
 import { posText } from "./context.ts";
 
 /** The headers each provider kind authenticates with, for bring-your-own-key (see emit/providers.ts). */
@@ -40,29 +40,34 @@ export interface RouteTransforms {
   declarations: Code;
   /** What the declarations import from runtime modules: [sorted names, module], by module. */
   imports: Array<[string[], string]>;
-  /** The factory to call for a target on `provider`, or null when the pair has no transforms. */
-  factoryFor(provider: string): string | null;
+  /** The factory call for a target on `provider` (`gpt4oOpenaiTransforms(processEnv)`), or null when the pair has no transforms. */
+  callFor(provider: string): Code | null;
+  /** Some factory resolves `${VAR}` header values: it takes the gateway's `processEnv`. */
+  readsEnv: boolean;
 }
 
 export function emitRouteTransforms(ir: ConfigIR, route: RouteIR): RouteTransforms {
   const providers = new Map(ir.providers.map((p) => [p.name, p]));
   const used = [...new Set(route.targets.map((t) => t.provider))].sort();
-  const factories = new Map<string, string>();
+  const factories = new Map<string, Code>();
   const declarations: Code[] = [];
   const imports = new Map<string, string>();
+  let readsEnv = false;
   for (const providerName of used) {
     const provider = providers.get(providerName);
     if (provider === undefined || provider.kind === "scenario" || provider.kind === "command") continue;
     const emitted = emitPair(route, provider);
     if (emitted === null) continue;
-    factories.set(providerName, emitted.factory);
+    factories.set(providerName, ts`${name(emitted.factory)}(${code(emitted.readsEnv ? "processEnv" : "")})`);
+    readsEnv ||= emitted.readsEnv;
     declarations.push(emitted.code);
     for (const [n, m] of emitted.imports) imports.set(n, m);
   }
   return {
     declarations: join(declarations, "\n\n"),
     imports: [...new Set(imports.values())].sort().map((m) => [[...imports.keys()].filter((n) => imports.get(n) === m).sort(), m]),
-    factoryFor: (provider) => factories.get(provider) ?? null,
+    callFor: (provider) => factories.get(provider) ?? null,
+    readsEnv,
   };
 }
 
@@ -74,11 +79,14 @@ interface Ctx {
   matchers: number;
 }
 
-function emitPair(route: RouteIR, provider: HttpProviderIR): { factory: string; code: Code; imports: Map<string, string> } | null {
+function emitPair(
+  route: RouteIR,
+  provider: HttpProviderIR,
+): { factory: string; code: Code; imports: Map<string, string>; readsEnv: boolean } | null {
   const layers = [provider.transforms, route.transforms].filter((t) => t !== null);
   if (layers.length === 0 && !route.forwardClientKey) return null;
-  const base = identifier("", `${route.id}-${provider.name}`);
-  const ctx: Ctx = { prefix: /^[0-9]/.test(base) ? `_${base}` : base, imports: new Map(), decls: [], patterns: 0, matchers: 0 };
+  // Route and provider idents are each unique, so the pair is unique within the route's module.
+  const ctx: Ctx = { prefix: bare(`${route.ident.replace(/^_/, "")}${prefixed("", provider.ident)}`), imports: new Map(), decls: [], patterns: 0, matchers: 0 };
   ctx.imports.set("TargetTransforms", "transforms/types.ts");
   const envLines: Code[] = [];
   const owner = `route ${route.id} (${posText(route.pos)})`;
@@ -100,10 +108,11 @@ function emitPair(route: RouteIR, provider: HttpProviderIR): { factory: string; 
 
   const factory = `${ctx.prefix}Transforms`;
   if (envLines.length > 0) ctx.imports.set("createEnvReader", "env.ts");
-  const env = envLines.length > 0 ? [ts`const env = createEnvReader();`, ...envLines, ts`env.finish();`] : [];
+  // The gateway's environment, not process.env: buildGateway(processEnv) decides what every `${VAR}` means.
+  const env = envLines.length > 0 ? [ts`const env = createEnvReader(processEnv);`, ...envLines, ts`env.finish();`] : [];
   const from = [provider.transforms ? `provider ${provider.name}` : "", route.transforms ? `route ${route.id}` : "", byok ? "forward_client_key" : ""].filter(Boolean);
   ctx.decls.push(ts`/** ${code(from.join(", then "))}. */
-function ${name(factory)}(): TargetTransforms {
+function ${name(factory)}(${code(envLines.length > 0 ? "processEnv: NodeJS.ProcessEnv" : "")}): TargetTransforms {
   ${[...env, ts`return {`]}
     requestHeaders: ${requestHeaders},
     requestBody: ${requestBody},
@@ -111,7 +120,7 @@ function ${name(factory)}(): TargetTransforms {
     responseBody: ${responseBody},
   };
 }`);
-  return { factory, code: join(ctx.decls, "\n\n"), imports: ctx.imports };
+  return { factory, code: join(ctx.decls, "\n\n"), imports: ctx.imports, readsEnv: envLines.length > 0 };
 }
 
 // ---- headers ----

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { code, comment, identifier, name, ts } from "../../generator/code.ts";
+import { code, comment, identifier, name, prefixed, Scope, ts } from "../../generator/code.ts";
 
 describe("ts template", () => {
   it("JSON-encodes interpolated values, so config text cannot become code", () => {
@@ -32,5 +32,29 @@ describe("ts template", () => {
   it("derives camelCase identifiers from ids", () => {
     expect(identifier("route", "claude-star")).toBe("routeClaudeStar");
     expect(identifier("route", "gpt-4o")).toBe("routeGpt4o");
+  });
+
+  it("never derives a bare identifier that is reserved or starts with a digit", () => {
+    expect(identifier("", "4o")).toBe("_4o");
+    expect(identifier("", "class")).toBe("_class");
+    expect(identifier("", "private")).toBe("_private");
+    expect(identifier("", "default")).toBe("_default");
+    expect(identifier("", "claude-star")).toBe("claudeStar");
+    expect(prefixed("route", "_4o")).toBe("route4o");
+    expect(prefixed("when", "_class")).toBe("whenClass");
+  });
+
+  it("hands out distinct names within a scope, in call order", () => {
+    const scope = new Scope(["env", "openaiPaths"]);
+    expect(["openai", "openaiPaths", "env", "aB", "aB", "class", "openaiKey", "openaiKey"].map((n) => scope.unique(n))).toEqual([
+      "openai",
+      "openaiPaths2",
+      "env2",
+      "aB",
+      "aB2",
+      "_class",
+      "openaiKey",
+      "openaiKey2",
+    ]);
   });
 });

@@ -84,6 +84,19 @@ describe("the generated router of test/golden/routing", () => {
     expect(router.anthropic("smart")).toBeUndefined();
   });
 
+  it("skips a conditional glob whose condition fails and goes on to the globs after it", () => {
+    const tools = { ...hello, tools: [{ type: "function" }] };
+    expect(router.openai("llama-3.1", request({ "x-tier": "gold" }), hello)?.id).toBe("llama-gold");
+    expect(router.openai("llama-3.1", request(), tools)?.id).toBe("llama-tools");
+    expect(router.openai("llama-4", request(), tools)?.id).toBe("llama-any"); // llama-3* does not match
+    expect(router.openai("llama-3.1", request(), hello)?.id).toBe("llama-any");
+    expect(router.anthropic("llama-3.1", request({ "x-tier": "gold" }), tools)).toBeUndefined(); // openai-only routes
+    // Without a request (other endpoints) only unconditional globs serve; exact names still win over globs.
+    expect(router.openai("llama-3.1")?.id).toBe("llama-any");
+    expect(router.openai("gpt-4o", request({ "x-tier": "gold" }), hello)?.id).toBe("gpt-4o");
+    expect(router.openai("mistral", request({ "x-tier": "gold" }), hello)).toBeUndefined();
+  });
+
   it("carries balancers, body limits and the largest limit", () => {
     const gpt4o = router.openai("gpt-4o")!;
     expect(gpt4o.targets.map((t) => t.label)).toEqual(["east:gpt-4o", "west:gpt-4o", "lab:gpt-4o"]);

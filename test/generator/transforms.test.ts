@@ -67,7 +67,7 @@ function compile(rules: string, side: "request" | "response" = "request"): Targe
   return compileRoute(`    transforms:\n      ${side}:\n        body:\n${rules.replace(/^/gm, "          ")}`);
 }
 
-function compileRoute(routeYaml: string, kind = "openai"): TargetTransforms {
+function compileRoute(routeYaml: string, kind = "openai", processEnv: NodeJS.ProcessEnv = {}): TargetTransforms {
   const text = `providers:
   p:
     kind: ${kind}
@@ -80,9 +80,9 @@ ${routeYaml}
   if (loaded.ir === null) throw new Error(JSON.stringify(loaded.diagnostics, null, 2));
   const emitted = emitRouteTransforms(loaded.ir, loaded.ir.routes[0]!);
   const js = ts.transpileModule(emitted.declarations.text, { compilerOptions: { target: ts.ScriptTarget.ES2022 } }).outputText;
-  const factory = emitted.factoryFor("p")!;
-  const run = new Function("child", "keysOf", "removeHits", "createEnvReader", `${js}\nreturn ${factory}();`);
-  return run(child, keysOf, removeHits, createEnvReader) as TargetTransforms;
+  const call = emitted.callFor("p")!;
+  const run = new Function("child", "keysOf", "removeHits", "createEnvReader", "processEnv", `${js}\nreturn ${call.text};`);
+  return run(child, keysOf, removeHits, createEnvReader, processEnv) as TargetTransforms;
 }
 
 function applyJson(transforms: TargetTransforms, body: unknown): unknown {
@@ -194,6 +194,35 @@ describe("compiled header rules", () => {
     const upstream = { "content-type": "application/json", "x-switchyard-request-id": "req_1", "x-keep": "k", "x-request-id": "up" };
     expect(t.responseHeaders!(upstream)).toEqual({ "x-keep": "k", "content-type": "application/json", "x-switchyard-request-id": "req_1", "x-served-by": "gw" });
     expect(t.requestHeaders).toBeNull();
+  });
+});
+
+describe("${VAR} in header values", () => {
+  const route = `    transforms:\n      request:\n        headers: { set: { x-team: "\${SY_TEST_TEAM}" }, add: { x-tenant: "\${SY_TEST_TENANT:-default}" } }`;
+
+  it("resolves from the environment given to buildGateway, not process.env", () => {
+    process.env.SY_TEST_TEAM = "from-process-env";
+    try {
+      const t = compileRoute(route, "openai", { SY_TEST_TEAM: "red", SY_TEST_TENANT: "acme" });
+      expect(t.requestHeaders!({}, {}, null)).toEqual({ "x-team": "red", "x-tenant": "acme" });
+      expect(compileRoute(route, "openai", { SY_TEST_TEAM: "red" }).requestHeaders!({}, {}, null)["x-tenant"]).toBe("default");
+      // Set in process.env but not in the gateway's environment: missing, and start-up says which route needs it.
+      expect(() => compileRoute(route, "openai", {})).toThrow(/SY_TEST_TEAM is not set \(needed by route m \(routes\.yaml:5:5\)\)/);
+    } finally {
+      delete process.env.SY_TEST_TEAM;
+    }
+  });
+
+  it("reach the route through the environment buildGateway(processEnv) hands to the router", async () => {
+    // What generated index.ts does (its golden shows createRouter(upstreams, processEnv)); importing index.ts
+    // itself would need the ajv validators, which are not golden files.
+    const { startUpstreams } = await import("../golden/transforms/__generated__/providers.ts");
+    const { createRouter } = await import("../golden/transforms/__generated__/router.ts");
+    const processEnv = { OPENAI_API_KEY: "sk-test", TENANT: "acme" };
+    const upstreams = startUpstreams(processEnv);
+    const route = createRouter(upstreams, processEnv).openai("gpt-4o")!;
+    expect(route.targets[0]!.transforms!.requestHeaders!({}, {}, null)["x-tenant"]).toBe("acme");
+    await Promise.allSettled(Object.values(upstreams).map((u) => (u.kind === "http" ? u.dispatcher.close() : undefined)));
   });
 });
 

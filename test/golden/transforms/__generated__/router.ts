@@ -5,8 +5,8 @@ import type { Upstreams } from "./providers.ts";
 import { routeGpt4oForOpenai } from "./routes/gpt-4o.ts";
 import { routeClaudeByokForAnthropic } from "./routes/claude-byok.ts";
 
-export function createRouter(upstreams: Upstreams): Router {
-  const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams);
+export function createRouter(upstreams: Upstreams, processEnv: NodeJS.ProcessEnv): Router {
+  const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams, processEnv);
   const rClaudeByokForAnthropic = routeClaudeByokForAnthropic(upstreams);
   const openaiExact = new Map<string, Route>([
     ["gpt-4o", rGpt4oForOpenai],

@@ -98,8 +98,8 @@ function gpt4oOpenaiResponseJson(body: any): void {
 }
 
 /** provider openai, then route gpt-4o. */
-function gpt4oOpenaiTransforms(): TargetTransforms {
-  const env = createEnvReader();
+function gpt4oOpenaiTransforms(processEnv: NodeJS.ProcessEnv): TargetTransforms {
+  const env = createEnvReader(processEnv);
   const value0 = env.resolve([{"env":"TENANT","fallback":"default"}], "route gpt-4o (test/golden/transforms/routes.yaml:16:5)");
   env.finish();
   return {
@@ -134,11 +134,11 @@ function gpt4oOpenaiTransforms(): TargetTransforms {
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
 
-export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
+export function routeGpt4oForOpenai(upstreams: Upstreams, processEnv: NodeJS.ProcessEnv): Route {
   return {
     id: "gpt-4o",
     targets: [
-      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null, transforms: gpt4oOpenaiTransforms() },
+      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null, transforms: gpt4oOpenaiTransforms(processEnv) },
     ],
     rateLimits: null,
     retry,
