@@ -92,7 +92,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       attempts: [],
     };
     const headers = collectForwardHeaders(req, api);
-    const identity = readClientIdentity(res, req);
+    const identity = readClientIdentity(res, req, client);
     const declaredLength = Number(req.getHeader("content-length") || 0);
     const body = readBody(res, readLimit, declaredLength);
     const done = handle(exchange, headers, identity, body).catch((error: unknown) => {

@@ -71,7 +71,7 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
     /* uWS: the request object is only valid until the first await, so read everything now. */
     const path = req.getUrl();
     const headers = collectForwardHeaders(req, "anthropic");
-    const identity = readClientIdentity(res, req);
+    const identity = readClientIdentity(res, req, client);
     const body = readBody(res, limit, Number(req.getHeader("content-length") || 0));
     const id = newRequestId();
     const started = performance.now();

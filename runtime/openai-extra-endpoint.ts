@@ -97,7 +97,7 @@ export function createOpenAIExtraEndpoint(
       ticket: null,
     };
     const headers = collectForwardHeaders(req, "openai");
-    const identity = readClientIdentity(res, req);
+    const identity = readClientIdentity(res, req, client);
     const body = readBody(res, limit, Number(req.getHeader("content-length") || 0));
     const done = handle(call, headers, identity, body).catch((error: unknown) => {
       fail(call, { status: 500, message: `internal error: ${error instanceof Error ? error.message : String(error)}` });
