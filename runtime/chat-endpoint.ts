@@ -12,7 +12,7 @@ import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-at
 import { attemptScenario } from "./scenario-attempt.ts";
 import { attemptCommand } from "./command/attempt.ts";
 import { attemptTranslated, translateRequest, type TranslatedRequest } from "./translated-attempt.ts";
-import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
+import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, type AttemptRecord, type LoggedRequest, type RequestLog } from "./request-log.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
 import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
 import { usageFromBody, usageFromBodyTail, type Usage } from "./usage.ts";
@@ -21,10 +21,8 @@ import type { RateLimiter, RateLimitTicket } from "./rate-limit/limiter.ts";
 import type { Resilience } from "./resilience/resilience.ts";
 import { createTargetWalk, describeAttempts, exhaustedHeaders, Stop, type WalkEnd, type WalkSteps } from "./target-walk.ts";
 
-/** Status logged when the client went away before the response finished (nginx's convention). */
-const CLIENT_CLOSED = 499;
 
-interface Exchange {
+interface Exchange extends LoggedRequest {
   readonly api: ClientApi;
   readonly path: string;
   readonly requestId: string;
@@ -160,8 +158,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
 
   function finish(exchange: Exchange, outcome: Extract<AttemptOutcome, { kind: "relayed" }>) {
     const record = baseRecord(exchange, outcome.status);
-    record.upstream_latency_ms = round(outcome.latencyMs);
-    record.ttfb_ms = round(outcome.ttfbMs);
+    record.upstream_latency_ms = roundMs(outcome.latencyMs);
+    record.ttfb_ms = roundMs(outcome.ttfbMs);
     record.usage = outcome.summary?.usage ?? null;
     if (outcome.summary?.usageEstimated) record.usage_estimated = true;
     if (outcome.responseBody !== undefined) {
@@ -221,27 +219,5 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     exchange.log.write(record);
   }
 
-  function baseRecord(exchange: Exchange, status: number): RequestLogRecord {
-    const record: RequestLogRecord = {
-      id: exchange.requestId,
-      time: new Date(exchange.time).toISOString(),
-      route: exchange.route?.id ?? null,
-      api: exchange.api,
-      path: exchange.path,
-      model: exchange.model,
-      stream: exchange.stream,
-      attempts: exchange.attempts,
-      status,
-      latency_ms: round(performance.now() - exchange.receivedAt),
-      upstream_latency_ms: null,
-      ttfb_ms: null,
-      usage: null,
-    };
-    if (exchange.raw !== undefined) record.request_body = exchange.raw;
-    return record;
-  }
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}

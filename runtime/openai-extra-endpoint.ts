@@ -14,7 +14,7 @@ import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
 import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "./http-attempt.ts";
 import { readBody } from "./read-body.ts";
 import { modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { newRequestId, type AttemptRecord, type RequestLog, type RequestLogRecord } from "./request-log.ts";
+import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, type AttemptRecord, type LoggedRequest, type RequestLog } from "./request-log.ts";
 import { usageFromBody, type Usage } from "./usage.ts";
 import { estimateInputTokens } from "./token-estimate.ts";
 import { translateEmbeddings } from "./embeddings-translation.ts";
@@ -25,15 +25,13 @@ import { createTargetWalk, describeAttempts, exhaustedHeaders, Skip, type WalkSt
 /** What the body must carry besides a string model. */
 const REQUIRED_INPUT: Record<Exclude<Endpoint, "chat">, "input" | "prompt"> = { embeddings: "input", completions: "prompt" };
 
-/** Status logged when the client went away before the response finished (nginx's convention). */
-const CLIENT_CLOSED = 499;
-
 /** One request's state, which is also the walk's context. */
-interface Call {
+interface Call extends LoggedRequest {
   readonly path: string;
   readonly requestId: string;
   readonly receivedAt: number;
-  readonly time: string;
+  readonly api: "openai";
+  readonly time: number;
   readonly client: ClientResponse;
   readonly attempts: AttemptRecord[];
   route: Route | null;
@@ -87,7 +85,8 @@ export function createOpenAIExtraEndpoint(
       path: req.getUrl(),
       requestId: newRequestId(),
       receivedAt: performance.now(),
-      time: new Date().toISOString(),
+      api: "openai",
+      time: Date.now(),
       client,
       attempts: [],
       route: null,
@@ -144,7 +143,7 @@ export function createOpenAIExtraEndpoint(
       case "relayed":
         return finish(call, end);
       case "client-gone":
-        return log.write(record(call, CLIENT_CLOSED));
+        return log.write(baseRecord(call, CLIENT_CLOSED));
       case "stopped":
         return fail(call, end.error);
       case "exhausted": {
@@ -155,10 +154,10 @@ export function createOpenAIExtraEndpoint(
   }
 
   function finish(call: Call, outcome: Extract<AttemptOutcome, { kind: "relayed" }>) {
-    const out = record(call, outcome.status);
+    const out = baseRecord(call, outcome.status);
     out.usage = outcome.summary?.usage ?? (outcome.responseBody !== undefined ? usageFromBody("openai", outcome.responseBody).usage : null);
-    out.ttfb_ms = round(outcome.ttfbMs);
-    out.upstream_latency_ms = round(outcome.latencyMs);
+    out.ttfb_ms = roundMs(outcome.ttfbMs);
+    out.upstream_latency_ms = roundMs(outcome.latencyMs);
     if (endpoint === "completions" && outcome.responseBody !== undefined) out.response_body = outcome.responseBody;
     if (outcome.error) out.error = outcome.error;
     settle(call, out.usage);
@@ -179,32 +178,10 @@ export function createOpenAIExtraEndpoint(
     } else {
       call.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": call.requestId }, errorBody("openai", error));
     }
-    const out = record(call, call.client.aborted ? CLIENT_CLOSED : error.status);
+    const out = baseRecord(call, call.client.aborted ? CLIENT_CLOSED : error.status);
     out.error = error.message;
     log.write(out);
   }
 
-  function record(call: Call, status: number): RequestLogRecord {
-    const out: RequestLogRecord = {
-      id: call.requestId,
-      time: call.time,
-      route: call.route?.id ?? null,
-      api: "openai",
-      path: call.path,
-      model: call.model,
-      stream: call.stream,
-      attempts: call.attempts,
-      status,
-      latency_ms: round(performance.now() - call.receivedAt),
-      upstream_latency_ms: null,
-      ttfb_ms: null,
-      usage: null,
-    };
-    if (call.raw !== undefined) out.request_body = call.raw;
-    return out;
-  }
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}

@@ -232,3 +232,49 @@ export function newRequestId(): string {
   idOffset += ID_BYTES;
   return id;
 }
+
+/** Status logged when the client went away before the response finished (nginx's convention). */
+export const CLIENT_CLOSED = 499;
+
+/** Milliseconds to the microsecond, as every latency in the log is written. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/** What every POST endpoint knows about a request by the time it logs it. */
+export interface LoggedRequest {
+  readonly api: "openai" | "anthropic";
+  readonly path: string;
+  readonly requestId: string;
+  /** performance.now() when the request arrived. */
+  readonly receivedAt: number;
+  /** Date.now() when the request arrived. */
+  readonly time: number;
+  readonly attempts: AttemptRecord[];
+  readonly route: { readonly id: string } | null;
+  readonly model: string | null;
+  readonly stream: boolean;
+  /** The request body as received, when it was read. */
+  readonly raw: string | undefined;
+}
+
+/** The fields every log line has; the endpoint adds usage, bodies and errors. */
+export function baseRecord(request: LoggedRequest, status: number): RequestLogRecord {
+  const record: RequestLogRecord = {
+    id: request.requestId,
+    time: new Date(request.time).toISOString(),
+    route: request.route?.id ?? null,
+    api: request.api,
+    path: request.path,
+    model: request.model,
+    stream: request.stream,
+    attempts: request.attempts,
+    status,
+    latency_ms: roundMs(performance.now() - request.receivedAt),
+    upstream_latency_ms: null,
+    ttfb_ms: null,
+    usage: null,
+  };
+  if (request.raw !== undefined) record.request_body = request.raw;
+  return record;
+}

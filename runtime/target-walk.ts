@@ -12,7 +12,7 @@ import type { Route, Target } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import type { ClientError } from "./client-errors.ts";
 import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
-import type { AttemptRecord } from "./request-log.ts";
+import { roundMs, type AttemptRecord } from "./request-log.ts";
 import { latencySample } from "./balance/sample.ts";
 import { pause, type Resilience } from "./resilience/resilience.ts";
 
@@ -133,7 +133,7 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
           provider: upstream.name,
           model,
           status: outcome.kind === "failed" ? outcome.status : outcome.kind === "relayed" ? outcome.status : null,
-          latency_ms: round(outcome.latencyMs),
+          latency_ms: roundMs(outcome.latencyMs),
         };
         if (retry > 0) {
           attempt.retry = retry;
@@ -186,6 +186,3 @@ export function exhaustedHeaders(end: Exhausted): Record<string, string> | undef
   return end.retryAfterS === null ? undefined : { "retry-after": String(end.retryAfterS) };
 }
 
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
