@@ -84,6 +84,8 @@ export interface HttpProviderIR {
   maxConnections: number;
   /** Absent: Node's defaults (verify against the system CAs). */
   tls?: TlsIR;
+  /** Requests with a larger body skip this provider's targets; absent: no limit of its own. */
+  bodyLimitBytes?: number;
   /** azure-openai: the api-version query parameter. */
   azureApiVersion?: string;
   /** gemini on Vertex AI: project, region and the service-account key file (path resolved at start). */

@@ -46,6 +46,7 @@ export interface ProviderOverrideYaml {
   timeouts?: { connect_ms?: number; first_byte_ms?: number; idle_ms?: number; total_ms?: number };
   max_connections?: number;
   tls?: { verify?: boolean; ca_file?: string };
+  body_limit?: number | string;
   file?: string;
   speed?: number;
   api_version?: string;
@@ -472,6 +473,7 @@ function resolveProvider(name: string, ident: string, provider: ProviderYaml, po
     maxConnections: provider.max_connections ?? DEFAULTS.maxConnections,
     transforms: resolveTransforms(provider.transforms, ["providers", name, "transforms"], at),
     ...(provider.tls === undefined ? {} : { tls: resolveTls(provider.tls) }),
+    ...(provider.body_limit === undefined ? {} : { bodyLimitBytes: parseSize(provider.body_limit) }),
     pos,
   };
 }

@@ -30,6 +30,8 @@ export interface HttpUpstream {
   readonly auth: DynamicAuth | null;
   /** Auth and extra headers, lower-cased names; never logged. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Requests with a larger body (as the client sent it) skip this provider's targets; Infinity: no limit. */
+  readonly bodyLimitBytes: number;
   /** False when the key resolved to an empty string: targets on this provider are skipped. */
   readonly enabled: boolean;
   readonly dispatcher: Dispatcher;

@@ -31,6 +31,8 @@ export interface HttpUpstreamOptions {
   /** Whole-attempt bound; 0 or absent = none. */
   totalTimeoutMs?: number;
   maxConnections: number;
+  /** The provider's `body_limit`: larger requests skip its targets. */
+  bodyLimitBytes?: number;
   /** The provider's `tls:`; absent keeps Node's defaults. `caFile` is read here, once, at start. */
   tls?: { verify: boolean; caFile: string | null };
 }
@@ -91,5 +93,6 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
     firstByteTimeoutMs: options.firstByteTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? options.firstByteTimeoutMs,
     totalTimeoutMs: options.totalTimeoutMs ?? 0,
+    bodyLimitBytes: options.bodyLimitBytes ?? Infinity,
   });
 }

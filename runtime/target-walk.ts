@@ -90,6 +90,12 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
         allRateLimited = allTimeouts = false;
         continue;
       }
+      if (upstream.kind === "http" && request.rawBytes.byteLength > upstream.bodyLimitBytes) {
+        const skipped = `request body of ${request.rawBytes.byteLength} bytes exceeds the provider's body_limit (${upstream.bodyLimitBytes})`;
+        attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped });
+        allRateLimited = allTimeouts = false;
+        continue;
+      }
       const prepared = steps.prepare(ctx, request, json, target);
       if (prepared instanceof Stop) return prepared;
       if (prepared instanceof Skip) {

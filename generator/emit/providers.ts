@@ -105,7 +105,8 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR, locals: Locals
   firstByteTimeoutMs: ${code(String(provider.timeouts.firstByteMs))},
   idleTimeoutMs: ${code(String(provider.timeouts.idleMs))},
   totalTimeoutMs: ${code(String(provider.timeouts.totalMs))},
-  maxConnections: ${code(String(provider.maxConnections))},${tls}
+  maxConnections: ${code(String(provider.maxConnections))},${tls}${provider.bodyLimitBytes === undefined ? code("") : ts`
+  bodyLimitBytes: ${literal(provider.bodyLimitBytes)},`}
 });`;
   return { resolve: join(resolveLines, "\n"), create };
 }

@@ -237,6 +237,20 @@ describe("body limits", () => {
   });
 });
 
+describe("provider body limits", () => {
+  it("skips a provider whose body_limit the request exceeds, and falls back to the next target", async () => {
+    await openai.chat.completions.create({ model: "provider-limit", messages: hello });
+    expect(since()).toMatchObject({ a: 1, b: 0 });
+    const completion = await openai.chat.completions.create({ model: "provider-limit", messages: [{ role: "user", content: "x".repeat(2000) }] });
+    expect(completion.choices[0]!.message.content).toBe("Hello from the mock upstream.");
+    expect(since()).toMatchObject({ a: 1, b: 1 });
+    const [, record] = await newRecords(2);
+    expect(record!.attempts[0]).toMatchObject({ provider: "a-small", status: null });
+    expect(record!.attempts[0].skipped).toMatch(/exceeds the provider's body_limit \(1024\)/);
+    expect(record!.attempts[1]).toMatchObject({ provider: "b", status: 200 });
+  });
+});
+
 describe("CORS", () => {
   it("answers a preflight from an allowed origin", async () => {
     const response = await fetch(`${gw.url}/v1/chat/completions`, {

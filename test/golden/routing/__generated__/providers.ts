@@ -14,9 +14,9 @@ export interface Upstreams {
 /** Resolves the environment (every missing variable reported at once), then opens each provider. */
 export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Upstreams {
   const env = createEnvReader(processEnv);
-  const corpBaseUrl = env.resolve([{"text":"https://llm.corp.example"}], "provider corp (test/golden/routing/routes.yaml:23:3)");
-  const corpKey = env.resolve([{"env":"PRIVATE_KEY"}], "provider corp (test/golden/routing/routes.yaml:23:3)");
-  const corpCaFile = env.resolve([{"env":"CA_DIR"},{"text":"/corp-root.pem"}], "provider corp (test/golden/routing/routes.yaml:23:3)");
+  const corpBaseUrl = env.resolve([{"text":"https://llm.corp.example"}], "provider corp (test/golden/routing/routes.yaml:24:3)");
+  const corpKey = env.resolve([{"env":"PRIVATE_KEY"}], "provider corp (test/golden/routing/routes.yaml:24:3)");
+  const corpCaFile = env.resolve([{"env":"CA_DIR"},{"text":"/corp-root.pem"}], "provider corp (test/golden/routing/routes.yaml:24:3)");
   const eastBaseUrl = env.resolve([{"text":"https://east.example.com/v1"}], "provider east (test/golden/routing/routes.yaml:11:3)");
   const eastKey = env.resolve([{"env":"EAST_KEY"}], "provider east (test/golden/routing/routes.yaml:11:3)");
   const labBaseUrl = env.resolve([{"text":"https://lab.internal/v1"}], "provider lab (test/golden/routing/routes.yaml:19:3)");
@@ -74,6 +74,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     totalTimeoutMs: 0,
     maxConnections: 128,
       tls: { verify: false, caFile: null },
+        bodyLimitBytes: 262144,
   });
   const west = createHttpUpstream({
     name: "west",
