@@ -15,10 +15,10 @@ const retry: RetryPolicy = { maxAttempts: 2, baseMs: 0, maxMs: 0, patienceMs: 10
 const breaker: BreakerPolicy = { failures: 1, errorRate: 1, windowMs: 1000, minRequests: 100, openMs: 30_000 };
 
 // Only the fields the walk reads.
-const target = (name: string): Target => ({ label: `${name}:m`, model: "m", upstream: { kind: "http", name, enabled: true } }) as unknown as Target;
+const target = (name: string): Target => ({ label: `${name}:m`, model: "m", upstream: { kind: "http", name, enabled: true, bodyLimitBytes: Infinity } }) as unknown as Target;
 const route = (names: string[], policy: BreakerPolicy | null = null): Route =>
   ({ id: names.join("+"), targets: names.map(target), rateLimits: null, retry, breaker: policy }) as unknown as Route;
-const request = { model: "m", stream: false, client: { keyId: null, ip: "127.0.0.1" } } as unknown as AttemptRequest;
+const request = { model: "m", stream: false, rawBytes: Buffer.from("{}"), client: { keyId: null, ip: "127.0.0.1" } } as unknown as AttemptRequest;
 const context = (): WalkContext => ({ client: { aborted: false, onAbort() {} } as unknown as ClientResponse, attempts: [] as AttemptRecord[] });
 
 const relayed: AttemptOutcome = { kind: "relayed", status: 200, latencyMs: 1, ttfbMs: 1, summary: null, responseBody: "{}" };
