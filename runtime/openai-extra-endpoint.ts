@@ -13,7 +13,7 @@ import { collectForwardHeaders } from "./forward-headers.ts";
 import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
 import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "./http-attempt.ts";
 import { readBody } from "./read-body.ts";
-import { modelNotRouted, parseJsonBody } from "./json-request.ts";
+import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, type AttemptRecord, type LoggedRequest, type RequestLog } from "./request-log.ts";
 import { usageFromBody, type Usage } from "./usage.ts";
 import { estimateInputTokens } from "./token-estimate.ts";
@@ -51,7 +51,9 @@ export function createOpenAIExtraEndpoint(
   limiter: RateLimiter,
   resilience: Resilience,
 ) {
-  const limit = gateway.server.bodyLimitBytes;
+  const serverLimit = gateway.server.bodyLimitBytes;
+  /** Routes may allow more than the server (`body_limit`): read up to the largest, then hold each route to its own. */
+  const limit = Math.max(serverLimit, gateway.router.maxBodyLimitBytes ?? 0);
   const findRoute = gateway.router.openai;
   const field = REQUIRED_INPUT[endpoint];
 
@@ -117,6 +119,8 @@ export function createOpenAIExtraEndpoint(
     const route = findRoute(model, { headers, client: identity }, json);
     if (!route) return fail(call, modelNotRouted(model));
     call.route = route;
+    const routeLimit = route.bodyLimitBytes ?? serverLimit;
+    if (parsed.bytes.byteLength > routeLimit) return fail(call, bodyTooLarge(routeLimit));
     call.raw = parsed.raw;
     call.stream = json.stream === true;
     if (route.rateLimits !== null) {

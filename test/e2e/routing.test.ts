@@ -225,6 +225,19 @@ describe("body limits", () => {
     expect(since().a).toBe(1);
   });
 
+  it("holds embeddings and completions to the route's body_limit too", async () => {
+    for (const call of [
+      () => openai.embeddings.create({ model: "tiny", input: "x".repeat(2000) }),
+      () => openai.completions.create({ model: "tiny", prompt: "x".repeat(2000) }),
+    ]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OpenAI.APIError);
+      expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(413);
+      expect((error as InstanceType<typeof OpenAI.APIError>).message).toMatch(/larger than the 1024 byte limit/);
+    }
+    expect(since().a).toBe(0);
+  });
+
   it("holds routes without their own limit to the server's, even when another route allows more", async () => {
     const long = "lorem ipsum dolor sit amet ".repeat(4000);
     const error = await anthropic.messages
