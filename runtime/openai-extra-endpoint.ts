@@ -22,6 +22,8 @@ import type { RateLimiter, RateLimitTicket } from "./rate-limit/limiter.ts";
 import type { Resilience } from "./resilience/resilience.ts";
 import { createTargetWalk, describeAttempts, exhaustedHeaders, Skip, type WalkSteps } from "./target-walk.ts";
 
+const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
+
 /** What the body must carry besides a string model. */
 const REQUIRED_INPUT: Record<Exclude<Endpoint, "chat">, "input" | "prompt"> = { embeddings: "input", completions: "prompt" };
 
@@ -71,7 +73,8 @@ export function createOpenAIExtraEndpoint(
       if (path === null || endpoint !== "embeddings" || upstream.embeddings === null) return new Skip(`a ${upstream.api} provider has no ${endpoint} endpoint here`);
       return path;
     },
-    translated: () => undefined,
+    // Embeddings translators map the input list and vectors one to one: nothing is ever dropped.
+    translated: (path, target) => (path === null ? undefined : { to: (target.upstream as HttpUpstream).api, dropped: NOTHING_DROPPED }),
     attempt(call, request, json, target, path) {
       const upstream = target.upstream as HttpUpstream;
       if (path === null) return attemptHttp(request, target, upstream, call.client);

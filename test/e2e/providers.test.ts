@@ -166,6 +166,8 @@ describe("ollama (native /api/chat, NDJSON streams)", () => {
     expect(result.data[0]!.embedding.length).toBeGreaterThan(0);
     expect(ollama.requests[seen.ollama]!.path).toBe("/api/embed");
     expect(ollama.requests[seen.ollama]!.json).toMatchObject({ model: "nomic-embed-text", input: ["a", "b"] });
+    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    expect(record!.attempts[0]).toMatchObject({ provider: "ollama", status: 200, translated: { to: "ollama", dropped: [] } });
   });
 });
 
