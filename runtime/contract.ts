@@ -105,6 +105,17 @@ export interface Balancer {
   begin(target: Target): void;
   /** It ended: `ms` is its latency sample (runtime/balance/sample.ts), null when it says nothing. */
   end(target: Target, ms: number | null, failed: boolean): void;
+  /** Each target's current state, for /health. */
+  snapshot(): readonly BalancerTargetState[];
+}
+
+export interface BalancerTargetState {
+  readonly target: string;
+  readonly weight: number;
+  readonly inflight: number;
+  /** Moving average of attempt latency (ttfb for streams); null before the first sample. */
+  readonly latencyMs: number | null;
+  readonly samples: number;
 }
 
 /** What a route condition (`when:`) may look at besides the parsed body: satisfied by AttemptRequest. */

@@ -15,6 +15,7 @@ import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
 import { RedisBreakerStore } from "./resilience/redis-breaker-store.ts";
 import { withCors } from "./cors.ts";
+import { balancerHealth } from "./balance/health.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -78,8 +79,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   app.get("/openai/models", (res) => sendJson(res, "200 OK", lists.openai));
   app.get("/openai/v1/models", (res) => sendJson(res, "200 OK", lists.openai));
   app.get("/anthropic/v1/models", (res) => sendJson(res, "200 OK", lists.anthropic));
-  // Built per call: breaker states change; /health is not on the request path.
-  app.get("/health", (res) => sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health() })));
+  // Built per call: breaker and balancer states change; /health is not on the request path.
+  app.get("/health", (res) =>
+    sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes) })),
+  );
 
   app.any("/*", (res, req) => {
     const api = guessApi(req);

@@ -96,5 +96,8 @@ export function createBalancer(targets: readonly Target[], layout: BalancerLayou
       slot.ewmaMs = slot.samples === 0 ? sample : slot.ewmaMs + EWMA_ALPHA * (sample - slot.ewmaMs);
       slot.samples++;
     },
+    snapshot() {
+      return slots.map((s) => ({ target: s.target.label, weight: s.weight, inflight: s.inflight, latencyMs: s.samples === 0 ? null : s.ewmaMs, samples: s.samples }));
+    },
   };
 }

@@ -14,6 +14,7 @@ export function sticky(inner: BalancedRoute): BalancedRoute {
     groups: inner.groups,
     begin: inner.begin,
     end: inner.end,
+    snapshot: inner.snapshot,
     order(client) {
       if (client.keyId === null) return inner.order(client);
       const key = fnv1a(client.keyId);

@@ -59,6 +59,14 @@ describe("weighted balancing", () => {
     expect(counts.a).toBeGreaterThanOrEqual(140);
     expect(counts.a).toBeLessThanOrEqual(160);
     expect(counts.c).toBe(0);
+
+    // /health shows what the balancer learned: weights, nothing in flight, latency averages from the samples.
+    const health = (await (await fetch(`${gw.url}/health`)).json()) as { balancers: Array<{ route: string; targets: Array<Record<string, unknown>> }> };
+    const balanced = health.balancers.find((b) => b.route === "balanced")!;
+    expect(balanced.targets.map((t) => [t.target, t.weight, t.inflight])).toEqual([["a:balanced", 3, 0], ["b:balanced", 1, 0], ["c:balanced", 1, 0]]);
+    const [a, b] = balanced.targets;
+    expect((a!.samples as number) + (b!.samples as number)).toBeGreaterThanOrEqual(200);
+    expect(a!.latency_ms).toEqual(expect.any(Number));
   });
 
   it("tries the rest of the group, then the lower-priority group, when targets fail", async () => {
