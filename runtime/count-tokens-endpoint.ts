@@ -18,7 +18,7 @@ import { readClientIdentity } from "./client-identity.ts";
 import { spliceModel } from "./model-splice.ts";
 import { readBody } from "./read-body.ts";
 import { modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { newRequestId, type AttemptRecord, type RequestLog } from "./request-log.ts";
+import { newRequestId, roundMs, type AttemptRecord, type RequestLog } from "./request-log.ts";
 import type { Resilience } from "./resilience/resilience.ts";
 import { estimatePromptTokens } from "./token-estimate.ts";
 
@@ -44,13 +44,15 @@ function firstUsableTarget(route: Route, resilience: Resilience, skipped: Attemp
 }
 
 /** The upstream's own count when it is Anthropic and can count; null means estimate locally. */
-async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, headers: Record<string, string>) {
+async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, headers: Record<string, string>, clientKey: string | null) {
+  // The route's header rules and bring-your-own-key apply here as on the messages it counts for.
+  const requestHeaders = target.transforms?.requestHeaders;
   const body = target.modelJson === null ? raw : (spliceModel(raw, target.modelJson) ?? raw);
   try {
     const response = await upstream.dispatcher.request({
       path: upstream.paths.chat(target.model ?? "", false) + COUNT_PATH_SUFFIX,
       method: "POST",
-      headers: { ...headers, ...upstream.headers },
+      headers: requestHeaders ? requestHeaders(headers, upstream.headers, clientKey) : { ...headers, ...upstream.headers },
       body,
     });
     const text = await response.body.text();
@@ -82,7 +84,7 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
         client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": id }, text);
         log.write({
           id, time, route, api: "anthropic", path, model, stream: false, attempts, status,
-          latency_ms: Math.round((performance.now() - started) * 1000) / 1000, upstream_latency_ms: null, ttfb_ms: null, usage: null,
+          latency_ms: roundMs(performance.now() - started), upstream_latency_ms: null, ttfb_ms: null, usage: null,
           ...(error ? { error } : {}),
           ...(estimate ? { estimate } : {}),
         });
@@ -101,7 +103,7 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
       if (!route) return fail(404, modelNotRouted(json.model).message, null, json.model);
       const target = firstUsableTarget(route, resilience, attempts, json.model);
       if (target && target.upstream.kind === "http" && target.translation === null) {
-        const answer = await askUpstream(target.upstream, target, raw, headers);
+        const answer = await askUpstream(target.upstream, target, raw, headers, identity.key);
         if (answer) return reply(answer.status, answer.text, route.id, json.model);
       }
       const inputTokens = estimatePromptTokens(json);

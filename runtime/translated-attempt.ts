@@ -151,8 +151,9 @@ export function attemptTranslated(
           reader!.push(chunk);
           return;
         }
-        size += chunk.length;
+        // A failed answer is kept only up to what its reason quotes (its first chunk is kept whatever its size).
         if (!accepted && size > ERROR_TEXT_CAP) return;
+        size += chunk.length;
         if (size > WHOLE_BODY_CAP) {
           controller.abort(new Error(`upstream body exceeds ${WHOLE_BODY_CAP} bytes`));
           return;

@@ -2,6 +2,7 @@
 // one balancer per API (each generated factory builds its own); /health shows them as one, like breakers:
 // in-flight counts and samples add up, and the latency is the sample-weighted mean of the two averages.
 import type { Route } from "../contract.ts";
+import { roundMs } from "../request-log.ts";
 
 export interface BalancedRouteHealth {
   route: string;
@@ -28,7 +29,7 @@ export function balancerHealth(routes: readonly Route[]): BalancedRouteHealth[] 
       target,
       weight: t.weight,
       inflight: t.inflight,
-      latency_ms: t.samples === 0 ? null : Math.round((t.latencyTotal / t.samples) * 1000) / 1000,
+      latency_ms: t.samples === 0 ? null : roundMs(t.latencyTotal / t.samples),
       samples: t.samples,
     })),
   }));

@@ -54,10 +54,10 @@ export type BreakerScope = "shared" | "local" | "local-fallback";
 /** The rolling window is this many buckets of windowMs / BUCKETS each. */
 const BUCKETS = 10;
 
-const ADMITTED: Admission = Object.freeze({ ok: true, probe: false });
-const PROBE: Admission = Object.freeze({ ok: true, probe: true });
-const OPEN: Admission = Object.freeze({ ok: false, reason: "circuit open" });
-const PROBING: Admission = Object.freeze({ ok: false, reason: "circuit half-open, probe in flight" });
+export const ADMITTED: Admission = Object.freeze({ ok: true, probe: false });
+export const PROBE: Admission = Object.freeze({ ok: true, probe: true });
+export const OPEN: Admission = Object.freeze({ ok: false, reason: "circuit open" });
+export const PROBING: Admission = Object.freeze({ ok: false, reason: "circuit half-open, probe in flight" });
 
 class Breaker {
   state: BreakerState = "closed";

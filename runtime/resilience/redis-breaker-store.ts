@@ -19,7 +19,7 @@
 // Fallback: when SharedRedis says Redis is unavailable, or the mirror is older than `staleMs`, decisions
 // come from the local store, which is fed every outcome all along, so it already knows this process's
 // recent history. SharedRedis prints the one warning per outage.
-import { MemoryBreakerStore, type Admission, type AttemptResult, type BreakerPolicy, type BreakerSnapshot, type BreakerStore } from "./circuit-breaker.ts";
+import { ADMITTED, MemoryBreakerStore, OPEN, PROBE, PROBING, type Admission, type AttemptResult, type BreakerPolicy, type BreakerSnapshot, type BreakerStore } from "./circuit-breaker.ts";
 import type { SharedRedis, SharedScript } from "../redis/connection.ts";
 
 /** Per breaker (keys: its hash, its probe key), ARGV after the instance id and lease: this many values. */
@@ -193,10 +193,6 @@ interface Entry {
   wanted: boolean;
 }
 
-const ADMITTED: Admission = Object.freeze({ ok: true, probe: false });
-const PROBE: Admission = Object.freeze({ ok: true, probe: true });
-const OPEN: Admission = Object.freeze({ ok: false, reason: "circuit open" });
-const PROBING: Admission = Object.freeze({ ok: false, reason: "circuit half-open, probe in flight" });
 
 export class RedisBreakerStore implements BreakerStore {
   readonly local: MemoryBreakerStore;
@@ -294,8 +290,9 @@ export class RedisBreakerStore implements BreakerStore {
       failures: s.consecutive,
       windowRequests: s.windowRequests,
       windowFailures: s.windowFailures,
-      openedAt: s.openedAt,
-      retryAt: s.openUntil,
+      // Redis keeps time on its own clock; callers (the 503's Retry-After, /health) read this one's.
+      openedAt: Math.round(s.openedAt - this.offset),
+      retryAt: Math.round(s.openUntil - this.offset),
     };
   }
 

@@ -5,10 +5,9 @@
 import type { Route, Target } from "../contract.ts";
 import type { ClientResponse } from "../client-response.ts";
 import { decideRetry, type FailureFacts, type RetryDecision } from "./backoff.ts";
-import { MemoryBreakerStore, type Admission, type AttemptResult, type BreakerScope, type BreakerStore } from "./circuit-breaker.ts";
+import { ADMITTED, MemoryBreakerStore, type Admission, type AttemptResult, type BreakerScope, type BreakerStore } from "./circuit-breaker.ts";
 import { RetryBudget } from "./retry-budget.ts";
 
-const ALWAYS: Admission = Object.freeze({ ok: true, probe: false });
 
 export interface TargetHealth {
   route: string;
@@ -79,7 +78,7 @@ export function createResilience(routes: readonly Route[], options: ResilienceOp
       budgetOf(route).deposit();
     },
     admit(route, target) {
-      return route.breaker === null ? ALWAYS : store.admit(breakerKey(route, target), route.breaker);
+      return route.breaker === null ? ADMITTED : store.admit(breakerKey(route, target), route.breaker);
     },
     record(route, target, result, probe) {
       if (route.breaker !== null) store.record(breakerKey(route, target), route.breaker, result, probe);

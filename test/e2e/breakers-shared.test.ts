@@ -69,12 +69,12 @@ describe("breakers shared through Redis", () => {
       ]);
     }
     // B learns of it by its next sync (every 100 ms; at once on A, which pushes failures straight away).
-    const waited = await until(async () => (await health(b)).target.state === "open", 2000);
-    expect(waited).toBeLessThan(1000);
+    await until(async () => (await health(b)).target.state === "open", 2000);
     const [onA, onB] = [await health(a), await health(b)];
     expect(onB.target).toMatchObject({ state: "open", failures: 2, window_requests: 2, window_failures: 2 });
-    expect(onB.target.opened_at).toBe(onA.target.opened_at);
-    expect(Date.parse(onB.target.retry_at) - Date.parse(onB.target.opened_at)).toBe(30_000);
+    // One breaker: the same opening, each process giving it in its own clock (Redis's less the offset it measured).
+    expect(Math.abs(Date.parse(onB.target.opened_at) - Date.parse(onA.target.opened_at))).toBeLessThan(100);
+    expect(Math.abs(Date.parse(onB.target.retry_at) - Date.parse(onB.target.opened_at) - 30_000)).toBeLessThanOrEqual(1);
 
     const seen = down.requests.length;
     const skipped = await chat(b);

@@ -195,9 +195,11 @@ describe("rate limits", () => {
     // 200 characters: about 50 tokens charged up front, 3 once the upstream's usage is settled. Without
     // settling, the third request would not fit in 100 tokens a minute.
     const ask = () => client.embeddings.create({ model: "embed-metered", input: "x".repeat(200), encoding_format: "float" }).withResponse();
+    const logged = await gw.settledLogCount();
     const first = await ask();
     expect(Number(first.response.headers.get("x-ratelimit-remaining-tokens"))).toBe(50);
-    await gw.waitForLogRecords((await gw.settledLogCount()) || 1);
+    // The usage is settled when the log line is written.
+    await gw.waitForLogRecords(logged + 1);
     for (let i = 0; i < 2; i++) await ask();
     // A token-id array counts one token per id: 120 do not fit.
     const error = await client.embeddings.create({ model: "embed-metered", input: Array.from({ length: 120 }, () => 1), encoding_format: "float" }).catch((e: unknown) => e);

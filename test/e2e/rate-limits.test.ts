@@ -115,13 +115,14 @@ describe("in-process limits", () => {
   it("tokens per minute are charged the prompt estimate, then settled from the usage the upstream reported", async () => {
     const key = "sk-client-metered";
     oa.script({ kind: "reply", usage: { input: 80, output: 15 } });
+    const logged = await gw.settledLogCount();
     const first = await post(gw, "metered", key);
     expect(first.status).toBe(200);
     await first.arrayBuffer();
     // Charged ~1 token up front ("hi"); 95 once settled.
     expect(Number(first.headers.get("x-ratelimit-remaining-tokens"))).toBeGreaterThanOrEqual(98);
-    const records = await gw.waitForLogRecords((await gw.settledLogCount()) || 1);
-    expect(records.at(-1)).toMatchObject({ route: "metered", usage: { total_tokens: 95 } });
+    const records = await gw.waitForLogRecords(logged + 1);
+    expect(records[logged]).toMatchObject({ route: "metered", usage: { total_tokens: 95 } });
     // 5 tokens left (plus 100/min refilled in the meantime): a 15-token prompt does not fit...
     const refused = await post(gw, "metered", key, "x".repeat(60));
     expect(refused.status).toBe(429);
@@ -134,6 +135,7 @@ describe("in-process limits", () => {
   it("a streamed answer is settled from the usage in its stream, and carries the x-ratelimit headers", async () => {
     const key = "sk-client-metered-stream";
     oa.script({ kind: "reply", usage: { input: 80, output: 15 } });
+    const logged = await gw.settledLogCount();
     const res = await fetch(`${gw.url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
@@ -144,8 +146,8 @@ describe("in-process limits", () => {
     expect(res.headers.get("x-ratelimit-limit-tokens")).toBe("100");
     expect(Number(res.headers.get("x-ratelimit-remaining-tokens"))).toBeGreaterThanOrEqual(98);
     expect(await res.text()).toContain("[DONE]");
-    await gw.settledLogCount();
-    expect(gw.logRecords().at(-1)).toMatchObject({ route: "metered", stream: true, usage: { total_tokens: 95 } });
+    const records = await gw.waitForLogRecords(logged + 1);
+    expect(records[logged]).toMatchObject({ route: "metered", stream: true, usage: { total_tokens: 95 } });
     expect((await post(gw, "metered", key, "x".repeat(60))).status).toBe(429);
   });
 });

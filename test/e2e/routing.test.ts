@@ -135,16 +135,17 @@ describe("latency balancing", () => {
   };
 
   it("prefers the faster target, keeps probing the slower one, and switches when they trade places", async () => {
-    // e takes 120 ms, f answers at once. One request in ten explores (random), so the bounds leave room.
+    // e takes 120 ms, f answers at once. One request in ten explores (random): a clear majority is asserted,
+    // not a count (the exact choices are unit-tested with an injected random in test/runtime/balance.test.ts).
     const first = await served(30);
-    expect(first.f).toBeGreaterThanOrEqual(22);
+    expect(first.f).toBeGreaterThanOrEqual(18);
     expect(first.e).toBeGreaterThanOrEqual(1); // measured at least once
     // Now f degrades to 250 ms and e recovers: exploration brings e's average down, f's goes up.
     f.script(...Array.from({ length: 60 }, () => ({ kind: "reply" as const, delayMs: 250 })));
     e.script(...Array.from({ length: 60 }, () => ({ kind: "reply" as const })));
     await served(10);
     const after = await served(30);
-    expect(after.e).toBeGreaterThanOrEqual(22);
+    expect(after.e).toBeGreaterThanOrEqual(18);
   });
 });
 

@@ -130,6 +130,17 @@ describe("bring-your-own-key", () => {
     expect(upstream.headers["x-api-key"]).toBe(CLIENT_KEY);
     expect(upstream.headers.authorization).toBeUndefined();
   });
+
+  it("forwards the client's key on count_tokens too (Claude Code counts every turn)", async () => {
+    an.script({ kind: "raw", status: 200, headers: { "content-type": "application/json" }, body: '{"input_tokens":7}' });
+    let count = 0;
+    const upstream = await received(an, async () => {
+      count = (await anthropic.messages.countTokens({ model: "claude-byok", messages: [{ role: "user", content: "hi" }] })).input_tokens;
+    });
+    expect(upstream.path).toBe("/v1/messages/count_tokens");
+    expect(upstream.headers["x-api-key"]).toBe(CLIENT_KEY);
+    expect(count).toBe(7);
+  });
 });
 
 describe("response transforms", () => {

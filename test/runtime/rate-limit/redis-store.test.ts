@@ -122,10 +122,12 @@ describe("SharedRedis slowness", () => {
     expect((await limiter.check(limits, client, 0)).allowed).toBe(true);
     const first = performance.now() - started;
     expect(first).toBeGreaterThanOrEqual(45);
-    expect(first).toBeLessThan(200);
+    // It gave up on its own timeout, well before the 600 ms pause would have answered it.
+    expect(first).toBeLessThan(550);
     started = performance.now();
     for (let i = 0; i < 10; i++) expect((await limiter.check(limits, client, 0)).allowed).toBe(true);
-    expect(performance.now() - started).toBeLessThan(40);
+    // None of them tried Redis: ten 50 ms timeouts would take 500 ms.
+    expect(performance.now() - started).toBeLessThan(400);
     expect(local.size).toBe(1);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("Command timed out");
