@@ -133,7 +133,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     const limit = route.bodyLimitBytes ?? bodyLimit;
     if (parsed.bytes.byteLength > limit) return fail(exchange, bodyTooLarge(limit));
     if (route.rateLimits !== null) {
-      const verdict = await limiter.check(route.rateLimits, identity, estimatePromptTokens(json));
+      const verdict = await limiter.check(route.rateLimits, identity, () => estimatePromptTokens(json));
       if (!verdict.allowed) return fail(exchange, verdict.error, verdict.headers);
       exchange.client.extraHeaders = verdict.headers;
       exchange.ticket = verdict.ticket;

@@ -127,7 +127,7 @@ export function createOpenAIExtraEndpoint(
     call.raw = parsed.raw;
     call.stream = json.stream === true;
     if (route.rateLimits !== null) {
-      const verdict = await limiter.check(route.rateLimits, identity, estimateInputTokens(json[field]));
+      const verdict = await limiter.check(route.rateLimits, identity, () => estimateInputTokens(json[field]));
       if (!verdict.allowed) return fail(call, verdict.error, verdict.headers);
       call.client.extraHeaders = verdict.headers;
       call.ticket = verdict.ticket;

@@ -15,6 +15,7 @@ import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
 import { roundMs, type AttemptRecord } from "./request-log.ts";
 import { latencySample } from "./balance/sample.ts";
 import { pause, type Resilience } from "./resilience/resilience.ts";
+import { retryAfterHeaders } from "./resilience/retry-after.ts";
 
 /** What the walk needs of an endpoint's per-request object. */
 export interface WalkContext {
@@ -60,8 +61,8 @@ export interface Exhausted {
    * 502 otherwise.
    */
   readonly status: number;
-  /** Seconds until the first open breaker lets a probe through (with the 503); null otherwise. */
-  readonly retryAfterS: number | null;
+  /** Milliseconds until the first open breaker lets a probe through (with the 503); null otherwise. */
+  readonly retryAfterMs: number | null;
 }
 
 export type WalkEnd = Extract<AttemptOutcome, { kind: "relayed" | "client-gone" }> | Stop | Exhausted;
@@ -176,10 +177,10 @@ function exhausted(any: boolean, tried: boolean, allRateLimited: boolean, allTim
   if (!tried && breakerSkips > 0) {
     // A probe in flight (half-open) names no future time: ask for the shortest wait.
     const waitMs = reopensAt === Infinity ? 0 : reopensAt - Date.now();
-    return { kind: "exhausted", status: 503, retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)) };
+    return { kind: "exhausted", status: 503, retryAfterMs: Math.max(0, waitMs) };
   }
-  if (!tried) return { kind: "exhausted", status: any ? untriedStatus : 502, retryAfterS: null };
-  return { kind: "exhausted", status: allRateLimited ? 429 : allTimeouts ? 504 : 502, retryAfterS: null };
+  if (!tried) return { kind: "exhausted", status: any ? untriedStatus : 502, retryAfterMs: null };
+  return { kind: "exhausted", status: allRateLimited ? 429 : allTimeouts ? 504 : 502, retryAfterMs: null };
 }
 
 /** "provider:model → status or reason; …" for the message of an all-failed error. */
@@ -189,6 +190,6 @@ export function describeAttempts(attempts: readonly AttemptRecord[]): string {
 
 /** The Retry-After header of an exhausted walk, when it names one. */
 export function exhaustedHeaders(end: Exhausted): Record<string, string> | undefined {
-  return end.retryAfterS === null ? undefined : { "retry-after": String(end.retryAfterS) };
+  return end.retryAfterMs === null ? undefined : retryAfterHeaders(end.retryAfterMs);
 }
 

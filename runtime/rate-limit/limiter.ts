@@ -8,6 +8,7 @@ import type { ClientError } from "../client-errors.ts";
 import type { BucketCharge, ChargeResult } from "./bucket.ts";
 import { LocalBucketStore } from "./local-store.ts";
 import { RedisBucketStore } from "./redis-store.ts";
+import { retryAfterHeaders } from "../resilience/retry-after.ts";
 import type { SharedRedis } from "../redis/connection.ts";
 
 type Kind = "requests" | "tokens";
@@ -40,13 +41,17 @@ export class RateLimiter {
 
   /**
    * Checks and takes: 1 request and `estimate` tokens from every bucket that applies to this client.
+   * `estimate` may be a function: it walks the whole prompt, so it runs only when a token bucket applies.
    * In-process the verdict is returned directly (no promise, no extra turn); with Redis it is a promise.
    */
-  check(limits: RateLimits, client: ClientIdentity, estimate: number): RateLimitVerdict | Promise<RateLimitVerdict> {
+  check(limits: RateLimits, client: ClientIdentity, estimateTokens: number | (() => number)): RateLimitVerdict | Promise<RateLimitVerdict> {
+    let tokens = typeof estimateTokens === "number" ? estimateTokens : -1;
+    const estimateOnce = () => (tokens >= 0 ? tokens : (tokens = (estimateTokens as () => number)()));
     const charges: Charge[] = [];
-    if (client.keyId !== null && limits.perKey !== null) addCharges(charges, limits.perKey, `rl:${limits.scope}:k:${client.keyId}:`, "per_key", estimate);
-    if (limits.perIp !== null) addCharges(charges, limits.perIp, `rl:${limits.scope}:i:${client.ip}:`, "per_ip", estimate);
+    if (client.keyId !== null && limits.perKey !== null) addCharges(charges, limits.perKey, `rl:${limits.scope}:k:${client.keyId}:`, "per_key", estimateOnce);
+    if (limits.perIp !== null) addCharges(charges, limits.perIp, `rl:${limits.scope}:i:${client.ip}:`, "per_ip", estimateOnce);
     if (charges.length === 0) return { allowed: true, headers: {}, ticket: null };
+    const estimate = Math.max(tokens, 0);
     if (this.shared?.available()) {
       return this.shared.charge(charges, false).then(
         (result) => verdict(charges, result, estimate),
@@ -73,9 +78,9 @@ export class RateLimiter {
 function verdict(charges: readonly Charge[], result: ChargeResult, estimate: number): RateLimitVerdict {
   const headers = rateLimitHeaders(charges, result);
   if (!result.allowed) {
-    const seconds = Math.max(1, Math.ceil(result.waitMs / 1000));
-    headers["retry-after"] = String(seconds);
-    headers["retry-after-ms"] = String(result.waitMs);
+    const wait = retryAfterHeaders(result.waitMs);
+    Object.assign(headers, wait);
+    const seconds = wait["retry-after"];
     const short = charges
       .filter((c, i) => result.reports[i]!.remaining < Math.min(c.cost, c.capacity))
       .map((c) => `${c.subject} ${c.kind} per minute (limit ${c.capacity})`);
@@ -86,9 +91,9 @@ function verdict(charges: readonly Charge[], result: ChargeResult, estimate: num
   return { allowed: true, headers, ticket: tokenCharges.length ? { tokenCharges, estimate } : null };
 }
 
-function addCharges(charges: Charge[], rule: RateLimitRule, prefix: string, subject: string, estimate: number): void {
+function addCharges(charges: Charge[], rule: RateLimitRule, prefix: string, subject: string, estimate: () => number): void {
   if (rule.requestsPerMinute !== null) charges.push({ key: prefix + "r", capacity: rule.requestsPerMinute, cost: 1, kind: "requests", subject });
-  if (rule.tokensPerMinute !== null) charges.push({ key: prefix + "t", capacity: rule.tokensPerMinute, cost: estimate, kind: "tokens", subject });
+  if (rule.tokensPerMinute !== null) charges.push({ key: prefix + "t", capacity: rule.tokensPerMinute, cost: estimate(), kind: "tokens", subject });
 }
 
 /**

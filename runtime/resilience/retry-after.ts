@@ -31,3 +31,12 @@ export function parseRetryAfter(headers: Headers, now: number = Date.now()): num
   if (Number.isNaN(date)) return null;
   return Math.max(0, date - now);
 }
+
+/**
+ * The headers that ask a client to wait `ms`: Retry-After in whole seconds (at least 1, as RFC 9110 has no
+ * fractions) and retry-after-ms, which both official SDKs read first.
+ */
+export function retryAfterHeaders(ms: number): Record<string, string> {
+  const wait = Math.max(0, Math.ceil(ms));
+  return { "retry-after": String(Math.max(1, Math.ceil(wait / 1000))), "retry-after-ms": String(wait) };
+}

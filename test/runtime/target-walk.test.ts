@@ -9,7 +9,7 @@ import type { AttemptRecord } from "../../runtime/request-log.ts";
 import type { BreakerPolicy } from "../../runtime/resilience/circuit-breaker.ts";
 import type { RetryPolicy } from "../../runtime/resilience/backoff.ts";
 import { createResilience } from "../../runtime/resilience/resilience.ts";
-import { createTargetWalk, Skip, Stop, type WalkContext, type WalkSteps } from "../../runtime/target-walk.ts";
+import { createTargetWalk, Skip, Stop, type WalkContext, type WalkSteps, exhaustedHeaders } from "../../runtime/target-walk.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 0, maxMs: 0, patienceMs: 1000, budget: 1 };
 const breaker: BreakerPolicy = { failures: 1, errorRate: 1, windowMs: 1000, minRequests: 100, openMs: 30_000 };
@@ -53,13 +53,13 @@ describe("createTargetWalk", () => {
     ["mixed failures", [failed(429), failed(429)], [failed(500), failed(500)], 502],
   ])("%s: %i", async (_name, a, b, status) => {
     const walk = createTargetWalk(createResilience([]), scripted({ a: [...a], b: [...b] }));
-    expect(await walk(route(["a", "b"]), request, {}, context())).toEqual({ kind: "exhausted", status, retryAfterS: null });
+    expect(await walk(route(["a", "b"]), request, {}, context())).toEqual({ kind: "exhausted", status, retryAfterMs: null });
   });
 
   it("a Skip from prepare is logged and the next target tried; nothing tried at all is untriedStatus", async () => {
     const ctx = context();
     const walk = createTargetWalk(createResilience([]), scripted({}, () => new Skip("no such endpoint")));
-    expect(await walk(route(["a"]), request, {}, ctx)).toEqual({ kind: "exhausted", status: 400, retryAfterS: null });
+    expect(await walk(route(["a"]), request, {}, ctx)).toEqual({ kind: "exhausted", status: 400, retryAfterMs: null });
     expect(ctx.attempts).toEqual([{ provider: "a", model: "m", status: null, latency_ms: 0, skipped: "no such endpoint" }]);
   });
 
@@ -69,15 +69,17 @@ describe("createTargetWalk", () => {
     expect(await walk(route(["a", "b"]), request, {}, context())).toBe(stop);
   });
 
-  it("every target behind an open breaker: 503 with the seconds until the first probe", async () => {
+  it("every target behind an open breaker: 503 with the wait until the first probe", async () => {
     const r = route(["a", "b"], breaker);
     const resilience = createResilience([r]);
     for (const t of r.targets) resilience.record(r, t, "failure", false);
     const ctx = context();
     const end = await createTargetWalk(resilience, scripted({}))(r, request, {}, ctx);
     expect(end).toMatchObject({ kind: "exhausted", status: 503 });
-    expect((end as { retryAfterS: number }).retryAfterS).toBeGreaterThanOrEqual(29);
-    expect((end as { retryAfterS: number }).retryAfterS).toBeLessThanOrEqual(30);
+    const headers = exhaustedHeaders(end as Parameters<typeof exhaustedHeaders>[0])!;
+    expect(Number(headers["retry-after"])).toBeGreaterThanOrEqual(29);
+    expect(Number(headers["retry-after"])).toBeLessThanOrEqual(30);
+    expect(Number(headers["retry-after-ms"])).toBeGreaterThan(28_000);
     expect(ctx.attempts.map((a) => a.skipped)).toEqual(["circuit open", "circuit open"]);
   });
 
@@ -86,6 +88,6 @@ describe("createTargetWalk", () => {
     const resilience = createResilience([r]);
     resilience.record(r, r.targets[0]!, "failure", false);
     const end = await createTargetWalk(resilience, scripted({ b: [failed(500), failed(500)] }))(r, request, {}, context());
-    expect(end).toEqual({ kind: "exhausted", status: 502, retryAfterS: null });
+    expect(end).toEqual({ kind: "exhausted", status: 502, retryAfterMs: null });
   });
 });
