@@ -81,27 +81,28 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
     let tried = false;
     let breakerSkips = 0;
     let reopensAt = Infinity;
+    /** A target passed over without a try: logged, and it says nothing about why the others failed. */
+    const skip = (provider: string, model: string, skipped: string) => {
+      attempts.push({ provider, model, status: null, latency_ms: 0, skipped });
+      allRateLimited = allTimeouts = false;
+    };
     resilience.begin(route);
     const balancer = route.balancer;
     for (const target of balancer === undefined ? route.targets : balancer.order(request.client)) {
       const upstream = target.upstream;
       const model = target.model ?? request.model;
       if (upstream.kind === "http" && !upstream.enabled) {
-        attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped: DISABLED });
-        allRateLimited = allTimeouts = false;
+        skip(upstream.name, model, DISABLED);
         continue;
       }
       if (upstream.kind === "http" && request.rawBytes.byteLength > upstream.bodyLimitBytes) {
-        const skipped = `request body of ${request.rawBytes.byteLength} bytes exceeds the provider's body_limit (${upstream.bodyLimitBytes})`;
-        attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped });
-        allRateLimited = allTimeouts = false;
+        skip(upstream.name, model, `request body of ${request.rawBytes.byteLength} bytes exceeds the provider's body_limit (${upstream.bodyLimitBytes})`);
         continue;
       }
       const prepared = steps.prepare(ctx, request, json, target);
       if (prepared instanceof Stop) return prepared;
       if (prepared instanceof Skip) {
-        attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped: prepared.reason });
-        allRateLimited = allTimeouts = false;
+        skip(upstream.name, model, prepared.reason);
         continue;
       }
       const translated = steps.translated(prepared as P, target);
@@ -113,8 +114,7 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
         const admission = resilience.admit(route, target);
         if (!admission.ok) {
           if (retry === 0) {
-            attempts.push({ provider: upstream.name, model, status: null, latency_ms: 0, skipped: admission.reason });
-            allRateLimited = allTimeouts = false;
+            skip(upstream.name, model, admission.reason);
             if (!tried) {
               breakerSkips++;
               const at = resilience.retryAt(route, target);
