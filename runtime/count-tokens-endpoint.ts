@@ -17,7 +17,7 @@ import { collectForwardHeaders } from "./forward-headers.ts";
 import { readClientIdentity } from "./client-identity.ts";
 import { spliceModel } from "./model-splice.ts";
 import { readBody } from "./read-body.ts";
-import { modelNotRouted, parseJsonBody } from "./json-request.ts";
+import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { newRequestId, roundMs, type AttemptRecord, type RequestLog } from "./request-log.ts";
 import type { Resilience } from "./resilience/resilience.ts";
 import { estimatePromptTokens } from "./token-estimate.ts";
@@ -66,7 +66,9 @@ async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, 
 }
 
 export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>, resilience: Resilience) {
-  const limit = gateway.server.bodyLimitBytes;
+  const serverLimit = gateway.server.bodyLimitBytes;
+  /** As for messages: read up to the largest route `body_limit`, then hold the request to its route's. */
+  const limit = Math.max(serverLimit, gateway.router.maxBodyLimitBytes ?? 0);
 
   return (res: HttpResponse, req: HttpRequest): void => {
     const client = new ClientResponse(res);
@@ -101,6 +103,8 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
       // The route a messages request with this body would take, conditions (`when:`) included.
       const route = gateway.router.anthropic(json.model, { headers, client: identity }, json);
       if (!route) return fail(404, modelNotRouted(json.model).message, null, json.model);
+      const routeLimit = route.bodyLimitBytes ?? serverLimit;
+      if (parsed.bytes.byteLength > routeLimit) return fail(413, bodyTooLarge(routeLimit).message, route.id, json.model);
       const target = firstUsableTarget(route, resilience, attempts, json.model);
       if (target && target.upstream.kind === "http" && target.translation === null) {
         const answer = await askUpstream(target.upstream, target, raw, headers, identity.key);

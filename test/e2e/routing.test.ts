@@ -247,6 +247,12 @@ describe("body limits", () => {
     expect(since().a).toBe(0);
   });
 
+  it("count_tokens takes a body as large as its messages route allows, beyond the server's limit", async () => {
+    const long = "lorem ipsum dolor sit amet ".repeat(4000); // ~108 KB: over the server's 64kb, under smart-long's 256kb
+    const count = await anthropic.messages.countTokens({ model: "smart", messages: [{ role: "user", content: long }] });
+    expect(count.input_tokens).toBeGreaterThan(2000);
+  });
+
   it("holds routes without their own limit to the server's, even when another route allows more", async () => {
     const long = "lorem ipsum dolor sit amet ".repeat(4000);
     const error = await anthropic.messages
