@@ -1,5 +1,6 @@
 // Bundles generated/<env>/main.ts with the runtime into dist/<env>/server.mjs: one file that runs without
-// routes.yaml, schema/ or generator/. uWebSockets.js stays external (a native addon loaded from node_modules).
+// routes.yaml, schema/ or generator/. Native addons stay external, loaded from node_modules: uWebSockets.js
+// and better-sqlite3 (the SQLite store); pg's optional native binding is never used.
 import path from "node:path";
 import { build } from "esbuild";
 
@@ -13,7 +14,7 @@ export async function bundleEnvironment(root: string, generatedDir: string, dist
     platform: "node",
     format: "esm",
     target: "node20",
-    external: ["uWebSockets.js"],
+    external: ["uWebSockets.js", "better-sqlite3", "pg-native"],
     legalComments: "none",
     logLevel: "silent",
     // Bundled CommonJS dependencies (undici) call require() for Node built-ins; give ESM a real one.
