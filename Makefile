@@ -23,6 +23,7 @@ run: build
 # Builds routes.yaml first: CI validates the shipped config by compiling it, and tsc needs generated/types.
 test: build
 	bash test/support/ensure-redis.sh
+	bash test/support/ensure-postgres.sh
 	npx tsc --noEmit -p .
 	npx vitest run $(VITEST_ARGS)
 
