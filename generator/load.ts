@@ -422,6 +422,7 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a map";
   if (typeof value === "string") return `a string (${JSON.stringify(value)})`;
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "not a number (NaN)" : `an infinite number (${value})`;
   if (typeof value === "number") return `${Number.isInteger(value) ? "an integer" : "a number"} (${value})`;
   if (typeof value === "boolean") return `a boolean (${value})`;
   return typeof value;
