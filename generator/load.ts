@@ -15,6 +15,8 @@ export interface LoadOptions {
   env?: string;
   /** Source text; when absent the file is read from disk. */
   text?: string;
+  /** The date whose dataset prices apply; default: SOURCE_DATE_EPOCH, else now (generator/prices.ts). */
+  pricesAt?: Date;
 }
 
 export interface LoadResult {
@@ -36,7 +38,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
     return { ir: null, diagnostics: [wholeFile(file, "read-error", `cannot read ${file}: ${errorMessage(error)}`)], source: "" };
   }
   try {
-    return loadSource(file, source, env);
+    return loadSource(file, source, env, options);
   } catch (error) {
     // A bug in the checks or in resolve, not in routes.yaml; still reported rather than thrown.
     const message = `internal error while loading ${file}: ${errorMessage(error)}`;
@@ -44,7 +46,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   }
 }
 
-function loadSource(file: string, source: string, env: string): LoadResult {
+function loadSource(file: string, source: string, env: string, options: LoadOptions): LoadResult {
   const lineCounter = new LineCounter();
   // `merge: true` lets a file share provider settings between environments with `<<: *anchor`.
   // logLevel "error": yaml would otherwise print its own warnings to stderr; ours are diagnostics.
@@ -75,7 +77,8 @@ function loadSource(file: string, source: string, env: string): LoadResult {
   const diagnostics = [...schemaDiagnostics(config, at), ...checkConfig(config, at), ...envDiagnostics(config, env, at)];
   const sorted = sortDiagnostics(diagnostics);
   if (sorted.some((d) => d.severity === "error")) return { ir: null, diagnostics: sorted, source };
-  return { ir: resolveConfig(config as RoutesYaml, env, at), diagnostics: sorted, source };
+  const ir = resolveConfig(config as RoutesYaml, env, at, options.pricesAt ? { pricesAt: options.pricesAt } : {});
+  return { ir, diagnostics: sorted, source };
 }
 
 // ---- source positions ----
