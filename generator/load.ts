@@ -17,6 +17,8 @@ export interface LoadOptions {
   text?: string;
   /** The date whose dataset prices apply; default: SOURCE_DATE_EPOCH, else now (generator/prices.ts). */
   pricesAt?: Date;
+  /** `no-price` is an error rather than a warning (`--strict-prices`). */
+  strictPrices?: boolean;
 }
 
 export interface LoadResult {
@@ -77,8 +79,14 @@ function loadSource(file: string, source: string, env: string, options: LoadOpti
   const diagnostics = [...schemaDiagnostics(config, at), ...checkConfig(config, at), ...envDiagnostics(config, env, at)];
   const sorted = sortDiagnostics(diagnostics);
   if (sorted.some((d) => d.severity === "error")) return { ir: null, diagnostics: sorted, source };
-  const ir = resolveConfig(config as RoutesYaml, env, at, options.pricesAt ? { pricesAt: options.pricesAt } : {});
-  return { ir, diagnostics: sorted, source };
+
+  // Resolution finds what only the resolved environment can say: which targets have no price.
+  const found: Diagnostic[] = [];
+  const ir = resolveConfig(config as RoutesYaml, env, at, { diagnostics: found, ...(options.pricesAt ? { pricesAt: options.pricesAt } : {}) });
+  const strict = (d: Diagnostic): Diagnostic => ({ ...d, severity: "error", hint: `${d.hint}; --strict-prices makes a target without a price an error` });
+  const resolution = found.map((d) => (options.strictPrices && d.code === "no-price" ? strict(d) : d));
+  const all = sortDiagnostics([...diagnostics, ...resolution]);
+  return { ir: all.some((d) => d.severity === "error") ? null : ir, diagnostics: all, source };
 }
 
 // ---- source positions ----

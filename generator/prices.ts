@@ -29,6 +29,7 @@ import type {
   TargetPriceIR,
 } from "./ir.ts";
 import { camel, Scope } from "./code.ts";
+import { toPointer, type Diagnostic, type PathSegment, type SourceLocator } from "./diagnostics.ts";
 
 /** `price:` on a target or provider, as written (after schema validation). */
 export interface PriceYaml {
@@ -266,6 +267,22 @@ export function resolveTargetPrice(input: TargetPriceInput): TargetPriceIR {
     return { kind: "unknown", reason: `${datasetName()} prices ${dataset.provider} ${found.model} by ${found.keys.join(", ")}, not by tokens` };
   }
   return { kind: "fixed", price: found.price, source: { from: "dataset", provider: dataset.provider, model: found.model } };
+}
+
+/**
+ * `no-price`: a target whose cost cannot be known. A warning (an error with --strict-prices): its requests are
+ * served but not counted, and keys with a budget cannot use it.
+ */
+export function noPriceDiagnostic(at: SourceLocator, targetPath: readonly PathSegment[], label: string, provider: string, reason: string): Diagnostic {
+  return {
+    file: at.file,
+    ...at.value(targetPath),
+    code: "no-price",
+    pointer: toPointer(targetPath),
+    message: `no price for ${label} (${reason}): its cost will not be counted, and keys with a budget cannot use it`,
+    hint: `add price: { input: USD, output: USD } (per million tokens) to this target, or to providers.${provider} for all its targets`,
+    severity: "warning",
+  };
 }
 
 // ---- step 9: the tables forwarding targets look up ----

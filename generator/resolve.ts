@@ -20,11 +20,11 @@ import type {
   UpstreamApi,
   SourcePos,
 } from "./ir.ts";
-import type { PathSegment, SourceLocator, Span } from "./diagnostics.ts";
+import type { Diagnostic, PathSegment, SourceLocator, Span } from "./diagnostics.ts";
 import { isGlob } from "./glob.ts";
 import { camel, Scope } from "./code.ts";
 import { resolveTransforms, type TransformsYaml } from "./transforms/resolve.ts";
-import { compilePriceTables, datasetProviderOf, defaultPricesAt, resolveTargetPrice, type PriceYaml } from "./prices.ts";
+import { compilePriceTables, datasetProviderOf, defaultPricesAt, noPriceDiagnostic, resolveTargetPrice, type PriceYaml } from "./prices.ts";
 
 // ---- routes.yaml as written (after schema validation) ----
 
@@ -321,6 +321,8 @@ export function applyEnvironment(config: RoutesYaml, env: string): Omit<RoutesYa
 export interface ResolveOptions {
   /** The date whose dataset prices apply (generator/prices.ts); default: SOURCE_DATE_EPOCH, else now. */
   pricesAt?: Date;
+  /** Receives what resolution itself finds: `no-price` warnings for targets whose cost cannot be known. */
+  diagnostics?: Diagnostic[];
 }
 
 /**
@@ -347,13 +349,18 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
   const datasets = new Map(providers.map((provider) => [provider.name, datasetProviderOf(provider)]));
   const priceOf = (route: RouteYaml, target: TargetYaml, targetPath: PathSegment[]) => {
     const providerPrice = resolved.providers[target.provider]!.price;
-    return resolveTargetPrice({
+    const price = resolveTargetPrice({
       own: target.price === undefined ? null : { price: target.price, pos: pos(at.value([...targetPath, "price"])) },
       provider: providerPrice === undefined ? null : { price: providerPrice, pos: pos(at.value(["providers", target.provider, "price"])) },
       dataset: datasets.get(target.provider)!,
       upstreamModel: target.model ?? (isGlob(route.model) ? null : route.model),
       at: pricesAt,
     });
+    if (price.kind === "unknown") {
+      const label = `${target.provider}:${target.model ?? (isGlob(route.model) ? "*" : route.model)}`;
+      options.diagnostics?.push(noPriceDiagnostic(at, targetPath, label, target.provider, price.reason));
+    }
+    return price;
   };
 
   const ids = assignRouteIds(resolved.routes);

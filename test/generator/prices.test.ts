@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { calcPrice, type ModelInfo } from "@pydantic/genai-prices";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../generator/load.ts";
+import { buildConfig } from "../../generator/build.ts";
 import type { ConfigIR, MatchIR, ModelPriceIR, TargetPriceIR } from "../../generator/ir.ts";
 import { emitContext } from "../../generator/emit/context.ts";
 import { emitPricesModule } from "../../generator/emit/prices.ts";
@@ -17,7 +18,7 @@ import { root } from "../support/gateway.ts";
 
 const AT = new Date("2026-12-01T12:00:00Z");
 
-function load(text: string, options: { env?: string } = {}) {
+function load(text: string, options: { strictPrices?: boolean; env?: string } = {}) {
   return loadConfig("routes.yaml", { text, pricesAt: AT, ...options });
 }
 
@@ -165,6 +166,28 @@ routes:
   it("is a lookup for a glob target on a dataset provider; a provider price still applies", () => {
     expect(prices[1]).toMatchObject([{ kind: "lookup", dataset: "openai" }, fixed(0.1, 0.2, 0.01, 0.1), { kind: "unknown" }]);
     expect(result.ir!.prices).toMatchObject({ dataset: datasetVersion(), lookups: [{ provider: "openai", tables: ["openai"] }] });
+  });
+
+  it("warns once per unpriced target, at the target, and --strict-prices makes it an error", () => {
+    expect(result.diagnostics.map((d) => [d.code, d.severity, d.pointer])).toEqual([
+      ["no-price", "warning", "/routes/0/targets/5"],
+      ["no-price", "warning", "/routes/0/targets/6"],
+      ["no-price", "warning", "/routes/1/targets/2"],
+    ]);
+    const strict = load(CONFIG, { strictPrices: true });
+    expect(strict.ir).toBeNull();
+    expect(strict.diagnostics.map((d) => d.severity)).toEqual(["error", "error", "error"]);
+  });
+
+  it("fails the build with --strict-prices before anything is generated", async () => {
+    const dir = path.join(root, "test/.build/strict-prices");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "routes.yaml"), CONFIG);
+    const result = await buildConfig({ root, configFile: "test/.build/strict-prices/routes.yaml", env: "dev", write: true, strictPrices: true, pricesAt: AT });
+    expect(result.ok).toBe(false);
+    expect(result.files).toEqual([]);
+    expect(result.report).toContain("error[no-price] /routes/0/targets/5: no price for lab:gpt-4o");
+    expect(result.report).toContain("--strict-prices makes a target without a price an error");
   });
 });
 
