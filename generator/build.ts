@@ -24,6 +24,10 @@ export interface BuildOptions {
   distDir?: string;
   /** false: validate and type-check only (`switchyard check`). */
   write: boolean;
+  /** A target without a price fails the build (`--strict-prices`) instead of warning. */
+  strictPrices?: boolean;
+  /** The date whose dataset prices apply; default: SOURCE_DATE_EPOCH, else now. */
+  pricesAt?: Date;
 }
 
 export interface BuildResult {
@@ -100,7 +104,12 @@ export async function buildConfig(options: BuildOptions): Promise<BuildResult> {
     return fail([{ file: options.configFile, line: 1, col: 1, code: "parse-error", pointer: "", message: `cannot read ${options.configFile}: ${(error as Error).message}`, severity: "error" }]);
   }
   sources.set(options.configFile, text);
-  const loaded = loadConfig(options.configFile, { env: options.env, text });
+  const loaded = loadConfig(options.configFile, {
+    env: options.env,
+    text,
+    ...(options.strictPrices ? { strictPrices: true } : {}),
+    ...(options.pricesAt ? { pricesAt: options.pricesAt } : {}),
+  });
   const warnings = loaded.diagnostics.filter((d) => d.severity === "warning");
   if (!loaded.ir) return fail(loaded.diagnostics);
   const ir = loaded.ir;

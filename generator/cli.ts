@@ -1,5 +1,5 @@
-// switchyard check [FILE] [--env NAME]   validate and type-check routes.yaml, write nothing (CI's fast path)
-// switchyard build [FILE] [--env NAME]   generate generated/<env>/ and bundle dist/<env>/server.mjs
+// switchyard check [FILE] [--env NAME] [--strict-prices]   validate and type-check routes.yaml, write nothing (CI's fast path)
+// switchyard build [FILE] [--env NAME] [--strict-prices]   generate generated/<env>/ and bundle dist/<env>/server.mjs
 // switchyard serve [--env NAME] [--host H] [--port N]   run dist/<env>/server.mjs
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -9,9 +9,15 @@ import { buildConfig } from "./build.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-async function compile(file: string, env: string, write: boolean): Promise<void> {
+interface CompileOptions {
+  env: string;
+  strictPrices?: boolean;
+}
+
+async function compile(file: string, opts: CompileOptions, write: boolean): Promise<void> {
+  const { env } = opts;
   const started = performance.now();
-  const result = await buildConfig({ root, configFile: file, env, write });
+  const result = await buildConfig({ root, configFile: file, env, write, strictPrices: opts.strictPrices === true });
   if (result.report) process.stderr.write(`${result.report}\n`);
   if (!result.ok) process.exit(1);
   const ms = Math.round(performance.now() - started);
@@ -26,15 +32,17 @@ program
   .command("check")
   .argument("[file]", "config file", "routes.yaml")
   .option("--env <name>", "environment", "dev")
+  .option("--strict-prices", "a target without a price is an error, not a warning")
   .description("validate and type-check the config without writing anything")
-  .action((file: string, opts: { env: string }) => compile(file, opts.env, false));
+  .action((file: string, opts: CompileOptions) => compile(file, opts, false));
 
 program
   .command("build")
   .argument("[file]", "config file", "routes.yaml")
   .option("--env <name>", "environment", "dev")
+  .option("--strict-prices", "a target without a price is an error, not a warning")
   .description("generate code and bundle dist/<env>/server.mjs")
-  .action((file: string, opts: { env: string }) => compile(file, opts.env, true));
+  .action((file: string, opts: CompileOptions) => compile(file, opts, true));
 
 program
   .command("serve")

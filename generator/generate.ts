@@ -12,6 +12,7 @@ import { emitScenarioModule } from "./emit/scenario-module.ts";
 import { emitGatewayIndex, emitMain } from "./emit/gateway-index.ts";
 import { emitRoutesDoc } from "./emit/routes-doc.ts";
 import { emitProviderTypes } from "./emit/types.ts";
+import { emitPricesModule, needsPricesModule, PRICES_FILE } from "./emit/prices.ts";
 
 export interface GeneratedFile {
   /** Path relative to the project root, POSIX separators. */
@@ -44,6 +45,7 @@ export function generateEnvironment(ir: ConfigIR, options: GenerateOptions): Gen
     file("main.ts", emitMain(ir, ctx)),
     file("ROUTES.md", emitRoutesDoc(ir), false),
   ];
+  if (needsPricesModule(ir)) files.push(file(PRICES_FILE, emitPricesModule(ir, ctx)));
   for (const route of ir.routes) files.push(file(routeFile(route), emitRouteModule(ir, route, ctx.nested())));
   for (const provider of ir.providers.filter((p): p is ScenarioProviderIR => p.kind === "scenario")) {
     const scenario = options.scenarios.get(provider.name);

@@ -135,7 +135,86 @@ export interface TargetIR {
   priority: number;
   /** Share of its group's traffic under `weighted` balancing. Default 1. */
   weight: number;
+  /** What a response through this target costs (generator/prices.ts). */
+  price: TargetPriceIR;
   pos: SourcePos;
+}
+
+// ---- prices (generator/prices.ts, emitted by generator/emit/prices.ts and route-module.ts) ----
+
+/** USD per million tokens (runtime/spend/price.ts ModelPrice). */
+export interface ModelPriceIR {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  /** Rates for prompts larger than `above`, ascending; empty for a flat price. */
+  tiers: PriceTierIR[];
+}
+
+export interface PriceTierIR {
+  above: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+/**
+ * A target's price: fixed when its upstream model is known at build time (or a price is configured, or it is
+ * local), a compiled dataset lookup when it forwards the client's model, or unknown.
+ */
+export type TargetPriceIR =
+  | { kind: "fixed"; price: ModelPriceIR; source: PriceSourceIR }
+  | { kind: "lookup"; /** Dataset provider id, a key of PricesIR.lookups. */ dataset: string }
+  | { kind: "unknown"; /** Why, for the `no-price` warning and ROUTES.md. */ reason: string };
+
+export type PriceSourceIR =
+  | { from: "target" | "provider"; pos: SourcePos }
+  | { from: "dataset"; /** Dataset provider and model ids, e.g. openrouter, anthropic/claude-sonnet-4.5. */ provider: string; model: string }
+  | { from: "local"; kind: "scenario" | "command" | "ollama" };
+
+/** A dataset MatchLogic with every string lower-cased (matching is case-insensitive). */
+export type MatchIR =
+  | { equals: string }
+  | { startsWith: string }
+  | { endsWith: string }
+  | { contains: string }
+  | { regex: string }
+  | { and: MatchIR[] }
+  | { or: MatchIR[] };
+
+/** One dataset model: how its name matches, and its token price in force at build time (null: not priced by tokens). */
+export interface DatasetModelIR {
+  id: string;
+  match: MatchIR;
+  price: ModelPriceIR | null;
+}
+
+/** One dataset provider's models, in the dataset's match order. */
+export interface PriceTableIR {
+  provider: string;
+  /** Identifier stem for generated code, unique among tables. */
+  ident: string;
+  models: DatasetModelIR[];
+}
+
+/** The lookup of forwarding targets on one dataset provider: its own table, then its fallback providers'. */
+export interface PriceLookupIR {
+  provider: string;
+  /** Identifier for generated code, unique among lookups. */
+  ident: string;
+  /** Dataset provider ids of the tables consulted, in order. */
+  tables: string[];
+}
+
+export interface PricesIR {
+  /** The @pydantic/genai-prices version the dataset prices come from. */
+  dataset: string;
+  /** Lookups used by forwarding targets, sorted by provider id; empty when no target forwards to a priced provider. */
+  lookups: PriceLookupIR[];
+  /** The tables those lookups consult, sorted by provider id. */
+  tables: PriceTableIR[];
 }
 
 /** How a route spreads requests over a group of targets of equal priority. */
@@ -251,6 +330,8 @@ export interface ConfigIR {
   providers: ProviderIR[];
   /** In declaration order (glob precedence follows it). */
   routes: RouteIR[];
+  /** The dataset tables forwarding targets look prices up in. */
+  prices: PricesIR;
 }
 
 // ---- transforms (generator/transforms/, emitted by generator/emit/transforms.ts) ----

@@ -15,6 +15,10 @@ export interface LoadOptions {
   env?: string;
   /** Source text; when absent the file is read from disk. */
   text?: string;
+  /** The date whose dataset prices apply; default: SOURCE_DATE_EPOCH, else now (generator/prices.ts). */
+  pricesAt?: Date;
+  /** `no-price` is an error rather than a warning (`--strict-prices`). */
+  strictPrices?: boolean;
 }
 
 export interface LoadResult {
@@ -36,7 +40,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
     return { ir: null, diagnostics: [wholeFile(file, "read-error", `cannot read ${file}: ${errorMessage(error)}`)], source: "" };
   }
   try {
-    return loadSource(file, source, env);
+    return loadSource(file, source, env, options);
   } catch (error) {
     // A bug in the checks or in resolve, not in routes.yaml; still reported rather than thrown.
     const message = `internal error while loading ${file}: ${errorMessage(error)}`;
@@ -44,7 +48,7 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
   }
 }
 
-function loadSource(file: string, source: string, env: string): LoadResult {
+function loadSource(file: string, source: string, env: string, options: LoadOptions): LoadResult {
   const lineCounter = new LineCounter();
   // `merge: true` lets a file share provider settings between environments with `<<: *anchor`.
   // logLevel "error": yaml would otherwise print its own warnings to stderr; ours are diagnostics.
@@ -75,7 +79,14 @@ function loadSource(file: string, source: string, env: string): LoadResult {
   const diagnostics = [...schemaDiagnostics(config, at), ...checkConfig(config, at), ...envDiagnostics(config, env, at)];
   const sorted = sortDiagnostics(diagnostics);
   if (sorted.some((d) => d.severity === "error")) return { ir: null, diagnostics: sorted, source };
-  return { ir: resolveConfig(config as RoutesYaml, env, at), diagnostics: sorted, source };
+
+  // Resolution finds what only the resolved environment can say: which targets have no price.
+  const found: Diagnostic[] = [];
+  const ir = resolveConfig(config as RoutesYaml, env, at, { diagnostics: found, ...(options.pricesAt ? { pricesAt: options.pricesAt } : {}) });
+  const strict = (d: Diagnostic): Diagnostic => ({ ...d, severity: "error", hint: `${d.hint}; --strict-prices makes a target without a price an error` });
+  const resolution = found.map((d) => (options.strictPrices && d.code === "no-price" ? strict(d) : d));
+  const all = sortDiagnostics([...diagnostics, ...resolution]);
+  return { ir: all.some((d) => d.severity === "error") ? null : ir, diagnostics: all, source };
 }
 
 // ---- source positions ----
@@ -422,6 +433,7 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a map";
   if (typeof value === "string") return `a string (${JSON.stringify(value)})`;
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? "not a number (NaN)" : `an infinite number (${value})`;
   if (typeof value === "number") return `${Number.isInteger(value) ? "an integer" : "a number"} (${value})`;
   if (typeof value === "boolean") return `a boolean (${value})`;
   return typeof value;

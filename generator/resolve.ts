@@ -20,10 +20,11 @@ import type {
   UpstreamApi,
   SourcePos,
 } from "./ir.ts";
-import type { PathSegment, SourceLocator, Span } from "./diagnostics.ts";
+import type { Diagnostic, PathSegment, SourceLocator, Span } from "./diagnostics.ts";
 import { isGlob } from "./glob.ts";
 import { camel, Scope } from "./code.ts";
 import { resolveTransforms, type TransformsYaml } from "./transforms/resolve.ts";
+import { compilePriceTables, datasetProviderOf, defaultPricesAt, noPriceDiagnostic, resolveTargetPrice, type PriceYaml } from "./prices.ts";
 
 // ---- routes.yaml as written (after schema validation) ----
 
@@ -61,12 +62,14 @@ export interface ProviderOverrideYaml {
 }
 export interface ProviderYaml extends ProviderOverrideYaml {
   kind: ProviderKind;
+  price?: PriceYaml;
 }
 export interface TargetYaml {
   provider: string;
   model?: string;
   priority?: number;
   weight?: number;
+  price?: PriceYaml;
 }
 export interface WhenYaml {
   header?: Record<string, string>;
@@ -315,12 +318,19 @@ export function applyEnvironment(config: RoutesYaml, env: string): Omit<RoutesYa
 
 // ---- IR ----
 
+export interface ResolveOptions {
+  /** The date whose dataset prices apply (generator/prices.ts); default: SOURCE_DATE_EPOCH, else now. */
+  pricesAt?: Date;
+  /** Receives what resolution itself finds: `no-price` warnings for targets whose cost cannot be known. */
+  diagnostics?: Diagnostic[];
+}
+
 /**
  * Builds the IR of a schema-valid config free of semantic errors (load.ts only calls it then).
  * Positions always come from the base config: an environment overrides values, not where
  * providers and routes are declared.
  */
-export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator): ConfigIR {
+export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator, options: ResolveOptions = {}): ConfigIR {
   const resolved = applyEnvironment(config, env);
   const pos = (span: Span): SourcePos => ({ file: at.file, line: span.line, col: span.col });
   const server = resolved.server ?? {};
@@ -333,6 +343,25 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
   const providers = providerNames.map((name) =>
     resolveProvider(name, providerIdents.unique(camel(name)), resolved.providers[name]!, pos(at.key(["providers", name])), at),
   );
+
+  // Prices: each provider's dataset provider once, then each target's price (generator/prices.ts).
+  const pricesAt = options.pricesAt ?? defaultPricesAt();
+  const datasets = new Map(providers.map((provider) => [provider.name, datasetProviderOf(provider)]));
+  const priceOf = (route: RouteYaml, target: TargetYaml, targetPath: PathSegment[]) => {
+    const providerPrice = resolved.providers[target.provider]!.price;
+    const price = resolveTargetPrice({
+      own: target.price === undefined ? null : { price: target.price, pos: pos(at.value([...targetPath, "price"])) },
+      provider: providerPrice === undefined ? null : { price: providerPrice, pos: pos(at.value(["providers", target.provider, "price"])) },
+      dataset: datasets.get(target.provider)!,
+      upstreamModel: target.model ?? (isGlob(route.model) ? null : route.model),
+      at: pricesAt,
+    });
+    if (price.kind === "unknown") {
+      const label = `${target.provider}:${target.model ?? (isGlob(route.model) ? "*" : route.model)}`;
+      options.diagnostics?.push(noPriceDiagnostic(at, targetPath, label, target.provider, price.reason));
+    }
+    return price;
+  };
 
   const ids = assignRouteIds(resolved.routes);
   const routeIdents = new Scope();
@@ -352,6 +381,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
           model: target.model ?? null,
           priority: target.priority ?? DEFAULTS.target.priority,
           weight: target.weight ?? DEFAULTS.target.weight,
+          price: priceOf(route, target, [...path, "targets", t]),
           pos: pos(at.value([...path, "targets", t])),
         }))
         .sort((a, b) => a.priority - b.priority),
@@ -410,6 +440,10 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       : { url: envString(resolved.redis.url), keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix, pos: pos(at.key(["redis"])) },
     providers,
     routes,
+    prices: compilePriceTables(
+      routes.flatMap((route) => route.targets.flatMap((target) => (target.price.kind === "lookup" ? [target.price.dataset] : []))),
+      pricesAt,
+    ),
   };
 }
 

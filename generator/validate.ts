@@ -11,7 +11,7 @@ import { CLIENT_APIS, ENV_REFERENCE_HINT, headerPattern, parseEnvString, routeAp
 import { checkTransforms } from "./transforms/check.ts";
 
 const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "azure-openai", "gemini", "ollama", "scenario", "command"];
-const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "tls", "body_limit", "transforms"] as const;
+const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "tls", "body_limit", "transforms", "price"] as const;
 /** The fields each kind takes besides `kind`; any other provider field is an error for it. */
 const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
   openai: HTTP_FIELDS,
@@ -19,8 +19,8 @@ const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
   ollama: HTTP_FIELDS,
   "azure-openai": [...HTTP_FIELDS, "api_version"],
   gemini: [...HTTP_FIELDS, "vertex"],
-  scenario: ["file", "speed"],
-  command: ["command", "args", "prompt", "timeout_ms", "max_concurrent", "env"],
+  scenario: ["file", "speed", "price"],
+  command: ["command", "args", "prompt", "timeout_ms", "max_concurrent", "env", "price"],
 };
 const ALL_FIELDS = [...new Set(Object.values(KIND_FIELDS).flat())];
 /** Fields a kind cannot do without: [field, hint]. */

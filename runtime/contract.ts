@@ -11,6 +11,7 @@ import type { RedisSettings } from "./redis/connection.ts";
 import type { RetryPolicy } from "./resilience/backoff.ts";
 import type { BreakerPolicy } from "./resilience/circuit-breaker.ts";
 import type { ClientIdentity } from "./client-identity.ts";
+import type { PriceLookup } from "./spend/price.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -72,6 +73,12 @@ export interface Target {
   readonly modelJson: string | null;
   /** How the client's API is spoken to this target; null passes the request through untouched. */
   readonly translation: Translation | null;
+  /**
+   * The price of the upstream model requested through this target (runtime/spend/price.ts): a constant for a
+   * fixed model or a configured price, a compiled dataset lookup when the client's model is forwarded,
+   * `() => null` when unknown.
+   */
+  readonly price: PriceLookup;
   /** Header and body rules (provider's, then route's) and bring-your-own-key; absent when there are none. */
   readonly transforms?: TargetTransforms;
 }

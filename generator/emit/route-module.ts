@@ -20,6 +20,7 @@ import { translatorFor, type TranslatorSpec } from "./translators.ts";
 import { emitRouteTransforms } from "./transforms.ts";
 import { emitBalancer } from "./balancer.ts";
 import { emitWhen } from "./route-conditions.ts";
+import { emitRoutePrices } from "./prices.ts";
 
 export function routeFactoryName(route: RouteIR, api: ClientApi): string {
   return prefixed("route", `${route.ident}For${api[0]!.toUpperCase()}${api.slice(1)}`);
@@ -85,13 +86,14 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
   };
   const balancer = emitBalancer(route, ctx);
   const when = emitWhen(route, ctx);
+  const prices = emitRoutePrices(ir, route, ctx);
   const bodyLimit = route.bodyLimitBytes === null ? code("") : ts`
 bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
   const params = code(transforms.readsEnv ? ", processEnv: NodeJS.ProcessEnv" : "");
   const factories = route.apis.map((api) => {
     const targets = route.targets.map(
       (t) =>
-        ts`{ upstream: upstreams.${name(upstreamProperty(providers.get(t.provider)!))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}${transformsOf(t)} },`,
+        ts`{ upstream: upstreams.${name(upstreamProperty(providers.get(t.provider)!))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}, price: ${prices.of(t)}${transformsOf(t)} },`,
     );
     if (balancer !== null) {
       // The balancer needs the target objects themselves (it keys its per-target state on them).
@@ -145,6 +147,7 @@ import type { ${code(["Route", ...(route.rateLimits === null ? [] : ["RateLimits
 ${breaker === null ? ts`import type { RetryPolicy } from ${ctx.runtime("resilience/backoff.ts")};` : ts`import type { RetryPolicy } from ${ctx.runtime("resilience/backoff.ts")};
 import type { BreakerPolicy } from ${ctx.runtime("resilience/circuit-breaker.ts")};`}
 import type { Upstreams } from "../providers.ts";
+${prices.imports}
 ${translators.length ? ts`import type { Translator, TranslationOptions } from ${ctx.runtime("translate/translator.ts")};` : code("")}
 ${translators.length ? ts`import type { ${code(typeNames.join(", "))} } from ${ctx.types()};` : code("")}
 ${[...imports.map((i) => ts`import { ${name(i.name)} } from ${ctx.runtime(i.module)};`), ...(balancer ? [balancer.imports] : []), ...(when?.imports ?? [])]}
@@ -155,6 +158,8 @@ ${transforms.declarations}
 
 ${route.rateLimits === null ? code("") : rateLimitsDecl(route.rateLimits)}
 ${resilienceDecls}
+
+${prices.decls}
 
 ${join(factories, "\n\n")}
 `.text;

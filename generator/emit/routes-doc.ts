@@ -1,7 +1,7 @@
 // Emits generated/<env>/ROUTES.md, the human-readable table of what this bundle serves. Text, not code,
 // so it is the one place handlebars is used (compiled with noEscape and strict, per STYLE.md).
 import Handlebars from "handlebars";
-import type { ConfigIR, RateLimitRuleIR, RouteIR, TransformsIR, WhenIR } from "../ir.ts";
+import type { ConfigIR, ModelPriceIR, RateLimitRuleIR, RouteIR, TargetIR, TransformsIR, WhenIR } from "../ir.ts";
 import { posText } from "./context.ts";
 
 const template = Handlebars.compile(
@@ -21,6 +21,15 @@ Traffic and resilience per route, defaults included (conditions are in the model
 |---|---|---|---|---|---|---|
 {{#each routes}}
 | {{id}} | {{balance}} | {{retry}} | {{breaker}} | {{rateLimits}} | {{bodyLimit}} | {{transforms}} |
+{{/each}}
+
+Prices per target in USD per million tokens (input / output / cache read / cache write); dataset prices are
+from {{dataset}}:
+
+| route | target | price | from |
+|---|---|---|---|
+{{#each prices}}
+| {{route}} | {{target}} | {{price}} | {{source}} |
 {{/each}}
 
 | provider | kind |
@@ -53,8 +62,37 @@ export function emitRoutesDoc(ir: ConfigIR): string {
       bodyLimit: r.bodyLimitBytes === null ? `${size(ir.server.bodyLimitBytes)} (server)` : size(r.bodyLimitBytes),
       transforms: cell(describeTransforms(ir, r)),
     })),
+    dataset: `@pydantic/genai-prices ${ir.prices.dataset}`,
+    prices: ir.routes.flatMap((r) =>
+      r.targets.map((t) => ({ route: cell(r.id), target: cell(targetLabel(r, t)), ...describePrice(t) })).map((row) => ({ ...row, price: cell(row.price), source: cell(row.source) })),
+    ),
     providers: ir.providers.map((p) => ({ name: p.name, kind: p.kind })),
   });
+}
+
+/** "provider:model" as the upstream sees it; "*" where a glob forwards the client's model. */
+function targetLabel(route: RouteIR, target: TargetIR): string {
+  return `${target.provider}:${target.model ?? (route.glob ? "*" : route.model)}`;
+}
+
+/** "3 / 15 / 0.3 / 3.75; above 200000 prompt tokens 6 / 22.5 / 0.6 / 7.5" and where it comes from. */
+function describePrice(target: TargetIR): { price: string; source: string } {
+  const price = target.price;
+  if (price.kind === "lookup") return { price: "per requested model", source: `dataset, ${price.dataset} models` };
+  if (price.kind === "unknown") return { price: "unknown: not counted", source: price.reason };
+  const source = price.source;
+  const from =
+    source.from === "dataset"
+      ? `dataset, ${source.provider} ${source.model}`
+      : source.from === "local"
+        ? `local ${source.kind} provider`
+        : `${source.from === "target" ? "target" : "provider"} price, ${posText(source.pos)}`;
+  return { price: rates(price.price), source: from };
+}
+
+function rates(price: ModelPriceIR): string {
+  const four = (r: Omit<ModelPriceIR, "tiers">) => `${r.input} / ${r.output} / ${r.cacheRead} / ${r.cacheWrite}`;
+  return [four(price), ...price.tiers.map((tier) => `above ${tier.above} prompt tokens ${four(tier)}`)].join("; ");
 }
 
 /** "a:* → b:*"; a balanced group of equal priority as "weighted[a:* ×3 | b:*]". */

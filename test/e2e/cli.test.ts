@@ -44,6 +44,17 @@ describe("switchyard CLI", () => {
     expect(existsSync(path.join(root, "dist/cicheck"))).toBe(false);
   });
 
+  it("--strict-prices fails check and build on a target without a price", () => {
+    const file = `${dir}/unpriced.yaml`;
+    writeFileSync(path.join(root, file), broken.replace("opnai", "openai").replace("- provider: openai", "- provider: openai\n        model: gpt-from-the-future"));
+    for (const command of ["check", "build"]) {
+      const result = switchyard(command, file, "--env", "dev", "--strict-prices");
+      expect(result.code, result.out).toBe(1);
+      expect(result.out).toContain(`${file}:8:9: error[no-price] /routes/0/targets/0: no price for openai:gpt-from-the-future`);
+      expect(result.out).toContain("add price: { input: USD, output: USD }");
+    }
+  });
+
   it("serve explains what to do when the environment was never built", () => {
     const result = switchyard("serve", "--env", "never-built");
     expect(result.code).toBe(1);

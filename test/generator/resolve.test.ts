@@ -13,7 +13,8 @@ import {
 
 function load(text: string, env?: string): ConfigIR {
   const result = loadConfig("routes.yaml", { text, ...(env === undefined ? {} : { env }) });
-  expect(result.diagnostics).toEqual([]);
+  // Made-up model names have no price: that warning is test/generator/prices.test.ts's subject, not this file's.
+  expect(result.diagnostics.filter((d) => d.code !== "no-price")).toEqual([]);
   expect(result.ir).not.toBeNull();
   return result.ir!;
 }

@@ -14,6 +14,8 @@ import { root } from "../support/gateway.ts";
 
 const UPDATE = process.env.SWITCHYARD_UPDATE_GOLDEN === "1" && process.env.CI !== "true";
 const goldenDir = path.join(root, "test/golden");
+/** Dataset prices are those in force on this date, so a dated price change cannot flip a golden on its own. */
+const PRICES_AT = new Date("2026-12-01T00:00:00Z");
 /** ajv's standalone output is pinned by schema/providers and ajv's version, not by routes.yaml. */
 const NOT_GOLDEN = new Set(["request-validators.js"]);
 
@@ -26,7 +28,7 @@ const cases: Array<{ name: string; env: string; outDir: string }> = readdirSync(
 
 function generateCase(name: string, env: string, outDir: string): GeneratedFile[] {
   const configFile = `test/golden/${name}/routes.yaml`;
-  const loaded = loadConfig(configFile, { env, text: readFileSync(path.join(root, configFile), "utf8") });
+  const loaded = loadConfig(configFile, { env, text: readFileSync(path.join(root, configFile), "utf8"), pricesAt: PRICES_AT });
   if (!loaded.ir) throw new Error(`fixture ${configFile} does not load: ${JSON.stringify(loaded.diagnostics)}`);
   const scenarios = new Map<string, CompiledScenario>();
   for (const p of loaded.ir.providers) {

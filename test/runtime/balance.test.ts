@@ -11,7 +11,7 @@ import { latency } from "../../runtime/balance/latency.ts";
 import { sticky } from "../../runtime/balance/sticky.ts";
 
 function targets(...labels: string[]): Target[] {
-  return labels.map((label) => ({ upstream: { kind: "scenario", name: label } as never, label, model: null, modelJson: null, translation: null }));
+  return labels.map((label) => ({ upstream: { kind: "scenario", name: label } as never, label, model: null, modelJson: null, translation: null, price: () => null }));
 }
 const anonymous: ClientIdentity = { key: null, keyId: null, ip: "127.0.0.1" };
 const client = (key: string): ClientIdentity => ({ key, keyId: keyIdOf(key), ip: "127.0.0.1" });

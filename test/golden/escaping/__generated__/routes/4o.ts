@@ -4,6 +4,7 @@ import type { Route, ConditionRequest } from "../../../../../runtime/contract.ts
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
 import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
@@ -62,8 +63,8 @@ export function route4oForOpenai(upstreams: Upstreams): Route {
   return {
     id: "4o",
     targets: [
-      { upstream: upstreams._private, label: "private:4o", model: null, modelJson: null, translation: null, transforms: _4oPrivateTransforms() },
-      { upstream: upstreams._default, label: "default:4o", model: null, modelJson: null, translation: { translator: openaiToAnthropicChecked, options }, transforms: _4oDefaultTransforms() },
+      { upstream: upstreams._private, label: "private:4o", model: null, modelJson: null, translation: null, price: unpriced, transforms: _4oPrivateTransforms() },
+      { upstream: upstreams._default, label: "default:4o", model: null, modelJson: null, translation: { translator: openaiToAnthropicChecked, options }, price: unpriced, transforms: _4oDefaultTransforms() },
     ],
     rateLimits: null,
     retry,
@@ -75,8 +76,8 @@ export function route4oForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "4o",
     targets: [
-      { upstream: upstreams._private, label: "private:4o", model: null, modelJson: null, translation: { translator: anthropicToOpenaiChecked, options }, transforms: _4oPrivateTransforms() },
-      { upstream: upstreams._default, label: "default:4o", model: null, modelJson: null, translation: null, transforms: _4oDefaultTransforms() },
+      { upstream: upstreams._private, label: "private:4o", model: null, modelJson: null, translation: { translator: anthropicToOpenaiChecked, options }, price: unpriced, transforms: _4oPrivateTransforms() },
+      { upstream: upstreams._default, label: "default:4o", model: null, modelJson: null, translation: null, price: unpriced, transforms: _4oDefaultTransforms() },
     ],
     rateLimits: null,
     retry,

@@ -4,16 +4,20 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
+
+const _classPrice = fixedPrice({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }); // local scenario provider: free
+const envPrice = fixedPrice({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }); // local command provider: free
 
 export function routeClassForOpenai(upstreams: Upstreams): Route {
   return {
     id: "class",
     targets: [
-      { upstream: upstreams._class, label: "class:class", model: null, modelJson: null, translation: null },
-      { upstream: upstreams.env, label: "env:class", model: null, modelJson: null, translation: null },
+      { upstream: upstreams._class, label: "class:class", model: null, modelJson: null, translation: null, price: _classPrice },
+      { upstream: upstreams.env, label: "env:class", model: null, modelJson: null, translation: null, price: envPrice },
     ],
     rateLimits: null,
     retry,
@@ -25,8 +29,8 @@ export function routeClassForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "class",
     targets: [
-      { upstream: upstreams._class, label: "class:class", model: null, modelJson: null, translation: null },
-      { upstream: upstreams.env, label: "env:class", model: null, modelJson: null, translation: null },
+      { upstream: upstreams._class, label: "class:class", model: null, modelJson: null, translation: null, price: _classPrice },
+      { upstream: upstreams.env, label: "env:class", model: null, modelJson: null, translation: null, price: envPrice },
     ],
     rateLimits: null,
     retry,

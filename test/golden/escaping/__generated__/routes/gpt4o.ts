@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
 import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OllamaChatRequest, OllamaChatResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
@@ -17,13 +18,17 @@ const openaiToOllamaChecked: Translator<OpenAIChatRequest, OllamaChatRequest, Ol
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
 
+const aBPrice = fixedPrice({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }); // local ollama provider: free
+const aB2Price = fixedPrice({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }); // local ollama provider: free
+const openaiPathsPrice = fixedPrice({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }); // local ollama provider: free
+
 export function routeGpt4o2ForOpenai(upstreams: Upstreams): Route {
   return {
     id: "gpt4o",
     targets: [
-      { upstream: upstreams.aB, label: "a-b:gpt4o", model: null, modelJson: null, translation: { translator: openaiToOllamaChecked, options } },
-      { upstream: upstreams.aB2, label: "a_b:gpt4o", model: null, modelJson: null, translation: { translator: openaiToOllamaChecked, options } },
-      { upstream: upstreams.openaiPaths, label: "openai-paths:gpt4o", model: null, modelJson: null, translation: { translator: openaiToOllamaChecked, options } },
+      { upstream: upstreams.aB, label: "a-b:gpt4o", model: null, modelJson: null, translation: { translator: openaiToOllamaChecked, options }, price: aBPrice },
+      { upstream: upstreams.aB2, label: "a_b:gpt4o", model: null, modelJson: null, translation: { translator: openaiToOllamaChecked, options }, price: aB2Price },
+      { upstream: upstreams.openaiPaths, label: "openai-paths:gpt4o", model: null, modelJson: null, translation: { translator: openaiToOllamaChecked, options }, price: openaiPathsPrice },
     ],
     rateLimits: null,
     retry,
@@ -35,9 +40,9 @@ export function routeGpt4o2ForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "gpt4o",
     targets: [
-      { upstream: upstreams.aB, label: "a-b:gpt4o", model: null, modelJson: null, translation: { translator: anthropicToOllama, options } },
-      { upstream: upstreams.aB2, label: "a_b:gpt4o", model: null, modelJson: null, translation: { translator: anthropicToOllama, options } },
-      { upstream: upstreams.openaiPaths, label: "openai-paths:gpt4o", model: null, modelJson: null, translation: { translator: anthropicToOllama, options } },
+      { upstream: upstreams.aB, label: "a-b:gpt4o", model: null, modelJson: null, translation: { translator: anthropicToOllama, options }, price: aBPrice },
+      { upstream: upstreams.aB2, label: "a_b:gpt4o", model: null, modelJson: null, translation: { translator: anthropicToOllama, options }, price: aB2Price },
+      { upstream: upstreams.openaiPaths, label: "openai-paths:gpt4o", model: null, modelJson: null, translation: { translator: anthropicToOllama, options }, price: openaiPathsPrice },
     ],
     rateLimits: null,
     retry,

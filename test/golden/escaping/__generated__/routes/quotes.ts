@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -12,7 +13,7 @@ export function routeQuotesForOpenai(upstreams: Upstreams): Route {
   return {
     id: "quotes",
     targets: [
-      { upstream: upstreams.weird, label: "weird:${not.interpolated} \\ \"quoted\" */ </script>", model: "${not.interpolated} \\ \"quoted\" */ </script>", modelJson: "\"${not.interpolated} \\\\ \\\"quoted\\\" */ </script>\"", translation: null },
+      { upstream: upstreams.weird, label: "weird:${not.interpolated} \\ \"quoted\" */ </script>", model: "${not.interpolated} \\ \"quoted\" */ </script>", modelJson: "\"${not.interpolated} \\\\ \\\"quoted\\\" */ </script>\"", translation: null, price: unpriced },
     ],
     rateLimits: null,
     retry,

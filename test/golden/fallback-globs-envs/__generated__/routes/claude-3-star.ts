@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { anthropicPrices } from "../prices.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -12,7 +13,7 @@ export function routeClaude3StarForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "claude-3-star",
     targets: [
-      { upstream: upstreams.anthropic, label: "anthropic:*", model: null, modelJson: null, translation: null },
+      { upstream: upstreams.anthropic, label: "anthropic:*", model: null, modelJson: null, translation: null, price: anthropicPrices },
     ],
     rateLimits: null,
     retry,

@@ -4,15 +4,18 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
+
+const anthropicPrice = fixedPrice({ input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 }); // anthropic claude-opus-4-1 in the price dataset
 
 export function routeClaudeOpusstarForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "claude---opusstar",
     targets: [
-      { upstream: upstreams.anthropic, label: "anthropic:claude-opus-4-1", model: "claude-opus-4-1", modelJson: "\"claude-opus-4-1\"", translation: null },
+      { upstream: upstreams.anthropic, label: "anthropic:claude-opus-4-1", model: "claude-opus-4-1", modelJson: "\"claude-opus-4-1\"", translation: null, price: anthropicPrice },
     ],
     rateLimits: null,
     retry,

@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -12,8 +13,8 @@ export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
   return {
     id: "gpt-4o",
     targets: [
-      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null },
-      { upstream: upstreams.openrouter, label: "openrouter:openai/gpt-4o", model: "openai/gpt-4o", modelJson: "\"openai/gpt-4o\"", translation: null },
+      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null, price: unpriced },
+      { upstream: upstreams.openrouter, label: "openrouter:openai/gpt-4o", model: "openai/gpt-4o", modelJson: "\"openai/gpt-4o\"", translation: null, price: unpriced },
     ],
     rateLimits: null,
     retry,

@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { googlePrices } from "../prices.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
 import type { AnthropicMessagesRequest, AnthropicMessagesResponse, GeminiGenerateContentRequest, GeminiGenerateContentResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
@@ -21,8 +22,8 @@ export function routeGeminiStarForOpenai(upstreams: Upstreams): Route {
   return {
     id: "gemini-star",
     targets: [
-      { upstream: upstreams.gemini, label: "gemini:*", model: null, modelJson: null, translation: { translator: openaiToGeminiChecked, options } },
-      { upstream: upstreams.vertex, label: "vertex:*", model: null, modelJson: null, translation: { translator: openaiToGeminiChecked, options } },
+      { upstream: upstreams.gemini, label: "gemini:*", model: null, modelJson: null, translation: { translator: openaiToGeminiChecked, options }, price: googlePrices },
+      { upstream: upstreams.vertex, label: "vertex:*", model: null, modelJson: null, translation: { translator: openaiToGeminiChecked, options }, price: googlePrices },
     ],
     rateLimits: null,
     retry,
@@ -34,8 +35,8 @@ export function routeGeminiStarForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "gemini-star",
     targets: [
-      { upstream: upstreams.gemini, label: "gemini:*", model: null, modelJson: null, translation: { translator: anthropicToGemini, options } },
-      { upstream: upstreams.vertex, label: "vertex:*", model: null, modelJson: null, translation: { translator: anthropicToGemini, options } },
+      { upstream: upstreams.gemini, label: "gemini:*", model: null, modelJson: null, translation: { translator: anthropicToGemini, options }, price: googlePrices },
+      { upstream: upstreams.vertex, label: "vertex:*", model: null, modelJson: null, translation: { translator: anthropicToGemini, options }, price: googlePrices },
     ],
     rateLimits: null,
     retry,

@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
 import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
@@ -18,7 +19,7 @@ export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
   return {
     id: "gpt-4o",
     targets: [
-      { upstream: upstreams.azure, label: "azure:gpt4o-deployment", model: "gpt4o-deployment", modelJson: "\"gpt4o-deployment\"", translation: null },
+      { upstream: upstreams.azure, label: "azure:gpt4o-deployment", model: "gpt4o-deployment", modelJson: "\"gpt4o-deployment\"", translation: null, price: unpriced },
     ],
     rateLimits: null,
     retry,
@@ -30,7 +31,7 @@ export function routeGpt4oForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "gpt-4o",
     targets: [
-      { upstream: upstreams.azure, label: "azure:gpt4o-deployment", model: "gpt4o-deployment", modelJson: "\"gpt4o-deployment\"", translation: { translator: anthropicToOpenaiChecked, options } },
+      { upstream: upstreams.azure, label: "azure:gpt4o-deployment", model: "gpt4o-deployment", modelJson: "\"gpt4o-deployment\"", translation: { translator: anthropicToOpenaiChecked, options }, price: unpriced },
     ],
     rateLimits: null,
     retry,

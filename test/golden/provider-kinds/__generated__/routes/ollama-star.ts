@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
 import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OllamaChatRequest, OllamaChatResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
@@ -17,11 +18,13 @@ const openaiToOllamaChecked: Translator<OpenAIChatRequest, OllamaChatRequest, Ol
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
 
+const ollamaPrice = fixedPrice({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }); // local ollama provider: free
+
 export function routeOllamaStarForOpenai(upstreams: Upstreams): Route {
   return {
     id: "ollama-star",
     targets: [
-      { upstream: upstreams.ollama, label: "ollama:llama3.2", model: "llama3.2", modelJson: "\"llama3.2\"", translation: { translator: openaiToOllamaChecked, options } },
+      { upstream: upstreams.ollama, label: "ollama:llama3.2", model: "llama3.2", modelJson: "\"llama3.2\"", translation: { translator: openaiToOllamaChecked, options }, price: ollamaPrice },
     ],
     rateLimits: null,
     retry,
@@ -33,7 +36,7 @@ export function routeOllamaStarForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "ollama-star",
     targets: [
-      { upstream: upstreams.ollama, label: "ollama:llama3.2", model: "llama3.2", modelJson: "\"llama3.2\"", translation: { translator: anthropicToOllama, options } },
+      { upstream: upstreams.ollama, label: "ollama:llama3.2", model: "llama3.2", modelJson: "\"llama3.2\"", translation: { translator: anthropicToOllama, options }, price: ollamaPrice },
     ],
     rateLimits: null,
     retry,

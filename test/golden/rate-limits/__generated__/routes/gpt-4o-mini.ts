@@ -4,17 +4,20 @@ import type { Route, RateLimits } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 
 const rateLimits: RateLimits = { scope: "route/gpt-4o-mini", perKey: { requestsPerMinute: 10, tokensPerMinute: null }, perIp: { requestsPerMinute: 600, tokensPerMinute: null } };
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
 
+const openaiPrice = fixedPrice({ input: 0.15, output: 0.6, cacheRead: 0.075, cacheWrite: 0.15 }); // openai gpt-4o-mini in the price dataset
+
 export function routeGpt4oMiniForOpenai(upstreams: Upstreams): Route {
   return {
     id: "gpt-4o-mini",
     targets: [
-      { upstream: upstreams.openai, label: "openai:gpt-4o-mini", model: null, modelJson: null, translation: null },
+      { upstream: upstreams.openai, label: "openai:gpt-4o-mini", model: null, modelJson: null, translation: null, price: openaiPrice },
     ],
     rateLimits: rateLimits,
     retry,

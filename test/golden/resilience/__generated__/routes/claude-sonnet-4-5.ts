@@ -3,15 +3,18 @@
 import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker = null;
+
+const backupPrice = fixedPrice({ input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, tiers: [{ above: 200000, input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5 }] }); // anthropic claude-sonnet-4-5 in the price dataset
 
 export function routeClaudeSonnet45ForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "claude-sonnet-4-5",
     targets: [
-      { upstream: upstreams.backup, label: "backup:claude-sonnet-4-5", model: null, modelJson: null, translation: null },
+      { upstream: upstreams.backup, label: "backup:claude-sonnet-4-5", model: null, modelJson: null, translation: null, price: backupPrice },
     ],
     rateLimits: null,
     retry,

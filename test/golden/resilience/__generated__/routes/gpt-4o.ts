@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
 import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
@@ -16,12 +17,15 @@ const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesR
 const retry: RetryPolicy = { maxAttempts: 3, baseMs: 100, maxMs: 2000, patienceMs: 8000, budget: 0.1 };
 const breaker: BreakerPolicy = { failures: 3, errorRate: 0.25, windowMs: 10000, minRequests: 8, openMs: 15000 };
 
+const primaryPrice = fixedPrice({ input: 2.5, output: 10, cacheRead: 1.25, cacheWrite: 2.5 }); // openai gpt-4o in the price dataset
+const backupPrice = fixedPrice({ input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, tiers: [{ above: 200000, input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5 }] }); // anthropic claude-sonnet-4-5 in the price dataset
+
 export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
   return {
     id: "gpt-4o",
     targets: [
-      { upstream: upstreams.primary, label: "primary:gpt-4o", model: null, modelJson: null, translation: null },
-      { upstream: upstreams.backup, label: "backup:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: { translator: openaiToAnthropicChecked, options } },
+      { upstream: upstreams.primary, label: "primary:gpt-4o", model: null, modelJson: null, translation: null, price: primaryPrice },
+      { upstream: upstreams.backup, label: "backup:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: { translator: openaiToAnthropicChecked, options }, price: backupPrice },
     ],
     rateLimits: null,
     retry,
@@ -33,8 +37,8 @@ export function routeGpt4oForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "gpt-4o",
     targets: [
-      { upstream: upstreams.primary, label: "primary:gpt-4o", model: null, modelJson: null, translation: { translator: anthropicToOpenaiChecked, options } },
-      { upstream: upstreams.backup, label: "backup:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null },
+      { upstream: upstreams.primary, label: "primary:gpt-4o", model: null, modelJson: null, translation: { translator: anthropicToOpenaiChecked, options }, price: primaryPrice },
+      { upstream: upstreams.backup, label: "backup:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null, price: backupPrice },
     ],
     rateLimits: null,
     retry,

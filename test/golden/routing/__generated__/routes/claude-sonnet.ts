@@ -4,6 +4,7 @@ import type { Route, Target } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
 import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
@@ -20,8 +21,8 @@ const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, m
 
 export function routeClaudeSonnetForOpenai(upstreams: Upstreams): Route {
   const targets: readonly Target[] = [
-    { upstream: upstreams.corp, label: "corp:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: { translator: openaiToAnthropicChecked, options } },
-    { upstream: upstreams.east, label: "east:gpt-4o", model: "gpt-4o", modelJson: "\"gpt-4o\"", translation: null },
+    { upstream: upstreams.corp, label: "corp:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: { translator: openaiToAnthropicChecked, options }, price: unpriced },
+    { upstream: upstreams.east, label: "east:gpt-4o", model: "gpt-4o", modelJson: "\"gpt-4o\"", translation: null, price: unpriced },
   ];
   return {
     id: "claude-sonnet",
@@ -35,8 +36,8 @@ export function routeClaudeSonnetForOpenai(upstreams: Upstreams): Route {
 
 export function routeClaudeSonnetForAnthropic(upstreams: Upstreams): Route {
   const targets: readonly Target[] = [
-    { upstream: upstreams.corp, label: "corp:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null },
-    { upstream: upstreams.east, label: "east:gpt-4o", model: "gpt-4o", modelJson: "\"gpt-4o\"", translation: { translator: anthropicToOpenaiChecked, options } },
+    { upstream: upstreams.corp, label: "corp:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null, price: unpriced },
+    { upstream: upstreams.east, label: "east:gpt-4o", model: "gpt-4o", modelJson: "\"gpt-4o\"", translation: { translator: anthropicToOpenaiChecked, options }, price: unpriced },
   ];
   return {
     id: "claude-sonnet",

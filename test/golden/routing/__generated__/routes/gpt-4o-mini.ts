@@ -4,6 +4,7 @@ import type { Route, Target } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 
 import { createBalancer } from "../../../../../runtime/balance/balancer.ts";
 import { leastInflight } from "../../../../../runtime/balance/least-inflight.ts";
@@ -13,8 +14,8 @@ const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, m
 
 export function routeGpt4oMiniForOpenai(upstreams: Upstreams): Route {
   const targets: readonly Target[] = [
-    { upstream: upstreams.east, label: "east:gpt-4o-mini", model: null, modelJson: null, translation: null },
-    { upstream: upstreams.west, label: "west:gpt-4o-mini", model: null, modelJson: null, translation: null },
+    { upstream: upstreams.east, label: "east:gpt-4o-mini", model: null, modelJson: null, translation: null, price: unpriced },
+    { upstream: upstreams.west, label: "west:gpt-4o-mini", model: null, modelJson: null, translation: null, price: unpriced },
   ];
   return {
     id: "gpt-4o-mini",

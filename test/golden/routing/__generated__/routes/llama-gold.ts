@@ -4,6 +4,7 @@ import type { Route, ConditionRequest } from "../../../../../runtime/contract.ts
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 
 export function whenLlamaGold(request: ConditionRequest, _body: unknown): boolean {
   return request.headers["x-tier"] === "gold";
@@ -16,7 +17,7 @@ export function routeLlamaGoldForOpenai(upstreams: Upstreams): Route {
   return {
     id: "llama-gold",
     targets: [
-      { upstream: upstreams.west, label: "west:gpt-4.1", model: "gpt-4.1", modelJson: "\"gpt-4.1\"", translation: null },
+      { upstream: upstreams.west, label: "west:gpt-4.1", model: "gpt-4.1", modelJson: "\"gpt-4.1\"", translation: null, price: unpriced },
     ],
     rateLimits: null,
     retry,

@@ -4,6 +4,7 @@ import type { Route, ConditionRequest } from "../../../../../runtime/contract.ts
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 
 const smartGoldHeader0 = new RegExp("^(research|ops)$", "i");
 const smartGoldKeys: ReadonlySet<string | null> = new Set(["0123456789abcdef","fedcba9876543210"]);
@@ -19,7 +20,7 @@ export function routeSmartGoldForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "smart-gold",
     targets: [
-      { upstream: upstreams.corp, label: "corp:claude-opus-4", model: "claude-opus-4", modelJson: "\"claude-opus-4\"", translation: null },
+      { upstream: upstreams.corp, label: "corp:claude-opus-4", model: "claude-opus-4", modelJson: "\"claude-opus-4\"", translation: null, price: unpriced },
     ],
     rateLimits: null,
     retry,

@@ -4,6 +4,7 @@ import type { Route, ConditionRequest } from "../../../../../runtime/contract.ts
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 
 import { promptTokens } from "../../../../../runtime/route-conditions.ts";
 
@@ -18,7 +19,7 @@ export function routeSmartLongForOpenai(upstreams: Upstreams): Route {
   return {
     id: "smart-long",
     targets: [
-      { upstream: upstreams.west, label: "west:gpt-4.1", model: "gpt-4.1", modelJson: "\"gpt-4.1\"", translation: null },
+      { upstream: upstreams.west, label: "west:gpt-4.1", model: "gpt-4.1", modelJson: "\"gpt-4.1\"", translation: null, price: unpriced },
     ],
     bodyLimitBytes: 524288,
     rateLimits: null,

@@ -4,6 +4,7 @@ import type { Route, ConditionRequest } from "../../../../../runtime/contract.ts
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 
 import { hasImages, hasTools } from "../../../../../runtime/route-conditions.ts";
 
@@ -18,7 +19,7 @@ export function routeSmartToolsForOpenai(upstreams: Upstreams): Route {
   return {
     id: "smart-tools",
     targets: [
-      { upstream: upstreams.east, label: "east:gpt-4o", model: "gpt-4o", modelJson: "\"gpt-4o\"", translation: null },
+      { upstream: upstreams.east, label: "east:gpt-4o", model: "gpt-4o", modelJson: "\"gpt-4o\"", translation: null, price: unpriced },
     ],
     rateLimits: null,
     retry,

@@ -4,15 +4,18 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
+
+const demoPrice = fixedPrice({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }); // local scenario provider: free
 
 export function routeDemoForOpenai(upstreams: Upstreams): Route {
   return {
     id: "demo",
     targets: [
-      { upstream: upstreams.demo, label: "demo:demo", model: null, modelJson: null, translation: null },
+      { upstream: upstreams.demo, label: "demo:demo", model: null, modelJson: null, translation: null, price: demoPrice },
     ],
     rateLimits: null,
     retry,
@@ -24,7 +27,7 @@ export function routeDemoForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "demo",
     targets: [
-      { upstream: upstreams.demo, label: "demo:demo", model: null, modelJson: null, translation: null },
+      { upstream: upstreams.demo, label: "demo:demo", model: null, modelJson: null, translation: null, price: demoPrice },
     ],
     rateLimits: null,
     retry,

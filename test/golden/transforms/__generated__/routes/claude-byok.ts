@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 
 import type { TargetTransforms } from "../../../../../runtime/transforms/types.ts";
 
@@ -25,11 +26,13 @@ function claudeByokAnthropicTransforms(): TargetTransforms {
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
 
+const anthropicPrice = fixedPrice({ input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, tiers: [{ above: 200000, input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5 }] }); // anthropic claude-sonnet-4-5 in the price dataset
+
 export function routeClaudeByokForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "claude-byok",
     targets: [
-      { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null, transforms: claudeByokAnthropicTransforms() },
+      { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null, price: anthropicPrice, transforms: claudeByokAnthropicTransforms() },
     ],
     rateLimits: null,
     retry,

@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 
 import { createEnvReader } from "../../../../../runtime/env.ts";
 import { child, keysOf, removeHits } from "../../../../../runtime/transforms/json-ops.ts";
@@ -134,11 +135,13 @@ function gpt4oOpenaiTransforms(processEnv: NodeJS.ProcessEnv): TargetTransforms 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
 
+const openaiPrice = fixedPrice({ input: 2.5, output: 10, cacheRead: 1.25, cacheWrite: 2.5 }); // openai gpt-4o in the price dataset
+
 export function routeGpt4oForOpenai(upstreams: Upstreams, processEnv: NodeJS.ProcessEnv): Route {
   return {
     id: "gpt-4o",
     targets: [
-      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null, transforms: gpt4oOpenaiTransforms(processEnv) },
+      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null, price: openaiPrice, transforms: gpt4oOpenaiTransforms(processEnv) },
     ],
     rateLimits: null,
     retry,

@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
 import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
@@ -14,11 +15,13 @@ const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatR
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
 
+const openrouterPrice = fixedPrice({ input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, tiers: [{ above: 200000, input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5 }] }); // openrouter anthropic/claude-sonnet-4.5 in the price dataset
+
 export function routeClaudeSonnet45ForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "claude-sonnet-4-5",
     targets: [
-      { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: { translator: anthropicToOpenaiChecked, options } },
+      { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: { translator: anthropicToOpenaiChecked, options }, price: openrouterPrice },
     ],
     rateLimits: null,
     retry,

@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
 import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
@@ -16,12 +17,15 @@ const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesR
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
 
+const anthropicPrice = fixedPrice({ input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, tiers: [{ above: 200000, input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5 }] }); // anthropic claude-sonnet-4-5 in the price dataset
+const openrouterPrice = fixedPrice({ input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75, tiers: [{ above: 200000, input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5 }] }); // openrouter anthropic/claude-sonnet-4.5 in the price dataset
+
 export function routeSonnetForOpenai(upstreams: Upstreams): Route {
   return {
     id: "sonnet",
     targets: [
-      { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: { translator: openaiToAnthropicChecked, options } },
-      { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: null },
+      { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: { translator: openaiToAnthropicChecked, options }, price: anthropicPrice },
+      { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: null, price: openrouterPrice },
     ],
     rateLimits: null,
     retry,
@@ -33,8 +37,8 @@ export function routeSonnetForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "sonnet",
     targets: [
-      { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null },
-      { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: { translator: anthropicToOpenaiChecked, options } },
+      { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null, price: anthropicPrice },
+      { upstream: upstreams.openrouter, label: "openrouter:anthropic/claude-sonnet-4.5", model: "anthropic/claude-sonnet-4.5", modelJson: "\"anthropic/claude-sonnet-4.5\"", translation: { translator: anthropicToOpenaiChecked, options }, price: openrouterPrice },
     ],
     rateLimits: null,
     retry,
