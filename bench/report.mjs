@@ -4,7 +4,7 @@
 // Usage: node bench/report.mjs bench/.work/results.tsv
 import { readFileSync } from "node:fs";
 
-const TARGETS = ["direct", "minimal", "switchyard", "sy-nobody", "sy-transl", "sy-xform", "portkey"];
+const TARGETS = ["direct", "minimal", "switchyard", "sy-nobody", "sy-transl", "sy-xform", "sy-auth", "sy-budget", "portkey"];
 const MODES = ["plain", "stream"];
 
 const rows = new Map(); // "target/mode" -> measurement
@@ -73,8 +73,14 @@ line("throughput sy-nobody / minimal", (m) => ratio("sy-nobody", "minimal", m));
 line("throughput switchyard / portkey", (m) => ratio("switchyard", "portkey", m));
 line("throughput translated / pass-through", (m) => ratio("sy-transl", "switchyard", m));
 line("throughput transforms / pass-through", (m) => ratio("sy-xform", "switchyard", m));
+line("throughput sy-auth / minimal", (m) => ratio("sy-auth", "minimal", m));
+line("throughput sy-budget / minimal", (m) => ratio("sy-budget", "minimal", m));
+line("throughput keys required / open", (m) => ratio("sy-auth", "switchyard", m));
+line("throughput keys + budget / open", (m) => ratio("sy-budget", "switchyard", m));
 line("p50 added over direct, minimal", (m) => addedP50("minimal", m));
 line("p50 added over direct, switchyard", (m) => addedP50("switchyard", m));
 line("p50 added over direct, sy-nobody", (m) => addedP50("sy-nobody", m));
 line("p50 added over direct, sy-transl", (m) => addedP50("sy-transl", m));
 line("p50 added over direct, sy-xform", (m) => addedP50("sy-xform", m));
+line("p50 added over direct, sy-auth", (m) => addedP50("sy-auth", m));
+line("p50 added over direct, sy-budget", (m) => addedP50("sy-budget", m));

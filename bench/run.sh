@@ -6,6 +6,8 @@
 #   sy-nobody   the same built with --env bench-lean: request log without bodies (usage only)
 #   sy-transl   Switchyard translating OpenAI requests for an Anthropic-format upstream (bench/translated.routes.yaml)
 #   sy-xform    the switchyard row's route plus request header and body transforms (bench/transforms.routes.yaml)
+#   sy-auth     the switchyard row with client keys required (--env bench-auth; a key from `switchyard keys create`)
+#   sy-budget   the same with a budget on the key: every request reserves and settles in the SQLite store
 #   portkey     wrk -> @portkey-ai/gateway (pinned in bench/portkey/) -> mock
 # each for a plain and a streamed OpenAI chat completion. wrk and the mock share core 0; the gateway under
 # test runs alone on core 1. Everything listens on and talks to 127.0.0.1 only.
@@ -186,7 +188,7 @@ if ((busy_load > 10 || busy_gateway > 10)); then
 fi
 
 echo "bench: wrk -t1 -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per row; wrk+mock on core $LOAD_CORE, gateway on core $GATEWAY_CORE" >&2
-read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT SWITCHYARD_XFORM_PORT <<<"$(free_ports 7)"
+read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT SWITCHYARD_XFORM_PORT SWITCHYARD_AUTH_PORT SWITCHYARD_BUDGET_PORT <<<"$(free_ports 9)"
 MOCK_URL="http://127.0.0.1:$MOCK_PORT"
 CHAT=/v1/chat/completions
 
@@ -208,23 +210,33 @@ measure minimal "http://127.0.0.1:$MINIMAL_PORT$CHAT" "Authorization: Bearer $KE
 stop "$pid"
 
 # ---- (c) Switchyard: as configured by default (full bodies in the request log), and without bodies ----------
-# bench_switchyard TARGET CONFIG ENV PORT: build CONFIG for ENV, serve dist/ENV/server.mjs, measure.
+# bench_switchyard TARGET CONFIG ENV PORT [KEY_ARGS...]: build CONFIG for ENV, serve dist/ENV/server.mjs with
+# its own fresh SQLite store, measure. With KEY_ARGS, a key is created first (`switchyard keys create
+# KEY_ARGS`) and every request presents it; without, requests present a key the store does not know.
 bench_switchyard() {
-  local target=$1 config=$2 env=$3 port=$4 pid problem
+  local target=$1 config=$2 env=$3 port=$4 pid problem client_key=client-key store
+  shift 4
   if ! node bin/switchyard.mjs build "$config" --env "$env" >"$WORK/$target-build.log" 2>&1; then
     note "$target" "not built (build failed, see $WORK/$target-build.log: $(log_tail "$WORK/$target-build.log"))"
     return
   fi
-  rm -rf "$WORK/logs"
-  start "$target" "$GATEWAY_CORE" env BENCH_UPSTREAM_URL="$MOCK_URL/v1" BENCH_UPSTREAM_ORIGIN="$MOCK_URL" BENCH_KEY="$KEY" \
+  rm -rf "$WORK/logs" "$WORK/$target.db"*
+  store="sqlite:$WORK/$target.db"
+  if (($# > 0)); then
+    client_key=$(node bin/switchyard.mjs keys create --store "$store" --json "$@" | node -e 'process.stdin.on("data", (d) => process.stdout.write(JSON.parse(d).key))') || {
+      note "$target" "could not create its key"
+      return
+    }
+  fi
+  start "$target" "$GATEWAY_CORE" env BENCH_UPSTREAM_URL="$MOCK_URL/v1" BENCH_UPSTREAM_ORIGIN="$MOCK_URL" BENCH_KEY="$KEY" SWITCHYARD_STORE="$store" \
     node "dist/$env/server.mjs" --port "$port" --host 127.0.0.1
   pid=$STARTED_PID
   if ! wait_listening "$pid" "$port"; then
     note "$target" "did not start ($(log_tail "$WORK/$target.log"))"
-  elif ! problem=$(check_target "http://127.0.0.1:$port$CHAT" "Authorization: Bearer client-key"); then
+  elif ! problem=$(check_target "http://127.0.0.1:$port$CHAT" "Authorization: Bearer $client_key"); then
     note "$target" "failed its check ($problem)"
   else
-    measure "$target" "http://127.0.0.1:$port$CHAT" "Authorization: Bearer client-key"
+    measure "$target" "http://127.0.0.1:$port$CHAT" "Authorization: Bearer $client_key"
   fi
   stop "$pid"
 }
@@ -232,6 +244,8 @@ bench_switchyard switchyard bench/routes.yaml bench "$SWITCHYARD_PORT"
 bench_switchyard sy-nobody bench/routes.yaml bench-lean "$SWITCHYARD_LEAN_PORT"
 bench_switchyard sy-transl bench/translated.routes.yaml bench-translated "$SWITCHYARD_TRANSLATED_PORT"
 bench_switchyard sy-xform bench/transforms.routes.yaml bench-xform "$SWITCHYARD_XFORM_PORT"
+bench_switchyard sy-auth bench/routes.yaml bench-auth "$SWITCHYARD_AUTH_PORT" --name bench
+bench_switchyard sy-budget bench/routes.yaml bench-auth "$SWITCHYARD_BUDGET_PORT" --name bench --budget-usd 1000000 --budget-period day
 
 # ---- (d) Portkey ---------------------------------------------------------------------------------------------
 portkey_headers=("x-portkey-provider: openai" "x-portkey-custom-host: $MOCK_URL/v1" "Authorization: Bearer $KEY")

@@ -1,11 +1,13 @@
 // switchyard check [FILE] [--env NAME] [--strict-prices]   validate and type-check routes.yaml, write nothing (CI's fast path)
 // switchyard build [FILE] [--env NAME] [--strict-prices]   generate generated/<env>/ and bundle dist/<env>/server.mjs
 // switchyard serve [--env NAME] [--host H] [--port N]   run dist/<env>/server.mjs
+// switchyard keys create|list|show|update|revoke|rotate   client keys in the store (generator/cli-keys.ts)
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Command } from "commander";
 import { buildConfig } from "./build.ts";
+import { keysCommand } from "./cli-keys.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -59,5 +61,7 @@ program
     process.argv = [process.argv[0]!, bundle, ...(opts.host ? ["--host", opts.host] : []), ...(opts.port ? ["--port", opts.port] : [])];
     await import(pathToFileURL(bundle).href);
   });
+
+program.addCommand(keysCommand());
 
 await program.parseAsync();

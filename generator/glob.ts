@@ -1,32 +1,14 @@
 // Model-name globs: `*` matches any run of characters (including none and including "/"),
 // `?` matches exactly one character, everything else matches itself. There is no escaping.
 // Characters are UTF-16 code units, the same unit the emitted RegExp (no `u` flag) works in.
+// What a glob means is defined once, in the runtime (a key's allowed models are globs too).
+import { globToRegExp } from "../runtime/glob-match.ts";
+
+export { globToRegExp, globToRegExpSource } from "../runtime/glob-match.ts";
 
 /** True when the model name is a glob rather than an exact name. */
 export function isGlob(model: string): boolean {
   return model.includes("*") || model.includes("?");
-}
-
-// Syntax characters plus "/" (for emitting a regex literal); all are valid escapes with and without `u`.
-const REGEXP_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
-
-/**
- * RegExp source for a glob, without anchors, so several globs can be folded into one
- * `^(?:(a)|(b))$` alternation. `[\s\S]` rather than `.` keeps the source independent of the `s` flag.
- */
-export function globToRegExpSource(glob: string): string {
-  let source = "";
-  for (const char of glob) {
-    if (char === "*") source += "[\\s\\S]*";
-    else if (char === "?") source += "[\\s\\S]";
-    else source += char.replace(REGEXP_SPECIAL, "\\$&");
-  }
-  return source;
-}
-
-/** An anchored RegExp matching exactly the names the glob matches. */
-export function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^(?:${globToRegExpSource(glob)})$`);
 }
 
 export function globMatches(glob: string, name: string): boolean {

@@ -35,6 +35,22 @@ export interface ServerIR {
   shutdownTimeoutMs: number;
   /** Cross-origin access for browser clients; absent: no preflight answers and no CORS headers. */
   cors?: CorsIR;
+  /** Addresses and CIDR ranges of reverse proxies whose X-Forwarded-For names the client; empty: none. */
+  trustProxy: string[];
+}
+
+/** Who may use the gateway and what they may spend (runtime/access/, runtime/spend/, runtime/store/). */
+export interface AccessIR {
+  /** "auto": keys required unless the listener is loopback-only (decided at start, with the real host). */
+  auth: "auto" | "required" | "off";
+  /** sqlite:PATH or postgres://…, resolved at start; SWITCHYARD_STORE overrides it. */
+  store: EnvStringIR;
+  storePos: SourcePos;
+  /** Output tokens a budget reserves for a request that names no max_tokens. */
+  budgetMaxTokens: number;
+  /** Where `auth.required` is set (the environment's overlay when it sets it), for the auth-off warning. */
+  pos: SourcePos;
+  pointer: string;
 }
 
 export interface CorsIR {
@@ -231,7 +247,7 @@ export type HeaderMatchIR = { name: string; equals: string } | { name: string; p
 export interface WhenIR {
   /** Lower-case header names, sorted. */
   headers: HeaderMatchIR[];
-  /** Client key ids (runtime/client-identity.ts keyIdOf), sorted. */
+  /** Client key ids (runtime/access/client-identity.ts keyIdOf), sorted. */
   clientKeys: string[] | null;
   tools: boolean | null;
   images: boolean | null;
@@ -324,6 +340,7 @@ export interface ConfigIR {
   env: string;
   server: ServerIR;
   logs: LogsIR;
+  access: AccessIR;
   /** Where rate-limit state is shared; null when routes.yaml has no `redis:`. */
   redis: RedisIR | null;
   /** Sorted by name. */

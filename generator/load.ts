@@ -85,8 +85,23 @@ function loadSource(file: string, source: string, env: string, options: LoadOpti
   const ir = resolveConfig(config as RoutesYaml, env, at, { diagnostics: found, ...(options.pricesAt ? { pricesAt: options.pricesAt } : {}) });
   const strict = (d: Diagnostic): Diagnostic => ({ ...d, severity: "error", hint: `${d.hint}; --strict-prices makes a target without a price an error` });
   const resolution = found.map((d) => (options.strictPrices && d.code === "no-price" ? strict(d) : d));
-  const all = sortDiagnostics([...diagnostics, ...resolution]);
+  const all = sortDiagnostics([...diagnostics, ...resolution, ...accessWarnings(ir)]);
   return { ir: all.some((d) => d.severity === "error") ? null : ir, diagnostics: all, source };
+}
+
+/** Settings that are valid but leave the gateway open; known only once the environment is applied. */
+function accessWarnings(ir: ConfigIR): Diagnostic[] {
+  if (ir.access.auth !== "off") return [];
+  return [
+    {
+      ...ir.access.pos,
+      code: "auth-off",
+      pointer: ir.access.pointer,
+      message: `client keys are not required (auth.required: false): anyone who reaches ${ir.server.host}:${ir.server.port} can spend your provider keys`,
+      hint: "leave auth.required out to require keys whenever the listener is not loopback-only",
+      severity: "warning",
+    },
+  ];
 }
 
 // ---- source positions ----

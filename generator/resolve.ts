@@ -34,6 +34,7 @@ export interface ServerYaml {
   body_limit?: number | string;
   shutdown_timeout_ms?: number;
   cors?: { origins: "*" | string[]; headers?: string[]; max_age_s?: number };
+  trust_proxy?: string[];
 }
 export interface LogsYaml {
   dir?: string;
@@ -105,11 +106,20 @@ export interface RedisYaml {
   url: string;
   key_prefix?: string;
 }
+export interface AuthYaml {
+  required?: boolean;
+}
+export interface BudgetsYaml {
+  max_tokens?: number;
+}
 export interface EnvironmentYaml {
   server?: ServerYaml;
   logs?: LogsYaml;
   redis?: RedisYaml;
   rate_limits?: RateLimitsYaml;
+  auth?: AuthYaml;
+  store?: string;
+  budgets?: BudgetsYaml;
   providers?: Record<string, ProviderOverrideYaml>;
 }
 export interface RoutesYaml {
@@ -117,6 +127,9 @@ export interface RoutesYaml {
   logs?: LogsYaml;
   redis?: RedisYaml;
   rate_limits?: RateLimitsYaml;
+  auth?: AuthYaml;
+  store?: string;
+  budgets?: BudgetsYaml;
   providers: Record<string, ProviderYaml>;
   routes: RouteYaml[];
   environments?: Record<string, EnvironmentYaml | null>;
@@ -143,6 +156,8 @@ export const DEFAULTS = {
   speed: 1,
   translation: { maxTokens: 4096, unsupported: "drop", cacheControl: "drop" },
   redisKeyPrefix: "switchyard:",
+  store: "sqlite:data/switchyard.db",
+  budgets: { maxTokens: 4096 },
   retry: { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 },
   breaker: { failures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 30_000 },
   target: { priority: 0, weight: 1 },
@@ -312,6 +327,9 @@ export function applyEnvironment(config: RoutesYaml, env: string): Omit<RoutesYa
     logs: mergeDeep(base.logs ?? {}, overlay.logs),
     ...(overlay.redis === undefined ? {} : { redis: mergeDeep(base.redis, overlay.redis) }),
     ...(overlay.rate_limits === undefined ? {} : { rate_limits: mergeDeep(base.rate_limits, overlay.rate_limits) }),
+    ...(overlay.auth === undefined ? {} : { auth: mergeDeep(base.auth, overlay.auth) }),
+    ...(overlay.store === undefined ? {} : { store: overlay.store }),
+    ...(overlay.budgets === undefined ? {} : { budgets: mergeDeep(base.budgets, overlay.budgets) }),
     providers,
   };
 }
@@ -429,6 +447,18 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       bodyLimitBytes: parseSize(server.body_limit ?? DEFAULTS.server.bodyLimit),
       shutdownTimeoutMs: server.shutdown_timeout_ms ?? DEFAULTS.server.shutdownTimeoutMs,
       ...(server.cors === undefined ? {} : { cors: resolveCors(server.cors) }),
+      trustProxy: [...new Set(server.trust_proxy ?? [])],
+    },
+    access: {
+      auth: resolved.auth?.required === undefined ? "auto" : resolved.auth.required ? "required" : "off",
+      store: envString(resolved.store ?? DEFAULTS.store),
+      storePos: pos(at.value(config.environments?.[env]?.store !== undefined ? ["environments", env, "store"] : ["store"])),
+      budgetMaxTokens: resolved.budgets?.max_tokens ?? DEFAULTS.budgets.maxTokens,
+      // The setting in force: the environment's own when it has one (its line is the one to fix).
+      ...(() => {
+        const path = config.environments?.[env]?.auth?.required !== undefined ? ["environments", env, "auth", "required"] : ["auth", "required"];
+        return { pos: pos(at.value(path)), pointer: "/" + path.join("/") };
+      })(),
     },
     logs: {
       dir: logs.dir ?? DEFAULTS.logs.dir,

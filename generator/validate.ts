@@ -2,6 +2,7 @@
 // per-kind fields, `${VAR}` syntax). They run even when the schema found errors, so one build reports
 // everything; every access is therefore defensive and a check skips values of the wrong shape
 // (the schema has already reported those).
+import { isIP } from "node:net";
 import type { ClientApi, ProviderKind } from "./ir.ts";
 import type { Diagnostic, PathSegment, SourceLocator } from "./diagnostics.ts";
 import { toPointer } from "./diagnostics.ts";
@@ -60,6 +61,7 @@ export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
   const ctx: Context = { at, report, names: new Set(Object.keys(providers)), kinds };
   checkProviders(providers, ctx);
   checkRedis(config.redis, ["redis"], report);
+  checkAccess(config, [], report);
   checkEnvironments(config.environments, ctx);
   checkRoutes(config.routes, ctx);
   return diagnostics;
@@ -105,6 +107,7 @@ function checkEnvironments(environments: unknown, ctx: Context): void {
   if (!isRecord(environments)) return;
   for (const [env, overlay] of Object.entries(environments)) {
     if (isRecord(overlay)) checkRedis(overlay.redis, ["environments", env, "redis"], report);
+    if (isRecord(overlay)) checkAccess(overlay, ["environments", env], report);
     if (!isRecord(overlay) || !isRecord(overlay.providers)) continue;
     for (const [name, override] of Object.entries(overlay.providers)) {
       const path = ["environments", env, "providers", name];
@@ -195,6 +198,37 @@ function checkRedis(redis: unknown, path: readonly PathSegment[], report: Report
   if (literal && redis.url !== "" && !isRedisUrl(redis.url)) {
     report("bad-value", urlPath, "value", `invalid redis url "${redis.url}": expected redis://host:port or rediss://host:port`, "an empty url (or ${REDIS_URL:-}) keeps rate-limit state in this process");
   }
+}
+
+/** `store` and `server.trust_proxy`, at the top level or in an environment: mistakes that would otherwise only show at start. */
+function checkAccess(config: Record<string, unknown>, path: readonly PathSegment[], report: Report): void {
+  if (typeof config.store === "string") {
+    const storePath = [...path, "store"];
+    const parsed = parseEnvString(config.store);
+    if (!parsed.ok) report("bad-env-reference", storePath, { fragment: parsed.fragment }, parsed.message, ENV_REFERENCE_HINT);
+    else if (parsed.value.parts.every((part) => "text" in part) && !isStoreUrl(config.store)) {
+      report("bad-value", storePath, "value", `invalid store "${config.store}": expected sqlite:PATH or postgres://…`, "e.g. sqlite:data/switchyard.db, or ${DATABASE_URL} for postgres://user:password@host:5432/db");
+    }
+  }
+  const server = config.server;
+  if (!isRecord(server) || !Array.isArray(server.trust_proxy)) return;
+  server.trust_proxy.forEach((entry, index) => {
+    if (typeof entry === "string" && !isAddressOrRange(entry)) {
+      report("bad-value", [...path, "server", "trust_proxy", index], "value", `invalid proxy address "${entry}": expected an IP address or a CIDR range`, "e.g. 10.0.0.0/8, 192.168.1.10 or fd00::/8");
+    }
+  });
+}
+
+function isStoreUrl(text: string): boolean {
+  return /^sqlite:.+/.test(text) || /^postgres(ql)?:\/\/[^/]/.test(text);
+}
+
+function isAddressOrRange(text: string): boolean {
+  const [address, prefix, ...rest] = text.split("/");
+  const family = isIP(address ?? "");
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function isRedisUrl(text: string): boolean {

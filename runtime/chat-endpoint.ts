@@ -1,9 +1,11 @@
-// The chat endpoint, shared by both client APIs: read and check the body, find the route the generator
-// compiled for the model, check its rate limits, walk its targets (runtime/target-walk.ts: balancing,
-// breakers, retries), and log one line. Everything route-specific (targets, renames, upstream URLs,
-// headers) comes from generated objects; nothing here reads configuration.
+// The chat endpoint, shared by both client APIs: read the body, check the client's key (runtime/access/),
+// check the body, find the route the generator compiled for the model, check the key may use it, check
+// rate limits, reserve against the key's budget (runtime/spend/), walk the route's targets
+// (runtime/target-walk.ts: balancing, breakers, retries), book what it cost and log one line. Everything
+// route-specific (targets, renames, upstream URLs, headers, prices) comes from generated objects; nothing
+// here reads configuration.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { ClientApi, Gateway, HttpUpstream, Route } from "./contract.ts";
+import type { ClientApi, Gateway, HttpUpstream, Route, Target } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { readBody } from "./read-body.ts";
@@ -12,13 +14,15 @@ import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-at
 import { attemptScenario } from "./scenario-attempt.ts";
 import { attemptCommand } from "./command/attempt.ts";
 import { attemptTranslated, translateRequest, type TranslatedRequest } from "./translated-attempt.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, type AttemptRecord, type LoggedRequest, type RequestLog } from "./request-log.ts";
+import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "./request-log.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
-import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
-import { usageFromBody, usageFromBodyTail, type Usage } from "./usage.ts";
-import { estimatePromptTokens } from "./token-estimate.ts";
-import type { RateLimiter, RateLimitTicket } from "./rate-limit/limiter.ts";
-import type { Resilience } from "./resilience/resilience.ts";
+import { readClientIdentity, type RequestIdentity } from "./access/client-identity.ts";
+import { estimatedUsage, usageFromBody, usageFromBodyTail } from "./usage.ts";
+import { estimatePromptTokens, estimateTokens } from "./token-estimate.ts";
+import type { RateLimitTicket } from "./rate-limit/limiter.ts";
+import type { ResponseSummary } from "./stream-tap.ts";
+import { requestedMaxTokens, type Reservation } from "./spend/budget.ts";
+import type { EndpointServices } from "./services.ts";
 import { createTargetWalk, describeAttempts, exhaustedHeaders, Stop, type WalkEnd, type WalkSteps } from "./target-walk.ts";
 
 
@@ -29,18 +33,28 @@ interface Exchange extends LoggedRequest {
   readonly receivedAt: number;
   readonly time: number;
   readonly client: ClientResponse;
-  readonly log: RequestLog;
+  readonly identity: RequestIdentity;
+  readonly traceId: string;
   model: string | null;
   stream: boolean;
   route: Route | null;
   raw: string | undefined;
   /** Tokens charged to rate limits before forwarding, settled from the response's usage. */
   ticket: RateLimitTicket | null;
+  /** Held against the key's budget before forwarding, settled to the real cost. */
+  reservation: Reservation | null;
+  /** The parsed body, once valid: the cost's fallback estimates its prompt when the upstream reports no usage. */
+  json: unknown;
+  /** The prompt estimate, once something needed it (rate limits, a budget, the cost fallback); -1 before. */
+  promptTokens: number;
   /** The target walk's tries and skips (runtime/target-walk.ts). */
   readonly attempts: AttemptRecord[];
+  /** The target whose response went to the client. */
+  served: Target | null;
 }
 
-export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>, limiter: RateLimiter, resilience: Resilience) {
+export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: EndpointServices) {
+  const { log, inflight, limiter, resilience, gate, accounting, proxies } = services;
   const findRoute = api === "openai" ? gateway.router.openai : gateway.router.anthropic;
   const validate = gateway.validators[api];
   const bodyLimit = gateway.server.bodyLimitBytes;
@@ -74,6 +88,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
   return (res: HttpResponse, req: HttpRequest): void => {
     const client = new ClientResponse(res);
     /* uWS: the request object is only valid until the first await, so read everything now. */
+    const headers = collectForwardHeaders(req, api);
     const exchange: Exchange = {
       api,
       path: req.getUrl(),
@@ -81,27 +96,35 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       receivedAt: performance.now(),
       time: Date.now(),
       client,
-      log,
+      identity: readClientIdentity(res, req, proxies),
+      traceId: traceIdOf(headers.traceparent),
       model: null,
       stream: false,
       route: null,
       raw: undefined,
       ticket: null,
+      reservation: null,
+      json: undefined,
+      promptTokens: -1,
       attempts: [],
+      served: null,
     };
-    const headers = collectForwardHeaders(req, api);
-    const identity = readClientIdentity(res, req, client);
     const declaredLength = Number(req.getHeader("content-length") || 0);
     const body = readBody(res, readLimit, declaredLength);
-    const done = handle(exchange, headers, identity, body).catch((error: unknown) => {
+    const done = handle(exchange, headers, body).catch((error: unknown) => {
       fail(exchange, { status: 500, message: `internal error: ${error instanceof Error ? error.message : String(error)}` });
     });
     inflight.add(done);
     void done.finally(() => inflight.delete(done));
   };
 
-  async function handle(exchange: Exchange, headers: Record<string, string>, identity: ClientIdentity, bodyPromise: ReturnType<typeof readBody>) {
-    const parsed = parseJsonBody(await bodyPromise, readLimit);
+  async function handle(exchange: Exchange, headers: Record<string, string>, bodyPromise: ReturnType<typeof readBody>) {
+    const read = await bodyPromise;
+    const identity = exchange.identity;
+    // The key first: a client without one learns nothing about the body or the routes.
+    const denied = gate.authenticate(identity);
+    if (denied) return fail(exchange, denied);
+    const parsed = parseJsonBody(read, readLimit);
     exchange.raw = parsed.raw;
     if (!parsed.ok) return fail(exchange, parsed.error);
     const { raw, json } = parsed;
@@ -111,6 +134,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       return fail(exchange, { status: 400, message: `invalid request${where}: ${problem.message}`, param: problem.path.slice(1).replaceAll("/", ".") || undefined });
     }
     const body = json as { model: string; stream?: boolean };
+    exchange.json = json;
     exchange.model = body.model;
     exchange.stream = body.stream === true;
     const request: AttemptRequest = {
@@ -130,15 +154,30 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       return fail(exchange, modelNotRouted(body.model));
     }
     exchange.route = route;
+    const refused = gate.refuseModel(identity, body.model);
+    if (refused) return fail(exchange, refused);
     const limit = route.bodyLimitBytes ?? bodyLimit;
     if (parsed.bytes.byteLength > limit) return fail(exchange, bodyTooLarge(limit));
-    if (route.rateLimits !== null) {
-      const verdict = await limiter.check(route.rateLimits, identity, () => estimatePromptTokens(json));
+    const account = identity.account;
+    if (route.rateLimits !== null || (account !== null && account.rateLimit !== null)) {
+      const verdict = await limiter.check(route.rateLimits, identity, () => promptTokens(exchange));
       if (!verdict.allowed) return fail(exchange, verdict.error, verdict.headers);
       exchange.client.extraHeaders = verdict.headers;
       exchange.ticket = verdict.ticket;
     }
+    if (account !== null && account.budget !== null) {
+      const held = await accounting.reserve(identity, exchange.requestId, route, { model: body.model, promptTokens: promptTokens(exchange), maxTokens: requestedMaxTokens(json) });
+      if (held !== null && "error" in held) return fail(exchange, held.error, held.headers);
+      exchange.reservation = held;
+      // The streamed text is the cost's fallback when the upstream reports no usage.
+      request.assemble = true;
+    }
     conclude(exchange, route, await walkTargets(route, request, json, exchange));
+  }
+
+  function promptTokens(exchange: Exchange): number {
+    if (exchange.promptTokens < 0) exchange.promptTokens = estimatePromptTokens(exchange.json);
+    return exchange.promptTokens;
   }
 
   function conclude(exchange: Exchange, route: Route, end: WalkEnd) {
@@ -171,17 +210,17 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
         if (logBodies) {
           const parsed = usageFromBody(exchange.api, body);
           record.usage ??= parsed.usage;
-          settle(exchange, record.usage);
-          exchange.log.write(record, { requestBodyIsJson: true, responseBodyIsJson: parsed.json });
+          settle(exchange, record, null);
+          log.write(record, { requestBodyIsJson: true, responseBodyIsJson: parsed.json });
         } else {
           record.usage ??= usageFromBodyTail(exchange.api, body);
-          settle(exchange, record.usage);
-          exchange.log.write(record);
+          settle(exchange, record, null);
+          log.write(record);
         }
       });
       return;
     }
-    if (outcome.summary) {
+    if (outcome.summary && logBodies) {
       record.response = {
         text: outcome.summary.text,
         finish_reason: outcome.summary.finishReason,
@@ -190,24 +229,43 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
       };
     }
     if (outcome.error) record.error = outcome.error;
-    settle(exchange, record.usage);
-    exchange.log.write(record, { requestBodyIsJson: true });
+    settle(exchange, record, outcome.summary);
+    log.write(record, { requestBodyIsJson: true });
   }
 
   function finishGone(exchange: Exchange) {
     const record = baseRecord(exchange, CLIENT_CLOSED);
     record.error = "client closed the connection before the response finished";
-    exchange.log.write(record, { requestBodyIsJson: true });
+    // The upstream may have begun generating: the prompt, at least, is spent.
+    settle(exchange, record, null);
+    log.write(record, { requestBodyIsJson: true });
   }
 
-  /** Books the usage an upstream reported against the estimate charged; no usage reported keeps the estimate. */
-  function settle(exchange: Exchange, usage: Usage | null) {
+  /**
+   * Books what the response used: the rate limits' token estimate is settled to the reported usage (no
+   * usage keeps the estimate), and the cost goes to the budget, the spend ledger and the log line.
+   */
+  function settle(exchange: Exchange, record: RequestLogRecord, summary: ResponseSummary | null) {
+    const usage = record.usage;
     if (exchange.ticket !== null && usage !== null) limiter.settle(exchange.ticket, usage.total_tokens);
+    const cost = accounting.book({
+      time: exchange.time,
+      identity: exchange.identity,
+      model: exchange.model!,
+      target: exchange.served,
+      status: record.status === CLIENT_CLOSED ? 200 : record.status,
+      usage,
+      fallbackUsage: usage === null ? estimatedUsage(promptTokens(exchange), summary === null ? 0 : outputTokens(summary)) : null,
+      reservation: exchange.reservation,
+    });
+    if (cost.usd !== null) record.cost_usd = cost.usd;
+    if (cost.estimated) record.cost_estimated = true;
   }
 
   function fail(exchange: Exchange, error: ClientError, extraHeaders?: Record<string, string>) {
-    // No upstream answered: nothing was used, so the tokens charged go back.
+    // No upstream answered: nothing was used, so the tokens charged and the budget held go back.
     if (exchange.ticket !== null && !exchange.client.started) limiter.settle(exchange.ticket, 0);
+    accounting.release(exchange.reservation);
     if (exchange.client.started) {
       // Headers already went out (an internal error mid-relay): all we can do is cut the connection.
       exchange.client.close();
@@ -216,8 +274,14 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, log: Reques
     }
     const record = baseRecord(exchange, exchange.client.aborted ? CLIENT_CLOSED : error.status);
     record.error = error.message;
-    exchange.log.write(record);
+    log.write(record);
   }
 
 }
 
+/** Output tokens of a streamed response, estimated from what the tap assembled. */
+function outputTokens(summary: ResponseSummary): number {
+  let chars = summary.text.length + summary.reasoning.length;
+  for (const call of summary.toolCalls) chars += call.name.length + call.arguments.length;
+  return estimateTokens(chars);
+}

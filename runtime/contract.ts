@@ -10,7 +10,7 @@ import type { TargetTransforms } from "./transforms/types.ts";
 import type { RedisSettings } from "./redis/connection.ts";
 import type { RetryPolicy } from "./resilience/backoff.ts";
 import type { BreakerPolicy } from "./resilience/circuit-breaker.ts";
-import type { ClientIdentity } from "./client-identity.ts";
+import type { ClientIdentity } from "./access/client-identity.ts";
 import type { PriceLookup } from "./spend/price.ts";
 
 export type ClientApi = "openai" | "anthropic";
@@ -181,6 +181,18 @@ export interface ServerSettings {
   readonly shutdownTimeoutMs: number;
   /** Absent: no CORS headers and no preflight answers. */
   readonly cors?: CorsSettings;
+  /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; absent: none. */
+  readonly trustProxy?: readonly string[];
+}
+
+/** Who may use the gateway and what they may spend (runtime/access/, runtime/spend/). */
+export interface AccessSettings {
+  /** "auto": keys are required unless the listener is loopback-only (decided with the host it listens on). */
+  readonly auth: "auto" | "required" | "off";
+  /** sqlite:PATH or postgres://…, resolved at start (SWITCHYARD_STORE first). */
+  readonly store: string;
+  /** Output tokens a budget reserves for a request that names no max_tokens. */
+  readonly budgetMaxTokens: number;
 }
 
 export interface CorsSettings {
@@ -202,6 +214,7 @@ export interface Gateway {
   readonly env: string;
   readonly server: ServerSettings;
   readonly logs: LogSettings;
+  readonly access: AccessSettings;
   readonly router: Router;
   readonly validators: { readonly openai: RequestValidator; readonly anthropic: RequestValidator };
   /** Where rate-limit state is shared with other instances; null: in this process only. */

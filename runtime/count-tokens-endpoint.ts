@@ -7,18 +7,20 @@
 // every turn and an estimate is always a valid answer, so: a target whose circuit breaker is open is passed
 // over (logged as skipped) without taking the half-open probe; nothing is retried; the answer feeds no
 // breaker, balancer or retry budget (a 5xx here must not open a breaker on the route's chat traffic); and
-// rate limits do not apply (a count is not a request to the model, and would halve a per-minute allowance).
+// rate limits and budgets do not apply (a count is not a request to the model, and would halve a
+// per-minute allowance). Keys do: a key that may not use the model may not count for it either.
 // Targets are taken in priority order, never through the balancer, whose rotation it would disturb.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { Gateway, HttpUpstream, Route, Target } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
-import { readClientIdentity } from "./client-identity.ts";
+import { readClientIdentity } from "./access/client-identity.ts";
+import type { EndpointServices } from "./services.ts";
 import { spliceModel } from "./model-splice.ts";
 import { readBody } from "./read-body.ts";
 import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { newRequestId, roundMs, type AttemptRecord, type RequestLog } from "./request-log.ts";
+import { baseRecord, newRequestId, traceIdOf, type AttemptRecord } from "./request-log.ts";
 import type { Resilience } from "./resilience/resilience.ts";
 import { estimatePromptTokens } from "./token-estimate.ts";
 
@@ -65,7 +67,8 @@ async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, 
   }
 }
 
-export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inflight: Set<Promise<void>>, resilience: Resilience) {
+export function createCountTokensEndpoint(gateway: Gateway, services: EndpointServices) {
+  const { log, inflight, resilience, gate, proxies } = services;
   const serverLimit = gateway.server.bodyLimitBytes;
   /** As for messages: read up to the largest route `body_limit`, then hold the request to its route's. */
   const limit = Math.max(serverLimit, gateway.router.maxBodyLimitBytes ?? 0);
@@ -73,45 +76,59 @@ export function createCountTokensEndpoint(gateway: Gateway, log: RequestLog, inf
   return (res: HttpResponse, req: HttpRequest): void => {
     const client = new ClientResponse(res);
     /* uWS: the request object is only valid until the first await, so read everything now. */
-    const path = req.getUrl();
     const headers = collectForwardHeaders(req, "anthropic");
-    const identity = readClientIdentity(res, req, client);
+    const identity = readClientIdentity(res, req, proxies);
     const body = readBody(res, limit, Number(req.getHeader("content-length") || 0));
-    const id = newRequestId();
-    const started = performance.now();
-    const time = new Date().toISOString();
-    const attempts: AttemptRecord[] = [];
+    const request = {
+      api: "anthropic" as const,
+      path: req.getUrl(),
+      requestId: newRequestId(),
+      receivedAt: performance.now(),
+      time: Date.now(),
+      traceId: traceIdOf(headers.traceparent),
+      identity,
+      attempts: [] as AttemptRecord[],
+      route: null as Route | null,
+      model: null as string | null,
+      stream: false,
+      raw: undefined,
+    };
+    const attempts = request.attempts;
     const done = (async () => {
-      const reply = (status: number, text: string, route: string | null, model: string | null, error?: string, estimate?: { input_tokens: number }) => {
-        client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": id }, text);
-        log.write({
-          id, time, route, api: "anthropic", path, model, stream: false, attempts, status,
-          latency_ms: roundMs(performance.now() - started), upstream_latency_ms: null, ttfb_ms: null, usage: null,
-          ...(error ? { error } : {}),
-          ...(estimate ? { estimate } : {}),
-        });
+      const reply = (status: number, text: string, error?: string, estimate?: { input_tokens: number }) => {
+        client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": request.requestId }, text);
+        const record = baseRecord(request, status);
+        if (error) record.error = error;
+        if (estimate) record.estimate = estimate;
+        log.write(record);
       };
-      const fail = (status: number, message: string, route: string | null = null, model: string | null = null) =>
-        reply(status, errorBody("anthropic", { status, message }), route, model, message);
+      const fail = (status: number, message: string) => reply(status, errorBody("anthropic", { status, message }), message);
 
-      const parsed = parseJsonBody(await body, limit);
+      const read = await body;
+      const denied = gate.authenticate(identity);
+      if (denied) return fail(denied.status, denied.message);
+      const parsed = parseJsonBody(read, limit);
       if (!parsed.ok) return fail(parsed.error.status, parsed.error.message);
       const raw = parsed.raw;
       const json = parsed.json as { model?: unknown; system?: unknown; messages?: unknown; tools?: unknown } | null;
       if (typeof json !== "object" || json === null || typeof json.model !== "string") return fail(400, "invalid request at /model: must be a string");
-      if (!Array.isArray(json.messages)) return fail(400, "invalid request at /messages: must be an array", null, json.model);
+      request.model = json.model;
+      if (!Array.isArray(json.messages)) return fail(400, "invalid request at /messages: must be an array");
       // The route a messages request with this body would take, conditions (`when:`) included.
       const route = gateway.router.anthropic(json.model, { headers, client: identity }, json);
-      if (!route) return fail(404, modelNotRouted(json.model).message, null, json.model);
+      if (!route) return fail(404, modelNotRouted(json.model).message);
+      request.route = route;
+      const refused = gate.refuseModel(identity, json.model);
+      if (refused) return fail(refused.status, refused.message);
       const routeLimit = route.bodyLimitBytes ?? serverLimit;
-      if (parsed.bytes.byteLength > routeLimit) return fail(413, bodyTooLarge(routeLimit).message, route.id, json.model);
+      if (parsed.bytes.byteLength > routeLimit) return fail(413, bodyTooLarge(routeLimit).message);
       const target = firstUsableTarget(route, resilience, attempts, json.model);
       if (target && target.upstream.kind === "http" && target.translation === null) {
         const answer = await askUpstream(target.upstream, target, raw, headers, identity.key);
-        if (answer) return reply(answer.status, answer.text, route.id, json.model);
+        if (answer) return reply(answer.status, answer.text);
       }
       const inputTokens = estimatePromptTokens(json);
-      reply(200, JSON.stringify({ input_tokens: inputTokens }), route.id, json.model, undefined, { input_tokens: inputTokens });
+      reply(200, JSON.stringify({ input_tokens: inputTokens }), undefined, { input_tokens: inputTokens });
     })().catch((error: unknown) => {
       client.send(500, JSON_HEADERS, errorBody("anthropic", { status: 500, message: `internal error: ${String(error)}` }));
     });

@@ -20,6 +20,8 @@ const NOT_FORWARDED = new Set([
   "authorization",
   "x-api-key",
   "api-key",
+  // The Switchyard key, when a client sends it beside its own provider key (runtime/access/client-identity.ts).
+  "x-switchyard-api-key",
   "cookie",
   // Upstream responses are read for usage and logged, so ask for them uncompressed.
   "accept-encoding",

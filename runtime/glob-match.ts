@@ -3,6 +3,30 @@
 // string among the captures says which (Hono's RegExpRouter trick): no loop over patterns per request.
 import type { ConditionRequest, Route } from "./contract.ts";
 
+// Syntax characters plus "/" (for emitting a regex literal); all are valid escapes with and without `u`.
+const REGEXP_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
+
+/**
+ * RegExp source for a model glob (`*` any run of characters, `?` one, everything else itself), without
+ * anchors, so several globs can be folded into one `^(?:(a)|(b))$` alternation. `[\s\S]` rather than `.`
+ * keeps the source independent of the `s` flag. The generator emits route globs with it; the runtime
+ * compiles a key's allowed models with it once per keyring load.
+ */
+export function globToRegExpSource(glob: string): string {
+  let source = "";
+  for (const char of glob) {
+    if (char === "*") source += "[\\s\\S]*";
+    else if (char === "?") source += "[\\s\\S]";
+    else source += char.replace(REGEXP_SPECIAL, "\\$&");
+  }
+  return source;
+}
+
+/** An anchored RegExp matching exactly the names the glob matches. */
+export function globToRegExp(glob: string): RegExp {
+  return new RegExp(`^(?:${globToRegExpSource(glob)})$`);
+}
+
 export function matchGlob(pattern: RegExp, routes: readonly Route[], model: string): Route | undefined {
   const match = pattern.exec(model);
   return match === null ? undefined : routes[match.indexOf("", 1) - 1];

@@ -8,7 +8,7 @@
 import type { Dispatcher } from "undici";
 import type { ClientApi, HttpUpstream, Target } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
-import type { ClientIdentity } from "./client-identity.ts";
+import type { ClientIdentity } from "./access/client-identity.ts";
 import { describeTransportError, isFallbackStatus, totalTimeoutError } from "./failure-kind.ts";
 import { parseRetryAfter } from "./resilience/retry-after.ts";
 import { streamErrorEvent } from "./resilience/stream-error.ts";
@@ -52,8 +52,11 @@ export interface AttemptRequest {
   readonly client: ClientIdentity;
   readonly requestId: string;
   readonly receivedAt: number;
-  /** Whether the request log wants the streamed text assembled (it keeps bodies), or only usage. */
-  readonly assemble: boolean;
+  /**
+   * Whether the stream tap assembles the streamed text: the request log keeps bodies, or a budget wants the
+   * text to estimate the cost from when the upstream reports no usage. Otherwise only usage is read.
+   */
+  assemble: boolean;
 }
 
 export type AttemptOutcome =

@@ -4,22 +4,24 @@
 // backoff and Retry-After). Targets that speak the OpenAI format (OpenAI, Azure, OpenRouter, vLLM…) get the
 // request passed through, streams included; Gemini and Ollama answer embeddings through their embeddings
 // translators; a target whose kind has no such endpoint (Anthropic, scenario, command) is skipped and named
-// in the log. Breakers, balancer state and retry budgets are the route's own, shared with its chat traffic.
+// in the log. Breakers, balancer state and retry budgets are the route's own, shared with its chat traffic;
+// keys, budgets and cost accounting are chat's (runtime/access/, runtime/spend/).
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { Gateway, HttpUpstream, Route } from "./contract.ts";
+import type { Gateway, HttpUpstream, Route, Target } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
-import { readClientIdentity, type ClientIdentity } from "./client-identity.ts";
+import { readClientIdentity, type RequestIdentity } from "./access/client-identity.ts";
 import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "./http-attempt.ts";
 import { readBody } from "./read-body.ts";
 import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, type AttemptRecord, type LoggedRequest, type RequestLog } from "./request-log.ts";
-import { usageFromBody, type Usage } from "./usage.ts";
+import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "./request-log.ts";
+import { estimatedUsage, usageFromBody } from "./usage.ts";
 import { estimateInputTokens } from "./token-estimate.ts";
 import { translateEmbeddings } from "./embeddings-translation.ts";
-import type { RateLimiter, RateLimitTicket } from "./rate-limit/limiter.ts";
-import type { Resilience } from "./resilience/resilience.ts";
+import type { RateLimitTicket } from "./rate-limit/limiter.ts";
+import { requestedMaxTokens, type Reservation } from "./spend/budget.ts";
+import type { EndpointServices } from "./services.ts";
 import { createTargetWalk, describeAttempts, exhaustedHeaders, Skip, type WalkSteps } from "./target-walk.ts";
 
 const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
@@ -35,7 +37,10 @@ interface Call extends LoggedRequest {
   readonly api: "openai";
   readonly time: number;
   readonly client: ClientResponse;
+  readonly identity: RequestIdentity;
+  readonly traceId: string;
   readonly attempts: AttemptRecord[];
+  served: Target | null;
   route: Route | null;
   model: string | null;
   stream: boolean;
@@ -43,16 +48,14 @@ interface Call extends LoggedRequest {
   raw: string | undefined;
   /** Tokens charged to rate limits before forwarding, settled from the response's usage. */
   ticket: RateLimitTicket | null;
+  /** Held against the key's budget before forwarding, settled to the real cost. */
+  reservation: Reservation | null;
+  /** The input's estimate (for limits, a budget and the cost fallback). */
+  inputTokens: number;
 }
 
-export function createOpenAIExtraEndpoint(
-  endpoint: Exclude<Endpoint, "chat">,
-  gateway: Gateway,
-  log: RequestLog,
-  inflight: Set<Promise<void>>,
-  limiter: RateLimiter,
-  resilience: Resilience,
-) {
+export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, gateway: Gateway, services: EndpointServices) {
+  const { log, inflight, limiter, resilience, gate, accounting, proxies } = services;
   const serverLimit = gateway.server.bodyLimitBytes;
   /** Routes may allow more than the server (`body_limit`): read up to the largest, then hold each route to its own. */
   const limit = Math.max(serverLimit, gateway.router.maxBodyLimitBytes ?? 0);
@@ -86,6 +89,7 @@ export function createOpenAIExtraEndpoint(
   return (res: HttpResponse, req: HttpRequest): void => {
     const client = new ClientResponse(res);
     /* uWS: the request object is only valid until the first await, so read everything now. */
+    const headers = collectForwardHeaders(req, "openai");
     const call: Call = {
       path: req.getUrl(),
       requestId: newRequestId(),
@@ -93,25 +97,32 @@ export function createOpenAIExtraEndpoint(
       api: "openai",
       time: Date.now(),
       client,
+      identity: readClientIdentity(res, req, proxies),
+      traceId: traceIdOf(headers.traceparent),
       attempts: [],
+      served: null,
       route: null,
       model: null,
       stream: false,
       raw: undefined,
       ticket: null,
+      reservation: null,
+      inputTokens: 0,
     };
-    const headers = collectForwardHeaders(req, "openai");
-    const identity = readClientIdentity(res, req, client);
     const body = readBody(res, limit, Number(req.getHeader("content-length") || 0));
-    const done = handle(call, headers, identity, body).catch((error: unknown) => {
+    const done = handle(call, headers, body).catch((error: unknown) => {
       fail(call, { status: 500, message: `internal error: ${error instanceof Error ? error.message : String(error)}` });
     });
     inflight.add(done);
     void done.finally(() => inflight.delete(done));
   };
 
-  async function handle(call: Call, headers: Record<string, string>, identity: ClientIdentity, bodyPromise: ReturnType<typeof readBody>) {
-    const parsed = parseJsonBody(await bodyPromise, limit);
+  async function handle(call: Call, headers: Record<string, string>, bodyPromise: ReturnType<typeof readBody>) {
+    const read = await bodyPromise;
+    const identity = call.identity;
+    const denied = gate.authenticate(identity);
+    if (denied) return fail(call, denied);
+    const parsed = parseJsonBody(read, limit);
     if (!parsed.ok) return fail(call, parsed.error);
     const json = parsed.json as Record<string, unknown>;
     if (typeof json !== "object" || json === null || Array.isArray(json)) return fail(call, { status: 400, message: "request body must be a JSON object" });
@@ -122,15 +133,27 @@ export function createOpenAIExtraEndpoint(
     const route = findRoute(model, { headers, client: identity }, json);
     if (!route) return fail(call, modelNotRouted(model));
     call.route = route;
+    const refused = gate.refuseModel(identity, model);
+    if (refused) return fail(call, refused);
     const routeLimit = route.bodyLimitBytes ?? serverLimit;
     if (parsed.bytes.byteLength > routeLimit) return fail(call, bodyTooLarge(routeLimit));
     call.raw = parsed.raw;
     call.stream = json.stream === true;
-    if (route.rateLimits !== null) {
-      const verdict = await limiter.check(route.rateLimits, identity, () => estimateInputTokens(json[field]));
+    // Inputs are short next to chat prompts: estimated once, for limits, budget and the cost fallback alike.
+    call.inputTokens = estimateInputTokens(json[field]);
+    const account = identity.account;
+    if (route.rateLimits !== null || (account !== null && account.rateLimit !== null)) {
+      const verdict = await limiter.check(route.rateLimits, identity, call.inputTokens);
       if (!verdict.allowed) return fail(call, verdict.error, verdict.headers);
       call.client.extraHeaders = verdict.headers;
       call.ticket = verdict.ticket;
+    }
+    if (account !== null && account.budget !== null) {
+      // Embeddings produce no output tokens; completions as many as max_tokens allows.
+      const maxTokens = endpoint === "embeddings" ? 0 : requestedMaxTokens(json);
+      const held = await accounting.reserve(identity, call.requestId, route, { model, promptTokens: call.inputTokens, maxTokens });
+      if (held !== null && "error" in held) return fail(call, held.error, held.headers);
+      call.reservation = held;
     }
     const request: AttemptRequest = {
       api: "openai",
@@ -149,8 +172,11 @@ export function createOpenAIExtraEndpoint(
     switch (end.kind) {
       case "relayed":
         return finish(call, end);
-      case "client-gone":
-        return log.write(baseRecord(call, CLIENT_CLOSED));
+      case "client-gone": {
+        const record = baseRecord(call, CLIENT_CLOSED);
+        settle(call, record);
+        return log.write(record);
+      }
       case "stopped":
         return fail(call, end.error);
       case "exhausted": {
@@ -167,18 +193,35 @@ export function createOpenAIExtraEndpoint(
     out.upstream_latency_ms = roundMs(outcome.latencyMs);
     if (endpoint === "completions" && outcome.responseBody !== undefined) out.response_body = outcome.responseBody;
     if (outcome.error) out.error = outcome.error;
-    settle(call, out.usage);
+    settle(call, out);
     log.write(out);
   }
 
-  /** Books the usage an upstream reported against the estimate charged; no usage reported keeps the estimate. */
-  function settle(call: Call, usage: Usage | null) {
+  /**
+   * Books what the response used: the rate limits' token estimate is settled to the reported usage (no
+   * usage keeps the estimate), and the cost goes to the budget, the spend ledger and the log line.
+   */
+  function settle(call: Call, record: RequestLogRecord) {
+    const usage = record.usage;
     if (call.ticket !== null && usage !== null) limiter.settle(call.ticket, usage.total_tokens);
+    const cost = accounting.book({
+      time: call.time,
+      identity: call.identity,
+      model: call.model!,
+      target: call.served,
+      status: record.status === CLIENT_CLOSED ? 200 : record.status,
+      usage,
+      fallbackUsage: usage === null ? estimatedUsage(call.inputTokens, 0) : null,
+      reservation: call.reservation,
+    });
+    if (cost.usd !== null) record.cost_usd = cost.usd;
+    if (cost.estimated) record.cost_estimated = true;
   }
 
   function fail(call: Call, error: ClientError, extraHeaders?: Record<string, string>) {
-    // No upstream answered: nothing was used, so the tokens charged go back.
+    // No upstream answered: nothing was used, so the tokens charged and the budget held go back.
     if (call.ticket !== null && !call.client.started) limiter.settle(call.ticket, 0);
+    accounting.release(call.reservation);
     if (call.client.started) {
       // Headers already went out (an internal error mid-relay): all we can do is cut the connection.
       call.client.close();

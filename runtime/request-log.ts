@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { RotatingLogFile } from "./rotating-log-file.ts";
 import { redactSecrets } from "./secrets.ts";
 import type { Usage } from "./usage.ts";
+import type { ClientIdentity } from "./access/client-identity.ts";
 
 export interface AttemptRecord {
   provider: string;
@@ -29,6 +30,14 @@ export interface AttemptRecord {
 export interface RequestLogRecord {
   id: string;
   time: string;
+  /** W3C trace id: the client's (from traceparent) or one made here. */
+  trace_id: string;
+  /** The Switchyard key's id (key_…) or, for a key Switchyard does not know, a hash prefix; null: no key. Never the key. */
+  key_id: string | null;
+  /** The Switchyard key's name, when the request authenticated with one. */
+  key_name?: string;
+  /** The socket's peer address, or X-Forwarded-For's client when the peer is a trusted proxy. */
+  client_ip: string;
   route: string | null;
   api: "openai" | "anthropic";
   path: string;
@@ -42,6 +51,10 @@ export interface RequestLogRecord {
   usage: Usage | null;
   /** Present when `usage` is a local estimate (command and scenario providers), not the provider's count. */
   usage_estimated?: true;
+  /** USD, at the serving target's price (runtime/spend/); absent when unknown (no price, no usage). */
+  cost_usd?: number;
+  /** Present when `cost_usd` is the budget reservation, because the upstream reported no usage. */
+  cost_estimated?: true;
   /** count_tokens answered here rather than by the provider: the estimate given to the client. */
   estimate?: { input_tokens: number };
   /** Raw JSON text as received; logged as a JSON value, not re-serialised. */
@@ -233,6 +246,18 @@ export function newRequestId(): string {
   return id;
 }
 
+const TRACE_PARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const ZERO_TRACE = "0".repeat(32);
+
+/** The trace id of an incoming W3C `traceparent` header when it is valid, else a new one (32 hex digits). */
+export function traceIdOf(traceparent: string | undefined): string {
+  if (traceparent !== undefined) {
+    const match = TRACE_PARENT.exec(traceparent);
+    if (match !== null && match[1] !== ZERO_TRACE) return match[1]!;
+  }
+  return newRequestId().slice(4) + newRequestId().slice(4, 12);
+}
+
 /** Status logged when the client went away before the response finished (nginx's convention). */
 export const CLIENT_CLOSED = 499;
 
@@ -256,13 +281,21 @@ export interface LoggedRequest {
   readonly stream: boolean;
   /** The request body as received, when it was read. */
   readonly raw: string | undefined;
+  readonly traceId: string;
+  readonly identity: ClientIdentity;
 }
 
 /** The fields every log line has; the endpoint adds usage, bodies and errors. */
 export function baseRecord(request: LoggedRequest, status: number): RequestLogRecord {
+  const identity = request.identity;
   const record: RequestLogRecord = {
     id: request.requestId,
     time: new Date(request.time).toISOString(),
+    trace_id: request.traceId,
+    key_id: identity.keyId,
+    // undefined for anonymous requests: JSON.stringify leaves it out.
+    key_name: identity.account?.name,
+    client_ip: identity.ip,
     route: request.route?.id ?? null,
     api: request.api,
     path: request.path,

@@ -1,6 +1,6 @@
 // The uWebSockets.js server: fixed paths on uWS's native router, each bound once to its handler, plus the
-// lifecycle (listen, then on SIGTERM/SIGINT stop accepting, let in-flight requests finish within a bound,
-// flush the request log, exit 0).
+// lifecycle (open the store and load the keyring, listen, then on SIGTERM/SIGINT stop accepting, let
+// in-flight requests finish within a bound, flush the request log and the spend ledger, exit 0).
 import uWS from "uWebSockets.js";
 import type { HttpRequest, HttpResponse, us_listen_socket } from "uWebSockets.js";
 import type { ClientApi, Gateway } from "./contract.ts";
@@ -8,7 +8,8 @@ import { createChatEndpoint } from "./chat-endpoint.ts";
 import { createCountTokensEndpoint } from "./count-tokens-endpoint.ts";
 import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
-import { modelLists } from "./model-lists.ts";
+import { createModelsEndpoint } from "./endpoints/models.ts";
+import { registerAdminKeys } from "./endpoints/admin-keys.ts";
 import { openRequestLog } from "./request-log.ts";
 import { SharedRedis } from "./redis/connection.ts";
 import { createRateLimiter } from "./rate-limit/limiter.ts";
@@ -16,10 +17,25 @@ import { createResilience, type ResilienceOptions } from "./resilience/resilienc
 import { RedisBreakerStore } from "./resilience/redis-breaker-store.ts";
 import { withCors } from "./cors.ts";
 import { balancerHealth } from "./balance/health.ts";
+import { openStore } from "./store/open.ts";
+import type { Store } from "./store/types.ts";
+import { KeyCache } from "./access/keyring.ts";
+import { AccessGate } from "./access/gate.ts";
+import { AdminKey, ADMIN_KEY_VARIABLE } from "./access/admin-key.ts";
+import { TrustedProxies } from "./access/client-identity.ts";
+import { Budgets } from "./spend/budget.ts";
+import { SpendLedger } from "./spend/ledger.ts";
+import { Accounting } from "./spend/accounting.ts";
+import type { EndpointServices } from "./services.ts";
 
 export interface RunningServer {
   readonly host: string;
   readonly port: number;
+  /** Whether model requests need a Switchyard key (auth: auto resolved against the listen host). */
+  readonly authRequired: boolean;
+  readonly store: Store;
+  /** Keys in the store when the server started. */
+  readonly keyCount: number;
   /** Stop accepting, drain in-flight requests (bounded), flush logs, close upstream pools. */
   shutdown(): Promise<void>;
 }
@@ -45,8 +61,30 @@ function sendJson(res: HttpResponse, status: string, body: string): void {
   });
 }
 
-/** `resilience.store` replaces the breaker store (default: Redis-backed with `redis:`, else in-process). */
-export async function startServer(gateway: Gateway, listen: { host: string; port: number }, options: { resilience?: ResilienceOptions } = {}): Promise<RunningServer> {
+/** Whether a listen address only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export interface StartOptions {
+  /** Replaces the breaker store (default: Redis-backed with `redis:`, else in-process). */
+  resilience?: ResilienceOptions;
+  /** The process environment, for SWITCHYARD_ADMIN_KEY (default process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function startServer(gateway: Gateway, listen: { host: string; port: number }, options: StartOptions = {}): Promise<RunningServer> {
+  const env = options.env ?? process.env;
+  // The store first: a gateway that cannot read its keys must not start open.
+  const store = await openStore(gateway.access.store);
+  const keys = new KeyCache(store);
+  await keys.start();
+  const authRequired = gateway.access.auth === "required" || (gateway.access.auth === "auto" && !isLoopback(listen.host));
+  const budgets = new Budgets(store, gateway.access.budgetMaxTokens);
+  budgets.startSweeping();
+  const ledger = new SpendLedger(store);
+  ledger.start();
+  const admin = new AdminKey(env[ADMIN_KEY_VARIABLE]);
   const redis = gateway.redis === null ? null : new SharedRedis(gateway.redis);
   const log = openRequestLog(gateway.logs);
   const limiter = createRateLimiter(redis);
@@ -56,29 +94,37 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   await redis?.whenReady(1000);
   const inflight = new Set<Promise<void>>();
   const app = withCors(uWS.App(), gateway.server.cors);
-  const lists = modelLists(gateway.router.models);
   const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
+  const services: EndpointServices = {
+    log,
+    inflight,
+    limiter,
+    resilience,
+    gate: new AccessGate(keys, authRequired),
+    accounting: new Accounting(budgets, ledger),
+    proxies: gateway.server.trustProxy === undefined ? null : new TrustedProxies(gateway.server.trustProxy),
+  };
 
   for (const [api, paths] of [["openai", OPENAI_CHAT_PATHS], ["anthropic", ANTHROPIC_CHAT_PATHS]] as const) {
-    const endpoint = createChatEndpoint(api, gateway, log, inflight, limiter, resilience);
+    const endpoint = createChatEndpoint(api, gateway, services);
     for (const path of paths) app.post(path, endpoint);
   }
-  const countTokens = createCountTokensEndpoint(gateway, log, inflight, resilience);
+  const countTokens = createCountTokensEndpoint(gateway, services);
   for (const path of COUNT_TOKENS_PATHS) app.post(path, countTokens);
-  const embeddings = createOpenAIExtraEndpoint("embeddings", gateway, log, inflight, limiter, resilience);
+  const embeddings = createOpenAIExtraEndpoint("embeddings", gateway, services);
   for (const path of EMBEDDINGS_PATHS) app.post(path, embeddings);
-  const completions = createOpenAIExtraEndpoint("completions", gateway, log, inflight, limiter, resilience);
+  const completions = createOpenAIExtraEndpoint("completions", gateway, services);
   for (const path of COMPLETIONS_PATHS) app.post(path, completions);
 
-  app.get("/v1/models", (res, req) => {
-    // Both SDKs call GET /v1/models; only Anthropic's sends anthropic-version.
-    sendJson(res, "200 OK", req.getHeader("anthropic-version") !== "" ? lists.anthropic : lists.openai);
-  });
-  app.get("/openai/models", (res) => sendJson(res, "200 OK", lists.openai));
-  app.get("/openai/v1/models", (res) => sendJson(res, "200 OK", lists.openai));
-  app.get("/anthropic/v1/models", (res) => sendJson(res, "200 OK", lists.anthropic));
+  const models = createModelsEndpoint(gateway.router.models, services);
+  // Both SDKs call GET /v1/models; only Anthropic's sends anthropic-version.
+  app.get("/v1/models", models("auto"));
+  app.get("/openai/models", models("openai"));
+  app.get("/openai/v1/models", models("openai"));
+  app.get("/anthropic/v1/models", models("anthropic"));
+  registerAdminKeys(app, admin, store, keys);
   // Built per call: breaker and balancer states change; /health is not on the request path.
   app.get("/health", (res) =>
     sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes) })),
@@ -97,6 +143,9 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   return new Promise((resolve, reject) => {
     app.listen(listen.host, listen.port, (socket: us_listen_socket | false) => {
       if (!socket) {
+        keys.stop();
+        budgets.stop();
+        void ledger.close().then(() => store.close());
         reject(new Error(`cannot listen on ${listen.host}:${listen.port}`));
         return;
       }
@@ -105,10 +154,17 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
       resolve({
         host: listen.host,
         port,
+        authRequired,
+        store,
+        keyCount: keys.size,
         shutdown() {
-          stopping ??= drain(socket, inflight, gateway, log).finally(() => {
+          stopping ??= drain(socket, inflight, gateway, log).finally(async () => {
             breakers?.close();
             redis?.close();
+            keys.stop();
+            budgets.stop();
+            await ledger.close();
+            await store.close();
           });
           return stopping;
         },

@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import type { Gateway } from "./contract.ts";
 import { StartupError } from "./env.ts";
-import { startServer } from "./server.ts";
+import { isLoopback, startServer } from "./server.ts";
 
 export async function main(build: () => Gateway, argv = process.argv.slice(2)): Promise<void> {
   let gateway: Gateway;
@@ -33,6 +33,14 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2)): 
     process.exit(1);
   }
   console.log(`switchyard (${gateway.env}) listening on http://${server.host}:${server.port}`);
+  const keyCount = `${server.keyCount} key${server.keyCount === 1 ? "" : "s"} in ${server.store.where}`;
+  if (server.authRequired) {
+    console.log(`switchyard: client keys required (${keyCount})`);
+    if (server.keyCount === 0) console.error("warning: no client keys exist yet, so every model request gets 401: create one with `switchyard keys create --name NAME`");
+  } else {
+    console.log(`switchyard: client keys not required${gateway.access.auth === "auto" ? " on a loopback listener" : ""} (${keyCount})`);
+    if (!isLoopback(server.host)) console.error(`warning: auth.required is false and ${server.host} is not loopback-only: anyone who reaches this port can spend your provider keys`);
+  }
   const stop = (signal: string) => {
     console.log(`switchyard: ${signal}, draining in-flight requests`);
     void server.shutdown().then(() => process.exit(0));

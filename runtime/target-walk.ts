@@ -22,6 +22,8 @@ export interface WalkContext {
   readonly client: ClientResponse;
   /** Every try and skip, in order, as the request log records them; the walk appends. */
   readonly attempts: AttemptRecord[];
+  /** Set by the walk to the target whose response went to the client (its price is what the request cost). */
+  served: Target | null;
 }
 
 /** From `prepare`: this target cannot serve this request (logged as skipped); the walk goes on. */
@@ -149,7 +151,10 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
         if (translated) attempt.translated = translated;
         if (outcome.kind === "failed") attempt.error = outcome.reason;
         attempts.push(attempt);
-        if (outcome.kind !== "failed") return outcome;
+        if (outcome.kind !== "failed") {
+          ctx.served = target;
+          return outcome;
+        }
         // Only HTTP targets are retried: a scenario or a local command fails the same way twice.
         const decision =
           upstream.kind === "http"

@@ -31,6 +31,19 @@ export const ZERO_USAGE: Readonly<Usage> = Object.freeze({
   cache_creation_input_tokens: 0,
 });
 
+/** Counts estimated here (no cache): a CLI's answer, or a response whose upstream reported none. */
+export function estimatedUsage(inputTokens: number, outputTokens: number): Usage {
+  return {
+    prompt_tokens: inputTokens,
+    completion_tokens: outputTokens,
+    total_tokens: inputTokens + outputTokens,
+    input_tokens: inputTokens,
+    output_tokens: outputTokens,
+    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: 0,
+  };
+}
+
 /** A finite number, else undefined: usage objects from upstreams are not trusted to be well typed. */
 function count(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;

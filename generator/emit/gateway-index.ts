@@ -14,28 +14,44 @@ function cors(settings: CorsIR | undefined): Code {
   return ts`, cors: { ${join(fields, ", ")} }`;
 }
 
+/** `, trustProxy: […]` only when configured: without it the peer address is the client's. */
+function trustProxy(list: readonly string[]): Code {
+  return list.length === 0 ? code("") : ts`, trustProxy: ${literal(list)}`;
+}
+
 export function emitGatewayIndex(ir: ConfigIR, ctx: EmitContext): string {
-  const { server, logs, redis } = ir;
+  const { server, logs, redis, access } = ir;
+  const storeReadsEnv = access.store.parts.some((part) => "env" in part);
+  const readsEnv = redis !== null || storeReadsEnv;
   // The Redis url may name a variable (REDIS_URL): resolved at start like provider keys; empty means local.
-  const redisResolve = redis
+  const redisResolve = redis ? ts`
+const redisUrl = env.resolve(${literal(redis.url.parts)}, ${`redis (${posText(redis.pos)})`});` : code("");
+  // SWITCHYARD_STORE wins over routes.yaml's store, so one bundle can run against another database; a
+  // store that names a variable is only resolved when it does not.
+  const storeValue = storeReadsEnv
+    ? ts`processEnv.SWITCHYARD_STORE || env.resolve(${literal(access.store.parts)}, ${`store (${posText(access.storePos)})`})`
+    : ts`processEnv.SWITCHYARD_STORE || ${literal(access.store.parts.map((part) => ("text" in part ? part.text : "")).join(""))}`;
+  const envReader = readsEnv
     ? ts`
-const env = createEnvReader(processEnv);
-const redisUrl = env.resolve(${literal(redis.url.parts)}, ${`redis (${posText(redis.pos)})`});
+const env = createEnvReader(processEnv);${redisResolve}
+const store = ${storeValue};
 env.finish();`
-    : code("");
+    : ts`
+const store = ${storeValue};`;
   return ts`${header(ir)}
-import type { Gateway } from ${ctx.runtime("contract.ts")};${redis ? ts`
+import type { Gateway } from ${ctx.runtime("contract.ts")};${readsEnv ? ts`
 import { createEnvReader } from ${ctx.runtime("env.ts")};` : code("")}
 import { startUpstreams } from "./providers.ts";
 import { createRouter } from "./router.ts";
 import { validators } from "./validators.ts";
 
 export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gateway {
-  const upstreams = startUpstreams(processEnv);${redisResolve}
+  const upstreams = startUpstreams(processEnv);${envReader}
   return {
     env: ${ir.env},
-    server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)}${cors(server.cors)} },
+    server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)}${cors(server.cors)}${trustProxy(server.trustProxy)} },
     logs: { dir: ${logs.dir}, maxSizeBytes: ${literal(logs.maxSizeBytes)}, bodies: ${literal(logs.bodies)} },
+    access: { auth: ${access.auth}, store, budgetMaxTokens: ${literal(access.budgetMaxTokens)} },
     router: createRouter(${code(routerReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),
     validators,
     redis: ${redis ? ts`redisUrl === "" ? null : { url: redisUrl, keyPrefix: ${redis.keyPrefix} }` : code("null")},

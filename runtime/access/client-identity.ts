@@ -1,29 +1,35 @@
-// Who is calling: the key the client presented (Authorization: Bearer … or x-api-key) and its address.
-// Rate limits, sticky balancing and conditional routes key on `keyId`, a short hash, so the raw key never
-// reaches logs or shared state (Redis); the raw key is kept only for routes that forward it upstream
-// (bring-your-own-key).
+// Who is calling: the key the client presented, the Switchyard key it authenticated as (runtime/access/
+// gate.ts), and its address. Rate limits, sticky balancing, conditional routes and the request log key on
+// `keyId`: the Switchyard key's id once authenticated, else a short hash of whatever key was presented, so a
+// raw key never reaches logs or shared state (Redis).
 //
-// Only the key is read eagerly (uWS's request object dies at the first await). The hash and the address are
-// computed on first use: most routes never ask, and reading the peer address as text costs more than the
-// rest of the request bookkeeping (measured with `make bench`: ~15 % of plain pass-through throughput).
+// Two keys can arrive at once. `x-switchyard-api-key` carries the gateway key and leaves Authorization /
+// x-api-key to the client's own provider key (bring-your-own-key routes forward it). Without that header the
+// Authorization / x-api-key value is the gateway key, and once it authenticated as one it is never
+// forwarded upstream.
+//
+// Only headers are read eagerly (uWS's request object dies at the first await), and the peer address, which
+// uWS can only give while the response is open (about 2 µs). The hash is computed on first use.
 import { createHash } from "node:crypto";
+import { BlockList, isIPv4 } from "node:net";
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import type { ActiveKey } from "./keyring.ts";
 
 export interface ClientIdentity {
-  /** The key as presented, or null. Never logged. */
+  /** The key to forward upstream on bring-your-own-key routes, or null. Never logged. */
   readonly key: string | null;
-  /** First 16 hex digits of sha256(key), or null when the client sent no key. */
+  /** The Switchyard key's id when authenticated, else the first 16 hex digits of sha256(presented key), else null. */
   readonly keyId: string | null;
-  /** The peer address as text (IPv4 or IPv6); "" if first asked once the response has ended or the client has gone. */
+  /** The Switchyard key this request authenticated as; null: anonymous (auth off, or not yet checked). */
+  readonly account: ActiveKey | null;
+  /** The client's address: the peer's, or from X-Forwarded-For when the peer is a trusted proxy. */
   readonly ip: string;
 }
 
-/** What the identity needs to know about the response to read the peer address later. */
-interface Peer {
-  readonly aborted: boolean;
-  readonly finished: boolean;
-}
+/** The header that carries only a Switchyard key, for clients that send a provider key too. */
+export const GATEWAY_KEY_HEADER = "x-switchyard-api-key";
 
+/** The key in Authorization (Bearer or bare), x-api-key or api-key; null when none. */
 export function presentedKey(req: HttpRequest): string | null {
   const authorization = req.getHeader("authorization");
   if (authorization !== "") {
@@ -39,29 +45,78 @@ export function keyIdOf(key: string): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 16);
 }
 
-class LazyIdentity implements ClientIdentity {
-  #keyId: string | null | undefined;
-  #ip: string | undefined;
+/** Reverse proxies whose X-Forwarded-For is believed (server.trust_proxy), made once at start. */
+export class TrustedProxies {
+  private readonly list = new BlockList();
 
-  constructor(
-    readonly key: string | null,
-    private readonly res: HttpResponse,
-    private readonly peer: Peer,
-  ) {}
-
-  get keyId(): string | null {
-    if (this.#keyId === undefined) this.#keyId = this.key === null ? null : keyIdOf(this.key);
-    return this.#keyId;
+  constructor(entries: readonly string[]) {
+    for (const entry of entries) {
+      const [address, prefix] = entry.split("/") as [string, string | undefined];
+      const type = isIPv4(address) ? "ipv4" : "ipv6";
+      if (prefix === undefined) this.list.addAddress(address, type);
+      else this.list.addSubnet(address, Number(prefix), type);
+    }
   }
 
-  get ip(): string {
-    // uWS throws on any access to a response that has ended or whose client has gone.
-    if (this.#ip === undefined) this.#ip = this.peer.aborted || this.peer.finished ? "" : Buffer.from(this.res.getRemoteAddressAsText()).toString("latin1");
-    return this.#ip;
+  /**
+   * The client behind `peer`: walking X-Forwarded-For from the right (the entry the nearest proxy added),
+   * the first address that is not a trusted proxy. Entries to its left were written by the client and
+   * prove nothing.
+   */
+  clientOf(peer: string, forwardedFor: string): string {
+    if (forwardedFor === "" || !this.trusts(peer)) return peer;
+    const hops = forwardedFor.split(",");
+    for (let i = hops.length - 1; i >= 0; i--) {
+      const hop = hops[i]!.trim();
+      if (hop !== "" && !this.trusts(hop)) return hop;
+    }
+    return hops[0]!.trim() || peer;
+  }
+
+  private trusts(address: string): boolean {
+    try {
+      return this.list.check(address, isIPv4(address) ? "ipv4" : "ipv6");
+    } catch {
+      return false;
+    }
   }
 }
 
-/** `peer` is the request's ClientResponse: it knows when the client went away. */
-export function readClientIdentity(res: HttpResponse, req: HttpRequest, peer: Peer): ClientIdentity {
-  return new LazyIdentity(presentedKey(req), res, peer);
+class RequestIdentity implements ClientIdentity {
+  #hashId: string | null | undefined;
+  account: ActiveKey | null = null;
+  readonly ip: string;
+
+  constructor(
+    /** The key Switchyard authenticates: x-switchyard-api-key, else the presented key. */
+    readonly gatewayKey: string | null,
+    private readonly presented: string | null,
+    /** Whether the presented key is the gateway key itself (no x-switchyard-api-key header). */
+    private readonly sameKey: boolean,
+    ip: string,
+  ) {
+    this.ip = ip;
+  }
+
+  get key(): string | null {
+    // A Switchyard key is the gateway's own credential: it never travels upstream.
+    return this.sameKey && this.account !== null ? null : this.presented;
+  }
+
+  get keyId(): string | null {
+    if (this.account !== null) return this.account.id;
+    if (this.#hashId === undefined) this.#hashId = this.gatewayKey === null ? null : keyIdOf(this.gatewayKey);
+    return this.#hashId;
+  }
+}
+
+export type { RequestIdentity };
+
+/** Reads the keys and the address of a request; `proxies` only when server.trust_proxy names some. */
+export function readClientIdentity(res: HttpResponse, req: HttpRequest, proxies: TrustedProxies | null = null): RequestIdentity {
+  const presented = presentedKey(req);
+  const gatewayHeader = req.getHeader(GATEWAY_KEY_HEADER);
+  const peer = Buffer.from(res.getRemoteAddressAsText()).toString("latin1");
+  const ip = proxies === null ? peer : proxies.clientOf(peer, req.getHeader("x-forwarded-for"));
+  return gatewayHeader === "" ? new RequestIdentity(presented, presented, true, ip) : new RequestIdentity(gatewayHeader, presented, false, ip);
 }

@@ -7,7 +7,7 @@
 // strategy as a function), so nothing here reads configuration. Routes without `balance:` have no balancer
 // and walk their static target array, as before: no per-request allocation there.
 import type { Balancer, Target } from "../contract.ts";
-import type { ClientIdentity } from "../client-identity.ts";
+import type { ClientIdentity } from "../access/client-identity.ts";
 import { fnv1a } from "./hash.ts";
 
 /** Per-target state every strategy may read; the balancer keeps `inflight` and the latency average current. */

@@ -1,9 +1,10 @@
 // Rate limits on the request path: a route's compiled limits (generated constants, see contract.ts
 // RateLimits) become up to four bucket charges — requests and tokens, per client key and per client IP —
-// checked together in one atomic step, in Redis when it answers and in this process otherwise. The token
-// charge is the prompt estimate; `settle` later books the difference to the usage the upstream reported.
+// and a Switchyard key's own rpm/tpm (its policy in the store) up to two more, across every route; all
+// are checked together in one atomic step, in Redis when it answers and in this process otherwise. The
+// token charge is the prompt estimate; `settle` later books the difference to the usage the upstream reported.
 import type { RateLimitRule, RateLimits } from "../contract.ts";
-import type { ClientIdentity } from "../client-identity.ts";
+import type { ClientIdentity } from "../access/client-identity.ts";
 import type { ClientError } from "../client-errors.ts";
 import type { BucketCharge, ChargeResult } from "./bucket.ts";
 import { LocalBucketStore } from "./local-store.ts";
@@ -44,12 +45,16 @@ export class RateLimiter {
    * `estimate` may be a function: it walks the whole prompt, so it runs only when a token bucket applies.
    * In-process the verdict is returned directly (no promise, no extra turn); with Redis it is a promise.
    */
-  check(limits: RateLimits, client: ClientIdentity, estimateTokens: number | (() => number)): RateLimitVerdict | Promise<RateLimitVerdict> {
+  check(limits: RateLimits | null, client: ClientIdentity, estimateTokens: number | (() => number)): RateLimitVerdict | Promise<RateLimitVerdict> {
     let tokens = typeof estimateTokens === "number" ? estimateTokens : -1;
     const estimateOnce = () => (tokens >= 0 ? tokens : (tokens = (estimateTokens as () => number)()));
     const charges: Charge[] = [];
-    if (client.keyId !== null && limits.perKey !== null) addCharges(charges, limits.perKey, `rl:${limits.scope}:k:${client.keyId}:`, "per_key", estimateOnce);
-    if (limits.perIp !== null) addCharges(charges, limits.perIp, `rl:${limits.scope}:i:${client.ip}:`, "per_ip", estimateOnce);
+    if (limits !== null) {
+      if (client.keyId !== null && limits.perKey !== null) addCharges(charges, limits.perKey, `rl:${limits.scope}:k:${client.keyId}:`, "per_key", estimateOnce);
+      if (limits.perIp !== null) addCharges(charges, limits.perIp, `rl:${limits.scope}:i:${client.ip}:`, "per_ip", estimateOnce);
+    }
+    const account = client.account;
+    if (account !== null && account.rateLimit !== null) addCharges(charges, account.rateLimit, `rl:key:${account.id}:`, `API key ${account.id}`, estimateOnce);
     if (charges.length === 0) return { allowed: true, headers: {}, ticket: null };
     const estimate = Math.max(tokens, 0);
     if (this.shared?.available()) {

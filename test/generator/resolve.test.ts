@@ -56,7 +56,7 @@ describe("environment overlay", () => {
   it("deep-merges server, logs and provider fields over the base", () => {
     const ir = load(OVERLAY, "prod");
     expect(ir.env).toBe("prod");
-    expect(ir.server).toEqual({ host: "0.0.0.0", port: 9000, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000 });
+    expect(ir.server).toEqual({ host: "0.0.0.0", port: 9000, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
     expect(ir.logs).toEqual({ dir: "/var/log/switchyard", maxSizeBytes: 100 * 1024 ** 2, bodies: false });
     const openai = http(ir, "openai");
     expect(openai.apiKey).toEqual({ parts: [{ env: "OPENAI_API_KEY_PROD" }] });
@@ -110,8 +110,9 @@ routes:
   - model: gpt-4o
     targets: [{ provider: openai }]
 `);
-    expect(ir.server).toEqual({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 4 * 1024 ** 2, shutdownTimeoutMs: 10_000 });
+    expect(ir.server).toEqual({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 4 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
     expect(ir.logs).toEqual({ dir: "logs", maxSizeBytes: 100 * 1024 ** 2, bodies: true });
+    expect(ir.access).toMatchObject({ auth: "auto", store: { parts: [{ text: "sqlite:data/switchyard.db" }] }, budgetMaxTokens: 4096 });
     expect(ir.providers.map((p) => p.name)).toEqual(["anthropic", "demo", "openai"]);
     expect(http(ir, "openai")).toMatchObject({
       kind: "openai",
@@ -361,7 +362,7 @@ environments:
 `;
     expect(load(text).server.port).toBe(8787);
     const prod = load(text, "prod");
-    expect(prod.server).toEqual({ host: "0.0.0.0", port: 8080, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000 });
+    expect(prod.server).toEqual({ host: "0.0.0.0", port: 8080, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
     expect(prod.routes.map((r) => r.id)).toEqual(["gpt-4o", "claude-star"]);
   });
 });

@@ -64,7 +64,7 @@ routes:
 describe("the generated router of test/golden/routing", () => {
   const fake = (name: string) => ({ kind: "http", name, enabled: true });
   const router = createRouter({ east: fake("east"), west: fake("west"), lab: fake("lab"), corp: fake("corp") } as unknown as Upstreams);
-  const request = (headers: Record<string, string> = {}, keyId: string | null = null): ConditionRequest => ({ headers, client: { key: null, keyId, ip: "127.0.0.1" } });
+  const request = (headers: Record<string, string> = {}, keyId: string | null = null): ConditionRequest => ({ headers, client: { key: null, keyId, account: null, ip: "127.0.0.1" } });
   const hello = { model: "smart", messages: [{ role: "user", content: "hi" }] };
 
   it("tries conditional routes in declaration order, then the unconditional one", () => {

@@ -2,8 +2,8 @@
 // preference and recovery, stickiness (stable per key, spread over keys), and the order across priority groups.
 import { describe, expect, it } from "vitest";
 import type { Target } from "../../runtime/contract.ts";
-import type { ClientIdentity } from "../../runtime/client-identity.ts";
-import { keyIdOf } from "../../runtime/client-identity.ts";
+import type { ClientIdentity } from "../../runtime/access/client-identity.ts";
+import { keyIdOf } from "../../runtime/access/client-identity.ts";
 import { createBalancer } from "../../runtime/balance/balancer.ts";
 import { weighted } from "../../runtime/balance/weighted.ts";
 import { leastInflight } from "../../runtime/balance/least-inflight.ts";
@@ -13,8 +13,8 @@ import { sticky } from "../../runtime/balance/sticky.ts";
 function targets(...labels: string[]): Target[] {
   return labels.map((label) => ({ upstream: { kind: "scenario", name: label } as never, label, model: null, modelJson: null, translation: null, price: () => null }));
 }
-const anonymous: ClientIdentity = { key: null, keyId: null, ip: "127.0.0.1" };
-const client = (key: string): ClientIdentity => ({ key, keyId: keyIdOf(key), ip: "127.0.0.1" });
+const anonymous: ClientIdentity = { key: null, keyId: null, account: null, ip: "127.0.0.1" };
+const client = (key: string): ClientIdentity => ({ key, keyId: keyIdOf(key), account: null, ip: "127.0.0.1" });
 const labels = (order: readonly Target[]) => order.map((t) => t.label);
 
 function firstPicks(order: () => readonly Target[], n: number): Record<string, number> {

@@ -21,6 +21,9 @@ function record(overrides: Partial<RequestLogRecord> = {}): RequestLogRecord {
   return {
     id: newRequestId(),
     time: "2025-03-10T12:00:00.000Z",
+    trace_id: "4bf92f3577b34da6a3ce929d0e0e4736",
+    key_id: null,
+    client_ip: "127.0.0.1",
     route: "gpt-4o",
     api: "openai",
     path: "/v1/chat/completions",

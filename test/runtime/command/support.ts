@@ -34,7 +34,7 @@ export function attemptRequest(api: ClientApi, body: { model?: string; stream?: 
     raw,
     rawBytes: Buffer.from(raw),
     headers: {},
-    client: { key: null, keyId: null, ip: "127.0.0.1" },
+    client: { key: null, keyId: null, account: null, ip: "127.0.0.1" },
     requestId: "req-1",
     receivedAt: performance.now(),
     assemble,

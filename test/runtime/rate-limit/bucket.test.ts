@@ -5,15 +5,15 @@ import { charge, type BucketState } from "../../../runtime/rate-limit/bucket.ts"
 import { LocalBucketStore } from "../../../runtime/rate-limit/local-store.ts";
 import { formatDuration, RateLimiter } from "../../../runtime/rate-limit/limiter.ts";
 import type { RateLimits } from "../../../runtime/contract.ts";
-import type { ClientIdentity } from "../../../runtime/client-identity.ts";
+import type { ClientIdentity } from "../../../runtime/access/client-identity.ts";
 
 function clock(start = 1_000_000) {
   let now = start;
   return { now: () => now, advance: (ms: number) => void (now += ms) };
 }
 
-const client: ClientIdentity = { key: "sk-a", keyId: "aaaaaaaaaaaaaaaa", ip: "127.0.0.1" };
-const anonymous: ClientIdentity = { key: null, keyId: null, ip: "127.0.0.1" };
+const client: ClientIdentity = { key: "sk-a", keyId: "aaaaaaaaaaaaaaaa", account: null, ip: "127.0.0.1" };
+const anonymous: ClientIdentity = { key: null, keyId: null, account: null, ip: "127.0.0.1" };
 
 function limiter(limits: Partial<RateLimits>) {
   const time = clock();

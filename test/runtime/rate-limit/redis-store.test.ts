@@ -30,7 +30,7 @@ async function shared(prefix: string, warnings: string[] = []): Promise<SharedRe
   return redis;
 }
 
-const client = { key: "sk-x", keyId: "0123456789abcdef", ip: "127.0.0.1" };
+const client = { key: "sk-x", keyId: "0123456789abcdef", account: null, ip: "127.0.0.1" };
 
 describe("RedisBucketStore", () => {
   it("allows exactly the capacity, refuses with the wait bucket.ts would compute, and prefixes and expires its keys", async () => {

@@ -6,10 +6,12 @@ import { validators } from "./validators.ts";
 
 export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gateway {
   const upstreams = startUpstreams(processEnv);
+  const store = processEnv.SWITCHYARD_STORE || "sqlite:data/switchyard.db";
   return {
     env: "dev",
     server: { host: "127.0.0.1", port: 8787, bodyLimitBytes: 4194304, shutdownTimeoutMs: 10000 },
     logs: { dir: "logs", maxSizeBytes: 104857600, bodies: true },
+    access: { auth: "auto", store, budgetMaxTokens: 4096 },
     router: createRouter(upstreams),
     validators,
     redis: null,

@@ -6,10 +6,12 @@ import { validators } from "./validators.ts";
 
 export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gateway {
   const upstreams = startUpstreams(processEnv);
+  const store = processEnv.SWITCHYARD_STORE || "sqlite:data/switchyard.db";
   return {
     env: "prod",
     server: { host: "0.0.0.0", port: 8080, bodyLimitBytes: 1048576, shutdownTimeoutMs: 10000 },
     logs: { dir: "/var/log/switchyard", maxSizeBytes: 10485760, bodies: true },
+    access: { auth: "auto", store, budgetMaxTokens: 4096 },
     router: createRouter(upstreams),
     validators,
     redis: null,

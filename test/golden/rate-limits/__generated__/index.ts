@@ -9,11 +9,13 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
   const upstreams = startUpstreams(processEnv);
   const env = createEnvReader(processEnv);
   const redisUrl = env.resolve([{"env":"REDIS_URL","fallback":""}], "redis (test/golden/rate-limits/routes.yaml:3:1)");
+  const store = processEnv.SWITCHYARD_STORE || "sqlite:data/switchyard.db";
   env.finish();
   return {
     env: "dev",
     server: { host: "127.0.0.1", port: 8787, bodyLimitBytes: 4194304, shutdownTimeoutMs: 10000 },
     logs: { dir: "logs", maxSizeBytes: 104857600, bodies: true },
+    access: { auth: "auto", store, budgetMaxTokens: 4096 },
     router: createRouter(upstreams),
     validators,
     redis: redisUrl === "" ? null : { url: redisUrl, keyPrefix: "gw1:" },

@@ -1,0 +1,63 @@
+// GET /v1/models (and the per-API paths): the public models the routes serve, in each SDK's shape. The
+// lists are serialised once at start; a key whose policy names its models gets only those it may use,
+// serialised once per key (the cache is keyed by the key's object, which a keyring reload replaces, so a
+// changed policy is picked up with it). With keys required, listing needs a key too.
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import type { ClientApi, Router } from "../contract.ts";
+import { errorBody, JSON_HEADERS } from "../client-errors.ts";
+import { readClientIdentity } from "../access/client-identity.ts";
+import type { ActiveKey } from "../access/keyring.ts";
+import type { EndpointServices } from "../services.ts";
+
+const EPOCH = "1970-01-01T00:00:00Z";
+
+type Lists = Record<ClientApi, string>;
+
+function serialise(openai: readonly string[], anthropic: readonly string[]): Lists {
+  return {
+    openai: JSON.stringify({
+      object: "list",
+      data: openai.map((id) => ({ id, object: "model", created: 0, owned_by: "switchyard" })),
+    }),
+    anthropic: JSON.stringify({
+      data: anthropic.map((id) => ({ type: "model", id, display_name: id, created_at: EPOCH })),
+      has_more: false,
+      first_id: anthropic[0] ?? null,
+      last_id: anthropic.at(-1) ?? null,
+    }),
+  };
+}
+
+function send(res: HttpResponse, status: string, body: string): void {
+  res.cork(() => {
+    res.writeStatus(status);
+    for (const name in JSON_HEADERS) res.writeHeader(name, JSON_HEADERS[name]!);
+    res.end(body);
+  });
+}
+
+/** One handler per API ("auto" picks by the anthropic-version header, as both SDKs call GET /v1/models). */
+export function createModelsEndpoint(models: Router["models"], services: Pick<EndpointServices, "gate" | "proxies">) {
+  const { gate, proxies } = services;
+  const all = serialise(models.openai, models.anthropic);
+  const perKey = new WeakMap<ActiveKey, Lists>();
+
+  const listsFor = (key: ActiveKey | null): Lists => {
+    if (key === null || key.record.models === null) return all;
+    let lists = perKey.get(key);
+    if (lists === undefined) {
+      lists = serialise(models.openai.filter((m) => key.allowsModel(m)), models.anthropic.filter((m) => key.allowsModel(m)));
+      perKey.set(key, lists);
+    }
+    return lists;
+  };
+
+  return (which: ClientApi | "auto") =>
+    (res: HttpResponse, req: HttpRequest): void => {
+      const api: ClientApi = which !== "auto" ? which : req.getHeader("anthropic-version") !== "" ? "anthropic" : "openai";
+      const identity = readClientIdentity(res, req, proxies);
+      const denied = gate.authenticate(identity);
+      if (denied) return send(res, "401 Unauthorized", errorBody(api, denied));
+      send(res, "200 OK", listsFor(identity.account)[api]);
+    };
+}
