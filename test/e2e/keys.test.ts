@@ -3,7 +3,7 @@
 // in force at once and refused within seconds of its revocation, per-key models in /v1/models, cost in the
 // log and the ledger, and budgets that exactly hold when fifty requests race for them, on one gateway and
 // on two sharing a store.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,7 +11,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, root, startGateway, type RunningGateway } from "../support/gateway.ts";
-import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
+import { freePort, startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres-server.ts";
 
 const UPSTREAM_KEY = "sk-upstream-keys-test-aaaaaaaa";
@@ -104,6 +104,16 @@ describe("client keys on one gateway (SQLite store)", () => {
     expect((wrong as InstanceType<typeof OpenAI.AuthenticationError>).code).toBe("invalid_api_key");
   });
 
+  it("no key gets 401 in the Anthropic format", async () => {
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet", max_tokens: 10, messages }),
+    });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ type: "error", error: { type: "authentication_error", message: expect.stringContaining("missing API key") } });
+  });
+
   it("a wrong key gets 401 in the Anthropic format", async () => {
     const error = await anthropic(gw, "sk-ant-wrong").messages.create({ model: "claude-sonnet", max_tokens: 10, messages }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.AuthenticationError);
@@ -134,7 +144,7 @@ describe("client keys on one gateway (SQLite store)", () => {
     expect(anthropicList.data.map((m) => m.id)).toEqual(["claude-sonnet"]);
     const everything = keys(store, "create", "--name", "everything");
     await untilKnown(gw, everything.key);
-    expect((await openai(gw, everything.key).models.list()).data.map((m) => m.id).sort()).toEqual(["gpt-4o", "unpriced"]);
+    expect((await openai(gw, everything.key).models.list()).data.map((m) => m.id).sort()).toEqual(["byok", "gpt-4o", "unpriced"]);
     expect((await anthropic(gw, everything.key).models.list()).data.map((m) => m.id).sort()).toEqual(["claude-sonnet", "haiku-free"]);
     expect((await fetch(`${gw.url}/v1/models`)).status).toBe(401);
   });
@@ -157,6 +167,25 @@ describe("client keys on one gateway (SQLite store)", () => {
     expect(logText).not.toContain(key.key);
     const storeBytes = readFileSync(store.slice("sqlite:".length));
     expect(storeBytes.includes(Buffer.from(key.key))).toBe(false);
+    // The upstream got the provider's key, not the client's Switchyard key.
+    expect(oa.requests.at(-1)!.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
+  });
+
+  it("a client with its own provider key sends the Switchyard key in x-switchyard-api-key (bring-your-own-key)", async () => {
+    const own = keys(store, "create", "--name", "byok", "--models", "byok");
+    await untilKnown(gw, own.key);
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "x-switchyard-api-key": own.key, authorization: "Bearer sk-clients-own-openai-key-1234567890", "content-type": "application/json" },
+      body: JSON.stringify({ model: "byok", messages, max_tokens: 10 }),
+    });
+    expect(res.status).toBe(200);
+    const upstream = oa.requests.at(-1)!.headers;
+    expect(upstream.authorization).toBe("Bearer sk-clients-own-openai-key-1234567890");
+    expect(upstream["x-switchyard-api-key"]).toBeUndefined();
+    // Without the header, the Authorization key is the Switchyard key, and it is never forwarded.
+    expect((await chat(gw, own.key, "byok")).status).toBe(200);
+    expect(oa.requests.at(-1)!.headers.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
   });
 
   it("a revoked key is refused within 5 s, saying it was revoked", async () => {
@@ -226,6 +255,31 @@ describe("client keys on one gateway (SQLite store)", () => {
     expect((old as Error).message).toContain("was rotated");
     expect((await claude(rotated.body.key)).type).toBe("message");
     expect((await admin(gw, "GET", "/admin/keys/key_0000000000000000")).status).toBe(404);
+  });
+});
+
+describe("auth by default", () => {
+  it("a gateway listening on every interface requires keys without being told to", async () => {
+    const { bundle: open } = await buildCase("keys-default", "test/e2e/rate-limits.routes.yaml");
+    const port = await freePort();
+    const child = spawn(process.execPath, [open, "--host", "0.0.0.0", "--port", String(port)], {
+      cwd: mkdtempSync(path.join(tmpdir(), "switchyard-keys-default-")),
+      env: { PATH: process.env.PATH ?? "", OA_URL: oa.url, AN_URL: an.url, UPSTREAM_KEY },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    try {
+      await within(15_000, async () => output, (text) => text.includes("listening on"));
+      expect(output).toContain("client keys required (0 keys in");
+      expect(output).toContain("no client keys exist yet");
+      const res = await fetch(`http://127.0.0.1:${port}/v1/models`);
+      expect(res.status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    } finally {
+      child.kill("SIGTERM");
+    }
   });
 });
 
