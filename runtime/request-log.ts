@@ -231,19 +231,23 @@ export function openRequestLog(settings: RequestLogSettings): RequestLog {
   };
 }
 
-const ID_BYTES = 12;
 let idPool = Buffer.alloc(0);
 let idOffset = 0;
 
-/** `req_` + 24 hex digits. Random bytes are drawn 256 ids at a time: one syscall instead of one per request. */
-export function newRequestId(): string {
-  if (idOffset + ID_BYTES > idPool.length) {
-    idPool = randomBytes(ID_BYTES * 256);
+/** `bytes` random bytes as hex. Drawn 4 KiB at a time: one syscall for hundreds of ids instead of one each. */
+function randomHex(bytes: number): string {
+  if (idOffset + bytes > idPool.length) {
+    idPool = randomBytes(4096);
     idOffset = 0;
   }
-  const id = "req_" + idPool.toString("hex", idOffset, idOffset + ID_BYTES);
-  idOffset += ID_BYTES;
-  return id;
+  const hex = idPool.toString("hex", idOffset, idOffset + bytes);
+  idOffset += bytes;
+  return hex;
+}
+
+/** `req_` + 24 hex digits. */
+export function newRequestId(): string {
+  return "req_" + randomHex(12);
 }
 
 const TRACE_PARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
@@ -255,7 +259,7 @@ export function traceIdOf(traceparent: string | undefined): string {
     const match = TRACE_PARENT.exec(traceparent);
     if (match !== null && match[1] !== ZERO_TRACE) return match[1]!;
   }
-  return newRequestId().slice(4) + newRequestId().slice(4, 12);
+  return randomHex(16);
 }
 
 /** Status logged when the client went away before the response finished (nginx's convention). */

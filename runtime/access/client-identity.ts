@@ -10,10 +10,10 @@
 //
 // Only headers are read eagerly (uWS's request object dies at the first await), and the peer address, which
 // uWS can only give while the response is open (about 2 µs). The hash is computed on first use.
-import { createHash } from "node:crypto";
 import { BlockList, isIPv4 } from "node:net";
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { ActiveKey } from "./keyring.ts";
+import { hashKey } from "./key-text.ts";
 
 export interface ClientIdentity {
   /** The key to forward upstream on bring-your-own-key routes, or null. Never logged. */
@@ -42,7 +42,7 @@ export function presentedKey(req: HttpRequest): string | null {
 }
 
 export function keyIdOf(key: string): string {
-  return createHash("sha256").update(key).digest("hex").slice(0, 16);
+  return hashKey(key).slice(0, 16);
 }
 
 /** Reverse proxies whose X-Forwarded-For is believed (server.trust_proxy), made once at start. */
@@ -83,8 +83,10 @@ export class TrustedProxies {
 }
 
 class RequestIdentity implements ClientIdentity {
-  #hashId: string | null | undefined;
+  #digest: string | null | undefined;
   account: ActiveKey | null = null;
+  /** Set when the key is one Switchyard knows but refused (revoked, expired): the log names it by its id. */
+  refusedKeyId: string | null = null;
   readonly ip: string;
 
   constructor(
@@ -103,10 +105,16 @@ class RequestIdentity implements ClientIdentity {
     return this.sameKey && this.account !== null ? null : this.presented;
   }
 
+  /** The gateway key's hex SHA-256, computed once: the keyring looks it up, the log names anonymous keys by it. */
+  get digest(): string | null {
+    if (this.#digest === undefined) this.#digest = this.gatewayKey === null ? null : hashKey(this.gatewayKey);
+    return this.#digest;
+  }
+
   get keyId(): string | null {
     if (this.account !== null) return this.account.id;
-    if (this.#hashId === undefined) this.#hashId = this.gatewayKey === null ? null : keyIdOf(this.gatewayKey);
-    return this.#hashId;
+    if (this.refusedKeyId !== null) return this.refusedKeyId;
+    return this.digest === null ? null : this.digest.slice(0, 16);
   }
 }
 

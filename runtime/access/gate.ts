@@ -26,15 +26,16 @@ export class AccessGate {
 
   /** Sets `identity.account` when the request presents a valid key; the 401 to answer otherwise, or null. */
   authenticate(identity: RequestIdentity, now = Date.now()): ClientError | null {
-    const text = identity.gatewayKey;
-    if (text === null) return this.required ? MISSING : null;
+    const digest = identity.digest;
+    if (digest === null) return this.required ? MISSING : null;
     if (this.keys === null) return this.required ? INVALID : null;
-    const found = this.keys.lookup(text, now);
+    const found = this.keys.lookup(digest, now);
     switch (found.kind) {
       case "valid":
         identity.account = found.key;
         return null;
       case "refused":
+        identity.refusedKeyId = found.keyId;
         return { status: 401, code: "invalid_api_key", message: found.reason };
       case "unknown":
         return this.required ? INVALID : null;

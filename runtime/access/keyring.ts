@@ -4,12 +4,12 @@
 // instance's admin API) is in force everywhere within about a second; the admin API of this instance also
 // reloads at once. If the store cannot be reached the last keyring stays in force.
 //
-// A presented key is hashed (SHA-256) and looked up by the first 8 bytes of its digest; the full digests are
-// then compared with timingSafeEqual. What a timing difference could reveal is a digest prefix, which says
-// nothing about any key.
-import { createHash, timingSafeEqual } from "node:crypto";
+// A presented key is hashed (SHA-256, once per request: the request's identity keeps the digest) and looked
+// up by the first 16 hex digits of its digest; the full digests are then compared in constant time. What a
+// timing difference could reveal is a digest prefix, which says nothing about any key.
 import type { RateLimitRule } from "../contract.ts";
 import { globToRegExpSource } from "../glob-match.ts";
+import { digestsEqual } from "./key-text.ts";
 import type { KeyBudget, KeyRecord, KeySecret, Keyring, Store } from "../store/types.ts";
 
 /** A key as a request sees it once authenticated: its policy compiled for the request path. */
@@ -31,7 +31,6 @@ export type KeyLookup =
   | { readonly kind: "refused"; readonly keyId: string; readonly reason: string };
 
 interface Entry {
-  readonly digest: Buffer;
   readonly secret: KeySecret;
   readonly key: ActiveKey;
 }
@@ -99,10 +98,10 @@ export class KeyCache {
     return this.active.length;
   }
 
-  lookup(text: string, now: number): KeyLookup {
-    const digest = createHash("sha256").update(text).digest();
-    const entry = this.entries.get(digest.toString("hex", 0, 8));
-    if (entry === undefined || !timingSafeEqual(entry.digest, digest)) return { kind: "unknown" };
+  /** `digest`: the presented key's hex SHA-256 (key-text.ts hashKey). */
+  lookup(digest: string, now: number): KeyLookup {
+    const entry = this.entries.get(digest.slice(0, 16));
+    if (entry === undefined || !digestsEqual(entry.secret.hash, digest)) return { kind: "unknown" };
     const { key, secret } = entry;
     const record = key.record;
     if (record.revokedAt !== null) return { kind: "refused", keyId: key.id, reason: `API key ${key.id} (${key.name}) was revoked at ${iso(record.revokedAt)}` };
@@ -120,7 +119,7 @@ export class KeyCache {
     for (const secret of keyring.secrets) {
       const key = byId.get(secret.keyId);
       if (key === undefined) continue;
-      entries.set(secret.hash.slice(0, 16), { digest: Buffer.from(secret.hash, "hex"), secret, key });
+      entries.set(secret.hash.slice(0, 16), { secret, key });
     }
     this.entries = entries;
     this.active = [...byId.values()];

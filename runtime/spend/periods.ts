@@ -12,9 +12,16 @@ export interface PeriodWindow {
 
 const DAY_MS = 86_400_000;
 
+/** The last day utcDay formatted, so a request costs a comparison rather than a Date (the ledger asks per request). */
+let cachedDay = { start: 0, end: 0, text: "" };
+
 /** "YYYY-MM-DD" of `ms`, in UTC: the spend ledger's day. */
 export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  if (ms >= cachedDay.start && ms < cachedDay.end) return cachedDay.text;
+  const start = ms - (((ms % DAY_MS) + DAY_MS) % DAY_MS);
+  const text = new Date(ms).toISOString().slice(0, 10);
+  cachedDay = { start, end: start + DAY_MS, text };
+  return text;
 }
 
 export function periodWindow(period: BudgetPeriod, now: number): PeriodWindow {

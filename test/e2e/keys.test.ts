@@ -197,6 +197,9 @@ describe("client keys on one gateway (SQLite store)", () => {
     expect(Date.now() - revokedAt).toBeLessThan(5000);
     expect(refused.status).toBe(401);
     expect(refused.body.error.message).toContain("was revoked");
+    // The refusal is logged under the key's id, so an operator can see who was turned away.
+    const records = await within(5000, async () => gw.logRecords(), (all) => all.some((r) => r.status === 401 && r.key_id === doomed.id));
+    expect(records.find((r) => r.status === 401 && r.key_id === doomed.id)).toMatchObject({ error: expect.stringContaining("was revoked") });
   });
 
   it("an expired key is refused, saying it expired", async () => {

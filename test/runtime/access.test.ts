@@ -7,6 +7,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { createKey, KeyInputError, parsePolicy, rotateKey } from "../../runtime/access/key-admin.ts";
 import { KeyCache } from "../../runtime/access/keyring.ts";
+import { hashKey } from "../../runtime/access/key-text.ts";
 import { AccessGate } from "../../runtime/access/gate.ts";
 import { TrustedProxies, type RequestIdentity } from "../../runtime/access/client-identity.ts";
 import { openStore } from "../../runtime/store/open.ts";
@@ -65,7 +66,8 @@ describe("keyring and gate (SQLite store)", () => {
     await store?.close();
   });
 
-  const identity = (key: string | null): RequestIdentity => ({ gatewayKey: key, account: null, key, keyId: null, ip: "127.0.0.1" }) as unknown as RequestIdentity;
+  const identity = (key: string | null): RequestIdentity =>
+    ({ gatewayKey: key, digest: key === null ? null : hashKey(key), account: null, refusedKeyId: null, key, keyId: null, ip: "127.0.0.1" }) as unknown as RequestIdentity;
 
   it("authenticates, refuses revoked, expired and rotated-out keys with reasons, and applies model globs", async () => {
     store = await openStore("sqlite::memory:");
@@ -115,8 +117,8 @@ describe("keyring and gate (SQLite store)", () => {
     const { key } = await createKey(other, { name: "late" });
     await other.close();
     const deadline = Date.now() + 2000;
-    while (cache.lookup(key, Date.now()).kind !== "valid" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(cache.lookup(key, Date.now()).kind).toBe("valid");
+    while (cache.lookup(hashKey(key), Date.now()).kind !== "valid" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(cache.lookup(hashKey(key), Date.now()).kind).toBe("valid");
   });
 
   it("keeps the last keyring when the store cannot be read", async () => {
@@ -126,7 +128,7 @@ describe("keyring and gate (SQLite store)", () => {
     await cache.start();
     await store.close();
     await new Promise((r) => setTimeout(r, 80));
-    expect(cache.lookup(key, Date.now()).kind).toBe("valid");
+    expect(cache.lookup(hashKey(key), Date.now()).kind).toBe("valid");
     store = await openStore("sqlite::memory:");
   });
 });
