@@ -23,6 +23,7 @@ import type { RateLimitTicket } from "./rate-limit/limiter.ts";
 import type { ResponseSummary } from "./stream-tap.ts";
 import { requestedMaxTokens, type Reservation } from "./spend/budget.ts";
 import type { EndpointServices } from "./services.ts";
+import type { RequestSpan } from "./observe/hooks.ts";
 import { createTargetWalk, describeAttempts, exhaustedHeaders, Stop, type WalkEnd, type WalkSteps } from "./target-walk.ts";
 
 
@@ -51,10 +52,11 @@ interface Exchange extends LoggedRequest {
   readonly attempts: AttemptRecord[];
   /** The target whose response went to the client. */
   served: Target | null;
+  readonly span: RequestSpan | null;
 }
 
 export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: EndpointServices) {
-  const { log, inflight, limiter, resilience, gate, accounting, proxies } = services;
+  const { record: recordRequest, tracing, inflight, limiter, resilience, gate, accounting, proxies } = services;
   const findRoute = api === "openai" ? gateway.router.openai : gateway.router.anthropic;
   const validate = gateway.validators[api];
   const bodyLimit = gateway.server.bodyLimitBytes;
@@ -89,15 +91,20 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     const client = new ClientResponse(res);
     /* uWS: the request object is only valid until the first await, so read everything now. */
     const headers = collectForwardHeaders(req, api);
+    const path = req.getUrl();
+    const receivedAt = performance.now();
+    const time = Date.now();
+    const span = tracing === null ? null : tracing.start({ api, path, traceparent: headers.traceparent, receivedAt, time });
     const exchange: Exchange = {
       api,
-      path: req.getUrl(),
+      path,
       requestId: newRequestId(),
-      receivedAt: performance.now(),
-      time: Date.now(),
+      receivedAt,
+      time,
       client,
       identity: readClientIdentity(res, req, proxies),
-      traceId: traceIdOf(headers.traceparent),
+      traceId: span === null ? traceIdOf(headers.traceparent) : span.traceId,
+      span,
       model: null,
       stream: false,
       route: null,
@@ -211,11 +218,11 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
           const parsed = usageFromBody(exchange.api, body);
           record.usage ??= parsed.usage;
           settle(exchange, record, null);
-          log.write(record, { requestBodyIsJson: true, responseBodyIsJson: parsed.json });
+          recordRequest(exchange, record, { requestBodyIsJson: true, responseBodyIsJson: parsed.json });
         } else {
           record.usage ??= usageFromBodyTail(exchange.api, body);
           settle(exchange, record, null);
-          log.write(record);
+          recordRequest(exchange, record);
         }
       });
       return;
@@ -230,7 +237,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     }
     if (outcome.error) record.error = outcome.error;
     settle(exchange, record, outcome.summary);
-    log.write(record, { requestBodyIsJson: true });
+    recordRequest(exchange, record, { requestBodyIsJson: true });
   }
 
   function finishGone(exchange: Exchange) {
@@ -238,7 +245,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     record.error = "client closed the connection before the response finished";
     // The upstream may have begun generating: the prompt, at least, is spent.
     settle(exchange, record, null);
-    log.write(record, { requestBodyIsJson: true });
+    recordRequest(exchange, record, { requestBodyIsJson: true });
   }
 
   /**
@@ -274,7 +281,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     }
     const record = baseRecord(exchange, exchange.client.aborted ? CLIENT_CLOSED : error.status);
     record.error = error.message;
-    log.write(record);
+    recordRequest(exchange, record);
   }
 
 }

@@ -68,7 +68,7 @@ async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, 
 }
 
 export function createCountTokensEndpoint(gateway: Gateway, services: EndpointServices) {
-  const { log, inflight, resilience, gate, proxies } = services;
+  const { record: recordRequest, tracing, inflight, resilience, gate, proxies } = services;
   const serverLimit = gateway.server.bodyLimitBytes;
   /** As for messages: read up to the largest route `body_limit`, then hold the request to its route's. */
   const limit = Math.max(serverLimit, gateway.router.maxBodyLimitBytes ?? 0);
@@ -79,13 +79,18 @@ export function createCountTokensEndpoint(gateway: Gateway, services: EndpointSe
     const headers = collectForwardHeaders(req, "anthropic");
     const identity = readClientIdentity(res, req, proxies);
     const body = readBody(res, limit, Number(req.getHeader("content-length") || 0));
+    const path = req.getUrl();
+    const receivedAt = performance.now();
+    const time = Date.now();
+    const span = tracing === null ? null : tracing.start({ api: "anthropic", path, traceparent: headers.traceparent, receivedAt, time });
     const request = {
       api: "anthropic" as const,
-      path: req.getUrl(),
+      path,
       requestId: newRequestId(),
-      receivedAt: performance.now(),
-      time: Date.now(),
-      traceId: traceIdOf(headers.traceparent),
+      receivedAt,
+      time,
+      span,
+      traceId: span === null ? traceIdOf(headers.traceparent) : span.traceId,
       identity,
       attempts: [] as AttemptRecord[],
       route: null as Route | null,
@@ -100,7 +105,7 @@ export function createCountTokensEndpoint(gateway: Gateway, services: EndpointSe
         const record = baseRecord(request, status);
         if (error) record.error = error;
         if (estimate) record.estimate = estimate;
-        log.write(record);
+        recordRequest(request, record);
       };
       const fail = (status: number, message: string) => reply(status, errorBody("anthropic", { status, message }), message);
 

@@ -22,6 +22,7 @@ import { translateEmbeddings } from "./embeddings-translation.ts";
 import type { RateLimitTicket } from "./rate-limit/limiter.ts";
 import { requestedMaxTokens, type Reservation } from "./spend/budget.ts";
 import type { EndpointServices } from "./services.ts";
+import type { RequestSpan } from "./observe/hooks.ts";
 import { createTargetWalk, describeAttempts, exhaustedHeaders, Skip, type WalkSteps } from "./target-walk.ts";
 
 const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
@@ -52,10 +53,11 @@ interface Call extends LoggedRequest {
   reservation: Reservation | null;
   /** The input's estimate (for limits, a budget and the cost fallback). */
   inputTokens: number;
+  readonly span: RequestSpan | null;
 }
 
 export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, gateway: Gateway, services: EndpointServices) {
-  const { log, inflight, limiter, resilience, gate, accounting, proxies } = services;
+  const { record: recordRequest, tracing, inflight, limiter, resilience, gate, accounting, proxies } = services;
   const serverLimit = gateway.server.bodyLimitBytes;
   /** Routes may allow more than the server (`body_limit`): read up to the largest, then hold each route to its own. */
   const limit = Math.max(serverLimit, gateway.router.maxBodyLimitBytes ?? 0);
@@ -90,15 +92,20 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
     const client = new ClientResponse(res);
     /* uWS: the request object is only valid until the first await, so read everything now. */
     const headers = collectForwardHeaders(req, "openai");
+    const path = req.getUrl();
+    const receivedAt = performance.now();
+    const time = Date.now();
+    const span = tracing === null ? null : tracing.start({ api: "openai", path, traceparent: headers.traceparent, receivedAt, time });
     const call: Call = {
-      path: req.getUrl(),
+      path,
       requestId: newRequestId(),
-      receivedAt: performance.now(),
+      receivedAt,
       api: "openai",
-      time: Date.now(),
+      time,
       client,
       identity: readClientIdentity(res, req, proxies),
-      traceId: traceIdOf(headers.traceparent),
+      traceId: span === null ? traceIdOf(headers.traceparent) : span.traceId,
+      span,
       attempts: [],
       served: null,
       route: null,
@@ -175,7 +182,7 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
       case "client-gone": {
         const record = baseRecord(call, CLIENT_CLOSED);
         settle(call, record);
-        return log.write(record);
+        return recordRequest(call, record);
       }
       case "stopped":
         return fail(call, end.error);
@@ -194,7 +201,7 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
     if (endpoint === "completions" && outcome.responseBody !== undefined) out.response_body = outcome.responseBody;
     if (outcome.error) out.error = outcome.error;
     settle(call, out);
-    log.write(out);
+    recordRequest(call, out);
   }
 
   /**
@@ -230,7 +237,7 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
     }
     const out = baseRecord(call, call.client.aborted ? CLIENT_CLOSED : error.status);
     out.error = error.message;
-    log.write(out);
+    recordRequest(call, out);
   }
 
 }

@@ -27,6 +27,7 @@ import { Budgets } from "./spend/budget.ts";
 import { SpendLedger } from "./spend/ledger.ts";
 import { Accounting } from "./spend/accounting.ts";
 import type { EndpointServices } from "./services.ts";
+import type { RecordObserver, Tracing } from "./observe/hooks.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -97,8 +98,15 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
+  const observers: RecordObserver[] = [];
+  const tracing: Tracing | null = null;
   const services: EndpointServices = {
-    log,
+    record(request, record, hints) {
+      for (const observer of observers) observer.observe(record);
+      request.span?.end(record);
+      log.write(record, hints);
+    },
+    tracing,
     inflight,
     limiter,
     resilience,

@@ -16,6 +16,7 @@ import { roundMs, type AttemptRecord } from "./request-log.ts";
 import { latencySample } from "./balance/sample.ts";
 import { pause, type Resilience } from "./resilience/resilience.ts";
 import { retryAfterHeaders } from "./resilience/retry-after.ts";
+import type { RequestSpan } from "./observe/hooks.ts";
 
 /** What the walk needs of an endpoint's per-request object. */
 export interface WalkContext {
@@ -24,6 +25,8 @@ export interface WalkContext {
   readonly attempts: AttemptRecord[];
   /** Set by the walk to the target whose response went to the client (its price is what the request cost). */
   served: Target | null;
+  /** The request's trace span; null when tracing is off. */
+  readonly span: RequestSpan | null;
 }
 
 /** From `prepare`: this target cannot serve this request (logged as skipped); the walk goes on. */
@@ -128,13 +131,18 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
         tried = true;
         let outcome: AttemptOutcome;
         balancer?.begin(target);
+        const span = ctx.span === null ? null : ctx.span.attempt(target, model, retry);
+        // The upstream continues this try's span; headers are the request's own copy, made per request.
+        if (span !== null) (request.headers as Record<string, string>).traceparent = span.traceparent;
         try {
           outcome = await steps.attempt(ctx, request, json, target, prepared as P);
         } catch (error) {
           resilience.record(route, target, "cancelled", admission.probe);
           balancer?.end(target, null, false);
+          span?.end(null, error instanceof Error ? error.message : String(error));
           throw error;
         }
+        span?.end(outcome.kind === "failed" || outcome.kind === "relayed" ? outcome.status : null, outcome.kind === "failed" ? outcome.reason : outcome.kind === "client-gone" ? "client closed the connection" : outcome.error);
         balancer?.end(target, latencySample(outcome, request.stream), outcome.kind === "failed");
         const broken = outcome.kind === "failed" || (outcome.kind === "relayed" && outcome.error !== undefined);
         resilience.record(route, target, outcome.kind === "client-gone" ? "cancelled" : broken ? "failure" : "success", admission.probe);

@@ -19,7 +19,7 @@ const target = (name: string): Target => ({ label: `${name}:m`, model: "m", upst
 const route = (names: string[], policy: BreakerPolicy | null = null): Route =>
   ({ id: names.join("+"), targets: names.map(target), rateLimits: null, retry, breaker: policy }) as unknown as Route;
 const request = { model: "m", stream: false, rawBytes: Buffer.from("{}"), client: { keyId: null, ip: "127.0.0.1" } } as unknown as AttemptRequest;
-const context = (): WalkContext => ({ client: { aborted: false, onAbort() {} } as unknown as ClientResponse, attempts: [] as AttemptRecord[], served: null });
+const context = (): WalkContext => ({ client: { aborted: false, onAbort() {} } as unknown as ClientResponse, attempts: [] as AttemptRecord[], served: null, span: null });
 
 const relayed: AttemptOutcome = { kind: "relayed", status: 200, latencyMs: 1, ttfbMs: 1, summary: null, responseBody: "{}" };
 const failed = (status: number | null, timeout = false): AttemptOutcome => ({ kind: "failed", status, latencyMs: 1, reason: `HTTP ${status}`, timeout });
