@@ -22,6 +22,7 @@ import { readBody } from "./read-body.ts";
 import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { baseRecord, newRequestId, traceIdOf, type AttemptRecord } from "./request-log.ts";
 import type { Resilience } from "./resilience/resilience.ts";
+import type { AttemptSpan } from "./observe/hooks.ts";
 import { estimatePromptTokens } from "./token-estimate.ts";
 
 const COUNT_PATH_SUFFIX = "/count_tokens";
@@ -46,7 +47,7 @@ function firstUsableTarget(route: Route, resilience: Resilience, skipped: Attemp
 }
 
 /** The upstream's own count when it is Anthropic and can count; null means estimate locally. */
-async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, headers: Record<string, string>, clientKey: string | null) {
+async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, headers: Record<string, string>, clientKey: string | null, span: AttemptSpan | null) {
   // The route's header rules and bring-your-own-key apply here as on the messages it counts for.
   const requestHeaders = target.transforms?.requestHeaders;
   const body = target.modelJson === null ? raw : (spliceModel(raw, target.modelJson) ?? raw);
@@ -58,11 +59,13 @@ async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, 
       body,
     });
     const text = await response.body.text();
+    span?.end(response.statusCode, undefined);
     // 2xx: the count. 400: the request's own fault, which the client should see. Anything else
     // (404 from a server without the endpoint, auth, 5xx): estimate instead.
     if (response.statusCode < 300 || response.statusCode === 400) return { status: response.statusCode, text };
     return null;
-  } catch {
+  } catch (error) {
+    span?.end(null, error instanceof Error ? error.message : String(error));
     return null;
   }
 }
@@ -129,7 +132,10 @@ export function createCountTokensEndpoint(gateway: Gateway, services: EndpointSe
       if (parsed.bytes.byteLength > routeLimit) return fail(413, bodyTooLarge(routeLimit).message);
       const target = firstUsableTarget(route, resilience, attempts, json.model);
       if (target && target.upstream.kind === "http" && target.translation === null) {
-        const answer = await askUpstream(target.upstream, target, raw, headers, identity.key);
+        const span = request.span === null ? null : request.span.attempt(target, target.model ?? json.model, 0, json);
+        // The upstream continues this ask's span, as chat tries do.
+        if (span !== null) headers.traceparent = span.traceparent;
+        const answer = await askUpstream(target.upstream, target, raw, headers, identity.key, span);
         if (answer) return reply(answer.status, answer.text);
       }
       const inputTokens = estimatePromptTokens(json);

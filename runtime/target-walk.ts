@@ -90,6 +90,7 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
     const skip = (provider: string, model: string, skipped: string) => {
       attempts.push({ provider, model, status: null, latency_ms: 0, skipped });
       allRateLimited = allTimeouts = false;
+      ctx.span?.skipped(provider, model, skipped);
     };
     resilience.begin(route);
     const balancer = route.balancer;
@@ -131,7 +132,7 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
         tried = true;
         let outcome: AttemptOutcome;
         balancer?.begin(target);
-        const span = ctx.span === null ? null : ctx.span.attempt(target, model, retry);
+        const span = ctx.span === null ? null : ctx.span.attempt(target, model, retry, json);
         // The upstream continues this try's span; headers are the request's own copy, made per request.
         if (span !== null) (request.headers as Record<string, string>).traceparent = span.traceparent;
         try {

@@ -37,8 +37,13 @@ export interface Tracing {
 export interface RequestSpan {
   /** 32 hex digits: the request log's trace_id. */
   readonly traceId: string;
-  /** A try on `target` begins (`retry` 0 for the first on that target); its traceparent goes upstream. */
-  attempt(target: Target, model: string, retry: number): AttemptSpan;
+  /**
+   * A try on `target` for upstream `model` begins (`retry` 0 for the first on that target); its traceparent
+   * goes upstream. `body` is the client's parsed request (the span reads max_tokens and sampling settings).
+   */
+  attempt(target: Target, model: string, retry: number, body: unknown): AttemptSpan;
+  /** The walk passed over a target without trying it (an open breaker, a disabled provider): a fallback's reason. */
+  skipped(provider: string, model: string, reason: string): void;
   /** The request ended with `record` (status, usage, cost, attempts); exported from here on. */
   end(record: RequestLogRecord): void;
 }
