@@ -203,6 +203,18 @@ export interface CorsSettings {
   readonly maxAgeS?: number;
 }
 
+/** OpenTelemetry traces over OTLP/HTTP (runtime/observe/tracing.ts), resolved at start like provider keys. */
+export interface TelemetrySettings {
+  /** Where batches of spans are POSTed as OTLP/HTTP JSON, used as is: e.g. http://collector:4318/v1/traces. */
+  readonly endpoint: string;
+  /** Sent with every export (a hosted collector's key); never logged. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The resource's service.name. */
+  readonly serviceName: string;
+  /** Share of new traces recorded, 0..1; a continued trace follows its traceparent's sampled flag. */
+  readonly sampleRatio: number;
+}
+
 export interface LogSettings {
   readonly dir: string;
   readonly maxSizeBytes: number;
@@ -221,4 +233,6 @@ export interface Gateway {
   readonly redis: RedisSettings | null;
   /** Every upstream, so the runtime can close pools on shutdown. */
   readonly upstreams: readonly Upstream[];
+  /** Absent: tracing off (routes.yaml has no `telemetry:`, or its endpoint resolved empty). */
+  readonly telemetry?: TelemetrySettings;
 }

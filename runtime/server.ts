@@ -3,7 +3,7 @@
 // in-flight requests finish within a bound, flush the request log and the spend ledger, exit 0).
 import uWS from "uWebSockets.js";
 import type { HttpRequest, HttpResponse, us_listen_socket } from "uWebSockets.js";
-import type { ClientApi, Gateway } from "./contract.ts";
+import type { ClientApi, Gateway, TelemetrySettings } from "./contract.ts";
 import { createChatEndpoint } from "./chat-endpoint.ts";
 import { createCountTokensEndpoint } from "./count-tokens-endpoint.ts";
 import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
@@ -72,6 +72,11 @@ export interface StartOptions {
   resilience?: ResilienceOptions;
   /** The process environment, for SWITCHYARD_ADMIN_KEY (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Opens tracing for `gateway.telemetry`: runtime/observe/tracing.ts's openTracing, passed in by the generated
+   * main.ts of bundles with `telemetry:` only, so the others carry no OpenTelemetry code.
+   */
+  openTracing?: (settings: TelemetrySettings, gateway: Gateway) => Tracing;
 }
 
 export async function startServer(gateway: Gateway, listen: { host: string; port: number }, options: StartOptions = {}): Promise<RunningServer> {
@@ -99,7 +104,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
   const observers: RecordObserver[] = [];
-  const tracing: Tracing | null = null;
+  const tracing = openTracingFor(gateway, options);
   const services: EndpointServices = {
     record(request, record, hints) {
       for (const observer of observers) observer.observe(record);
@@ -153,6 +158,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
       if (!socket) {
         keys.stop();
         budgets.stop();
+        void tracing?.shutdown();
         void ledger.close().then(() => store.close());
         reject(new Error(`cannot listen on ${listen.host}:${listen.port}`));
         return;
@@ -171,7 +177,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
             redis?.close();
             keys.stop();
             budgets.stop();
-            await ledger.close();
+            // Every request has ended (or the drain bound passed): export their spans before exiting.
+            await Promise.all([tracing?.shutdown(), ledger.close()]);
             await store.close();
           });
           return stopping;
@@ -179,6 +186,12 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
       });
     });
   });
+}
+
+function openTracingFor(gateway: Gateway, options: StartOptions): Tracing | null {
+  if (gateway.telemetry === undefined) return null;
+  if (options.openTracing === undefined) throw new Error("routes.yaml configures telemetry but this bundle was built without tracing");
+  return options.openTracing(gateway.telemetry, gateway);
 }
 
 async function drain(

@@ -4,9 +4,10 @@
 import { parseArgs } from "node:util";
 import type { Gateway } from "./contract.ts";
 import { StartupError } from "./env.ts";
-import { isLoopback, startServer } from "./server.ts";
+import { isLoopback, startServer, type StartOptions } from "./server.ts";
+import { endpointText } from "./observe/endpoint-text.ts";
 
-export async function main(build: () => Gateway, argv = process.argv.slice(2)): Promise<void> {
+export async function main(build: () => Gateway, argv = process.argv.slice(2), options: StartOptions = {}): Promise<void> {
   let gateway: Gateway;
   let host: string;
   let port: number;
@@ -27,7 +28,7 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2)): 
   }
   let server;
   try {
-    server = await startServer(gateway, { host, port });
+    server = await startServer(gateway, { host, port }, options);
   } catch (error) {
     console.error(`cannot start: ${(error as Error).message}`);
     process.exit(1);
@@ -41,6 +42,7 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2)): 
     console.log(`switchyard: client keys not required${gateway.access.auth === "auto" ? " on a loopback listener" : ""} (${keyCount})`);
     if (!isLoopback(server.host)) console.error(`warning: auth.required is false and ${server.host} is not loopback-only: anyone who reaches this port can spend your provider keys`);
   }
+  if (gateway.telemetry !== undefined) console.log(`switchyard: traces to ${endpointText(gateway.telemetry.endpoint)} (OTLP/HTTP, sample ratio ${gateway.telemetry.sampleRatio})`);
   const stop = (signal: string) => {
     console.log(`switchyard: ${signal}, draining in-flight requests`);
     void server.shutdown().then(() => process.exit(0));
