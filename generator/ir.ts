@@ -308,6 +308,17 @@ export interface RedisIR {
   pos: SourcePos;
 }
 
+/** OpenTelemetry traces over OTLP/HTTP (runtime/observe/tracing.ts); endpoint and headers resolved at start. */
+export interface TelemetryIR {
+  /** Empty once resolved: tracing off. */
+  endpoint: EnvStringIR;
+  /** Sorted by name. */
+  headers: Array<{ name: string; value: EnvStringIR }>;
+  serviceName: string;
+  sampleRatio: number;
+  pos: SourcePos;
+}
+
 /** Retries on the same target (runtime/resilience/backoff.ts RetryPolicy). */
 export interface RetryIR {
   maxAttempts: number;
@@ -343,6 +354,8 @@ export interface ConfigIR {
   access: AccessIR;
   /** Where rate-limit state is shared; null when routes.yaml has no `redis:`. */
   redis: RedisIR | null;
+  /** Traces; null when routes.yaml has no `telemetry:`. */
+  telemetry: TelemetryIR | null;
   /** Sorted by name. */
   providers: ProviderIR[];
   /** In declaration order (glob precedence follows it). */

@@ -19,6 +19,7 @@ import type {
   RouteIR,
   UpstreamApi,
   SourcePos,
+  TelemetryIR,
 } from "./ir.ts";
 import type { Diagnostic, PathSegment, SourceLocator, Span } from "./diagnostics.ts";
 import { isGlob } from "./glob.ts";
@@ -106,6 +107,9 @@ export interface RedisYaml {
   url: string;
   key_prefix?: string;
 }
+export interface TelemetryYaml {
+  otlp: { endpoint: string; headers?: Record<string, string>; service_name?: string; sample_ratio?: number };
+}
 export interface AuthYaml {
   required?: boolean;
 }
@@ -120,6 +124,7 @@ export interface EnvironmentYaml {
   auth?: AuthYaml;
   store?: string;
   budgets?: BudgetsYaml;
+  telemetry?: TelemetryYaml;
   providers?: Record<string, ProviderOverrideYaml>;
 }
 export interface RoutesYaml {
@@ -130,6 +135,7 @@ export interface RoutesYaml {
   auth?: AuthYaml;
   store?: string;
   budgets?: BudgetsYaml;
+  telemetry?: TelemetryYaml;
   providers: Record<string, ProviderYaml>;
   routes: RouteYaml[];
   environments?: Record<string, EnvironmentYaml | null>;
@@ -158,6 +164,7 @@ export const DEFAULTS = {
   redisKeyPrefix: "switchyard:",
   store: "sqlite:data/switchyard.db",
   budgets: { maxTokens: 4096 },
+  telemetry: { serviceName: "switchyard", sampleRatio: 1 },
   retry: { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 },
   breaker: { failures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 30_000 },
   target: { priority: 0, weight: 1 },
@@ -330,6 +337,7 @@ export function applyEnvironment(config: RoutesYaml, env: string): Omit<RoutesYa
     ...(overlay.auth === undefined ? {} : { auth: mergeDeep(base.auth, overlay.auth) }),
     ...(overlay.store === undefined ? {} : { store: overlay.store }),
     ...(overlay.budgets === undefined ? {} : { budgets: mergeDeep(base.budgets, overlay.budgets) }),
+    ...(overlay.telemetry === undefined ? {} : { telemetry: mergeDeep(base.telemetry, overlay.telemetry) }),
     providers,
   };
 }
@@ -468,12 +476,26 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
     redis: resolved.redis === undefined
       ? null
       : { url: envString(resolved.redis.url), keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix, pos: pos(at.key(["redis"])) },
+    telemetry: resolved.telemetry === undefined ? null : resolveTelemetry(resolved.telemetry, pos(at.key(config.environments?.[env]?.telemetry !== undefined ? ["environments", env, "telemetry"] : ["telemetry"]))),
     providers,
     routes,
     prices: compilePriceTables(
       routes.flatMap((route) => route.targets.flatMap((target) => (target.price.kind === "lookup" ? [target.price.dataset] : []))),
       pricesAt,
     ),
+  };
+}
+
+function resolveTelemetry(telemetry: TelemetryYaml, at: SourcePos): TelemetryIR {
+  const { otlp } = telemetry;
+  return {
+    endpoint: envString(otlp.endpoint),
+    headers: Object.entries(otlp.headers ?? {})
+      .sort(([a], [b]) => compare(a, b))
+      .map(([name, value]) => ({ name, value: envString(value) })),
+    serviceName: otlp.service_name ?? DEFAULTS.telemetry.serviceName,
+    sampleRatio: otlp.sample_ratio ?? DEFAULTS.telemetry.sampleRatio,
+    pos: at,
   };
 }
 

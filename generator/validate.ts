@@ -61,6 +61,7 @@ export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
   const ctx: Context = { at, report, names: new Set(Object.keys(providers)), kinds };
   checkProviders(providers, ctx);
   checkRedis(config.redis, ["redis"], report);
+  checkTelemetry(config.telemetry, ["telemetry"], report);
   checkAccess(config, [], report);
   checkEnvironments(config.environments, ctx);
   checkRoutes(config.routes, ctx);
@@ -107,6 +108,7 @@ function checkEnvironments(environments: unknown, ctx: Context): void {
   if (!isRecord(environments)) return;
   for (const [env, overlay] of Object.entries(environments)) {
     if (isRecord(overlay)) checkRedis(overlay.redis, ["environments", env, "redis"], report);
+    if (isRecord(overlay)) checkTelemetry(overlay.telemetry, ["environments", env, "telemetry"], report);
     if (isRecord(overlay)) checkAccess(overlay, ["environments", env], report);
     if (!isRecord(overlay) || !isRecord(overlay.providers)) continue;
     for (const [name, override] of Object.entries(overlay.providers)) {
@@ -197,6 +199,43 @@ function checkRedis(redis: unknown, path: readonly PathSegment[], report: Report
   const literal = parsed.value.parts.every((part) => "text" in part);
   if (literal && redis.url !== "" && !isRedisUrl(redis.url)) {
     report("bad-value", urlPath, "value", `invalid redis url "${redis.url}": expected redis://host:port or rediss://host:port`, "an empty url (or ${REDIS_URL:-}) keeps rate-limit state in this process");
+  }
+}
+
+/**
+ * `telemetry.otlp`: `${VAR}` syntax in the endpoint and headers, and a literal endpoint's shape. The endpoint
+ * is used as is (OTLP's signal-specific URL), so one without a path would POST spans to "/": a warning.
+ */
+function checkTelemetry(telemetry: unknown, path: readonly PathSegment[], report: Report): void {
+  if (!isRecord(telemetry) || !isRecord(telemetry.otlp)) return;
+  const otlp = telemetry.otlp;
+  const otlpPath = [...path, "otlp"];
+  const strings: Array<[PathSegment[], unknown]> = [[[...otlpPath, "endpoint"], otlp.endpoint]];
+  if (isRecord(otlp.headers)) {
+    for (const [header, value] of Object.entries(otlp.headers)) strings.push([[...otlpPath, "headers", header], value]);
+  }
+  for (const [valuePath, value] of strings) {
+    if (typeof value !== "string") continue;
+    const parsed = parseEnvString(value);
+    if (!parsed.ok) report("bad-env-reference", valuePath, { fragment: parsed.fragment }, parsed.message, ENV_REFERENCE_HINT);
+  }
+  const endpoint = otlp.endpoint;
+  if (typeof endpoint !== "string" || endpoint === "") return;
+  const parsed = parseEnvString(endpoint);
+  // One that names a variable is checked at start, when it is known.
+  if (!parsed.ok || !parsed.value.parts.every((part) => "text" in part)) return;
+  const endpointPath = [...otlpPath, "endpoint"];
+  if (!isHttpUrl(endpoint)) {
+    report("bad-value", endpointPath, "value", `invalid OTLP endpoint "${endpoint}": expected an http:// or https:// URL`, "e.g. http://collector:4318/v1/traces, or ${OTLP_ENDPOINT:-} (empty: no tracing)");
+  } else if (new URL(endpoint).pathname === "/") {
+    report(
+      "bad-value",
+      endpointPath,
+      "value",
+      `OTLP endpoint "${endpoint}" has no path: it is used as is, so spans would be sent to "/"`,
+      `the OTLP/HTTP traces path is /v1/traces: ${endpoint.replace(/\/?$/, "/v1/traces")}`,
+      "warning",
+    );
   }
 }
 

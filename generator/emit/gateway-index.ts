@@ -1,6 +1,6 @@
 // Emits generated/<env>/index.ts (the environment's Gateway: server and log settings as literals, the
 // router and validators) and main.ts (the bundle entry). index.ts has no side effects, so tests can import it.
-import type { ConfigIR, CorsIR } from "../ir.ts";
+import type { ConfigIR, CorsIR, TelemetryIR } from "../ir.ts";
 import { code, join, literal, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 import { routerReadsEnv } from "./router-table.ts";
@@ -19,10 +19,29 @@ function trustProxy(list: readonly string[]): Code {
   return list.length === 0 ? code("") : ts`, trustProxy: ${literal(list)}`;
 }
 
+/**
+ * The OTLP endpoint and headers, resolved at start like provider keys (a collector's key never sits in
+ * generated code), and the `telemetry` field they make: absent when the endpoint resolves empty.
+ */
+function telemetry(settings: TelemetryIR | null): { resolve: Code; field: Code } {
+  if (settings === null) return { resolve: code(""), field: code("") };
+  const owner = `telemetry (${posText(settings.pos)})`;
+  const headers = settings.headers.map((header, i) => ts`
+const otlpHeader${code(String(i))} = env.resolve(${literal(header.value.parts)}, ${owner});`);
+  const headerFields = settings.headers.map((header, i) => ts`${header.name}: otlpHeader${code(String(i))}`);
+  return {
+    resolve: ts`
+const otlpEndpoint = env.resolve(${literal(settings.endpoint.parts)}, ${owner});${join(headers, "")}`,
+    field: ts`
+...(otlpEndpoint === "" ? {} : { telemetry: { endpoint: otlpEndpoint, headers: { ${join(headerFields, ", ")} }, serviceName: ${settings.serviceName}, sampleRatio: ${literal(settings.sampleRatio)} } }),`,
+  };
+}
+
 export function emitGatewayIndex(ir: ConfigIR, ctx: EmitContext): string {
   const { server, logs, redis, access } = ir;
   const storeReadsEnv = access.store.parts.some((part) => "env" in part);
-  const readsEnv = redis !== null || storeReadsEnv;
+  const traces = telemetry(ir.telemetry);
+  const readsEnv = redis !== null || storeReadsEnv || ir.telemetry !== null;
   // The Redis url may name a variable (REDIS_URL): resolved at start like provider keys; empty means local.
   const redisResolve = redis ? ts`
 const redisUrl = env.resolve(${literal(redis.url.parts)}, ${`redis (${posText(redis.pos)})`});` : code("");
@@ -33,7 +52,7 @@ const redisUrl = env.resolve(${literal(redis.url.parts)}, ${`redis (${posText(re
     : ts`processEnv.SWITCHYARD_STORE || ${literal(access.store.parts.map((part) => ("text" in part ? part.text : "")).join(""))}`;
   const envReader = readsEnv
     ? ts`
-const env = createEnvReader(processEnv);${redisResolve}
+const env = createEnvReader(processEnv);${redisResolve}${traces.resolve}
 const store = ${storeValue};
 env.finish();`
     : ts`
@@ -55,13 +74,23 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     router: createRouter(${code(routerReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),
     validators,
     redis: ${redis ? ts`redisUrl === "" ? null : { url: redisUrl, keyPrefix: ${redis.keyPrefix} }` : code("null")},
-    upstreams: Object.values(upstreams),
+    upstreams: Object.values(upstreams),${traces.field}
   };
 }
 `.text;
 }
 
 export function emitMain(ir: ConfigIR, ctx: EmitContext): string {
+  // Only a bundle with `telemetry:` imports the tracing module, and with it OpenTelemetry.
+  if (ir.telemetry !== null) {
+    return ts`${header(ir)}
+import { main } from ${ctx.runtime("start.ts")};
+import { openTracing } from ${ctx.runtime("observe/tracing.ts")};
+import { buildGateway } from "./index.ts";
+
+void main(() => buildGateway(), process.argv.slice(2), { openTracing });
+`.text;
+  }
   return ts`${header(ir)}
 import { main } from ${ctx.runtime("start.ts")};
 import { buildGateway } from "./index.ts";

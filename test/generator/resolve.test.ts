@@ -366,3 +366,43 @@ environments:
     expect(prod.routes.map((r) => r.id)).toEqual(["gpt-4o", "claude-star"]);
   });
 });
+
+describe("telemetry", () => {
+  const text = `
+telemetry:
+  otlp:
+    endpoint: \${OTLP_ENDPOINT:-}
+    headers: { x-tenant: eu, authorization: "Bearer \${OTLP_TOKEN}" }
+providers:
+  openai: { kind: openai }
+routes:
+  - model: gpt-4o
+    targets: [{ provider: openai }]
+environments:
+  prod:
+    telemetry:
+      otlp: { endpoint: "https://otel.example.com/v1/traces", sample_ratio: 0.1, service_name: gw-prod }
+  bare: {}
+`;
+
+  it("resolves the endpoint and headers for start-up (headers sorted), with service_name and sample_ratio defaults", () => {
+    expect(load(text).telemetry).toMatchObject({
+      endpoint: { parts: [{ env: "OTLP_ENDPOINT", fallback: "" }] },
+      headers: [
+        { name: "authorization", value: { parts: [{ text: "Bearer " }, { env: "OTLP_TOKEN" }] } },
+        { name: "x-tenant", value: { parts: [{ text: "eu" }] } },
+      ],
+      serviceName: "switchyard",
+      sampleRatio: 1,
+      pos: { line: 2 },
+    });
+  });
+
+  it("an environment overrides it field by field; without telemetry: no tracing", () => {
+    const prod = load(text, "prod").telemetry!;
+    expect(prod).toMatchObject({ endpoint: { parts: [{ text: "https://otel.example.com/v1/traces" }] }, serviceName: "gw-prod", sampleRatio: 0.1 });
+    expect(prod.headers.map((h) => h.name)).toEqual(["authorization", "x-tenant"]);
+    expect(prod.pos.line).toBe(13);
+    expect(load(text.replace(/^telemetry:[\s\S]*?^providers:/m, "providers:").replace(/environments:[\s\S]*$/, "")).telemetry).toBeNull();
+  });
+});
