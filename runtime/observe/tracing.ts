@@ -240,8 +240,8 @@ class TracedAttempt implements AttemptSpan {
 
 class TracedRequest implements RequestSpan {
   readonly traceId: string;
-  /** The context whose span is this request's: the parent of every try. */
-  private readonly context: Context;
+  /** The context whose span is this request's: the parent of every try; made at the first. */
+  private context: Context | null = null;
   /** The client's request settings, read at the first try and copied onto every try. */
   private settings: Attributes | null = null;
   private previous: Previous | null = null;
@@ -255,16 +255,14 @@ class TracedRequest implements RequestSpan {
     private readonly receivedAt: number,
   ) {
     this.traceId = span.spanContext().traceId;
-    this.context = trace.setSpan(ROOT_CONTEXT, span);
   }
 
   attempt(target: Target, model: string, retry: number, body: unknown): AttemptSpan {
     const upstream = target.upstream;
-    const facts = this.tracing.factsOf(upstream);
     const recording = this.span.isRecording();
-    if (this.settings === null) {
+    if (this.settings === null && recording) {
       this.settings = requestSettings(body);
-      if (recording) this.span.setAttributes(this.settings);
+      this.span.setAttributes(this.settings);
     }
     const label = `${upstream.name}:${model}`;
     const previous = this.previous;
@@ -280,12 +278,18 @@ class TracedRequest implements RequestSpan {
         this.fallback(previous, label);
       }
     }
-    const span = this.tracing.tracer.startSpan(
-      `${this.operation} ${model}`,
-      { kind: facts.kind, startTime: performance.now(), attributes: { ...facts.attributes, ...this.settings, "gen_ai.operation.name": this.operation, "gen_ai.request.model": model } },
-      this.context,
-    );
-    if (retry > 0 && span.isRecording()) span.setAttribute("switchyard.retry", retry);
+    const facts = this.tracing.factsOf(upstream);
+    this.context ??= trace.setSpan(ROOT_CONTEXT, this.span);
+    // Attributes after the sampler's decision: the SDK would check and copy start attributes twice, and an
+    // unsampled span (whose parent is not recording) needs none.
+    const span = this.tracing.tracer.startSpan(`${this.operation} ${model}`, { kind: facts.kind, startTime: performance.now() }, this.context);
+    if (span.isRecording()) {
+      span.setAttributes(facts.attributes);
+      if (this.settings !== null) span.setAttributes(this.settings);
+      span.setAttribute("gen_ai.operation.name", this.operation);
+      span.setAttribute("gen_ai.request.model", model);
+      if (retry > 0) span.setAttribute("switchyard.retry", retry);
+    }
     return new TracedAttempt(this, span, upstream, label);
   }
 
@@ -382,10 +386,11 @@ class OtelTracing implements Tracing {
     if (path === undefined) {
       // uWS calls an endpoint only for the paths it was registered on, so this map stays a handful of entries.
       const operation = operationOf(start.path);
-      path = { operation, attributes: Object.freeze({ "gen_ai.operation.name": operation, "http.request.method": "POST", "url.path": start.path, "http.route": start.path, "switchyard.api": start.api }) };
+      path = { operation, attributes: Object.freeze({ "gen_ai.operation.name": operation, "http.request.method": "POST", "url.path": start.path }) };
       this.paths.set(start.path, path);
     }
-    const span = this.tracer.startSpan(path.operation, { kind: SpanKind.SERVER, startTime: start.receivedAt, attributes: path.attributes }, parentContext(start.traceparent));
+    const span = this.tracer.startSpan(path.operation, { kind: SpanKind.SERVER, startTime: start.receivedAt }, parentContext(start.traceparent));
+    if (span.isRecording()) span.setAttributes(path.attributes);
     return new TracedRequest(this, span, path.operation, start.receivedAt);
   }
 

@@ -299,7 +299,7 @@ describe("with telemetry.otlp", () => {
     const [message, count] = (await gw.waitForLogRecords(before + 2)).slice(before);
     const messageSpan = serverSpan(await receiver.waitForSpans(message!.trace_id, 2));
     expect(messageSpan).toMatchObject({ name: "chat claude-traced" });
-    expect(messageSpan.attrs).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "switchyard.api": "anthropic", "gen_ai.request.max_tokens": 32 });
+    expect(messageSpan.attrs).toMatchObject({ "gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic", "url.path": "/v1/messages", "gen_ai.request.max_tokens": 32 });
     const countSpans = await receiver.waitForSpans(count!.trace_id, 2);
     const countSpan = serverSpan(countSpans);
     expect(countSpan).toMatchObject({ name: "count_tokens claude-traced" });
