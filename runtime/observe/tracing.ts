@@ -125,8 +125,10 @@ function errorType(status: number | null, reason: string): string {
 /** Status messages are for people; an upstream's whole error body is not. */
 const MAX_MESSAGE = 512;
 
+/** Redacted before it is cut, so a key that straddles the cut cannot leave its first half behind. */
 function statusMessage(text: string): string {
-  return redactSecrets(text.length > MAX_MESSAGE ? text.slice(0, MAX_MESSAGE) + "…" : text);
+  const redacted = redactSecrets(text);
+  return redacted.length > MAX_MESSAGE ? redacted.slice(0, MAX_MESSAGE) + "…" : redacted;
 }
 
 /** The response's own id and model, from the head of a whole JSON body (both APIs put them before the content). */
@@ -136,11 +138,14 @@ const RESPONSE_HEAD = 1024;
 function responseIdentity(body: string, span: Span): void {
   const head = body.length > RESPONSE_HEAD ? body.slice(0, RESPONSE_HEAD) : body;
   RESPONSE_FIELD.lastIndex = 0;
-  let seen = 0;
-  for (let match = RESPONSE_FIELD.exec(head); match !== null && seen < 2; match = RESPONSE_FIELD.exec(head)) {
-    const key = match[1] === "id" ? "gen_ai.response.id" : "gen_ai.response.model";
-    span.setAttribute(key, match[2]!);
-    seen++;
+  let id = false;
+  let model = false;
+  // The first of each: a later "id" is a tool call's or a content block's.
+  for (let match = RESPONSE_FIELD.exec(head); match !== null && !(id && model); match = RESPONSE_FIELD.exec(head)) {
+    if (match[1] === "id" ? id : model) continue;
+    if (match[1] === "id") id = true;
+    else model = true;
+    span.setAttribute(match[1] === "id" ? "gen_ai.response.id" : "gen_ai.response.model", match[2]!);
   }
 }
 

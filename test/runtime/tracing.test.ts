@@ -124,16 +124,20 @@ describe("spans", () => {
       [null, "client closed the connection"],
       [401, "HTTP 401: Incorrect API key provided: sk-upstream-unit-0123456789abcdef"],
       [502, "HTTP 502: the collector said collector-secret-token-42"],
+      // A key across the 512-character cut must not leave its first half behind.
+      [500, `HTTP 500: ${"x".repeat(490)} sk-upstream-unit-0123456789abcdef`],
     ];
     for (const [status, error] of ends) span.attempt(target(UPSTREAMS.openai), "m", 0, {}).end(status, error);
     span.end(record({ status: 502, error: "every target failed" }));
     await tracing.shutdown();
     const tries = exporter.spans.filter((s) => s.parentSpanContext !== undefined);
-    expect(tries.map((s) => s.attributes["error.type"])).toEqual(["429", "ECONNREFUSED", "timeout", "cancelled", "401", "502"]);
+    expect(tries.map((s) => s.attributes["error.type"])).toEqual(["429", "ECONNREFUSED", "timeout", "cancelled", "401", "502", "500"]);
     expect(tries.every((s) => s.status.code === 2)).toBe(true);
     expect(tries[4]!.status.message).toBe("HTTP 401: Incorrect API key provided: [REDACTED]");
     // The collector's own header values count as secrets too.
     expect(tries[5]!.status.message).toBe("HTTP 502: the collector said [REDACTED]");
+    expect(tries[6]!.status.message).toMatch(/x \[REDACTED\]$/);
+    expect(tries[6]!.status.message).not.toContain("sk-upstream");
   });
 
   it("a target passed over is a fallback event with its reason; retries say how long they waited", async () => {
