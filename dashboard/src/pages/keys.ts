@@ -152,7 +152,7 @@ export const keysPage: Page = (root) => {
               key.models === null ? "all" : key.models.join(", "),
               limits(key),
               budgetCell(report),
-              report === undefined ? "–" : h("div", null, usd(report.spend.cost_usd), h("div", { class: "muted small" }, `${int(report.spend.requests)} requests`)),
+              report === undefined ? "–" : h("div", null, usd(report.spend.cost_usd), h("div", { class: "muted small" }, `${int(report.spend.requests)} request${report.spend.requests === 1 ? "" : "s"}`)),
               dateTime(key.created_at),
               revokeButton(key),
             ],
