@@ -24,7 +24,9 @@ run: build
 test: build
 	bash test/support/ensure-redis.sh
 	bash test/support/ensure-postgres.sh
+	bash test/support/ensure-chromium.sh
 	npx tsc --noEmit -p .
+	npx tsc --noEmit -p dashboard
 	npx vitest run $(VITEST_ARGS)
 
 golden: install

@@ -132,7 +132,7 @@ export async function buildConfig(options: BuildOptions): Promise<BuildResult> {
   if (options.write) {
     writeTree(options.root, "generated/types", files.filter((f) => f.path.startsWith("generated/types/")));
     writeTree(options.root, generatedDir, files.filter((f) => f.path.startsWith(`${generatedDir}/`)));
-    bundlePath = await bundleEnvironment(options.root, generatedDir, distDir);
+    bundlePath = await bundleEnvironment(options.root, generatedDir, distDir, ir.dashboard.enabled);
   }
   return { ok: true, diagnostics: warnings, report: warnings.length ? render(warnings, sources) : "", ir, files, bundlePath };
 }

@@ -69,6 +69,15 @@ export interface LogsIR {
   bodies: boolean;
 }
 
+/** The dashboard at /_switchyard/ (runtime/endpoints/dashboard.ts, runtime/observe/live-view.ts). */
+export interface DashboardIR {
+  enabled: boolean;
+  /** Finished requests the live view keeps. */
+  recentRequests: number;
+  /** Hours of per-minute aggregates it keeps. */
+  historyHours: number;
+}
+
 /** TLS to an https provider: verification off (lab endpoints) or an extra CA read at start. */
 export interface TlsIR {
   verify: boolean;
@@ -351,6 +360,7 @@ export interface ConfigIR {
   env: string;
   server: ServerIR;
   logs: LogsIR;
+  dashboard: DashboardIR;
   access: AccessIR;
   /** Where rate-limit state is shared; null when routes.yaml has no `redis:`. */
   redis: RedisIR | null;

@@ -116,6 +116,11 @@ export interface AuthYaml {
 export interface BudgetsYaml {
   max_tokens?: number;
 }
+export interface DashboardYaml {
+  enabled?: boolean;
+  recent_requests?: number;
+  history_hours?: number;
+}
 export interface EnvironmentYaml {
   server?: ServerYaml;
   logs?: LogsYaml;
@@ -125,6 +130,7 @@ export interface EnvironmentYaml {
   store?: string;
   budgets?: BudgetsYaml;
   telemetry?: TelemetryYaml;
+  dashboard?: DashboardYaml;
   providers?: Record<string, ProviderOverrideYaml>;
 }
 export interface RoutesYaml {
@@ -136,6 +142,7 @@ export interface RoutesYaml {
   store?: string;
   budgets?: BudgetsYaml;
   telemetry?: TelemetryYaml;
+  dashboard?: DashboardYaml;
   providers: Record<string, ProviderYaml>;
   routes: RouteYaml[];
   environments?: Record<string, EnvironmentYaml | null>;
@@ -165,6 +172,7 @@ export const DEFAULTS = {
   store: "sqlite:data/switchyard.db",
   budgets: { maxTokens: 4096 },
   telemetry: { serviceName: "switchyard", sampleRatio: 1 },
+  dashboard: { enabled: true, recentRequests: 500, historyHours: 24 },
   retry: { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 },
   breaker: { failures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 30_000 },
   target: { priority: 0, weight: 1 },
@@ -338,6 +346,7 @@ export function applyEnvironment(config: RoutesYaml, env: string): Omit<RoutesYa
     ...(overlay.store === undefined ? {} : { store: overlay.store }),
     ...(overlay.budgets === undefined ? {} : { budgets: mergeDeep(base.budgets, overlay.budgets) }),
     ...(overlay.telemetry === undefined ? {} : { telemetry: mergeDeep(base.telemetry, overlay.telemetry) }),
+    ...(overlay.dashboard === undefined ? {} : { dashboard: mergeDeep(base.dashboard, overlay.dashboard) }),
     providers,
   };
 }
@@ -472,6 +481,11 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       dir: logs.dir ?? DEFAULTS.logs.dir,
       maxSizeBytes: parseSize(logs.max_size ?? DEFAULTS.logs.maxSize),
       bodies: logs.bodies ?? DEFAULTS.logs.bodies,
+    },
+    dashboard: {
+      enabled: resolved.dashboard?.enabled ?? DEFAULTS.dashboard.enabled,
+      recentRequests: resolved.dashboard?.recent_requests ?? DEFAULTS.dashboard.recentRequests,
+      historyHours: resolved.dashboard?.history_hours ?? DEFAULTS.dashboard.historyHours,
     },
     redis: resolved.redis === undefined
       ? null

@@ -221,11 +221,21 @@ export interface LogSettings {
   readonly bodies: boolean;
 }
 
+/** The dashboard at /_switchyard/ (runtime/endpoints/dashboard.ts). */
+export interface DashboardSettings {
+  readonly enabled: boolean;
+  /** Finished requests the live view keeps for the latest-requests page. */
+  readonly recentRequests: number;
+  /** Hours of per-minute aggregates kept for the charts. */
+  readonly historyHours: number;
+}
+
 /** Everything one environment's bundle hands the runtime. */
 export interface Gateway {
   readonly env: string;
   readonly server: ServerSettings;
   readonly logs: LogSettings;
+  readonly dashboard: DashboardSettings;
   readonly access: AccessSettings;
   readonly router: Router;
   readonly validators: { readonly openai: RequestValidator; readonly anthropic: RequestValidator };

@@ -28,6 +28,9 @@ import { SpendLedger } from "./spend/ledger.ts";
 import { Accounting } from "./spend/accounting.ts";
 import type { EndpointServices } from "./services.ts";
 import type { RecordObserver, Tracing } from "./observe/hooks.ts";
+import { LiveView } from "./observe/live-view.ts";
+import { registerDashboard } from "./endpoints/dashboard.ts";
+import { DASHBOARD_ASSETS } from "./endpoints/dashboard-assets.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -104,6 +107,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
   const observers: RecordObserver[] = [];
+  const { dashboard } = gateway;
+  const live = dashboard.enabled ? new LiveView({ recentRequests: dashboard.recentRequests, historyHours: dashboard.historyHours, bodies: gateway.logs.bodies }) : null;
+  // Only the admin key can read the live view: without one it would record for nobody.
+  if (live !== null && admin.configured) observers.push(live);
   const tracing = openTracingFor(gateway, options);
   const services: EndpointServices = {
     record(request, record, hints) {
@@ -138,6 +145,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   app.get("/openai/v1/models", models("openai"));
   app.get("/anthropic/v1/models", models("anthropic"));
   registerAdminKeys(app, admin, store, keys);
+  if (live !== null) {
+    const { recentRequests, historyHours } = dashboard;
+    registerDashboard(app, { env: gateway.env, admin, store, keys, view: live, assets: DASHBOARD_ASSETS, recentRequests, historyHours, bodies: gateway.logs.bodies });
+  }
   // Built per call: breaker and balancer states change; /health is not on the request path.
   app.get("/health", (res) =>
     sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes) })),

@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { HttpRequest } from "uWebSockets.js";
 import { presentedKey } from "./client-identity.ts";
+import { registerSecret } from "../secrets.ts";
 
 export const ADMIN_KEY_VARIABLE = "SWITCHYARD_ADMIN_KEY";
 
@@ -13,6 +14,8 @@ export class AdminKey {
   private readonly digest: Buffer | null;
 
   constructor(value: string | undefined) {
+    // Redacted wherever it might be written (a client pasting it into a prompt), like provider keys.
+    if (value !== undefined) registerSecret(value);
     this.digest = value === undefined || value === "" ? null : createHash("sha256").update(value).digest();
   }
 

@@ -128,6 +128,23 @@ routes:
     expect(http(ir, "anthropic").baseUrl).toEqual({ parts: [{ text: "https://api.anthropic.com" }] });
     expect(scenario(ir, "demo")).toMatchObject({ kind: "scenario", file: "demo.yaml", speed: 1 });
     expect(ir.routes[0]!.targets[0]!.model).toBeNull();
+    expect(ir.dashboard).toEqual({ enabled: true, recentRequests: 500, historyHours: 24 });
+  });
+
+  it("takes dashboard settings, each key defaulting on its own, and an environment's over them", () => {
+    const text = `
+dashboard: { recent_requests: 2000 }
+providers:
+  openai: { kind: openai }
+routes:
+  - model: gpt-4o
+    targets: [{ provider: openai }]
+environments:
+  prod:
+    dashboard: { enabled: false, history_hours: 6 }
+`;
+    expect(load(text).dashboard).toEqual({ enabled: true, recentRequests: 2000, historyHours: 24 });
+    expect(load(text, "prod").dashboard).toEqual({ enabled: false, recentRequests: 2000, historyHours: 6 });
   });
 
   it("takes retry, breaker and timeout settings, each key defaulting on its own; breaker: false is null", () => {

@@ -11,6 +11,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     env: "dev",
     server: { host: "127.0.0.1", port: 9000, bodyLimitBytes: 1048576, shutdownTimeoutMs: 10000 },
     logs: { dir: "/var/log/switchyard", maxSizeBytes: 10485760, bodies: true },
+    dashboard: { enabled: true, recentRequests: 500, historyHours: 24 },
     access: { auth: "auto", store, budgetMaxTokens: 4096 },
     router: createRouter(upstreams),
     validators,
