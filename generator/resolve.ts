@@ -13,6 +13,7 @@ import type {
   EnvStringIR,
   ProviderIR,
   HttpProviderIR,
+  MetricsIR,
   ProviderKind,
   RateLimitRuleIR,
   RateLimitsIR,
@@ -112,6 +113,9 @@ export interface AuthYaml {
 export interface BudgetsYaml {
   max_tokens?: number;
 }
+export interface MetricsYaml {
+  enabled?: boolean;
+}
 export interface EnvironmentYaml {
   server?: ServerYaml;
   logs?: LogsYaml;
@@ -120,6 +124,7 @@ export interface EnvironmentYaml {
   auth?: AuthYaml;
   store?: string;
   budgets?: BudgetsYaml;
+  metrics?: MetricsYaml;
   providers?: Record<string, ProviderOverrideYaml>;
 }
 export interface RoutesYaml {
@@ -130,6 +135,7 @@ export interface RoutesYaml {
   auth?: AuthYaml;
   store?: string;
   budgets?: BudgetsYaml;
+  metrics?: MetricsYaml;
   providers: Record<string, ProviderYaml>;
   routes: RouteYaml[];
   environments?: Record<string, EnvironmentYaml | null>;
@@ -158,6 +164,7 @@ export const DEFAULTS = {
   redisKeyPrefix: "switchyard:",
   store: "sqlite:data/switchyard.db",
   budgets: { maxTokens: 4096 },
+  metrics: { enabled: true },
   retry: { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 },
   breaker: { failures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 30_000 },
   target: { priority: 0, weight: 1 },
@@ -330,6 +337,7 @@ export function applyEnvironment(config: RoutesYaml, env: string): Omit<RoutesYa
     ...(overlay.auth === undefined ? {} : { auth: mergeDeep(base.auth, overlay.auth) }),
     ...(overlay.store === undefined ? {} : { store: overlay.store }),
     ...(overlay.budgets === undefined ? {} : { budgets: mergeDeep(base.budgets, overlay.budgets) }),
+    ...(overlay.metrics === undefined ? {} : { metrics: mergeDeep(base.metrics, overlay.metrics) }),
     providers,
   };
 }
@@ -465,6 +473,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       maxSizeBytes: parseSize(logs.max_size ?? DEFAULTS.logs.maxSize),
       bodies: logs.bodies ?? DEFAULTS.logs.bodies,
     },
+    metrics: resolveMetrics(resolved.metrics, routes),
     redis: resolved.redis === undefined
       ? null
       : { url: envString(resolved.redis.url), keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix, pos: pos(at.key(["redis"])) },
@@ -475,6 +484,15 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       pricesAt,
     ),
   };
+}
+
+/**
+ * Metrics need, besides the switch, each glob route's pattern: a client-chosen model that the config does
+ * not name is labelled with it, so label values stay a set the config bounds.
+ */
+function resolveMetrics(metrics: MetricsYaml | undefined, routes: readonly RouteIR[]): MetricsIR | null {
+  if (!(metrics?.enabled ?? DEFAULTS.metrics.enabled)) return null;
+  return { globs: routes.filter((route) => route.glob).map((route) => [route.id, route.model] as const) };
 }
 
 /**

@@ -20,7 +20,7 @@ function trustProxy(list: readonly string[]): Code {
 }
 
 export function emitGatewayIndex(ir: ConfigIR, ctx: EmitContext): string {
-  const { server, logs, redis, access } = ir;
+  const { server, logs, metrics, redis, access } = ir;
   const storeReadsEnv = access.store.parts.some((part) => "env" in part);
   const readsEnv = redis !== null || storeReadsEnv;
   // The Redis url may name a variable (REDIS_URL): resolved at start like provider keys; empty means local.
@@ -51,6 +51,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     env: ${ir.env},
     server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)}${cors(server.cors)}${trustProxy(server.trustProxy)} },
     logs: { dir: ${logs.dir}, maxSizeBytes: ${literal(logs.maxSizeBytes)}, bodies: ${literal(logs.bodies)} },
+    metrics: ${metrics === null ? code("null") : ts`{ globs: [${join(metrics.globs.map(([id, glob]) => ts`[${id}, ${glob}]`), ", ")}] }`},
     access: { auth: ${access.auth}, store, budgetMaxTokens: ${literal(access.budgetMaxTokens)} },
     router: createRouter(${code(routerReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),
     validators,

@@ -14,6 +14,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     env: "dev",
     server: { host: "127.0.0.1", port: 8787, bodyLimitBytes: 4194304, shutdownTimeoutMs: 10000, trustProxy: ["10.0.0.0/8","fd00::/8"] },
     logs: { dir: "logs", maxSizeBytes: 104857600, bodies: true },
+    metrics: { globs: [] },
     access: { auth: "required", store, budgetMaxTokens: 1024 },
     router: createRouter(upstreams),
     validators,
