@@ -28,6 +28,8 @@ import { SpendLedger } from "./spend/ledger.ts";
 import { Accounting } from "./spend/accounting.ts";
 import type { EndpointServices } from "./services.ts";
 import type { RecordObserver, Tracing } from "./observe/hooks.ts";
+import { GatewayMetrics } from "./observe/metrics.ts";
+import { registerMetricsEndpoint } from "./endpoints/metrics.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -98,7 +100,12 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
-  const observers: RecordObserver[] = [];
+  // Metrics off: no observer, nothing on the request path, and /metrics falls through to the 404.
+  const metrics =
+    gateway.metrics === null
+      ? null
+      : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, droppedRecords: () => ({ file: log.dropped() }) });
+  const observers: RecordObserver[] = metrics === null ? [] : [metrics];
   const tracing: Tracing | null = null;
   const services: EndpointServices = {
     record(request, record, hints) {
@@ -133,6 +140,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   app.get("/openai/v1/models", models("openai"));
   app.get("/anthropic/v1/models", models("anthropic"));
   registerAdminKeys(app, admin, store, keys);
+  if (metrics !== null) registerMetricsEndpoint(app, metrics, services.gate, admin);
   // Built per call: breaker and balancer states change; /health is not on the request path.
   app.get("/health", (res) =>
     sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes) })),
