@@ -10,6 +10,7 @@ import { RotatingLogFile } from "./rotating-log-file.ts";
 import { redactSecrets } from "./secrets.ts";
 import type { Usage } from "./usage.ts";
 import type { ClientIdentity } from "./access/client-identity.ts";
+import { appLog } from "./log/app-log.ts";
 
 export interface AttemptRecord {
   provider: string;
@@ -153,11 +154,11 @@ export function openRequestLog(settings: RequestLogSettings): RequestLog {
   let reported = false;
   let dropped = 0;
 
-  // A broken log must not flood stderr at request rate: the first problem is reported, the rest are not.
+  // A broken log must not flood the application log at request rate: the first problem is reported, the rest are not.
   function report(what: string, error: unknown): void {
     if (reported) return;
     reported = true;
-    process.stderr.write(`switchyard: request log ${what} (${dir}): ${describe(error)}; further log errors are not reported\n`);
+    appLog.error({ request_log: dir }, `request log ${what} (${dir}): ${describe(error)}; further log errors are not reported`);
   }
 
   const file = new RotatingLogFile(dir, settings.maxSizeBytes > 0 ? settings.maxSizeBytes : Infinity, (error) => report("write failed", error));
