@@ -30,7 +30,6 @@ import type { EndpointServices } from "./services.ts";
 import type { RecordObserver, Tracing } from "./observe/hooks.ts";
 import { GatewayMetrics } from "./observe/metrics.ts";
 import { registerMetricsEndpoint } from "./endpoints/metrics.ts";
-import { appLog } from "./log/app-log.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -105,9 +104,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const metrics =
     gateway.metrics === null
       ? null
-      : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, droppedRecords: () => ({ file: log.dropped() }) }, (error) =>
-          appLog.error({ err: error }, "metrics: a record could not be counted; metrics may be incomplete from here (a bug)"),
-        );
+      : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, droppedRecords: () => ({ file: log.dropped() }) });
   const observers: RecordObserver[] = metrics === null ? [] : [metrics];
   const tracing: Tracing | null = null;
   const services: EndpointServices = {

@@ -15,6 +15,7 @@ import type { AttemptRecord, RequestLogRecord } from "../request-log.ts";
 import type { TargetHealth } from "../resilience/resilience.ts";
 import type { RecordObserver } from "./hooks.ts";
 import { CounterFamily, HistogramFamily, type CounterSeries, type HistogramSeries } from "./metric-series.ts";
+import { appLog } from "../log/app-log.ts";
 
 /** What the gauges read at scrape time. */
 export interface MetricsSources {
@@ -125,7 +126,8 @@ export class GatewayMetrics implements RecordObserver {
     settings: MetricsSettings,
     sources: MetricsSources,
     /** Told once if observing a record ever throws (a bug): metrics must never break a request. */
-    private readonly onError: (error: unknown) => void = () => {},
+    private readonly onError: (error: unknown) => void = (error) =>
+      appLog.error({ err: error }, "metrics: a request could not be counted; the metrics may be incomplete from here on (a bug)"),
   ) {
     const registry = this.registry;
     this.globs = new Map(settings.globs);
