@@ -355,12 +355,20 @@ export interface TranslationIR {
   keepCacheControl: boolean;
 }
 
+/** Prometheus metrics (runtime/observe/metrics.ts); null in ConfigIR when `metrics: { enabled: false }`. */
+export interface MetricsIR {
+  /** Each glob route's id and model pattern, in declaration order: the model label of the models it forwards. */
+  globs: ReadonlyArray<readonly [routeId: string, glob: string]>;
+}
+
 export interface ConfigIR {
   file: string;
   env: string;
   server: ServerIR;
   logs: LogsIR;
   dashboard: DashboardIR;
+  /** null: metrics off. */
+  metrics: MetricsIR | null;
   access: AccessIR;
   /** Where rate-limit state is shared; null when routes.yaml has no `redis:`. */
   redis: RedisIR | null;

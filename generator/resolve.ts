@@ -13,6 +13,7 @@ import type {
   EnvStringIR,
   ProviderIR,
   HttpProviderIR,
+  MetricsIR,
   ProviderKind,
   RateLimitRuleIR,
   RateLimitsIR,
@@ -121,6 +122,9 @@ export interface DashboardYaml {
   recent_requests?: number;
   history_hours?: number;
 }
+export interface MetricsYaml {
+  enabled?: boolean;
+}
 export interface EnvironmentYaml {
   server?: ServerYaml;
   logs?: LogsYaml;
@@ -131,6 +135,7 @@ export interface EnvironmentYaml {
   budgets?: BudgetsYaml;
   telemetry?: TelemetryYaml;
   dashboard?: DashboardYaml;
+  metrics?: MetricsYaml;
   providers?: Record<string, ProviderOverrideYaml>;
 }
 export interface RoutesYaml {
@@ -143,6 +148,7 @@ export interface RoutesYaml {
   budgets?: BudgetsYaml;
   telemetry?: TelemetryYaml;
   dashboard?: DashboardYaml;
+  metrics?: MetricsYaml;
   providers: Record<string, ProviderYaml>;
   routes: RouteYaml[];
   environments?: Record<string, EnvironmentYaml | null>;
@@ -173,6 +179,7 @@ export const DEFAULTS = {
   budgets: { maxTokens: 4096 },
   telemetry: { serviceName: "switchyard", sampleRatio: 1 },
   dashboard: { enabled: true, recentRequests: 500, historyHours: 24 },
+  metrics: { enabled: true },
   retry: { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 },
   breaker: { failures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 30_000 },
   target: { priority: 0, weight: 1 },
@@ -347,6 +354,7 @@ export function applyEnvironment(config: RoutesYaml, env: string): Omit<RoutesYa
     ...(overlay.budgets === undefined ? {} : { budgets: mergeDeep(base.budgets, overlay.budgets) }),
     ...(overlay.telemetry === undefined ? {} : { telemetry: mergeDeep(base.telemetry, overlay.telemetry) }),
     ...(overlay.dashboard === undefined ? {} : { dashboard: mergeDeep(base.dashboard, overlay.dashboard) }),
+    ...(overlay.metrics === undefined ? {} : { metrics: mergeDeep(base.metrics, overlay.metrics) }),
     providers,
   };
 }
@@ -487,6 +495,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       recentRequests: resolved.dashboard?.recent_requests ?? DEFAULTS.dashboard.recentRequests,
       historyHours: resolved.dashboard?.history_hours ?? DEFAULTS.dashboard.historyHours,
     },
+    metrics: resolveMetrics(resolved.metrics, routes),
     redis: resolved.redis === undefined
       ? null
       : { url: envString(resolved.redis.url), keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix, pos: pos(at.key(["redis"])) },
@@ -511,6 +520,15 @@ function resolveTelemetry(telemetry: TelemetryYaml, at: SourcePos): TelemetryIR 
     sampleRatio: otlp.sample_ratio ?? DEFAULTS.telemetry.sampleRatio,
     pos: at,
   };
+}
+
+/**
+ * Metrics need, besides the switch, each glob route's pattern: a client-chosen model that the config does
+ * not name is labelled with it, so label values stay a set the config bounds.
+ */
+function resolveMetrics(metrics: MetricsYaml | undefined, routes: readonly RouteIR[]): MetricsIR | null {
+  if (!(metrics?.enabled ?? DEFAULTS.metrics.enabled)) return null;
+  return { globs: routes.filter((route) => route.glob).map((route) => [route.id, route.model] as const) };
 }
 
 /**

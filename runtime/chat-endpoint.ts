@@ -281,6 +281,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     }
     const record = baseRecord(exchange, exchange.client.aborted ? CLIENT_CLOSED : error.status);
     record.error = error.message;
+    if (error.code !== undefined) record.error_code = error.code;
     recordRequest(exchange, record);
   }
 

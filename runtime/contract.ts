@@ -230,12 +230,23 @@ export interface DashboardSettings {
   readonly historyHours: number;
 }
 
+/** Prometheus metrics (runtime/observe/metrics.ts); the Gateway's `metrics` is null when they are off. */
+export interface MetricsSettings {
+  /**
+   * Each glob route's id and model pattern: a model the config does not name (one a client chose and the
+   * route forwards) is labelled with its route's pattern, so label values stay a set the config bounds.
+   */
+  readonly globs: ReadonlyArray<readonly [routeId: string, glob: string]>;
+}
+
 /** Everything one environment's bundle hands the runtime. */
 export interface Gateway {
   readonly env: string;
   readonly server: ServerSettings;
   readonly logs: LogSettings;
   readonly dashboard: DashboardSettings;
+  /** null: metrics off (no observer on the request path, GET /metrics is a 404). */
+  readonly metrics: MetricsSettings | null;
   readonly access: AccessSettings;
   readonly router: Router;
   readonly validators: { readonly openai: RequestValidator; readonly anthropic: RequestValidator };

@@ -237,6 +237,7 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
     }
     const out = baseRecord(call, call.client.aborted ? CLIENT_CLOSED : error.status);
     out.error = error.message;
+    if (error.code !== undefined) out.error_code = error.code;
     recordRequest(call, out);
   }
 

@@ -10,6 +10,7 @@ import { RotatingLogFile } from "./rotating-log-file.ts";
 import { redactSecrets } from "./secrets.ts";
 import type { Usage } from "./usage.ts";
 import type { ClientIdentity } from "./access/client-identity.ts";
+import { appLog } from "./log/app-log.ts";
 
 export interface AttemptRecord {
   provider: string;
@@ -69,6 +70,8 @@ export interface RequestLogRecord {
     finish_reason: string | null;
   };
   error?: string;
+  /** The error's stable code when the gateway refused the request itself (rate_limit_exceeded, budget_exceeded, …). */
+  error_code?: string;
 }
 
 export interface RequestLogSettings {
@@ -83,6 +86,8 @@ export interface RequestLog {
   write(record: RequestLogRecord, hints?: BodyHints): void;
   /** Writes everything queued and closes the file; later writes are dropped. */
   close(): Promise<void>;
+  /** Records lost so far: dropped while the disk could not keep up, or unwritable (for the metrics). */
+  dropped(): number;
 }
 
 /** Past this much unwritten data (a stalled disk), batches are dropped instead of held in memory. */
@@ -147,12 +152,13 @@ export function openRequestLog(settings: RequestLogSettings): RequestLog {
   let scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null;
   let closing: Promise<void> | null = null;
   let reported = false;
+  let dropped = 0;
 
-  // A broken log must not flood stderr at request rate: the first problem is reported, the rest are not.
+  // A broken log must not flood the application log at request rate: the first problem is reported, the rest are not.
   function report(what: string, error: unknown): void {
     if (reported) return;
     reported = true;
-    process.stderr.write(`switchyard: request log ${what} (${dir}): ${describe(error)}; further log errors are not reported\n`);
+    appLog.error({ request_log: dir }, `request log ${what} (${dir}): ${describe(error)}; further log errors are not reported`);
   }
 
   const file = new RotatingLogFile(dir, settings.maxSizeBytes > 0 ? settings.maxSizeBytes : Infinity, (error) => report("write failed", error));
@@ -162,6 +168,7 @@ export function openRequestLog(settings: RequestLogSettings): RequestLog {
     scheduled = null;
     if (queue.length === 0) return;
     let taken = 0;
+    let lines = 0;
     let chars = 0;
     let text = "";
     while (taken < queue.length && (all || chars < FLUSH_BUDGET_CHARS)) {
@@ -170,7 +177,9 @@ export function openRequestLog(settings: RequestLogSettings): RequestLog {
         const line = finishLine(pending);
         chars += line.length;
         text += line + "\n";
+        lines++;
       } catch (error) {
+        dropped++;
         report("cannot serialise a record", error);
       }
     }
@@ -179,12 +188,14 @@ export function openRequestLog(settings: RequestLogSettings): RequestLog {
     if (queue.length > 0) scheduled = setImmediate(flush);
     if (text === "") return;
     if (file.unwritten > MAX_UNWRITTEN_BYTES) {
+      dropped += lines;
       report("is not keeping up; dropping records", new Error(`${file.unwritten} bytes unwritten`));
       return;
     }
     try {
       file.write(text);
     } catch (error) {
+      dropped += lines;
       report("cannot open", error);
     }
   }
@@ -215,9 +226,11 @@ export function openRequestLog(settings: RequestLogSettings): RequestLog {
         });
         scheduled ??= setTimeout(flush, FLUSH_INTERVAL_MS).unref();
       } catch (error) {
+        dropped++;
         report("cannot serialise a record", error);
       }
     },
+    dropped: () => dropped,
     close() {
       if (closing) return closing;
       if (scheduled) {

@@ -31,6 +31,8 @@ import type { RecordObserver, Tracing } from "./observe/hooks.ts";
 import { LiveView } from "./observe/live-view.ts";
 import { registerDashboard } from "./endpoints/dashboard.ts";
 import { DASHBOARD_ASSETS } from "./endpoints/dashboard-assets.ts";
+import { GatewayMetrics } from "./observe/metrics.ts";
+import { registerMetricsEndpoint } from "./endpoints/metrics.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -106,7 +108,12 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
-  const observers: RecordObserver[] = [];
+  // Metrics off: no observer, nothing on the request path, and /metrics falls through to the 404.
+  const metrics =
+    gateway.metrics === null
+      ? null
+      : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, droppedRecords: () => ({ file: log.dropped() }) });
+  const observers: RecordObserver[] = metrics === null ? [] : [metrics];
   const { dashboard } = gateway;
   const live = dashboard.enabled ? new LiveView({ recentRequests: dashboard.recentRequests, historyHours: dashboard.historyHours, bodies: gateway.logs.bodies }) : null;
   // Only the admin key can read the live view: without one it would record for nobody.
@@ -149,6 +156,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     const { recentRequests, historyHours } = dashboard;
     registerDashboard(app, { env: gateway.env, admin, store, keys, view: live, assets: DASHBOARD_ASSETS, recentRequests, historyHours, bodies: gateway.logs.bodies });
   }
+  if (metrics !== null) registerMetricsEndpoint(app, metrics, services.gate, admin);
   // Built per call: breaker and balancer states change; /health is not on the request path.
   app.get("/health", (res) =>
     sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes) })),

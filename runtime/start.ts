@@ -1,11 +1,14 @@
 // The bundle's entry: `node dist/<env>/server.mjs [--host H] [--port N]`. Generated index.ts calls this with
 // the environment's compiled Gateway; start-up errors (a missing environment variable, a port in use) are
-// printed plainly and exit 1 before anything listens.
+// logged as fatal and exit 1 before anything listens. What it says goes to the application log
+// (runtime/log/app-log.ts): the configuration in force, warnings, and last the listening line, which is
+// what scripts and tests wait for (`listening on http://HOST:PORT`).
 import { parseArgs } from "node:util";
 import type { Gateway } from "./contract.ts";
 import { StartupError } from "./env.ts";
-import { isLoopback, startServer, type StartOptions } from "./server.ts";
+import { isLoopback, startServer, type RunningServer, type StartOptions } from "./server.ts";
 import { endpointText } from "./observe/endpoint-text.ts";
+import { appLog } from "./log/app-log.ts";
 
 export async function main(build: () => Gateway, argv = process.argv.slice(2), options: StartOptions = {}): Promise<void> {
   let gateway: Gateway;
@@ -18,35 +21,65 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
     port = Number(values.port ?? process.env.SWITCHYARD_PORT ?? gateway.server.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`cannot start: bad port ${JSON.stringify(values.port ?? process.env.SWITCHYARD_PORT)}`);
   } catch (error) {
-    console.error(error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}`);
+    appLog.fatal(error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
   for (const upstream of gateway.upstreams) {
     if (upstream.kind === "http" && !upstream.enabled) {
-      console.error(`warning: provider ${upstream.name} has an empty api key; its targets are skipped`);
+      appLog.warn({ provider: upstream.name }, `provider ${upstream.name} has an empty api key; its targets are skipped`);
     }
   }
-  let server;
+  let server: RunningServer;
   try {
     server = await startServer(gateway, { host, port }, options);
   } catch (error) {
-    console.error(`cannot start: ${(error as Error).message}`);
+    appLog.fatal(`cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
-  console.log(`switchyard (${gateway.env}) listening on http://${server.host}:${server.port}`);
+  logConfiguration(gateway, server);
   const keyCount = `${server.keyCount} key${server.keyCount === 1 ? "" : "s"} in ${server.store.where}`;
   if (server.authRequired) {
-    console.log(`switchyard: client keys required (${keyCount})`);
-    if (server.keyCount === 0) console.error("warning: no client keys exist yet, so every model request gets 401: create one with `switchyard keys create --name NAME`");
+    appLog.info({ auth: "required", keys: server.keyCount, store: server.store.where }, `client keys required (${keyCount})`);
+    if (server.keyCount === 0) appLog.warn("no client keys exist yet, so every model request gets 401: create one with `switchyard keys create --name NAME`");
   } else {
-    console.log(`switchyard: client keys not required${gateway.access.auth === "auto" ? " on a loopback listener" : ""} (${keyCount})`);
-    if (!isLoopback(server.host)) console.error(`warning: auth.required is false and ${server.host} is not loopback-only: anyone who reaches this port can spend your provider keys`);
+    appLog.info({ auth: "off", keys: server.keyCount, store: server.store.where }, `client keys not required${gateway.access.auth === "auto" ? " on a loopback listener" : ""} (${keyCount})`);
+    if (!isLoopback(server.host)) appLog.warn(`auth.required is false and ${server.host} is not loopback-only: anyone who reaches this port can spend your provider keys`);
   }
-  if (gateway.telemetry !== undefined) console.log(`switchyard: traces to ${endpointText(gateway.telemetry.endpoint)} (OTLP/HTTP, sample ratio ${gateway.telemetry.sampleRatio})`);
+  if (gateway.telemetry !== undefined) {
+    appLog.info({ traces: endpointText(gateway.telemetry.endpoint), sample_ratio: gateway.telemetry.sampleRatio }, `traces to ${endpointText(gateway.telemetry.endpoint)} (OTLP/HTTP, sample ratio ${gateway.telemetry.sampleRatio})`);
+  }
+  const url = `http://${server.host}:${server.port}`;
+  appLog.info({ env: gateway.env, url }, `switchyard (${gateway.env}) listening on ${url}`);
   const stop = (signal: string) => {
-    console.log(`switchyard: ${signal}, draining in-flight requests`);
-    void server.shutdown().then(() => process.exit(0));
+    const started = performance.now();
+    appLog.info({ signal }, `${signal}: draining in-flight requests`);
+    void server.shutdown().then(() => {
+      appLog.info({ drain_ms: Math.round(performance.now() - started) }, "stopped");
+      process.exit(0);
+    });
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+}
+
+/** One line with what this bundle serves and how it is set up (never a key: providers by name only). */
+function logConfiguration(gateway: Gateway, server: RunningServer): void {
+  const routes = new Set(gateway.router.routes.map((route) => route.id)).size;
+  const providers = gateway.upstreams.map((upstream) => upstream.name);
+  const models = new Set([...gateway.router.models.openai, ...gateway.router.models.anthropic]).size;
+  appLog.info(
+    {
+      env: gateway.env,
+      routes,
+      models,
+      providers,
+      auth: server.authRequired ? "required" : "off",
+      store: server.store.where,
+      request_log: gateway.logs.dir,
+      request_bodies: gateway.logs.bodies,
+      metrics: gateway.metrics !== null,
+      redis: gateway.redis !== null,
+    },
+    `switchyard (${gateway.env}): ${routes} route${routes === 1 ? "" : "s"}, ${providers.length} provider${providers.length === 1 ? "" : "s"} (${providers.join(", ")}), metrics ${gateway.metrics === null ? "off" : "at /metrics"}, request log in ${gateway.logs.dir}/`,
+  );
 }

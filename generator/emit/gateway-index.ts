@@ -38,7 +38,7 @@ const otlpEndpoint = env.resolve(${literal(settings.endpoint.parts)}, ${owner});
 }
 
 export function emitGatewayIndex(ir: ConfigIR, ctx: EmitContext): string {
-  const { server, logs, redis, access, dashboard } = ir;
+  const { server, logs, metrics, redis, access, dashboard } = ir;
   const storeReadsEnv = access.store.parts.some((part) => "env" in part);
   const traces = telemetry(ir.telemetry);
   const readsEnv = redis !== null || storeReadsEnv || ir.telemetry !== null;
@@ -71,6 +71,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)}${cors(server.cors)}${trustProxy(server.trustProxy)} },
     logs: { dir: ${logs.dir}, maxSizeBytes: ${literal(logs.maxSizeBytes)}, bodies: ${literal(logs.bodies)} },
     dashboard: { enabled: ${literal(dashboard.enabled)}, recentRequests: ${literal(dashboard.recentRequests)}, historyHours: ${literal(dashboard.historyHours)} },
+    metrics: ${metrics === null ? code("null") : ts`{ globs: [${join(metrics.globs.map(([id, glob]) => ts`[${id}, ${glob}]`), ", ")}] }`},
     access: { auth: ${access.auth}, store, budgetMaxTokens: ${literal(access.budgetMaxTokens)} },
     router: createRouter(${code(routerReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),
     validators,

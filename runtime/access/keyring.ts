@@ -11,6 +11,7 @@ import type { RateLimitRule } from "../contract.ts";
 import { globToRegExpSource } from "../glob-match.ts";
 import { digestsEqual } from "./key-text.ts";
 import type { KeyBudget, KeyRecord, KeySecret, Keyring, Store } from "../store/types.ts";
+import { appLog } from "../log/app-log.ts";
 
 /** A key as a request sees it once authenticated: its policy compiled for the request path. */
 export interface ActiveKey {
@@ -137,12 +138,12 @@ export class KeyCache {
         }
         if (this.warned) {
           this.warned = false;
-          console.error(`switchyard: key store ${this.store.where} is reachable again`);
+          appLog.info({ store: this.store.where }, `key store ${this.store.where} is reachable again`);
         }
       } catch (error) {
         if (!this.warned) {
           this.warned = true;
-          console.error(`warning: cannot read keys from ${this.store.where} (${(error as Error).message}); the last keys loaded stay in force`);
+          appLog.warn({ store: this.store.where }, `cannot read keys from ${this.store.where} (${(error as Error).message}); the last keys loaded stay in force`);
         }
       } finally {
         this.polling = null;

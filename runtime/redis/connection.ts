@@ -11,6 +11,7 @@
 // run with EVALSHA; the SHA1 is computed locally so a call never waits for the load's reply.
 import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
+import { appLog } from "../log/app-log.ts";
 
 export interface RedisSettings {
   /** redis://[user:pass@]host:port[/db] or rediss://…; resolved at start. */
@@ -24,7 +25,7 @@ export interface SharedRedisOptions {
   commandTimeoutMs?: number;
   /** After a command failure on a live connection, Redis is left alone this long. Default 1000. */
   coolDownMs?: number;
-  /** Where outage and recovery notices go (once per outage). Default console.error. */
+  /** Where outage and recovery notices go (once per outage). Default: the application log (warn, then info). */
   warn?: (message: string) => void;
 }
 
@@ -39,7 +40,7 @@ export class SharedRedis {
   private readonly client: Redis;
   private readonly scripts: SharedScript[] = [];
   private readonly coolDownMs: number;
-  private readonly warn: (message: string) => void;
+  private readonly notify: (level: "warn" | "info", message: string) => void;
   private readonly where: string;
   /** True from the first failure of an outage until a command succeeds again: one notice each way. */
   private down = false;
@@ -51,7 +52,8 @@ export class SharedRedis {
   constructor(settings: RedisSettings, options: SharedRedisOptions = {}) {
     this.keyPrefix = settings.keyPrefix;
     this.coolDownMs = options.coolDownMs ?? 1000;
-    this.warn = options.warn ?? ((message) => console.error(message));
+    const warn = options.warn;
+    this.notify = warn === undefined ? (level, message) => appLog[level]({ redis: this.where }, message) : (_level, message) => warn(message);
     // A literal url is checked at build time; one from the environment is checked here, before anything listens.
     if (!/^rediss?:\/\/[^/]/.test(settings.url)) {
       throw new Error(`redis url ${JSON.stringify(redactedUrl(settings.url))} is not redis://host:port or rediss://host:port`);
@@ -146,14 +148,14 @@ export class SharedRedis {
     if (this.client.status === "ready") this.retryAt = performance.now() + this.coolDownMs;
     if (this.down) return;
     this.down = true;
-    this.warn(`warning: redis at ${this.where} is unavailable (${error.message}); shared state falls back to this instance's local state until it returns`);
+    this.notify("warn", `redis at ${this.where} is unavailable (${error.message}); shared state falls back to this instance's local state until it returns`);
   }
 
   private recovered(): void {
     this.retryAt = 0;
     if (!this.down) return;
     this.down = false;
-    this.warn(`redis at ${this.where} is back; shared state resumed`);
+    this.notify("info", `redis at ${this.where} is back; shared state resumed`);
   }
 }
 

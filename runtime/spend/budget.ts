@@ -15,6 +15,7 @@ import type { ActiveKey } from "../access/keyring.ts";
 import type { Store } from "../store/types.ts";
 import { worstCaseNanos } from "./price.ts";
 import { periodAdjective, periodWindow } from "./periods.ts";
+import { appLog } from "../log/app-log.ts";
 
 /** A reservation older than this belongs to an instance that died mid-request. */
 export const STALE_AFTER_MS = 60 * 60_000;
@@ -131,6 +132,6 @@ export class Budgets {
   private report(what: string, error: unknown): void {
     if (this.reported) return;
     this.reported = true;
-    console.error(`warning: cannot ${what} in ${this.store.where}: ${(error as Error).message}; further budget store errors are not reported`);
+    appLog.warn({ store: this.store.where }, `cannot ${what} in ${this.store.where}: ${(error as Error).message}; further budget store errors are not reported`);
   }
 }

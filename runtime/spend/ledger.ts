@@ -5,6 +5,7 @@
 // the next batch, up to MAX_PENDING_ROWS distinct rows (a store that stays down does not eat memory).
 import type { SpendRow, Store } from "../store/types.ts";
 import { utcDay } from "./periods.ts";
+import { appLog } from "../log/app-log.ts";
 
 const FLUSH_EVERY_MS = 1000;
 const MAX_PENDING_ROWS = 100_000;
@@ -91,6 +92,6 @@ export class SpendLedger {
     if (this.reported) return;
     this.reported = true;
     const detail = error instanceof Error ? `: ${error.message}` : "";
-    console.error(`warning: the spend ledger in ${this.store.where} ${what}${detail}; further ledger errors are not reported`);
+    appLog.warn({ store: this.store.where }, `the spend ledger in ${this.store.where} ${what}${detail}; further ledger errors are not reported`);
   }
 }

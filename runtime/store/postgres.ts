@@ -3,6 +3,7 @@
 // COMMITTED because each decides on the locked (key, period) row. Hot statements are named, so each
 // pooled connection parses them once and then only binds and executes.
 import pg from "pg";
+import { appLog } from "../log/app-log.ts";
 import { pendingMigrations } from "./migrations/migration.ts";
 import { postgresMigrations } from "./migrations/postgres.ts";
 import {
@@ -55,7 +56,7 @@ const placeholders = (n: number) => Array.from({ length: n }, (_, i) => `$${i + 
 export interface PostgresStoreOptions {
   /** Connections in the pool. Default 10. */
   readonly max?: number;
-  /** Where lost idle connections are reported. Default console.error. */
+  /** Where lost idle connections are reported. Default: the application log, as a warning. */
   readonly warn?: (message: string) => void;
 }
 
@@ -69,7 +70,7 @@ export class PostgresStore implements Store {
 
   /** Connects, applies pending migrations, and returns the store; `where` is the url without its password. */
   static async open(url: string, where: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
-    const warn = options.warn ?? ((message: string) => console.error(message));
+    const warn = options.warn ?? ((message: string) => appLog.warn({ store: where }, message));
     const pool = new pg.Pool({
       connectionString: url,
       max: options.max ?? 10,

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, runToExit, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, logMessages, runToExit, startGateway, type RunningGateway } from "../support/gateway.ts";
 
 let certDir: string;
 let server: Server;
@@ -78,7 +78,7 @@ describe("provider tls", () => {
   it("refuses to start when ca_file cannot be read", async () => {
     const result = await runToExit(bundle, { TLS_URL: tlsUrl, CERT_DIR: path.join(certDir, "missing") });
     expect(result.code).not.toBe(0);
-    expect(result.output).toMatch(/provider trusted: cannot read tls\.ca_file ".*missing\/cert\.pem": ENOENT/);
+    expect(logMessages(result.output)).toMatch(/provider trusted: cannot read tls\.ca_file ".*missing\/cert\.pem": ENOENT/);
   });
 });
 

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { newRequestId, openRequestLog, type RequestLogRecord } from "../../runtime/request-log.ts";
 import { RotatingLogFile, requestLogFileName } from "../../runtime/rotating-log-file.ts";
 import { redactSecrets, registerSecret } from "../../runtime/secrets.ts";
+import { appLog } from "../../runtime/log/app-log.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -163,17 +164,28 @@ describe("openRequestLog", () => {
     expect(JSON.parse(line!)).toMatchObject({ status: 200, attempts: [{ provider: "openai" }] });
   });
 
-  it("never throws when the directory cannot be written, and reports once to stderr", async () => {
+  it("never throws when the directory cannot be written, reports once to the application log, and counts what it lost", async () => {
     const blocker = join(dir, "not-a-dir");
     await writeFile(blocker, "");
-    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    const errors = vi.spyOn(appLog, "error").mockImplementation(() => {});
     const log = openRequestLog({ dir: join(blocker, "logs"), maxSizeBytes: 1 << 20, bodies: true });
     expect(() => log.write(record())).not.toThrow();
+    expect(() => log.write(record())).not.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(log.dropped()).toBe(2);
     expect(() => log.write(record())).not.toThrow();
     await log.close();
-    const reports = stderr.mock.calls.filter(([text]) => String(text).includes("request log"));
+    expect(log.dropped()).toBe(3);
+    const reports = errors.mock.calls.filter((args) => args.some((arg) => String(arg).includes("request log")));
     expect(reports).toHaveLength(1);
+  });
+
+  it("counts nothing as dropped while the disk keeps up", async () => {
+    const log = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: true });
+    for (let i = 0; i < 5; i++) log.write(record());
+    await log.close();
+    expect(log.dropped()).toBe(0);
+    expect(await readLines(`requests-${today()}.jsonl`)).toHaveLength(5);
   });
 });
 

@@ -120,6 +120,24 @@ export async function startGateway(bundle: string, env: Record<string, string>, 
   return gateway;
 }
 
+/**
+ * The process's output with each application-log line (JSON, runtime/log/app-log.ts) reduced to its
+ * message, one a line, so a test can match what was said without JSON string escaping in the way.
+ */
+export function logMessages(output: string): string {
+  return output
+    .split("\n")
+    .map((line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: unknown };
+        return typeof entry.msg === "string" ? entry.msg : line;
+      } catch {
+        return line;
+      }
+    })
+    .join("\n");
+}
+
 /** Runs a bundle expecting it to fail at start; resolves with its exit code and output. */
 export function runToExit(bundle: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {

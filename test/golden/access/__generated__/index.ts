@@ -15,6 +15,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     server: { host: "127.0.0.1", port: 8787, bodyLimitBytes: 4194304, shutdownTimeoutMs: 10000, trustProxy: ["10.0.0.0/8","fd00::/8"] },
     logs: { dir: "logs", maxSizeBytes: 104857600, bodies: true },
     dashboard: { enabled: true, recentRequests: 500, historyHours: 24 },
+    metrics: { globs: [] },
     access: { auth: "required", store, budgetMaxTokens: 1024 },
     router: createRouter(upstreams),
     validators,

@@ -12,6 +12,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     server: { host: "0.0.0.0", port: 8080, bodyLimitBytes: 1048576, shutdownTimeoutMs: 10000 },
     logs: { dir: "/var/log/switchyard", maxSizeBytes: 10485760, bodies: true },
     dashboard: { enabled: true, recentRequests: 500, historyHours: 24 },
+    metrics: null,
     access: { auth: "auto", store, budgetMaxTokens: 4096 },
     router: createRouter(upstreams),
     validators,

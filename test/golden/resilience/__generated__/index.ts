@@ -12,6 +12,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     server: { host: "127.0.0.1", port: 8787, bodyLimitBytes: 4194304, shutdownTimeoutMs: 10000 },
     logs: { dir: "logs", maxSizeBytes: 104857600, bodies: true },
     dashboard: { enabled: true, recentRequests: 500, historyHours: 24 },
+    metrics: { globs: [] },
     access: { auth: "auto", store, budgetMaxTokens: 4096 },
     router: createRouter(upstreams),
     validators,
