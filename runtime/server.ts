@@ -10,7 +10,7 @@ import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { createModelsEndpoint } from "./endpoints/models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
-import { openRequestLog } from "./request-log.ts";
+import { openRequestLog } from "./log/request-log.ts";
 import { SharedRedis } from "./redis/connection.ts";
 import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";

@@ -3,13 +3,13 @@
 // a snapshot of the record's small fields and queues it; bodies are spliced in, secrets redacted and the
 // batch written on a later turn of the event loop (setImmediate), and no failure ever reaches the caller.
 //
-// Files and rotation are runtime/rotating-log-file.ts.
+// Files and rotation are rotating-log-file.ts.
 
 import { randomBytes } from "node:crypto";
 import { RotatingLogFile } from "./rotating-log-file.ts";
 import { redactSecrets } from "./secrets.ts";
-import type { Usage } from "./usage.ts";
-import type { ClientIdentity } from "./access/client-identity.ts";
+import type { Usage } from "../usage.ts";
+import type { ClientIdentity } from "../access/client-identity.ts";
 
 export interface AttemptRecord {
   provider: string;

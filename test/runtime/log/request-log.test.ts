@@ -2,9 +2,9 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { newRequestId, openRequestLog, type RequestLogRecord } from "../../runtime/request-log.ts";
-import { RotatingLogFile, requestLogFileName } from "../../runtime/rotating-log-file.ts";
-import { redactSecrets, registerSecret } from "../../runtime/secrets.ts";
+import { newRequestId, openRequestLog, type RequestLogRecord } from "../../../runtime/log/request-log.ts";
+import { RotatingLogFile, requestLogFileName } from "../../../runtime/log/rotating-log-file.ts";
+import { redactSecrets, registerSecret } from "../../../runtime/log/secrets.ts";
 
 let dir: string;
 beforeEach(async () => {
