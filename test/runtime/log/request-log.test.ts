@@ -2,7 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { newRequestId, openRequestLog, type RequestLogRecord } from "../../../runtime/log/request-log.ts";
+import { newRequestId, type RequestLogRecord } from "../../../runtime/log/request-log.ts";
+import { openRequestLog } from "../../../runtime/log/writer.ts";
 import { RotatingLogFile, requestLogFileName } from "../../../runtime/log/rotating-log-file.ts";
 import { redactSecrets, registerSecret } from "../../../runtime/log/secrets.ts";
 
@@ -163,7 +164,7 @@ describe("openRequestLog", () => {
     expect(JSON.parse(line!)).toMatchObject({ status: 200, attempts: [{ provider: "openai" }] });
   });
 
-  it("never throws when the directory cannot be written, and reports once to stderr", async () => {
+  it("never throws when the directory cannot be written, reports the outage once and counts what it lost", async () => {
     const blocker = join(dir, "not-a-dir");
     await writeFile(blocker, "");
     const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
@@ -171,9 +172,15 @@ describe("openRequestLog", () => {
     expect(() => log.write(record())).not.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(() => log.write(record())).not.toThrow();
-    await log.close();
-    const reports = stderr.mock.calls.filter(([text]) => String(text).includes("request log"));
-    expect(reports).toHaveLength(1);
+    for (let i = 0; i < 20; i++) log.write(record());
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(log.health()).toMatchObject({ sink: "jsonl", queued: 22, dropped: 0, state: "retrying" });
+    await log.close(Date.now() + 200);
+    const reports = stderr.mock.calls.map(([text]) => String(text)).filter((text) => text.includes("request log"));
+    expect(reports).toHaveLength(2);
+    expect(reports[0]).toMatch(/request log sink .*not-a-dir\/logs failed: .*; retrying with backoff/);
+    expect(reports[1]).toContain("22 records not written by the shutdown deadline");
+    expect(log.dropped()).toBe(22);
   });
 });
 
