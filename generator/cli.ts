@@ -2,12 +2,14 @@
 // switchyard build [FILE] [--env NAME] [--strict-prices]   generate generated/<env>/ and bundle dist/<env>/server.mjs
 // switchyard serve [--env NAME] [--host H] [--port N]   run dist/<env>/server.mjs
 // switchyard keys create|list|show|update|revoke|rotate   client keys in the store (generator/cli-keys.ts)
+// switchyard logs tail|show, switchyard usage   the request log, read from its sink (generator/cli-logs.ts)
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Command } from "commander";
 import { buildConfig } from "./build.ts";
 import { keysCommand } from "./cli-keys.ts";
+import { logsCommand, usageCommand } from "./cli-logs.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -63,5 +65,7 @@ program
   });
 
 program.addCommand(keysCommand());
+program.addCommand(logsCommand());
+program.addCommand(usageCommand());
 
 await program.parseAsync();

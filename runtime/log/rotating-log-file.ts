@@ -108,12 +108,17 @@ export function parseRequestLogFileName(name: string): RequestLogFile | null {
   return match === null ? null : { name, day: match[1]!, index: match[2] === undefined ? 0 : Number(match[2]) };
 }
 
-/** Request log files in the order they were written: by day, then index (numerically: .2 before .10). */
+/** The order files were written in: by day, then index (numerically: .2 before .10). */
+export function compareRequestLogFiles(a: RequestLogFile, b: RequestLogFile): number {
+  return a.day < b.day ? -1 : a.day > b.day ? 1 : a.index - b.index;
+}
+
+/** Request log files among `names`, in the order they were written. */
 export function sortRequestLogFiles(names: Iterable<string>): RequestLogFile[] {
   const files: RequestLogFile[] = [];
   for (const name of names) {
     const file = parseRequestLogFileName(name);
     if (file !== null) files.push(file);
   }
-  return files.sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.index - b.index));
+  return files.sort(compareRequestLogFiles);
 }
