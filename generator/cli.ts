@@ -7,7 +7,6 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Command } from "commander";
-import { buildConfig } from "./build.ts";
 import { keysCommand } from "./cli-keys.ts";
 import { logsCommand, usageCommand } from "./cli-logs.ts";
 
@@ -21,6 +20,8 @@ interface CompileOptions {
 async function compile(file: string, opts: CompileOptions, write: boolean): Promise<void> {
   const { env } = opts;
   const started = performance.now();
+  // Imported here: the compiler (esbuild, ts-morph) takes a second to load, which `keys`, `logs` and `usage` never need.
+  const { buildConfig } = await import("./build.ts");
   const result = await buildConfig({ root, configFile: file, env, write, strictPrices: opts.strictPrices === true });
   if (result.report) process.stderr.write(`${result.report}\n`);
   if (!result.ok) process.exit(1);
