@@ -155,6 +155,7 @@ export function openRequestLog(settings: RequestLogSettings, options: RequestLog
   let pending: PendingLine[] = [];
   let scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null;
   let closing: Promise<void> | null = null;
+  let accepting = true;
   let retention: NodeJS.Timeout | null = null;
   let serialiseReported = false;
 
@@ -188,7 +189,7 @@ export function openRequestLog(settings: RequestLogSettings, options: RequestLog
 
   let retentionRunning = false;
   function applyRetention(days: number): void {
-    if (retentionRunning || closing) return;
+    if (retentionRunning || !accepting) return;
     retentionRunning = true;
     sink
       .deleteBefore(Date.now() - days * DAY_MS)
@@ -205,7 +206,7 @@ export function openRequestLog(settings: RequestLogSettings, options: RequestLog
 
   return {
     write(record, hints) {
-      if (closing) return;
+      if (!accepting) return;
       const { request_body, response_body, response } = record;
       const requestBody = bodies && typeof request_body === "string" ? request_body : undefined;
       const responseBody = bodies && typeof response_body === "string" ? response_body : undefined;
@@ -257,14 +258,20 @@ export function openRequestLog(settings: RequestLogSettings, options: RequestLog
     dropped: () => queue.dropped(),
     health: () => queue.health(),
     close(deadline = Date.now() + 10_000) {
-      if (closing) return closing;
-      if (retention !== null) clearInterval(retention);
-      if (scheduled) {
-        clearTimeout(scheduled as NodeJS.Timeout);
-        clearImmediate(scheduled as NodeJS.Immediate);
-      }
-      flush(true);
-      closing = queue.close(deadline);
+      closing ??= (async () => {
+        if (retention !== null) clearInterval(retention);
+        // A whole (non-stream) response is recorded on the turn after it went out (chat-endpoint.ts finish),
+        // after its request left `inflight`: shutdown comes here once those settle, so one more turn lets
+        // the last such records in before the log stops taking them.
+        await new Promise((resolve) => setImmediate(resolve));
+        accepting = false;
+        if (scheduled) {
+          clearTimeout(scheduled as NodeJS.Timeout);
+          clearImmediate(scheduled as NodeJS.Immediate);
+        }
+        flush(true);
+        await queue.close(deadline);
+      })();
       return closing;
     },
   };
