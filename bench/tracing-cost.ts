@@ -7,7 +7,7 @@
 // with no tracing at all is the floor.
 import { fork, type ChildProcess } from "node:child_process";
 import type { Gateway, Target, Upstream } from "../runtime/contract.ts";
-import type { RequestLogRecord } from "../runtime/request-log.ts";
+import type { RequestLogRecord } from "../runtime/log/request-log.ts";
 import type { Tracing } from "../runtime/observe/hooks.ts";
 import { openTracing } from "../runtime/observe/tracing.ts";
 

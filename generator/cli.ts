@@ -2,12 +2,13 @@
 // switchyard build [FILE] [--env NAME] [--strict-prices]   generate generated/<env>/ and bundle dist/<env>/server.mjs
 // switchyard serve [--env NAME] [--host H] [--port N]   run dist/<env>/server.mjs
 // switchyard keys create|list|show|update|revoke|rotate   client keys in the store (generator/cli-keys.ts)
+// switchyard logs tail|show, switchyard usage   the request log, read from its sink (generator/cli-logs.ts)
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Command } from "commander";
-import { buildConfig } from "./build.ts";
 import { keysCommand } from "./cli-keys.ts";
+import { logsCommand, usageCommand } from "./cli-logs.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -19,6 +20,8 @@ interface CompileOptions {
 async function compile(file: string, opts: CompileOptions, write: boolean): Promise<void> {
   const { env } = opts;
   const started = performance.now();
+  // Imported here: the compiler (esbuild, ts-morph) takes a second to load, which `keys`, `logs` and `usage` never need.
+  const { buildConfig } = await import("./build.ts");
   const result = await buildConfig({ root, configFile: file, env, write, strictPrices: opts.strictPrices === true });
   if (result.report) process.stderr.write(`${result.report}\n`);
   if (!result.ok) process.exit(1);
@@ -63,5 +66,7 @@ program
   });
 
 program.addCommand(keysCommand());
+program.addCommand(logsCommand());
+program.addCommand(usageCommand());
 
 await program.parseAsync();

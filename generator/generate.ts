@@ -13,6 +13,7 @@ import { emitGatewayIndex, emitMain } from "./emit/gateway-index.ts";
 import { emitRoutesDoc } from "./emit/routes-doc.ts";
 import { emitProviderTypes } from "./emit/types.ts";
 import { emitPricesModule, needsPricesModule, PRICES_FILE } from "./emit/prices.ts";
+import { emitLogRedaction, LOG_REDACTION_FILE, needsLogRedaction } from "./emit/log-redaction.ts";
 
 export interface GeneratedFile {
   /** Path relative to the project root, POSIX separators. */
@@ -46,6 +47,7 @@ export function generateEnvironment(ir: ConfigIR, options: GenerateOptions): Gen
     file("ROUTES.md", emitRoutesDoc(ir), false),
   ];
   if (needsPricesModule(ir)) files.push(file(PRICES_FILE, emitPricesModule(ir, ctx)));
+  if (needsLogRedaction(ir)) files.push(file(LOG_REDACTION_FILE, emitLogRedaction(ir, ctx)));
   for (const route of ir.routes) files.push(file(routeFile(route), emitRouteModule(ir, route, ctx.nested())));
   for (const provider of ir.providers.filter((p): p is ScenarioProviderIR => p.kind === "scenario")) {
     const scenario = options.scenarios.get(provider.name);

@@ -67,6 +67,18 @@ export interface LogsIR {
   maxSizeBytes: number;
   /** Whether full request/response bodies are written to the request log. */
   bodies: boolean;
+  /** `logs.sink` (sqlite:PATH, postgres://…, may reference ${VAR}, resolved at start); null: JSONL files in `dir`. */
+  sink: EnvStringIR | null;
+  /** Where the sink in force is set, for start-up errors about its variables. */
+  sinkPos: SourcePos;
+  /** Records older than this many days are deleted; null: kept. */
+  retentionDays: number | null;
+  /** Records held for a slow or absent sink; null: the runtime's default. */
+  queueSize: number | null;
+  /** `logs.redact`, in order: every string of a persisted body (path null) or the strings at a JSONPath. */
+  redact: RedactRuleIR[];
+  redactEmails: boolean;
+  redactCards: boolean;
 }
 
 /** The dashboard at /_switchyard/ (runtime/endpoints/dashboard.ts, runtime/observe/live-view.ts). */
@@ -77,6 +89,8 @@ export interface DashboardIR {
   /** Hours of per-minute aggregates it keeps. */
   historyHours: number;
 }
+/** A `logs.redact` rule: a body transform's replace, applied to the copy of bodies the log keeps. */
+export type RedactRuleIR = Extract<BodyRuleIR, { op: "replace" }>;
 
 /** TLS to an https provider: verification off (lab endpoints) or an extra CA read at start. */
 export interface TlsIR {

@@ -21,11 +21,14 @@ import type {
   UpstreamApi,
   SourcePos,
   TelemetryIR,
+  LogsIR,
+  RedactRuleIR,
 } from "./ir.ts";
 import type { Diagnostic, PathSegment, SourceLocator, Span } from "./diagnostics.ts";
 import { isGlob } from "./glob.ts";
 import { camel, Scope } from "./code.ts";
 import { resolveTransforms, type TransformsYaml } from "./transforms/resolve.ts";
+import { parseJsonPath } from "./transforms/jsonpath.ts";
 import { compilePriceTables, datasetProviderOf, defaultPricesAt, noPriceDiagnostic, resolveTargetPrice, type PriceYaml } from "./prices.ts";
 
 // ---- routes.yaml as written (after schema validation) ----
@@ -42,6 +45,12 @@ export interface LogsYaml {
   dir?: string;
   max_size?: number | string;
   bodies?: boolean;
+  sink?: string;
+  retention_days?: number;
+  queue_size?: number;
+  redact?: Array<{ pattern: string; flags?: string; with?: string; path?: string }>;
+  redact_emails?: boolean;
+  redact_cards?: boolean;
 }
 export interface ProviderOverrideYaml {
   base_url?: string;
@@ -161,7 +170,7 @@ export const DEFAULT_ENV = "dev";
 
 export const DEFAULTS = {
   server: { host: "127.0.0.1", port: 8787, bodyLimit: "4mb", shutdownTimeoutMs: 10_000 },
-  logs: { dir: "logs", maxSize: "100mb", bodies: true },
+  logs: { dir: "logs", maxSize: "100mb", bodies: true, redactWith: "[REDACTED]" },
   baseUrl: {
     openai: "https://api.openai.com/v1",
     anthropic: "https://api.anthropic.com",
@@ -489,6 +498,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       dir: logs.dir ?? DEFAULTS.logs.dir,
       maxSizeBytes: parseSize(logs.max_size ?? DEFAULTS.logs.maxSize),
       bodies: logs.bodies ?? DEFAULTS.logs.bodies,
+      ...resolveLogSink(logs, config, env, pos, at),
     },
     dashboard: {
       enabled: resolved.dashboard?.enabled ?? DEFAULTS.dashboard.enabled,
@@ -529,6 +539,36 @@ function resolveTelemetry(telemetry: TelemetryYaml, at: SourcePos): TelemetryIR 
 function resolveMetrics(metrics: MetricsYaml | undefined, routes: readonly RouteIR[]): MetricsIR | null {
   if (!(metrics?.enabled ?? DEFAULTS.metrics.enabled)) return null;
   return { globs: routes.filter((route) => route.glob).map((route) => [route.id, route.model] as const) };
+}
+
+/**
+ * `logs.sink`, retention and redaction. A setting's position is the environment's when its overlay sets it
+ * (that is the line to fix); redact rules come whole from one place (an overlay's list replaces the base's).
+ */
+function resolveLogSink(
+  logs: LogsYaml,
+  config: RoutesYaml,
+  env: string,
+  pos: (span: Span) => SourcePos,
+  at: SourceLocator,
+): Pick<LogsIR, "sink" | "sinkPos" | "retentionDays" | "queueSize" | "redact" | "redactEmails" | "redactCards"> {
+  const own = (key: keyof LogsYaml): PathSegment[] =>
+    config.environments?.[env]?.logs?.[key] !== undefined ? ["environments", env, "logs", key] : ["logs", key];
+  const redactPath = own("redact");
+  return {
+    sink: logs.sink === undefined ? null : envString(logs.sink),
+    sinkPos: pos(logs.sink === undefined ? at.key(["logs"]) : at.value(own("sink"))),
+    retentionDays: logs.retention_days ?? null,
+    queueSize: logs.queue_size ?? null,
+    redact: (logs.redact ?? []).map((rule, i): RedactRuleIR => {
+      const parsed = rule.path === undefined ? null : parseJsonPath(rule.path);
+      // validate.ts has reported every bad path before resolve runs.
+      if (parsed !== null && !parsed.ok) throw new Error(parsed.message);
+      return { op: "replace", pattern: rule.pattern, flags: rule.flags ?? "", with: rule.with ?? DEFAULTS.logs.redactWith, path: parsed === null ? null : parsed.path, pos: pos(at.value([...redactPath, i])) };
+    }),
+    redactEmails: logs.redact_emails ?? false,
+    redactCards: logs.redact_cards ?? false,
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import { toPointer } from "./diagnostics.ts";
 import { withSuggestion } from "./did-you-mean.ts";
 import { globCovers, isGlob } from "./glob.ts";
 import { CLIENT_APIS, ENV_REFERENCE_HINT, headerPattern, parseEnvString, routeApis } from "./resolve.ts";
-import { checkTransforms } from "./transforms/check.ts";
+import { checkReplace, checkTransforms } from "./transforms/check.ts";
 
 const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "azure-openai", "gemini", "ollama", "scenario", "command"];
 const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "tls", "body_limit", "transforms", "price"] as const;
@@ -63,6 +63,7 @@ export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
   checkRedis(config.redis, ["redis"], report);
   checkTelemetry(config.telemetry, ["telemetry"], report);
   checkAccess(config, [], report);
+  checkLogs(config.logs, ["logs"], report);
   checkEnvironments(config.environments, ctx);
   checkRoutes(config.routes, ctx);
   return diagnostics;
@@ -110,6 +111,7 @@ function checkEnvironments(environments: unknown, ctx: Context): void {
     if (isRecord(overlay)) checkRedis(overlay.redis, ["environments", env, "redis"], report);
     if (isRecord(overlay)) checkTelemetry(overlay.telemetry, ["environments", env, "telemetry"], report);
     if (isRecord(overlay)) checkAccess(overlay, ["environments", env], report);
+    if (isRecord(overlay)) checkLogs(overlay.logs, ["environments", env, "logs"], report);
     if (!isRecord(overlay) || !isRecord(overlay.providers)) continue;
     for (const [name, override] of Object.entries(overlay.providers)) {
       const path = ["environments", env, "providers", name];
@@ -256,6 +258,31 @@ function checkAccess(config: Record<string, unknown>, path: readonly PathSegment
       report("bad-value", [...path, "server", "trust_proxy", index], "value", `invalid proxy address "${entry}": expected an IP address or a CIDR range`, "e.g. 10.0.0.0/8, 192.168.1.10 or fd00::/8");
     }
   });
+}
+
+/**
+ * `logs`: the sink's `${VAR}` syntax and, when literal, its form; each `redact` rule's regex (compiles, no
+ * catastrophic backtracking) and JSONPath, exactly as a body transform's replace rule is checked.
+ */
+function checkLogs(logs: unknown, path: readonly PathSegment[], report: Report): void {
+  if (!isRecord(logs)) return;
+  if (typeof logs.sink === "string") {
+    const sinkPath = [...path, "sink"];
+    const parsed = parseEnvString(logs.sink);
+    if (!parsed.ok) report("bad-env-reference", sinkPath, { fragment: parsed.fragment }, parsed.message, ENV_REFERENCE_HINT);
+    else if (parsed.value.parts.every((part) => "text" in part) && !isSinkUrl(logs.sink)) {
+      report("bad-value", sinkPath, "value", `invalid logs.sink "${logs.sink}": expected jsonl, sqlite:PATH or postgres://…`, "jsonl writes files in logs.dir; e.g. sqlite:data/requests.db, or ${LOG_DATABASE_URL} for postgres://user:password@host:5432/db");
+    }
+  }
+  if (Array.isArray(logs.redact)) {
+    logs.redact.forEach((rule, i) => {
+      if (isRecord(rule)) checkReplace(rule, [...path, "redact", i], report);
+    });
+  }
+}
+
+function isSinkUrl(text: string): boolean {
+  return text === "jsonl" || (/^sqlite:.+/.test(text) && !text.startsWith("sqlite://") && text !== "sqlite::memory:") || /^postgres(ql)?:\/\/[^/]/.test(text);
 }
 
 function isStoreUrl(text: string): boolean {

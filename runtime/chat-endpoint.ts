@@ -14,7 +14,7 @@ import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-at
 import { attemptScenario } from "./scenario-attempt.ts";
 import { attemptCommand } from "./command/attempt.ts";
 import { attemptTranslated, translateRequest, type TranslatedRequest } from "./translated-attempt.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "./request-log.ts";
+import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "./log/request-log.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
 import { readClientIdentity, type RequestIdentity } from "./access/client-identity.ts";
 import { estimatedUsage, usageFromBody, usageFromBodyTail } from "./usage.ts";

@@ -12,6 +12,7 @@ import type { RetryPolicy } from "./resilience/backoff.ts";
 import type { BreakerPolicy } from "./resilience/circuit-breaker.ts";
 import type { ClientIdentity } from "./access/client-identity.ts";
 import type { PriceLookup } from "./spend/price.ts";
+import type { LogRedaction } from "./log/redact.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -216,9 +217,22 @@ export interface TelemetrySettings {
 }
 
 export interface LogSettings {
+  /** JSONL files' folder (the jsonl sink). */
   readonly dir: string;
   readonly maxSizeBytes: number;
+  /** False: request/response bodies and assembled response text are left out. */
   readonly bodies: boolean;
+  /** Where records go (runtime/log/sinks/): jsonl (absent), sqlite:PATH or postgres://…, resolved at start. */
+  readonly sink?: string;
+  /** Records older than this many days are deleted, at start and hourly; absent: kept. */
+  readonly retentionDays?: number;
+  /** Records held in memory for a slow or absent sink before new ones are dropped (default 10000). */
+  readonly queueSize?: number;
+  /**
+   * The compiled `logs.redact`, `redact_emails` and `redact_cards` rules for persisted bodies (sinks, traces:
+   * runtime/log/redact.ts redactBody); absent when there are none.
+   */
+  readonly redact?: LogRedaction;
 }
 
 /** The dashboard at /_switchyard/ (runtime/endpoints/dashboard.ts). */

@@ -20,7 +20,7 @@ import type { EndpointServices } from "./services.ts";
 import { spliceModel } from "./model-splice.ts";
 import { readBody } from "./read-body.ts";
 import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { baseRecord, newRequestId, traceIdOf, type AttemptRecord } from "./request-log.ts";
+import { baseRecord, newRequestId, traceIdOf, type AttemptRecord } from "./log/request-log.ts";
 import type { Resilience } from "./resilience/resilience.ts";
 import type { AttemptSpan } from "./observe/hooks.ts";
 import { estimatePromptTokens } from "./token-estimate.ts";

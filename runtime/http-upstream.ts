@@ -7,7 +7,7 @@ import type { DynamicAuth, HttpUpstream } from "./contract.ts";
 import type { UpstreamApi } from "./translate/translator.ts";
 import type { PathsFactory } from "./upstream-paths.ts";
 import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
-import { registerSecret } from "./secrets.ts";
+import { registerSecret } from "./log/secrets.ts";
 import { StartupError } from "./env.ts";
 
 export interface HttpUpstreamOptions {

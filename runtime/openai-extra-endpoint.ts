@@ -15,7 +15,7 @@ import { readClientIdentity, type RequestIdentity } from "./access/client-identi
 import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "./http-attempt.ts";
 import { readBody } from "./read-body.ts";
 import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "./request-log.ts";
+import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "./log/request-log.ts";
 import { estimatedUsage, usageFromBody } from "./usage.ts";
 import { estimateInputTokens } from "./token-estimate.ts";
 import { translateEmbeddings } from "./embeddings-translation.ts";

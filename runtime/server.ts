@@ -10,7 +10,7 @@ import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { createModelsEndpoint } from "./endpoints/models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
-import { openRequestLog } from "./request-log.ts";
+import { openRequestLog, type RequestLog } from "./log/writer.ts";
 import { SharedRedis } from "./redis/connection.ts";
 import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
@@ -98,6 +98,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const admin = new AdminKey(env[ADMIN_KEY_VARIABLE]);
   const redis = gateway.redis === null ? null : new SharedRedis(gateway.redis);
   const log = openRequestLog(gateway.logs);
+  // Migrations before the first request; a sink that does not answer in time is retried in the background.
+  await log.start(2000);
   const limiter = createRateLimiter(redis);
   // Registered before the connection is ready, so its script is loaded with the rate limits' on connect.
   const breakers = redis === null || options.resilience?.store !== undefined ? null : new RedisBreakerStore(redis);
@@ -112,7 +114,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const metrics =
     gateway.metrics === null
       ? null
-      : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, droppedRecords: () => ({ file: log.dropped() }) });
+      : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, droppedRecords: () => ({ [log.health().sink]: log.dropped() }) });
   const observers: RecordObserver[] = metrics === null ? [] : [metrics];
   const { dashboard } = gateway;
   const live = dashboard.enabled ? new LiveView({ recentRequests: dashboard.recentRequests, historyHours: dashboard.historyHours, bodies: gateway.logs.bodies }) : null;
@@ -159,7 +161,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   if (metrics !== null) registerMetricsEndpoint(app, metrics, services.gate, admin);
   // Built per call: breaker and balancer states change; /health is not on the request path.
   app.get("/health", (res) =>
-    sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes) })),
+    sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes), log: log.health() })),
   );
 
   app.any("/*", (res, req) => {
@@ -178,6 +180,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
         keys.stop();
         budgets.stop();
         void tracing?.shutdown();
+        void log.close(Date.now());
         void ledger.close().then(() => store.close());
         reject(new Error(`cannot listen on ${listen.host}:${listen.port}`));
         return;
@@ -217,15 +220,17 @@ async function drain(
   socket: us_listen_socket,
   inflight: Set<Promise<void>>,
   gateway: Gateway,
-  log: ReturnType<typeof openRequestLog>,
+  log: RequestLog,
 ): Promise<void> {
   uWS.us_listen_socket_close(socket);
+  const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, gateway.server.shutdownTimeoutMs);
   });
   await Promise.race([Promise.allSettled([...inflight]), bound]);
   clearTimeout(timer);
-  await log.close();
+  // The log flushes within what is left of the shutdown bound, but gets at least a second after the requests.
+  await log.close(Math.max(started + gateway.server.shutdownTimeoutMs, Date.now() + 1000));
   await Promise.allSettled(gateway.upstreams.map((u) => (u.kind === "http" ? u.dispatcher.close() : undefined)));
 }

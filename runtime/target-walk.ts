@@ -12,7 +12,7 @@ import type { Route, Target } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import type { ClientError } from "./client-errors.ts";
 import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
-import { roundMs, type AttemptRecord } from "./request-log.ts";
+import { roundMs, type AttemptRecord } from "./log/request-log.ts";
 import { latencySample } from "./balance/sample.ts";
 import { pause, type Resilience } from "./resilience/resilience.ts";
 import { retryAfterHeaders } from "./resilience/retry-after.ts";

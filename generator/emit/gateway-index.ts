@@ -4,6 +4,7 @@ import type { ConfigIR, CorsIR, TelemetryIR } from "../ir.ts";
 import { code, join, literal, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 import { routerReadsEnv } from "./router-table.ts";
+import { needsLogRedaction } from "./log-redaction.ts";
 
 /** `, cors: {…}` only when configured: without it the server adds no CORS headers and answers no preflight. */
 function cors(settings: CorsIR | undefined): Code {
@@ -37,11 +38,27 @@ const otlpEndpoint = env.resolve(${literal(settings.endpoint.parts)}, ${owner});
   };
 }
 
+/**
+ * The request log's optional settings, each only when routes.yaml sets it (so a config without them emits
+ * what it always did): the sink (a literal, or a `${VAR}` resolved at start), retention, queue size, and the
+ * compiled redaction from ./log-redaction.ts.
+ */
+function logExtras(ir: ConfigIR, sinkReadsEnv: boolean): Code {
+  const { logs } = ir;
+  const fields: Code[] = [];
+  if (logs.sink !== null) fields.push(sinkReadsEnv ? code("sink: logSink") : ts`sink: ${literal(logs.sink.parts.map((part) => ("text" in part ? part.text : "")).join(""))}`);
+  if (logs.retentionDays !== null) fields.push(ts`retentionDays: ${literal(logs.retentionDays)}`);
+  if (logs.queueSize !== null) fields.push(ts`queueSize: ${literal(logs.queueSize)}`);
+  if (needsLogRedaction(ir)) fields.push(code("redact: logRedaction"));
+  return fields.length === 0 ? code("") : ts`, ${join(fields, ", ")}`;
+}
+
 export function emitGatewayIndex(ir: ConfigIR, ctx: EmitContext): string {
   const { server, logs, metrics, redis, access, dashboard } = ir;
   const storeReadsEnv = access.store.parts.some((part) => "env" in part);
   const traces = telemetry(ir.telemetry);
-  const readsEnv = redis !== null || storeReadsEnv || ir.telemetry !== null;
+  const sinkReadsEnv = logs.sink !== null && logs.sink.parts.some((part) => "env" in part);
+  const readsEnv = redis !== null || storeReadsEnv || sinkReadsEnv || ir.telemetry !== null;
   // The Redis url may name a variable (REDIS_URL): resolved at start like provider keys; empty means local.
   const redisResolve = redis ? ts`
 const redisUrl = env.resolve(${literal(redis.url.parts)}, ${`redis (${posText(redis.pos)})`});` : code("");
@@ -50,9 +67,11 @@ const redisUrl = env.resolve(${literal(redis.url.parts)}, ${`redis (${posText(re
   const storeValue = storeReadsEnv
     ? ts`processEnv.SWITCHYARD_STORE || env.resolve(${literal(access.store.parts)}, ${`store (${posText(access.storePos)})`})`
     : ts`processEnv.SWITCHYARD_STORE || ${literal(access.store.parts.map((part) => ("text" in part ? part.text : "")).join(""))}`;
+  const sinkResolve = sinkReadsEnv ? ts`
+const logSink = env.resolve(${literal(logs.sink!.parts)}, ${`logs.sink (${posText(logs.sinkPos)})`});` : code("");
   const envReader = readsEnv
     ? ts`
-const env = createEnvReader(processEnv);${redisResolve}${traces.resolve}
+const env = createEnvReader(processEnv);${redisResolve}${sinkResolve}${traces.resolve}
 const store = ${storeValue};
 env.finish();`
     : ts`
@@ -62,14 +81,15 @@ import type { Gateway } from ${ctx.runtime("contract.ts")};${readsEnv ? ts`
 import { createEnvReader } from ${ctx.runtime("env.ts")};` : code("")}
 import { startUpstreams } from "./providers.ts";
 import { createRouter } from "./router.ts";
-import { validators } from "./validators.ts";
+import { validators } from "./validators.ts";${needsLogRedaction(ir) ? ts`
+import { logRedaction } from "./log-redaction.ts";` : code("")}
 
 export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gateway {
   const upstreams = startUpstreams(processEnv);${envReader}
   return {
     env: ${ir.env},
     server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)}${cors(server.cors)}${trustProxy(server.trustProxy)} },
-    logs: { dir: ${logs.dir}, maxSizeBytes: ${literal(logs.maxSizeBytes)}, bodies: ${literal(logs.bodies)} },
+    logs: { dir: ${logs.dir}, maxSizeBytes: ${literal(logs.maxSizeBytes)}, bodies: ${literal(logs.bodies)}${logExtras(ir, sinkReadsEnv)} },
     dashboard: { enabled: ${literal(dashboard.enabled)}, recentRequests: ${literal(dashboard.recentRequests)}, historyHours: ${literal(dashboard.historyHours)} },
     metrics: ${metrics === null ? code("null") : ts`{ globs: [${join(metrics.globs.map(([id, glob]) => ts`[${id}, ${glob}]`), ", ")}] }`},
     access: { auth: ${access.auth}, store, budgetMaxTokens: ${literal(access.budgetMaxTokens)} },

@@ -77,6 +77,29 @@ interface Ctx {
   decls: Code[];
   patterns: number;
   matchers: number;
+  /** What a rule without a path applies to, for the provenance comments. */
+  textTarget?: string;
+}
+
+/**
+ * The `{ json, text }` functions of `rules` as module-level declarations named after `prefix`, for code
+ * outside a route module: the request log's redaction (emit/log-redaction.ts) compiles its rules with the
+ * same emitters. `extraText` lines run after the rules in the text function; `textTarget` says in the
+ * comments what a rule without a path applies to.
+ */
+export function emitBodyFunctions(
+  prefix: string,
+  rules: BodyRuleIR[],
+  options: { extraText?: Code[]; textTarget?: string } = {},
+): { declarations: Code; imports: Array<[string[], string]>; value: Code } {
+  const ctx: Ctx = { prefix, imports: new Map(), decls: [], patterns: 0, matchers: 0, textTarget: options.textTarget };
+  const value = emitBody(ctx, "", rules, options.extraText);
+  const modules = [...new Set(ctx.imports.values())].sort();
+  return {
+    declarations: join(ctx.decls, "\n\n"),
+    imports: modules.map((m) => [[...ctx.imports.keys()].filter((n) => ctx.imports.get(n) === m).sort(), m]),
+    value,
+  };
 }
 
 function emitPair(
@@ -182,23 +205,23 @@ function emitResponseHeaders(layers: HeaderRulesIR[], value: ValueOf): Code {
 // ---- bodies ----
 
 /** `{ json, text }` functions for one side's rules, declared at module level; "null" when there are none. */
-function emitBody(ctx: Ctx, side: "Request" | "Response", rules: BodyRuleIR[]): Code {
-  if (rules.length === 0) return code("null");
+function emitBody(ctx: Ctx, side: "Request" | "Response" | "", rules: BodyRuleIR[], extraText: Code[] = []): Code {
+  if (rules.length === 0 && extraText.length === 0) return code("null");
   const jsonRules = rules.filter((r) => r.op !== "replace" || r.path !== null);
   const textRules = rules.filter((r): r is Extract<BodyRuleIR, { op: "replace" }> => r.op === "replace" && r.path === null);
   let json: Code = code("null");
   if (jsonRules.length > 0) {
     const fn = name(`${ctx.prefix}${side}Json`);
-    const body = jsonRules.map((r) => ts`${comment(`${posText(r.pos)}  ${describe(r)}`)}\n${emitRule(ctx, r)}`);
+    const body = jsonRules.map((r) => ts`${comment(`${posText(r.pos)}  ${describe(r, ctx.textTarget)}`)}\n${emitRule(ctx, r)}`);
     ctx.decls.push(ts`function ${fn}(body: any): void {
   ${join(body, "\n")}
 }`);
     json = fn;
   }
   let text: Code = code("null");
-  if (textRules.length > 0) {
+  if (textRules.length > 0 || extraText.length > 0) {
     const fn = name(`${ctx.prefix}${side}Text`);
-    const lines = textRules.map((r) => ts`${comment(`${posText(r.pos)}  ${describe(r)}`)}\ntext = text.replace(${pattern(ctx, r)}, ${r.with});`);
+    const lines = [...textRules.map((r) => ts`${comment(`${posText(r.pos)}  ${describe(r, ctx.textTarget)}`)}\ntext = text.replace(${pattern(ctx, r)}, ${r.with});`), ...extraText];
     ctx.decls.push(ts`function ${fn}(text: string): string {
   ${join(lines, "\n")}
   return text;
@@ -208,10 +231,10 @@ function emitBody(ctx: Ctx, side: "Request" | "Response", rules: BodyRuleIR[]): 
   return ts`{ json: ${json}, text: ${text} }`;
 }
 
-function describe(rule: BodyRuleIR): string {
+function describe(rule: BodyRuleIR, textTarget = "the raw body"): string {
   switch (rule.op) {
     case "replace":
-      return `replace /${rule.pattern}/${rule.flags} on ${rule.path?.source ?? "the raw body"}`;
+      return `replace /${rule.pattern}/${rule.flags} on ${rule.path?.source ?? textTarget}`;
     case "remove":
       return `remove ${rule.path.source}`;
     default:

@@ -8,6 +8,8 @@ import { ENV_REFERENCE_HINT, parseEnvString } from "../resolve.ts";
 import { parseJsonPath } from "./jsonpath.ts";
 import { checkRegex } from "./regex.ts";
 
+const JSONPATH_HINT = "supported: $.a.b, $['x-y'], $.a[0], $.a[*], $.a[?(@.role == 'system')]";
+
 /** The client's credentials: never forwarded by header rules, only by `forward_client_key`. */
 const CREDENTIAL_HEADERS = new Set(["authorization", "x-api-key", "api-key"]);
 
@@ -49,7 +51,7 @@ function checkBodyRule(rule: unknown, path: PathSegment[], report: Report): void
   const checkPath = (value: unknown, at: PathSegment[]) => {
     if (typeof value !== "string") return;
     const parsed = parseJsonPath(value);
-    if (!parsed.ok) report("bad-jsonpath", at, { fragment: parsed.fragment }, parsed.message, "supported: $.a.b, $['x-y'], $.a[0], $.a[*], $.a[?(@.role == 'system')]");
+    if (!parsed.ok) report("bad-jsonpath", at, { fragment: parsed.fragment }, parsed.message, JSONPATH_HINT);
   };
   if (typeof rule.remove === "string") checkPath(rule.remove, [...path, "remove"]);
   for (const op of ["set", "add"] as const) {
@@ -57,15 +59,21 @@ function checkBodyRule(rule: unknown, path: PathSegment[], report: Report): void
     if (isRecord(body)) checkPath(body.path, [...path, op, "path"]);
   }
   const replace = rule.replace;
-  if (isRecord(replace)) {
-    checkPath(replace.path, [...path, "replace", "path"]);
-    if (typeof replace.pattern === "string") {
-      const flags = typeof replace.flags === "string" ? replace.flags : "";
-      const checked = checkRegex(replace.pattern, flags);
-      if (!checked.ok) {
-        const at = checked.message.startsWith("invalid regex flags") ? [...path, "replace", "flags"] : [...path, "replace", "pattern"];
-        report(checked.code, at, "value", checked.message, checked.hint);
-      }
+  if (isRecord(replace)) checkReplace(replace, [...path, "replace"], report);
+}
+
+/** A `{ pattern, flags, with, path }` rule at `path`: a body transform's replace, or a `logs.redact` rule. */
+export function checkReplace(replace: Record<string, unknown>, path: readonly PathSegment[], report: Report): void {
+  if (typeof replace.path === "string") {
+    const parsed = parseJsonPath(replace.path);
+    if (!parsed.ok) report("bad-jsonpath", [...path, "path"], { fragment: parsed.fragment }, parsed.message, JSONPATH_HINT);
+  }
+  if (typeof replace.pattern === "string") {
+    const flags = typeof replace.flags === "string" ? replace.flags : "";
+    const checked = checkRegex(replace.pattern, flags);
+    if (!checked.ok) {
+      const at = checked.message.startsWith("invalid regex flags") ? [...path, "flags"] : [...path, "pattern"];
+      report(checked.code, at, "value", checked.message, checked.hint);
     }
   }
 }

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { HttpRequest } from "uWebSockets.js";
 import { presentedKey } from "./client-identity.ts";
-import { registerSecret } from "../secrets.ts";
+import { registerSecret } from "../log/secrets.ts";
 
 export const ADMIN_KEY_VARIABLE = "SWITCHYARD_ADMIN_KEY";
 

@@ -1,7 +1,7 @@
 // What a Switchyard key looks like and how it is stored. A key is 24 random bytes after a fixed prefix; the
 // store keeps only its SHA-256 (a key has 192 bits of entropy, so a fast hash is as good as a slow one: there
 // is nothing to guess) and a hint to tell keys apart. The `sk-` shape is one the request log's redaction
-// already recognises (runtime/secrets.ts), so a key pasted into a prompt is not logged either.
+// already recognises (runtime/log/secrets.ts), so a key pasted into a prompt is not logged either.
 import { hash, randomBytes } from "node:crypto";
 
 export const KEY_PREFIX = "sk-sy-";

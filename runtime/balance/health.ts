@@ -2,7 +2,7 @@
 // one balancer per API (each generated factory builds its own); /health shows them as one, like breakers:
 // in-flight counts and samples add up, and the latency is the sample-weighted mean of the two averages.
 import type { Route } from "../contract.ts";
-import { roundMs } from "../request-log.ts";
+import { roundMs } from "../log/request-log.ts";
 
 export interface BalancedRouteHealth {
   route: string;

@@ -1,6 +1,6 @@
 // The JSON the dashboard's API answers with (runtime/endpoints/dashboard.ts), as types only: the page
 // (dashboard/src/) imports them too, so a renamed field breaks its type check instead of a chart.
-import type { AttemptRecord, RequestLogRecord } from "../request-log.ts";
+import type { AttemptRecord, RequestLogRecord } from "../log/request-log.ts";
 
 /** GET /_switchyard/api/session: what the page needs to know once signed in. */
 export interface SessionInfo {

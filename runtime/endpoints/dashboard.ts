@@ -19,7 +19,7 @@ import type { AdminKey } from "../access/admin-key.ts";
 import type { KeyCache } from "../access/keyring.ts";
 import { utcDay } from "../spend/periods.ts";
 import type { Store } from "../store/types.ts";
-import { redactSecrets } from "../secrets.ts";
+import { redactSecrets } from "../log/secrets.ts";
 import type { LiveView } from "../observe/live-view.ts";
 import type { DashboardAssets } from "./dashboard-assets.ts";
 import type { OverviewWindow, RequestList, SessionInfo, SpendReport, SpendTally } from "./dashboard-api.ts";

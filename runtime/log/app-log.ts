@@ -8,7 +8,7 @@
 // pipe never blocks the event loop. Every string logged, message or field, goes through the request log's
 // secret redaction (known provider keys, key-shaped text), and fields named like credentials are censored.
 import pino, { type DestinationStream, type Logger } from "pino";
-import { redactSecrets } from "../secrets.ts";
+import { redactSecrets } from "./secrets.ts";
 
 export type AppLog = Logger;
 

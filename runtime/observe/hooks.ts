@@ -5,7 +5,7 @@
 // calls `RequestSpan.attempt` around each try. With tracing off the span is null and each of those call
 // sites is one null check.
 import type { Target } from "../contract.ts";
-import type { BodyHints, LoggedRequest, RequestLogRecord } from "../request-log.ts";
+import type { BodyHints, LoggedRequest, RequestLogRecord } from "../log/request-log.ts";
 
 /** Something that reads every finished request's record: metrics, the dashboard's live view. Must not throw or block. */
 export interface RecordObserver {

@@ -3,7 +3,7 @@
 // It lives only in this process's memory: a restart starts it empty, and each instance of a fleet shows its
 // own traffic. Spend over days comes from the store's ledger instead, which every instance shares.
 import type { RecordObserver } from "./hooks.ts";
-import type { RequestLogRecord } from "../request-log.ts";
+import type { RequestLogRecord } from "../log/request-log.ts";
 import { MinuteStats } from "./minute-stats.ts";
 import { RecentRequests } from "./recent-requests.ts";
 

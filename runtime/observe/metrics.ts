@@ -11,7 +11,7 @@
 // built per request), and prom-client only sees them at scrape time (runtime/observe/metric-series.ts).
 import { Counter, Gauge, Registry } from "prom-client";
 import type { MetricsSettings, Router } from "../contract.ts";
-import type { AttemptRecord, RequestLogRecord } from "../request-log.ts";
+import type { AttemptRecord, RequestLogRecord } from "../log/request-log.ts";
 import type { TargetHealth } from "../resilience/resilience.ts";
 import type { RecordObserver } from "./hooks.ts";
 import { CounterFamily, HistogramFamily, type CounterSeries, type HistogramSeries } from "./metric-series.ts";

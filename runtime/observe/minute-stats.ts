@@ -2,7 +2,7 @@
 // histogram, tokens and cost, each also by model and by key. A ring of one slot per minute over the last
 // `hours`: a slot is reused (cleared) when its minute comes round again, so memory is fixed by the
 // config and adding a request is a handful of additions and two Map lookups.
-import type { RequestLogRecord } from "../request-log.ts";
+import type { RequestLogRecord } from "../log/request-log.ts";
 import { LATENCY_BUCKETS, latencyBucket, latencyQuantile } from "./latency-histogram.ts";
 import type { GroupTally, OverviewSeries, OverviewTotals, OverviewWindow } from "../endpoints/dashboard-api.ts";
 

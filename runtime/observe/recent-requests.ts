@@ -4,8 +4,8 @@
 // BODY_BUDGET_CHARS the oldest entries lose theirs, so memory stays bounded whatever clients send.
 // Secrets are redacted when an entry is read (runtime/secrets.ts, the request log's own redaction), not
 // here: reads are rare, requests are not.
-import type { RequestLogRecord } from "../request-log.ts";
-import { redactSecrets } from "../secrets.ts";
+import type { RequestLogRecord } from "../log/request-log.ts";
+import { redactSecrets } from "../log/secrets.ts";
 import type { RequestDetail, RequestSummary } from "../endpoints/dashboard-api.ts";
 
 /** Bodies above this (request and response counted separately) stay in the request log only. */

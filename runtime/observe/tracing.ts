@@ -29,8 +29,8 @@ import {
   type SpanExporter,
 } from "@opentelemetry/sdk-trace-base";
 import type { Gateway, TelemetrySettings, Target, Upstream } from "../contract.ts";
-import type { RequestLogRecord } from "../request-log.ts";
-import { redactSecrets, registerSecret } from "../secrets.ts";
+import type { RequestLogRecord } from "../log/request-log.ts";
+import { redactSecrets, registerSecret } from "../log/secrets.ts";
 import { requestedMaxTokens } from "../spend/budget.ts";
 import type { AttemptSpan, RequestSpan, SpanStart, Tracing } from "./hooks.ts";
 import { endpointText } from "./endpoint-text.ts";

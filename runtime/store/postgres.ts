@@ -4,7 +4,7 @@
 // pooled connection parses them once and then only binds and executes.
 import pg from "pg";
 import { appLog } from "../log/app-log.ts";
-import { pendingMigrations } from "./migrations/migration.ts";
+import { migratePostgres } from "./migrations/apply.ts";
 import { postgresMigrations } from "./migrations/postgres.ts";
 import {
   assertSecretOf,
@@ -84,13 +84,7 @@ export class PostgresStore implements Store {
     const store = new PostgresStore(pool, where);
     try {
       await store.transaction("BEGIN", async (c) => {
-        await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
-        await c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)");
-        const applied = (await c.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version);
-        for (const m of pendingMigrations(postgresMigrations, applied)) {
-          await c.query(m.sql);
-          await c.query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [m.version, Date.now()]);
-        }
+        await migratePostgres(c, postgresMigrations, MIGRATION_LOCK);
       });
     } catch (err) {
       await pool.end();

@@ -15,7 +15,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { pendingMigrations } from "./migrations/migration.ts";
+import { migrateSqlite } from "./migrations/apply.ts";
 import { sqliteMigrations } from "./migrations/sqlite.ts";
 import {
   assertSecretOf,
@@ -73,7 +73,7 @@ export class SqliteStore implements Store {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
-      migrate(db);
+      migrateSqlite(db, sqliteMigrations);
     } catch (err) {
       db.close();
       throw err;
@@ -194,18 +194,6 @@ function immediate<A extends unknown[], R>(db: Database.Database, fn: (...args: 
   return (...args: A) => t.immediate(...args);
 }
 
-/** Applies the pending migrations; the immediate transaction makes a second process opening at once wait, then find nothing to do. */
-function migrate(db: Database.Database): void {
-  immediate(db, () => {
-    db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
-    const applied = (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version);
-    const record = db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)");
-    for (const m of pendingMigrations(sqliteMigrations, applied)) {
-      db.exec(m.sql);
-      record.run(m.version, Date.now());
-    }
-  })();
-}
 
 /** A reserve or settle waiting for its batch. */
 interface BatchedCall {

@@ -271,7 +271,7 @@ describe("metrics with keys required", () => {
     const metrics = await scrape(gw);
     expect(value(metrics, "switchyard_requests_total")).toBe(gw.logRecords().length);
     expect(histogram(metrics, "switchyard_request_duration_seconds").count).toBe(gw.logRecords().length);
-    expect(labelSets(metrics, "switchyard_log_records_dropped_total")).toEqual([{ sink: "file" }]);
+    expect(labelSets(metrics, "switchyard_log_records_dropped_total")).toEqual([{ sink: "jsonl" }]);
     expect(value(metrics, "switchyard_log_records_dropped_total")).toBe(0);
   });
 });
@@ -281,13 +281,13 @@ describe("metrics without keys", () => {
     const gw = await gateway("open");
     const first = await scrapeText(gw, null);
     expect(first.status).toBe(200);
-    expect(await first.text()).toContain('switchyard_log_records_dropped_total{sink="file"} 0');
+    expect(await first.text()).toContain('switchyard_log_records_dropped_total{sink="jsonl"} 0');
     for (let i = 0; i < 3; i++) expect(await chat(gw, null, "gpt-4o")).toBe(200);
     // The log's directory cannot be created (/dev/null is not a directory): each batch is dropped and counted.
     const deadline = Date.now() + 5000;
     let dropped = 0;
     while (Date.now() < deadline && dropped < 3) {
-      dropped = value(await getMetricsFromStream(Readable.from([await (await scrapeText(gw, null)).text()])), "switchyard_log_records_dropped_total", { sink: "file" });
+      dropped = value(await getMetricsFromStream(Readable.from([await (await scrapeText(gw, null)).text()])), "switchyard_log_records_dropped_total", { sink: "jsonl" });
       if (dropped < 3) await new Promise((r) => setTimeout(r, 25));
     }
     expect(dropped).toBe(3);

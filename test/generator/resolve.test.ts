@@ -57,7 +57,7 @@ describe("environment overlay", () => {
     const ir = load(OVERLAY, "prod");
     expect(ir.env).toBe("prod");
     expect(ir.server).toEqual({ host: "0.0.0.0", port: 9000, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
-    expect(ir.logs).toEqual({ dir: "/var/log/switchyard", maxSizeBytes: 100 * 1024 ** 2, bodies: false });
+    expect(ir.logs).toEqual({ dir: "/var/log/switchyard", maxSizeBytes: 100 * 1024 ** 2, bodies: false, sink: null, sinkPos: expect.any(Object), retentionDays: null, queueSize: null, redact: [], redactEmails: false, redactCards: false });
     const openai = http(ir, "openai");
     expect(openai.apiKey).toEqual({ parts: [{ env: "OPENAI_API_KEY_PROD" }] });
     expect(openai.headers).toEqual([
@@ -99,6 +99,45 @@ describe("environment overlay", () => {
   });
 });
 
+describe("logs: sink, retention and redaction", () => {
+  const LOGS = `
+logs:
+  sink: sqlite:data/requests.db
+  retention_days: 14
+  redact:
+    - { pattern: "ACME-[0-9]+" }
+    - { pattern: "x", flags: "i", with: "y", path: "$.user" }
+  redact_emails: true
+providers:
+  openai: { kind: openai }
+routes:
+  - model: gpt-4o
+    targets: [{ provider: openai }]
+environments:
+  prod:
+    logs:
+      sink: \${LOG_DATABASE_URL}
+      queue_size: 100
+      redact:
+        - { pattern: "secret" }
+`;
+
+  it("resolves the sink, retention, queue and the redact rules with their lines", () => {
+    const ir = load(LOGS);
+    expect(ir.logs).toMatchObject({ sink: { parts: [{ text: "sqlite:data/requests.db" }] }, sinkPos: { line: 3, col: 9 }, retentionDays: 14, queueSize: null, redactEmails: true, redactCards: false });
+    expect(ir.logs.redact).toEqual([
+      { op: "replace", pattern: "ACME-[0-9]+", flags: "", with: "[REDACTED]", path: null, pos: { file: "routes.yaml", line: 6, col: 7 } },
+      { op: "replace", pattern: "x", flags: "i", with: "y", path: { source: "$.user", segments: [{ kind: "name", name: "user" }] }, pos: { file: "routes.yaml", line: 7, col: 7 } },
+    ]);
+  });
+
+  it("takes an environment's sink and its whole redact list, at the overlay's lines", () => {
+    const ir = load(LOGS, "prod");
+    expect(ir.logs).toMatchObject({ sink: { parts: [{ env: "LOG_DATABASE_URL" }] }, sinkPos: { line: 17, col: 13 }, retentionDays: 14, queueSize: 100, redactEmails: true });
+    expect(ir.logs.redact).toEqual([{ op: "replace", pattern: "secret", flags: "", with: "[REDACTED]", path: null, pos: { file: "routes.yaml", line: 20, col: 11 } }]);
+  });
+});
+
 describe("defaults", () => {
   it("fills every default from the config reference", () => {
     const ir = load(`
@@ -111,7 +150,7 @@ routes:
     targets: [{ provider: openai }]
 `);
     expect(ir.server).toEqual({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 4 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
-    expect(ir.logs).toEqual({ dir: "logs", maxSizeBytes: 100 * 1024 ** 2, bodies: true });
+    expect(ir.logs).toEqual({ dir: "logs", maxSizeBytes: 100 * 1024 ** 2, bodies: true, sink: null, sinkPos: expect.any(Object), retentionDays: null, queueSize: null, redact: [], redactEmails: false, redactCards: false });
     expect(ir.access).toMatchObject({ auth: "auto", store: { parts: [{ text: "sqlite:data/switchyard.db" }] }, budgetMaxTokens: 4096 });
     expect(ir.providers.map((p) => p.name)).toEqual(["anthropic", "demo", "openai"]);
     expect(http(ir, "openai")).toMatchObject({

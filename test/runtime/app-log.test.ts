@@ -2,7 +2,7 @@
 // SWITCHYARD_LOG_LEVEL, and no secret in any line whatever a caller passes.
 import { describe, expect, it } from "vitest";
 import { createAppLog, prettyLine } from "../../runtime/log/app-log.ts";
-import { registerSecret } from "../../runtime/secrets.ts";
+import { registerSecret } from "../../runtime/log/secrets.ts";
 
 function capture(env: Record<string, string> = {}, isTTY = false) {
   const lines: string[] = [];

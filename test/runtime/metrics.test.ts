@@ -7,7 +7,7 @@ import { getMetricsFromStream, type PromMetrics } from "prom2javascript";
 import { describe, expect, it } from "vitest";
 import type { Route, Router } from "../../runtime/contract.ts";
 import { DURATION_BUCKETS, GatewayMetrics } from "../../runtime/observe/metrics.ts";
-import type { RequestLogRecord } from "../../runtime/request-log.ts";
+import type { RequestLogRecord } from "../../runtime/log/request-log.ts";
 
 function route(id: string, models: Array<string | null>): Route {
   return { id, targets: models.map((model) => ({ model })) } as unknown as Route;

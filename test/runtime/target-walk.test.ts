@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Route, Target } from "../../runtime/contract.ts";
 import type { ClientResponse } from "../../runtime/client-response.ts";
 import type { AttemptOutcome, AttemptRequest } from "../../runtime/http-attempt.ts";
-import type { AttemptRecord } from "../../runtime/request-log.ts";
+import type { AttemptRecord } from "../../runtime/log/request-log.ts";
 import type { BreakerPolicy } from "../../runtime/resilience/circuit-breaker.ts";
 import type { RetryPolicy } from "../../runtime/resilience/backoff.ts";
 import { createResilience } from "../../runtime/resilience/resilience.ts";

@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { ExportResultCode, type ExportResult } from "@opentelemetry/core";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import type { Gateway, TelemetrySettings, Target, Upstream } from "../../runtime/contract.ts";
-import type { RequestLogRecord } from "../../runtime/request-log.ts";
-import { registerSecret } from "../../runtime/secrets.ts";
+import type { RequestLogRecord } from "../../runtime/log/request-log.ts";
+import { registerSecret } from "../../runtime/log/secrets.ts";
 import { openTracing } from "../../runtime/observe/tracing.ts";
 
 class KeepingExporter implements SpanExporter {

@@ -20,6 +20,9 @@ export interface PostgresServer {
   urlOf(database: string): string;
   /** Stops it (immediate shutdown) and removes its directory. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its data, as an outage would; `resume()` starts it again on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 export async function startPostgres(): Promise<PostgresServer> {
@@ -55,7 +58,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     "-c synchronous_commit=off",
     "-c full_page_writes=off",
   ];
-  await pg("pg_ctl", ["-D", data, "-l", log, "-o", options.join(" "), "-w", "-t", "60", "start"]).catch((e) => failed("pg_ctl start", e));
+  const start = () => pg("pg_ctl", ["-D", data, "-l", log, "-o", options.join(" "), "-w", "-t", "60", "start"]);
+  await start().catch((e) => failed("pg_ctl start", e));
 
   // pg_ctl leaves the server running on its own: should this process exit without stop() (an uncaught
   // error, process.exit), stop it on the way out rather than leave a postgres behind for every such run.
@@ -73,6 +77,13 @@ export async function startPostgres(): Promise<PostgresServer> {
     port,
     url: urlOf("postgres"),
     urlOf,
+    async pause() {
+      // fast, not immediate: with synchronous_commit off, an immediate stop would lose the last commits.
+      await pg("pg_ctl", ["-D", data, "-m", "fast", "-w", "stop"]);
+    },
+    async resume() {
+      await start();
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

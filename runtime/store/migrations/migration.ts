@@ -1,4 +1,4 @@
-// Schema migrations, one list per database (sqlite.ts, postgres.ts). Each store applies, at open and in
+// Schema migrations, one list per database (sqlite.ts, postgres.ts). Each store applies (apply.ts), at open and in
 // order, every migration whose version is not yet in its `schema_migrations` table, inside the same
 // transaction that records it, so a crash halfway leaves the database at the previous version.
 //

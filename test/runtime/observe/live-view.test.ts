@@ -5,8 +5,8 @@ import { LATENCY_BOUNDS_MS, LATENCY_BUCKETS, latencyBucket, latencyQuantile } fr
 import { MinuteStats } from "../../../runtime/observe/minute-stats.ts";
 import { BODY_BUDGET_CHARS, MAX_BODY_CHARS, RecentRequests } from "../../../runtime/observe/recent-requests.ts";
 import { LiveView } from "../../../runtime/observe/live-view.ts";
-import { registerSecret } from "../../../runtime/secrets.ts";
-import type { RequestLogRecord } from "../../../runtime/request-log.ts";
+import { registerSecret } from "../../../runtime/log/secrets.ts";
+import type { RequestLogRecord } from "../../../runtime/log/request-log.ts";
 
 const MINUTE = 60_000;
 /** 2026-12-03T10:00:00Z: a minute boundary. */

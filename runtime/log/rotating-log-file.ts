@@ -42,13 +42,14 @@ export class RotatingLogFile {
     return this.stream?.writableLength ?? 0;
   }
 
-  write(text: string, now = Date.now()): void {
+  /** `done` is called once the kernel has the text, or with the error that lost it. */
+  write(text: string, now = Date.now(), done?: (error?: Error | null) => void): void {
     const day = Math.floor(now / DAY_MS);
     const bytes = Buffer.byteLength(text);
     if (this.stream === null || day !== this.day) this.open(day, now);
     else if (this.size > 0 && this.size + bytes > this.maxSizeBytes) this.rotate(now);
     this.size += bytes;
-    this.stream!.write(text);
+    this.stream!.write(text, done);
   }
 
   close(): Promise<void> {
@@ -90,4 +91,34 @@ export class RotatingLogFile {
     });
     this.stream = stream;
   }
+}
+
+const FILE_NAME = /^requests-(\d{4}-\d{2}-\d{2})(?:\.(\d+))?\.jsonl$/;
+
+export interface RequestLogFile {
+  readonly name: string;
+  /** The UTC day, YYYY-MM-DD. */
+  readonly day: string;
+  readonly index: number;
+}
+
+/** A request log file's day and index, or null for any other name. */
+export function parseRequestLogFileName(name: string): RequestLogFile | null {
+  const match = FILE_NAME.exec(name);
+  return match === null ? null : { name, day: match[1]!, index: match[2] === undefined ? 0 : Number(match[2]) };
+}
+
+/** The order files were written in: by day, then index (numerically: .2 before .10). */
+export function compareRequestLogFiles(a: RequestLogFile, b: RequestLogFile): number {
+  return a.day < b.day ? -1 : a.day > b.day ? 1 : a.index - b.index;
+}
+
+/** Request log files among `names`, in the order they were written. */
+export function sortRequestLogFiles(names: Iterable<string>): RequestLogFile[] {
+  const files: RequestLogFile[] = [];
+  for (const name of names) {
+    const file = parseRequestLogFileName(name);
+    if (file !== null) files.push(file);
+  }
+  return files.sort(compareRequestLogFiles);
 }
