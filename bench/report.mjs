@@ -4,7 +4,7 @@
 // Usage: node bench/report.mjs bench/.work/results.tsv
 import { readFileSync } from "node:fs";
 
-const TARGETS = ["direct", "minimal", "switchyard", "sy-metoff", "sy-nobody", "sy-transl", "sy-xform", "sy-auth", "sy-budget", "portkey"];
+const TARGETS = ["direct", "minimal", "switchyard", "sy-metoff", "sy-sqlite", "sy-nobody", "sy-transl", "sy-xform", "sy-auth", "sy-budget", "portkey"];
 const MODES = ["plain", "stream"];
 
 const rows = new Map(); // "target/mode" -> measurement
@@ -74,6 +74,8 @@ line("throughput switchyard / portkey", (m) => ratio("switchyard", "portkey", m)
 line("throughput translated / pass-through", (m) => ratio("sy-transl", "switchyard", m));
 line("throughput transforms / pass-through", (m) => ratio("sy-xform", "switchyard", m));
 line("throughput metrics on / off", (m) => ratio("switchyard", "sy-metoff", m));
+line("throughput SQLite sink / JSONL", (m) => ratio("sy-sqlite", "switchyard", m));
+line("throughput metrics + SQLite / neither", (m) => ratio("sy-sqlite", "sy-metoff", m));
 line("throughput sy-auth / minimal", (m) => ratio("sy-auth", "minimal", m));
 line("throughput sy-budget / minimal", (m) => ratio("sy-budget", "minimal", m));
 line("throughput keys required / open", (m) => ratio("sy-auth", "switchyard", m));

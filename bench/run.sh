@@ -5,6 +5,7 @@
 #   switchyard  wrk -> dist/bench/server.mjs built from bench/routes.yaml -> mock (request log with bodies)
 #   sy-nobody   the same built with --env bench-lean: request log without bodies (usage only)
 #   sy-metoff   the switchyard row built with --env bench-nometrics: metrics: { enabled: false }
+#   sy-sqlite   the switchyard row (metrics on) with the request log in a SQLite sink (--env bench-sqlite)
 #   sy-transl   Switchyard translating OpenAI requests for an Anthropic-format upstream (bench/translated.routes.yaml)
 #   sy-xform    the switchyard row's route plus request header and body transforms (bench/transforms.routes.yaml)
 #   sy-auth     the switchyard row with client keys required (--env bench-auth; a key from `switchyard keys create`)
@@ -189,7 +190,7 @@ if ((busy_load > 10 || busy_gateway > 10)); then
 fi
 
 echo "bench: wrk -t1 -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per row; wrk+mock on core $LOAD_CORE, gateway on core $GATEWAY_CORE" >&2
-read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT SWITCHYARD_XFORM_PORT SWITCHYARD_AUTH_PORT SWITCHYARD_BUDGET_PORT SWITCHYARD_NOMETRICS_PORT <<<"$(free_ports 10)"
+read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT SWITCHYARD_XFORM_PORT SWITCHYARD_AUTH_PORT SWITCHYARD_BUDGET_PORT SWITCHYARD_NOMETRICS_PORT SWITCHYARD_SQLITE_PORT <<<"$(free_ports 11)"
 MOCK_URL="http://127.0.0.1:$MOCK_PORT"
 CHAT=/v1/chat/completions
 
@@ -244,6 +245,8 @@ bench_switchyard() {
 bench_switchyard switchyard bench/routes.yaml bench "$SWITCHYARD_PORT"
 bench_switchyard sy-nobody bench/routes.yaml bench-lean "$SWITCHYARD_LEAN_PORT"
 bench_switchyard sy-metoff bench/routes.yaml bench-nometrics "$SWITCHYARD_NOMETRICS_PORT"
+rm -f bench/.work/requests.db*
+bench_switchyard sy-sqlite bench/routes.yaml bench-sqlite "$SWITCHYARD_SQLITE_PORT"
 bench_switchyard sy-transl bench/translated.routes.yaml bench-translated "$SWITCHYARD_TRANSLATED_PORT"
 bench_switchyard sy-xform bench/transforms.routes.yaml bench-xform "$SWITCHYARD_XFORM_PORT"
 bench_switchyard sy-auth bench/routes.yaml bench-auth "$SWITCHYARD_AUTH_PORT" --name bench

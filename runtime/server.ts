@@ -117,7 +117,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
       : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, droppedRecords: () => ({ [log.health().sink]: log.dropped() }) });
   const observers: RecordObserver[] = metrics === null ? [] : [metrics];
   const { dashboard } = gateway;
-  const live = dashboard.enabled ? new LiveView({ recentRequests: dashboard.recentRequests, historyHours: dashboard.historyHours, bodies: gateway.logs.bodies }) : null;
+  const live = dashboard.enabled ? new LiveView({ recentRequests: dashboard.recentRequests, historyHours: dashboard.historyHours, bodies: gateway.logs.bodies, redact: gateway.logs.redact }) : null;
   // Only the admin key can read the live view: without one it would record for nobody.
   if (live !== null && admin.configured) observers.push(live);
   const tracing = openTracingFor(gateway, options);

@@ -6,6 +6,7 @@ import type { RecordObserver } from "./hooks.ts";
 import type { RequestLogRecord } from "../log/request-log.ts";
 import { MinuteStats } from "./minute-stats.ts";
 import { RecentRequests } from "./recent-requests.ts";
+import type { LogRedaction } from "../log/redact.ts";
 
 export interface LiveViewSettings {
   /** How many finished requests to keep for the latest-requests page. */
@@ -14,6 +15,8 @@ export interface LiveViewSettings {
   readonly historyHours: number;
   /** Whether bodies are kept: only when the request log keeps them (logs.bodies). */
   readonly bodies: boolean;
+  /** The request log's `logs.redact` rules, applied to bodies when one request is shown. */
+  readonly redact?: LogRedaction;
 }
 
 export class LiveView implements RecordObserver {
@@ -21,7 +24,7 @@ export class LiveView implements RecordObserver {
   readonly minutes: MinuteStats;
 
   constructor(readonly settings: LiveViewSettings, private readonly now: () => number = Date.now) {
-    this.recent = new RecentRequests(settings.recentRequests, settings.bodies);
+    this.recent = new RecentRequests(settings.recentRequests, settings.bodies, settings.redact);
     this.minutes = new MinuteStats(settings.historyHours);
   }
 

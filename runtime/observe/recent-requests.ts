@@ -2,10 +2,11 @@
 // shallow copies of their log records. Bodies are kept only when the request log keeps them (logs.bodies),
 // and within a fixed budget: a body over MAX_BODY_CHARS is not kept, and when all kept bodies together pass
 // BODY_BUDGET_CHARS the oldest entries lose theirs, so memory stays bounded whatever clients send.
-// Secrets are redacted when an entry is read (runtime/secrets.ts, the request log's own redaction), not
-// here: reads are rare, requests are not.
+// Secrets and routes.yaml's `logs.redact` rules are applied when an entry is read (the request log's own
+// redaction, runtime/log/), not here: reads are rare, requests are not.
 import type { RequestLogRecord } from "../log/request-log.ts";
 import { redactSecrets } from "../log/secrets.ts";
+import { redactRaw, redactValue, type LogRedaction } from "../log/redact.ts";
 import type { RequestDetail, RequestSummary } from "../endpoints/dashboard-api.ts";
 
 /** Bodies above this (request and response counted separately) stay in the request log only. */
@@ -51,7 +52,12 @@ export class RecentRequests {
   /** The oldest entry that may still hold bodies, as an index into the ring counted from `next - size`. */
   private oldestWithBodies = 0;
 
-  constructor(readonly capacity: number, private readonly keepBodies: boolean) {
+  constructor(
+    readonly capacity: number,
+    private readonly keepBodies: boolean,
+    /** routes.yaml's `logs.redact` rules: what a sink would not keep, the page does not show either. */
+    private readonly redact?: LogRedaction,
+  ) {
     this.ring = new Array(Math.max(1, capacity));
   }
 
@@ -121,7 +127,13 @@ export class RecentRequests {
     for (let i = 1; i <= this.size; i++) {
       const entry = this.ring[(this.next - i + length) % length]!;
       if (entry.record.id !== id) continue;
-      const detail: RequestDetail = entry.omitted === undefined ? entry.record : { ...entry.record, bodies_omitted: entry.omitted };
+      const detail: RequestDetail = entry.omitted === undefined ? { ...entry.record } : { ...entry.record, bodies_omitted: entry.omitted };
+      const rules = this.redact;
+      if (rules !== undefined) {
+        if (detail.request_body !== undefined) detail.request_body = redactRaw(detail.request_body, rules).text;
+        if (detail.response_body !== undefined) detail.response_body = redactRaw(detail.response_body, rules).text;
+        if (detail.response !== undefined) detail.response = redactValue(structuredClone(detail.response), rules) as typeof detail.response;
+      }
       return redactSecrets(JSON.stringify(detail));
     }
     return null;

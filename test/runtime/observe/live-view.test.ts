@@ -138,6 +138,24 @@ describe("recent requests", () => {
     expect(recent.list(1)[0]).toMatchObject({ served_by: "oa:gpt-4o", attempts: 1, input_tokens: 10, output_tokens: 5, cost_usd: 0.001, key_id: null });
   });
 
+  it("applies routes.yaml's logs.redact rules to the bodies it shows, as a sink would", () => {
+    const account = /ACME-[0-9]{6}/g;
+    const rules = { json: (body: any) => void (body.user = "[user]"), text: (text: string) => text.replace(account, "[account]") };
+    const recent = new RecentRequests(5, true, rules);
+    const r = record({
+      request_body: JSON.stringify({ model: "gpt-4o", user: "alice@example.com", messages: [{ role: "user", content: "bill ACME-123456" }] }),
+      response: { text: "done for ACME-654321", finish_reason: "stop" },
+    });
+    recent.add(r);
+    const shown = recent.detailJson(r.id)!;
+    expect(shown).not.toContain("ACME-123456");
+    expect(shown).not.toContain("ACME-654321");
+    expect(shown).not.toContain("alice@example.com");
+    expect(JSON.parse(JSON.parse(shown).request_body)).toMatchObject({ user: "[user]", messages: [{ content: "bill [account]" }] });
+    // The record the ring holds (shared with nothing else) is left as it was.
+    expect(r.response!.text).toBe("done for ACME-654321");
+  });
+
   it("keeps bodies only when the request log does, and redacts secrets when read", () => {
     registerSecret("provider-secret-abcdef123456");
     const body = JSON.stringify({ model: "gpt-4o", messages: [{ role: "user", content: "sk-abcdefghijklmnopqrstuv and provider-secret-abcdef123456" }] });
