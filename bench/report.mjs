@@ -1,5 +1,5 @@
 // Prints the bench table and ratios from the results file bench/run.sh writes, one tab-separated line each:
-//   row  <target> <mode> <rps> <p50_us> <p99_us> <errors> <load core %> <gateway core %>
+//   row  <target> <mode> <rps> <p50_us> <p99_us> <errors> <load core %> <gateway core %> <gateway CPU µs per request>
 //   note <target> <message>        (a target that could not be measured, and why)
 // Usage: node bench/report.mjs bench/.work/results.tsv
 import { readFileSync } from "node:fs";
@@ -12,7 +12,7 @@ const notes = [];
 for (const line of readFileSync(process.argv[2], "utf8").split("\n")) {
   const fields = line.split("\t");
   if (fields[0] === "row") {
-    const [, target, mode, rps, p50, p99, errors, loadCpu, gatewayCpu] = fields;
+    const [, target, mode, rps, p50, p99, errors, loadCpu, gatewayCpu, cpuUs] = fields;
     rows.set(`${target}/${mode}`, {
       target,
       mode,
@@ -22,6 +22,7 @@ for (const line of readFileSync(process.argv[2], "utf8").split("\n")) {
       errors: Number(errors),
       loadCpu: Number(loadCpu),
       gatewayCpu: Number(gatewayCpu),
+      cpuUs: Number(cpuUs),
     });
   } else if (fields[0] === "note") {
     notes.push(`${fields[1]}: ${fields[2]}`);
@@ -31,8 +32,8 @@ for (const line of readFileSync(process.argv[2], "utf8").split("\n")) {
 const get = (target, mode) => rows.get(`${target}/${mode}`);
 const pad = (text, width) => String(text).padStart(width);
 
-const header = ["target", "mode", "req/s", "p50 ms", "p99 ms", "errors", "core0 %", "core1 %"];
-const widths = [10, 6, 10, 8, 8, 7, 8, 8];
+const header = ["target", "mode", "req/s", "p50 ms", "p99 ms", "errors", "core0 %", "core1 %", "CPU µs/req"];
+const widths = [10, 6, 10, 8, 8, 7, 8, 8, 10];
 console.log(header.map((h, i) => (i < 2 ? h.padEnd(widths[i]) : pad(h, widths[i]))).join("  "));
 for (const target of TARGETS) {
   for (const mode of MODES) {
@@ -47,6 +48,7 @@ for (const target of TARGETS) {
       pad(r.errors, widths[5]),
       pad(r.loadCpu.toFixed(0), widths[6]),
       pad(target === "direct" ? "-" : r.gatewayCpu.toFixed(0), widths[7]),
+      pad(target === "direct" ? "-" : r.cpuUs.toFixed(0), widths[8]),
     ];
     console.log(cells.join("  "));
   }
@@ -61,6 +63,12 @@ const ratio = (a, b, mode) => {
   const x = get(a, mode);
   const y = get(b, mode);
   return x && y && y.rps > 0 ? `${(x.rps / y.rps).toFixed(2)}x` : "n/a";
+};
+// The gateway's own CPU per request, as a multiple of another row's: steadier than req/s on a busy machine.
+const cpuRatio = (a, b, mode) => {
+  const x = get(a, mode);
+  const y = get(b, mode);
+  return x && y && y.cpuUs > 0 ? `${(x.cpuUs / y.cpuUs).toFixed(2)}x` : "n/a";
 };
 const addedP50 = (target, mode) => {
   const x = get(target, mode);
@@ -80,6 +88,13 @@ line("throughput sy-auth / minimal", (m) => ratio("sy-auth", "minimal", m));
 line("throughput sy-budget / minimal", (m) => ratio("sy-budget", "minimal", m));
 line("throughput keys required / open", (m) => ratio("sy-auth", "switchyard", m));
 line("throughput keys + budget / open", (m) => ratio("sy-budget", "switchyard", m));
+line("CPU/request switchyard / minimal", (m) => cpuRatio("switchyard", "minimal", m));
+line("CPU/request translated / pass-through", (m) => cpuRatio("sy-transl", "switchyard", m));
+line("CPU/request transforms / pass-through", (m) => cpuRatio("sy-xform", "switchyard", m));
+line("CPU/request metrics on / off", (m) => cpuRatio("switchyard", "sy-metoff", m));
+line("CPU/request SQLite sink / JSONL", (m) => cpuRatio("sy-sqlite", "switchyard", m));
+line("CPU/request keys required / open", (m) => cpuRatio("sy-auth", "switchyard", m));
+line("CPU/request keys + budget / open", (m) => cpuRatio("sy-budget", "switchyard", m));
 line("p50 added over direct, minimal", (m) => addedP50("minimal", m));
 line("p50 added over direct, switchyard", (m) => addedP50("switchyard", m));
 line("p50 added over direct, sy-nobody", (m) => addedP50("sy-nobody", m));

@@ -25,6 +25,8 @@ WARMUP="${BENCH_WARMUP:-2}"
 LOAD_CORE=0
 GATEWAY_CORE=1
 KEY=bench-key
+CLOCK_TICKS=$(getconf CLK_TCK)
+MEASURED_PID=
 PORTKEY_DIR="$WORK/portkey"
 PORTKEY_ENTRY="$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js"
 
@@ -127,26 +129,34 @@ cpu_ticks() {
     END { print t[a], t[b] }' /proc/stat
 }
 
+# process_ticks PID: the CPU time (user + system, all threads, in clock ticks) process PID has used so far.
+process_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 # measure TARGET URL HEADER...: warm-up, then the measured wrk run, for both modes; appends rows to RESULTS.
+# MEASURED_PID (the gateway under test; empty for direct) gives the CPU it spent per request: unlike req/s,
+# that figure hardly moves when something else on the machine takes cycles, so rows compare across runs too.
 measure() {
-  local target=$1 url=$2 mode args=() h out before after line
+  local target=$1 url=$2 mode args=() h out before after line cpu_before cpu_after
   shift 2
   for h in "$@"; do args+=(-H "$h"); done
   for mode in plain stream; do
     out="$WORK/wrk-$target-$mode.txt"
     load "$out" -t1 -c"$CONNECTIONS" -d"${WARMUP}s" --timeout 5s -s bench/post.lua "${args[@]}" "$url" -- "$mode"
     before=$(cpu_ticks)
+    cpu_before=$([[ -n $MEASURED_PID ]] && process_ticks "$MEASURED_PID" || echo 0)
     load "$out" -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s -s bench/post.lua "${args[@]}" "$url" -- "$mode"
+    cpu_after=$([[ -n $MEASURED_PID ]] && process_ticks "$MEASURED_PID" || echo 0)
     after=$(cpu_ticks)
     line=$(grep '^BENCH_RESULT ' "$out") || { echo "wrk printed no result for $target/$mode:" >&2; cat "$out" >&2; exit 1; }
-    awk -v target="$target" -v mode="$mode" -v before="$before" -v after="$after" '
+    awk -v target="$target" -v mode="$mode" -v before="$before" -v after="$after" -v ticks="$((cpu_after - cpu_before))" -v hz="$CLOCK_TICKS" '
       {
         for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
         split(before, b, " "); split(after, a, " ")
         load = (a[2] - b[2]) > 0 ? 100 * (a[1] - b[1]) / (a[2] - b[2]) : 0
         gw = (a[4] - b[4]) > 0 ? 100 * (a[3] - b[3]) / (a[4] - b[4]) : 0
         errors = r["non2xx"] + r["connect_err"] + r["read_err"] + r["write_err"] + r["timeouts"]
-        printf "row\t%s\t%s\t%s\t%s\t%s\t%d\t%.1f\t%.1f\n", target, mode, r["rps"], r["p50_us"], r["p99_us"], errors, load, gw
+        cpu_us = r["requests"] > 0 ? ticks * 1000000 / hz / r["requests"] : 0
+        printf "row\t%s\t%s\t%s\t%s\t%s\t%d\t%.1f\t%.1f\t%.1f\n", target, mode, r["rps"], r["p50_us"], r["p99_us"], errors, load, gw, cpu_us
       }' <<<"$line" >>"$RESULTS"
     printf '  %-10s %-6s %s\n' "$target" "$mode" "$(cut -d' ' -f2- <<<"$line")" >&2
   done
@@ -208,6 +218,7 @@ start minimal "$GATEWAY_CORE" node bench/minimal-proxy.mjs --port "$MINIMAL_PORT
 pid=$STARTED_PID
 wait_listening "$pid" "$MINIMAL_PORT" || { echo "minimal proxy did not start: $(log_tail "$WORK/minimal.log")" >&2; exit 1; }
 problem=$(check_target "http://127.0.0.1:$MINIMAL_PORT$CHAT" "Authorization: Bearer $KEY") || { echo "minimal proxy: $problem" >&2; exit 1; }
+MEASURED_PID=$pid
 measure minimal "http://127.0.0.1:$MINIMAL_PORT$CHAT" "Authorization: Bearer $KEY"
 stop "$pid"
 
@@ -238,6 +249,7 @@ bench_switchyard() {
   elif ! problem=$(check_target "http://127.0.0.1:$port$CHAT" "Authorization: Bearer $client_key"); then
     note "$target" "failed its check ($problem)"
   else
+    MEASURED_PID=$pid
     measure "$target" "http://127.0.0.1:$port$CHAT" "Authorization: Bearer $client_key"
   fi
   stop "$pid"
@@ -266,6 +278,7 @@ else
   elif ! problem=$(check_target "http://127.0.0.1:$PORTKEY_PORT$CHAT" "${portkey_headers[@]}"); then
     note portkey "unavailable (failed its check: $problem; log: $(log_tail "$WORK/portkey.log" 2))"
   else
+    MEASURED_PID=$pid
     measure portkey "http://127.0.0.1:$PORTKEY_PORT$CHAT" "${portkey_headers[@]}"
   fi
   stop "$pid"
