@@ -10,6 +10,7 @@ import type { Store } from "../runtime/store/types.ts";
 import { createKey, KeyInputError, keyReport, keyView, parseDuration, parsePolicy, rotateKey, type KeyInput } from "../runtime/access/key-admin.ts";
 import { DEFAULTS } from "./resolve.ts";
 import { loadConfig } from "./load.ts";
+import { resolveEnvString } from "./env-string.ts";
 
 interface StoreOptions {
   store?: string;
@@ -34,17 +35,9 @@ function storeUrl(options: StoreOptions): string {
   if (existsSync(options.config)) {
     const loaded = loadConfig(options.config, { env: options.env });
     if (loaded.ir === null) throw new KeyInputError(`cannot read the store setting: ${options.config} does not build (run \`switchyard check ${options.config}\`), or pass --store`);
-    let missing: string | null = null;
-    const url = loaded.ir.access.store.parts
-      .map((part) => {
-        if ("text" in part) return part.text;
-        const value = process.env[part.env] ?? part.fallback;
-        if (value === undefined) missing = part.env;
-        return value ?? "";
-      })
-      .join("");
-    if (missing !== null) throw new KeyInputError(`the store in ${options.config} names \${${missing}}, which is not set in this shell: set it, or pass --store`);
-    return url;
+    const url = resolveEnvString(loaded.ir.access.store);
+    if ("missing" in url) throw new KeyInputError(`the store in ${options.config} names \${${url.missing}}, which is not set in this shell: set it, or pass --store`);
+    return url.value;
   }
   return DEFAULTS.store;
 }

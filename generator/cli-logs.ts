@@ -10,6 +10,7 @@ import type { LogFilter, LogReader, StoredRecord } from "../runtime/log/read/typ
 import { parseSince, usageReport, type UsageBy, type UsageGroup } from "../runtime/log/read/usage.ts";
 import { DEFAULTS } from "./resolve.ts";
 import { loadConfig } from "./load.ts";
+import { resolveEnvString } from "./env-string.ts";
 
 interface SinkOptions {
   sink?: string;
@@ -31,16 +32,9 @@ function sinkOf(options: SinkOptions): { sink: string; dir: string } {
     } else {
       dir = loaded.ir.logs.dir;
       if (sink === null && loaded.ir.logs.sink !== null) {
-        let missing: string | null = null;
-        sink = loaded.ir.logs.sink.parts
-          .map((part) => {
-            if ("text" in part) return part.text;
-            const value = process.env[part.env] ?? part.fallback;
-            if (value === undefined) missing = part.env;
-            return value ?? "";
-          })
-          .join("");
-        if (missing !== null) throw new UsageError(`logs.sink in ${options.config} names \${${missing}}, which is not set in this shell: set it, or pass --sink`);
+        const resolved = resolveEnvString(loaded.ir.logs.sink);
+        if ("missing" in resolved) throw new UsageError(`logs.sink in ${options.config} names \${${resolved.missing}}, which is not set in this shell: set it, or pass --sink`);
+        sink = resolved.value;
       }
     }
   }

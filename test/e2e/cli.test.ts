@@ -42,7 +42,8 @@ describe("switchyard CLI", () => {
     expect(result.code).toBe(0);
     expect(existsSync(path.join(root, "generated/cicheck"))).toBe(false);
     expect(existsSync(path.join(root, "dist/cicheck"))).toBe(false);
-  });
+    // A whole type-check of the generated project: ~10 s alone, several times that on a loaded 2-core machine.
+  }, 120_000);
 
   it("--strict-prices fails check and build on a target without a price", () => {
     const file = `${dir}/unpriced.yaml`;
