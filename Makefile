@@ -3,7 +3,7 @@ ENV ?= dev
 CONFIG ?= routes.yaml
 SWITCHYARD = node bin/switchyard.mjs
 
-.PHONY: install build check run test golden bench clean
+.PHONY: install build check run test golden bench profile clean
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -34,6 +34,10 @@ golden: install
 
 bench: install
 	bash bench/run.sh
+
+# A CPU profile of the stream path under load and its hottest functions (PROFILE_MODE=plain|stream|translated).
+profile: install
+	bash bench/profile.sh
 
 clean:
 	rm -rf generated/* dist test/.build bench/.work
