@@ -90,8 +90,9 @@ ${patterns.map((p) => p.decl)}
 
 export function createPassthrough(upstreams: Upstreams${code(readsEnv ? ", processEnv: NodeJS.ProcessEnv" : "")}): PassthroughTable {
   ${readsEnv ? ts`const env = createEnvReader(processEnv);` : code("")}
-  ${join(entries, "\n")}
+  ${envLines}
   ${readsEnv ? ts`env.finish();` : code("")}
+  ${join(entries, "\n")}
   return {
     ${patterns.map((p) => p.table)}
   };
