@@ -46,6 +46,14 @@ const MESSAGE_BATCH = {
 const FILE_CONTENT = randomBytes(300 * 1024);
 const SPEECH = randomBytes(200 * 1024);
 
+/** The slow download's second half is only written once this resolves (the test resolves it). */
+let releaseSlow: () => void = () => {};
+const slowReleased = new Promise<void>((resolve) => (releaseSlow = resolve));
+
+/** Resolves when the provider's endless download is closed by the gateway. */
+let endlessClosed: () => void = () => {};
+const endlessEnded = new Promise<void>((resolve) => (endlessClosed = resolve));
+
 let oa: PassthroughMock;
 let an: PassthroughMock;
 let gw: RunningGateway;
@@ -70,6 +78,19 @@ beforeAll(async () => {
       "POST /v1/moderations": (_req, res) => json(res, 200, MODERATION, { "x-internal": "upstream-only", "openai-processing-ms": "12" }),
       "POST /v1/audio/speech": (_req, res) => chunked(res, "audio/mpeg", SPEECH),
       "POST /v1/batches": (_req, res) => json(res, 200, BATCH),
+      "GET /v1/files/file-slow/content": (_req, res) => {
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(FILE_CONTENT.length) });
+        res.write(FILE_CONTENT.subarray(0, 1024));
+        void slowReleased.then(() => res.end(FILE_CONTENT.subarray(1024)));
+      },
+      "GET /v1/files/file-endless/content": (_req, res) => {
+        res.writeHead(200, { "content-type": "application/octet-stream" });
+        const timer = setInterval(() => res.write(Buffer.alloc(16 * 1024)), 5);
+        res.on("close", () => {
+          clearInterval(timer);
+          endlessClosed();
+        });
+      },
     }),
     startPassthroughMock({
       "POST /v1/messages/batches": (_req, res) => json(res, 200, MESSAGE_BATCH),
@@ -360,6 +381,42 @@ describe("bodies", () => {
     expect(((await res.json()) as { bytes: number }).bytes).toBe(2 * half);
     const request = oa.requests[before]!;
     expect(request.body.equals(Buffer.concat([first, second]))).toBe(true);
+  });
+
+  it("a download reaches the client as the provider sends it, not once it has ended", async () => {
+    const response = await openai().files.content("file-slow");
+    const reader = response.body!.getReader();
+    // The provider holds back all but its first KiB until the client has it: a gateway that waited for the
+    // whole response would never deliver it (and the test time out).
+    let got = Buffer.alloc(0);
+    while (got.length < 1024) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      got = Buffer.concat([got, value]);
+    }
+    expect(got.subarray(0, 1024).equals(FILE_CONTENT.subarray(0, 1024))).toBe(true);
+    releaseSlow();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      got = Buffer.concat([got, value]);
+    }
+    expect(got.equals(FILE_CONTENT)).toBe(true);
+  });
+
+  it("a client that goes away mid-download ends the upstream request and is logged as 499", async () => {
+    const { record } = await logged(async () => {
+      const controller = new AbortController();
+      const response = await fetch(`${gw.url}/v1/files/file-endless/content`, { headers: { authorization: `Bearer ${alice}` }, signal: controller.signal });
+      const reader = response.body!.getReader();
+      let read = 0;
+      while (read < 256 * 1024) read += (await reader.read()).value!.length;
+      controller.abort();
+    });
+    expect(record).toMatchObject({ status: 499, method: "GET", path: "/v1/files/file-endless/content" });
+    expect(record.response_bytes).toBeGreaterThanOrEqual(256 * 1024);
+    // The provider's side was closed too (the mock would otherwise write for ever).
+    await endlessEnded;
   });
 
   it("a body over the entry's body_limit: 413 up front when declared, mid-stream when not", async () => {
