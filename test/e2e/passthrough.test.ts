@@ -9,6 +9,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { refusedPort } from "../support/free-port.ts";
 import { chunked, json, startPassthroughMock, type PassthroughMock, type RawRequest } from "../support/mock-passthrough.ts";
 
 const OPENAI_KEY = "sk-upstream-openai-0123456789abcdef";
@@ -99,7 +100,7 @@ beforeAll(async () => {
     }),
   ]);
   const { bundle } = await buildCase("passthrough", "test/e2e/passthrough.routes.yaml");
-  gw = await startGateway(bundle, { OPENAI_URL: oa.url, ANTHROPIC_URL: an.url, OPENAI_KEY, ANTHROPIC_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY });
+  gw = await startGateway(bundle, { OPENAI_URL: oa.url, ANTHROPIC_URL: an.url, GONE_URL: `http://127.0.0.1:${await refusedPort()}`, OPENAI_KEY, ANTHROPIC_KEY, SWITCHYARD_ADMIN_KEY: ADMIN_KEY });
   alice = await createKey({ name: "alice" });
   restricted = await createKey({ name: "bob", models: ["gpt-4o"] });
   limited = await createKey({ name: "carol" });
@@ -345,6 +346,14 @@ describe("the gateway's rules", () => {
     expect(anthropicUnknown.status).toBe(404);
     expect(await anthropicUnknown.json()).toMatchObject({ type: "error", error: { type: "not_found_error" } });
     expect(oa.requests.length).toBe(before);
+  });
+
+  it("a provider that cannot be reached: 502 in the client's format, logged with the failed attempt", async () => {
+    const { result, record } = await logged(() => fetch(`${gw.url}/v1/containers`, { method: "POST", headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" }, body: "{}" }));
+    expect(result!.status).toBe(502);
+    expect(((await result!.json()) as any).error).toMatchObject({ type: "api_error", code: "upstream_error" });
+    expect(record).toMatchObject({ status: 502, route: "passthrough-gone", attempts: [{ provider: "gone", status: null }] });
+    expect(record.attempts[0].error).toBeTruthy();
   });
 
   it("a path whose provider is disabled: 503 naming the variable, which the SDK does not retry", async () => {
