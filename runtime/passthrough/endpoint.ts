@@ -196,21 +196,21 @@ function streamBody(res: HttpResponse, call: Call): Readable {
   const limit = call.entry.bodyLimitBytes;
   let paused = false;
   const live = () => !client.aborted && !client.finished;
-  const stream = new Readable({
-    highWaterMark: UPLOAD_BUFFER_BYTES,
-    read() {
-      if (paused && live()) {
-        paused = false;
-        res.resume();
-      }
-    },
-  });
-  // A body nobody reads any more (refused, too large, upstream gone): let the socket drain it.
-  stream.on("close", () => {
+  const resume = () => {
     if (paused && live()) {
       paused = false;
       res.resume();
     }
+  };
+  const stream = new Readable({
+    highWaterMark: UPLOAD_BUFFER_BYTES,
+    read: resume,
+    // A body nobody reads any more (refused, too large, upstream gone): let the socket drain it. _destroy runs
+    // synchronously inside destroy(), so this happens before the error response ends the uWS response.
+    destroy(error, callback) {
+      resume();
+      callback(error);
+    },
   });
   res.onData((chunk, isLast) => {
     if (stream.destroyed) return;
