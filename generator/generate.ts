@@ -14,6 +14,7 @@ import { emitRoutesDoc } from "./emit/routes-doc.ts";
 import { emitProviderTypes } from "./emit/types.ts";
 import { emitPricesModule, needsPricesModule, PRICES_FILE } from "./emit/prices.ts";
 import { emitLogRedaction, LOG_REDACTION_FILE, needsLogRedaction } from "./emit/log-redaction.ts";
+import { emitPassthroughModule, needsPassthroughModule, PASSTHROUGH_FILE } from "./emit/passthrough.ts";
 
 export interface GeneratedFile {
   /** Path relative to the project root, POSIX separators. */
@@ -48,6 +49,7 @@ export function generateEnvironment(ir: ConfigIR, options: GenerateOptions): Gen
   ];
   if (needsPricesModule(ir)) files.push(file(PRICES_FILE, emitPricesModule(ir, ctx)));
   if (needsLogRedaction(ir)) files.push(file(LOG_REDACTION_FILE, emitLogRedaction(ir, ctx)));
+  if (needsPassthroughModule(ir)) files.push(file(PASSTHROUGH_FILE, emitPassthroughModule(ir, ctx)));
   for (const route of ir.routes) files.push(file(routeFile(route), emitRouteModule(ir, route, ctx.nested())));
   for (const provider of ir.providers.filter((p): p is ScenarioProviderIR => p.kind === "scenario")) {
     const scenario = options.scenarios.get(provider.name);

@@ -311,6 +311,31 @@ export interface RouteIR {
   pos: SourcePos;
 }
 
+/**
+ * A `passthrough:` entry: paths Switchyard does not translate, forwarded byte for byte to one OpenAI- or
+ * Anthropic-format provider (runtime/passthrough/). Validated by validate.ts: known provider of either kind,
+ * well-formed globs (generator/passthrough-paths.ts), none covering a translated endpoint, none sharing a
+ * path with another entry of the same API.
+ */
+export interface PassthroughIR {
+  /** Unique among routes and entries: the request log's and metrics' `route`. */
+  id: string;
+  /** Identifier stem for generated code, unique among entries. */
+  ident: string;
+  provider: string;
+  /** The API the provider speaks, which is the API of the clients whose paths it serves. */
+  api: ClientApi;
+  /** Path globs as written, in declaration order. */
+  paths: string[];
+  /** Request bodies above this are refused with a 413 (the server's body_limit unless the entry has its own). */
+  bodyLimitBytes: number;
+  /** Request-count limits (the defaults merged with the entry's own); tokens are never counted here. */
+  rateLimits: RateLimitsIR | null;
+  /** The variables the provider's api_key names: the error for a disabled provider says which to set. */
+  keyVariables: string[];
+  pos: SourcePos;
+}
+
 /** Per-minute limits for one kind of client; null: no such limit. */
 export interface RateLimitRuleIR {
   requestsPerMinute: number | null;
@@ -392,6 +417,8 @@ export interface ConfigIR {
   providers: ProviderIR[];
   /** In declaration order (glob precedence follows it). */
   routes: RouteIR[];
+  /** `passthrough:` entries in declaration order; empty when routes.yaml has none. */
+  passthrough: PassthroughIR[];
   /** The dataset tables forwarding targets look prices up in. */
   prices: PricesIR;
 }

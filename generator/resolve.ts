@@ -22,6 +22,7 @@ import type {
   SourcePos,
   TelemetryIR,
   LogsIR,
+  PassthroughIR,
   RedactRuleIR,
 } from "./ir.ts";
 import type { Diagnostic, PathSegment, SourceLocator, Span } from "./diagnostics.ts";
@@ -105,6 +106,13 @@ export interface RouteYaml {
   when?: WhenYaml;
   body_limit?: number | string;
 }
+export interface PassthroughYaml {
+  id?: string;
+  provider: string;
+  paths: string[];
+  body_limit?: number | string;
+  rate_limits?: RateLimitsYaml;
+}
 export interface RateLimitRuleYaml {
   requests_per_minute?: number | null;
   tokens_per_minute?: number | null;
@@ -160,6 +168,7 @@ export interface RoutesYaml {
   metrics?: MetricsYaml;
   providers: Record<string, ProviderYaml>;
   routes: RouteYaml[];
+  passthrough?: PassthroughYaml[];
   environments?: Record<string, EnvironmentYaml | null>;
 }
 
@@ -472,6 +481,8 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
     };
   });
 
+  const passthrough = resolvePassthrough(resolved.passthrough ?? [], resolved, routes, parseSize(server.body_limit ?? DEFAULTS.server.bodyLimit), pos, at);
+
   return {
     file: at.file,
     env,
@@ -512,11 +523,52 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
     telemetry: resolved.telemetry === undefined ? null : resolveTelemetry(resolved.telemetry, pos(at.key(config.environments?.[env]?.telemetry !== undefined ? ["environments", env, "telemetry"] : ["telemetry"]))),
     providers,
     routes,
+    passthrough,
     prices: compilePriceTables(
       routes.flatMap((route) => route.targets.flatMap((target) => (target.price.kind === "lookup" ? [target.price.dataset] : []))),
       pricesAt,
     ),
   };
+}
+
+/**
+ * `passthrough:` entries. Ids default to `passthrough-<provider>`, made unique against route ids and each
+ * other as derived route ids are (validate.ts reports explicit duplicates). Limits merge like a route's,
+ * under their own scope when the entry has `rate_limits`.
+ */
+function resolvePassthrough(
+  entries: readonly PassthroughYaml[],
+  config: Omit<RoutesYaml, "environments">,
+  routes: readonly RouteIR[],
+  serverLimit: number,
+  pos: (span: Span) => SourcePos,
+  at: SourceLocator,
+): PassthroughIR[] {
+  const taken = new Set([...routes.map((r) => r.id), ...entries.flatMap((e) => (e.id === undefined ? [] : [e.id]))]);
+  const idents = new Scope();
+  return entries.map((entry, index): PassthroughIR => {
+    let id = entry.id;
+    if (id === undefined) {
+      const base = `passthrough-${deriveRouteId(entry.provider)}`;
+      id = base;
+      for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+      taken.add(id);
+    }
+    const provider = config.providers[entry.provider]!;
+    const keyVariables = provider.api_key === undefined ? [] : envString(provider.api_key).parts.flatMap((part) => ("env" in part ? [part.env] : []));
+    return {
+      id,
+      ident: idents.unique(camel(id)),
+      provider: entry.provider,
+      // validate.ts admits only openai and anthropic providers.
+      api: apiOfKind(provider.kind)!,
+      paths: [...entry.paths],
+      bodyLimitBytes: entry.body_limit === undefined ? serverLimit : parseSize(entry.body_limit),
+      rateLimits: resolveRateLimits(config.rate_limits, entry.rate_limits, id),
+      keyVariables,
+      pos: pos(at.value(["passthrough", index])),
+    };
+  });
 }
 
 function resolveTelemetry(telemetry: TelemetryYaml, at: SourcePos): TelemetryIR {

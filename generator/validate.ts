@@ -10,6 +10,7 @@ import { withSuggestion } from "./did-you-mean.ts";
 import { globCovers, isGlob } from "./glob.ts";
 import { CLIENT_APIS, ENV_REFERENCE_HINT, headerPattern, parseEnvString, routeApis } from "./resolve.ts";
 import { checkReplace, checkTransforms } from "./transforms/check.ts";
+import { parsePathGlob, pathGlobMatches, pathGlobsOverlap, TRANSLATED_PATHS } from "./passthrough-paths.ts";
 
 const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "azure-openai", "gemini", "ollama", "scenario", "command"];
 const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "tls", "body_limit", "transforms", "price"] as const;
@@ -66,6 +67,7 @@ export function checkConfig(config: unknown, at: SourceLocator): Diagnostic[] {
   checkLogs(config.logs, ["logs"], report);
   checkEnvironments(config.environments, ctx);
   checkRoutes(config.routes, ctx);
+  checkPassthrough(config.passthrough, config.routes, ctx);
   return diagnostics;
 }
 
@@ -551,6 +553,86 @@ function checkPrecedence(routes: readonly RouteFacts[], report: Report): void {
       `route "${route.model}" is never reached: ${because}`,
       `globs are tried in order: move this route above /routes/${earliest}`,
     );
+  });
+}
+
+/**
+ * `passthrough:` entries: a defined provider that speaks OpenAI's or Anthropic's API with the /v1 path layout
+ * (kind openai or anthropic), ids unique among routes and entries, and path globs that are well formed,
+ * leave every translated endpoint to its endpoint, and never share a path with another glob of the same
+ * API (a request must have exactly one provider; the other API's globs are told apart by the client's
+ * `anthropic-version` header or the /openai and /anthropic prefixes).
+ */
+function checkPassthrough(entries: unknown, routes: unknown, { at, report, names, kinds }: Context): void {
+  if (!Array.isArray(entries)) return;
+  const routeIds = new Map<string, number>();
+  if (Array.isArray(routes)) routes.forEach((route, index) => isRecord(route) && typeof route.id === "string" && !routeIds.has(route.id) && routeIds.set(route.id, index));
+  const ids = new Map<string, number>();
+  const seen: Array<{ api: ClientApi; glob: string; path: PathSegment[] }> = [];
+  entries.forEach((entry: unknown, index) => {
+    if (!isRecord(entry)) return;
+    const path: PathSegment[] = ["passthrough", index];
+    let api: ClientApi | null = null;
+    if (typeof entry.provider === "string") {
+      const name = entry.provider;
+      const kind = kinds.get(name);
+      if (!names.has(name)) {
+        report("unknown-provider", [...path, "provider"], "value", withSuggestion(`unknown provider "${name}"`, name, names), definedProvidersHint(names));
+      } else if (kind !== undefined && kind !== "openai" && kind !== "anthropic") {
+        report(
+          "bad-value",
+          [...path, "provider"],
+          "value",
+          `provider "${name}" is ${/^[aeiou]/.test(kind) ? "an" : "a"} ${kind} provider: pass-through forwards OpenAI and Anthropic API paths, so it needs an openai or anthropic provider`,
+          "kind openai covers every OpenAI-compatible server whose base_url ends in /v1",
+        );
+      } else if (kind !== undefined) {
+        api = kind;
+      }
+    }
+    if (typeof entry.id === "string") {
+      const other = ids.get(entry.id);
+      const route = routeIds.get(entry.id);
+      if (other !== undefined || route !== undefined) {
+        const where = other !== undefined ? `/passthrough/${other} (line ${at.value(["passthrough", other]).line})` : `/routes/${route} (line ${at.value(["routes", route!]).line})`;
+        report("duplicate-route-id", [...path, "id"], "value", `duplicate id "${entry.id}": ${where} already uses it`, "pass-through entries and routes share one set of ids (the request log's and metrics' route)");
+      } else ids.set(entry.id, index);
+    }
+    if (!Array.isArray(entry.paths)) return;
+    entry.paths.forEach((glob: unknown, p) => {
+      if (typeof glob !== "string") return;
+      const globPath = [...path, "paths", p];
+      const parsed = parsePathGlob(glob);
+      if (!parsed.ok) {
+        report("bad-value", globPath, "value", parsed.message, parsed.hint);
+        return;
+      }
+      const shadowed = TRANSLATED_PATHS.filter((translated) => pathGlobMatches(glob, translated));
+      if (shadowed.length > 0) {
+        report(
+          "passthrough-shadows-endpoint",
+          globPath,
+          "value",
+          `pass-through path "${glob}" covers ${shadowed.join(", ")}, which Switchyard serves itself`,
+          "list the paths to forward without the translated ones, e.g. /v1/messages/batches/** rather than /v1/messages/**",
+        );
+        return;
+      }
+      if (api === null) return;
+      const clash = seen.find((other) => other.api === api && pathGlobsOverlap(other.glob, glob));
+      if (clash !== undefined) {
+        const line = at.value(clash.path).line;
+        report(
+          "overlapping-passthrough",
+          globPath,
+          "value",
+          `pass-through path "${glob}" shares paths with "${clash.glob}" (${toPointer(clash.path)}, line ${line}): a request must reach one provider`,
+          `the ${api} API's paths may appear in one glob only; /openai/… and /anthropic/… prefixes or the anthropic-version header choose between an OpenAI and an Anthropic provider`,
+        );
+        return;
+      }
+      seen.push({ api, glob, path: globPath });
+    });
   });
 }
 

@@ -13,6 +13,7 @@ import type { BreakerPolicy } from "./resilience/circuit-breaker.ts";
 import type { ClientIdentity } from "./access/client-identity.ts";
 import type { PriceLookup } from "./spend/price.ts";
 import type { LogRedaction } from "./log/redact.ts";
+import type { PassthroughTable } from "./passthrough/table.ts";
 
 export type ClientApi = "openai" | "anthropic";
 
@@ -24,6 +25,8 @@ export interface HttpUpstream {
   readonly api: UpstreamApi;
   /** scheme://host:port, the pool's origin. */
   readonly origin: string;
+  /** The base URL's path without a trailing slash ("/v1", "" for a bare host): pass-through paths go below it. */
+  readonly basePath: string;
   /** Request paths, base path included, per endpoint (some kinds put the model in the path). */
   readonly paths: UpstreamPaths;
   /** Translates OpenAI embeddings requests for a provider-native embeddings API; null for OpenAI-format ones. */
@@ -270,4 +273,6 @@ export interface Gateway {
   readonly upstreams: readonly Upstream[];
   /** Absent: tracing off (routes.yaml has no `telemetry:`, or its endpoint resolved empty). */
   readonly telemetry?: TelemetrySettings;
+  /** `passthrough:` paths and the providers serving them (runtime/passthrough/); absent: none, unknown paths are 404s. */
+  readonly passthrough?: PassthroughTable;
 }

@@ -39,3 +39,18 @@ export function collectForwardHeaders(req: HttpRequest, api: ClientApi): Record<
   if (api === "anthropic" && headers["anthropic-version"] === undefined) headers["anthropic-version"] = DEFAULT_ANTHROPIC_VERSION;
   return headers;
 }
+
+/**
+ * Pass-through keeps what describes the body it streams byte for byte: its content-type (a multipart
+ * boundary), content-length (so an upload is not re-framed as chunked) and accept-encoding (the response is
+ * relayed unread, so it may stay compressed). Credentials and hop-by-hop headers go as everywhere else.
+ */
+const PASSTHROUGH_KEPT = new Set(["content-length", "accept-encoding"]);
+
+export function collectPassthroughHeaders(req: HttpRequest): Record<string, string> {
+  const headers: Record<string, string> = {};
+  req.forEach((name, value) => {
+    if (!NOT_FORWARDED.has(name) || PASSTHROUGH_KEPT.has(name)) headers[name] = value;
+  });
+  return headers;
+}

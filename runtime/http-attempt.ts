@@ -90,7 +90,8 @@ function upstreamBody(request: AttemptRequest, target: Target): string | Buffer 
   return spliceModel(request.raw, target.modelJson) ?? request.rawBytes;
 }
 
-function responseHeaders(headers: Record<string, string | string[] | undefined>, requestId: string): Record<string, string> {
+/** The upstream's response headers as relayed: connection-level ones dropped, the request id added. */
+export function responseHeaders(headers: Record<string, string | string[] | undefined>, requestId: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) {
     if (DROPPED_RESPONSE_HEADERS.has(name)) continue;

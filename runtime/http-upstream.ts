@@ -83,6 +83,7 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
     name: options.name,
     api: options.api,
     origin: url.origin,
+    basePath,
     paths: options.paths(basePath),
     auth: options.auth ?? null,
     embeddings: options.embeddings ?? null,

@@ -7,6 +7,7 @@ import type { ClientApi, Gateway, TelemetrySettings } from "./contract.ts";
 import { createChatEndpoint } from "./chat-endpoint.ts";
 import { createCountTokensEndpoint } from "./count-tokens-endpoint.ts";
 import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
+import { createPassthroughEndpoint } from "./passthrough/endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { createModelsEndpoint } from "./endpoints/models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
@@ -164,7 +165,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes), log: log.health() })),
   );
 
+  const passthrough = gateway.passthrough === undefined ? null : createPassthroughEndpoint(gateway.passthrough, services);
   app.any("/*", (res, req) => {
+    // Configured pass-through paths first; anything else is a 404 (or a 405 on a translated path).
+    if (passthrough !== null && passthrough(res, req)) return;
     const api = guessApi(req);
     const known = KNOWN_POST_PATHS.has(req.getUrl());
     const status = known ? 405 : 404;

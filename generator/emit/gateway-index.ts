@@ -5,6 +5,7 @@ import { code, join, literal, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 import { routerReadsEnv } from "./router-table.ts";
 import { needsLogRedaction } from "./log-redaction.ts";
+import { needsPassthroughModule, passthroughReadsEnv } from "./passthrough.ts";
 
 /** `, cors: {…}` only when configured: without it the server adds no CORS headers and answers no preflight. */
 function cors(settings: CorsIR | undefined): Code {
@@ -81,7 +82,8 @@ import type { Gateway } from ${ctx.runtime("contract.ts")};${readsEnv ? ts`
 import { createEnvReader } from ${ctx.runtime("env.ts")};` : code("")}
 import { startUpstreams } from "./providers.ts";
 import { createRouter } from "./router.ts";
-import { validators } from "./validators.ts";${needsLogRedaction(ir) ? ts`
+import { validators } from "./validators.ts";${needsPassthroughModule(ir) ? ts`
+import { createPassthrough } from "./passthrough.ts";` : code("")}${needsLogRedaction(ir) ? ts`
 import { logRedaction } from "./log-redaction.ts";` : code("")}
 
 export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gateway {
@@ -96,7 +98,8 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     router: createRouter(${code(routerReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),
     validators,
     redis: ${redis ? ts`redisUrl === "" ? null : { url: redisUrl, keyPrefix: ${redis.keyPrefix} }` : code("null")},
-    upstreams: Object.values(upstreams),${traces.field}
+    upstreams: Object.values(upstreams),${traces.field}${needsPassthroughModule(ir) ? ts`
+passthrough: createPassthrough(${code(passthroughReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),` : code("")}
   };
 }
 `.text;

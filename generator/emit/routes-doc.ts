@@ -32,6 +32,16 @@ from {{dataset}}:
 | {{route}} | {{target}} | {{price}} | {{source}} |
 {{/each}}
 
+{{#if passthrough.length}}
+Paths passed through byte for byte (Anthropic's for requests with anthropic-version or under /anthropic/):
+
+| id | client API | paths | provider | body limit | rate limits | defined at |
+|---|---|---|---|---|---|---|
+{{#each passthrough}}
+| {{id}} | {{api}} | {{paths}} | {{provider}} | {{bodyLimit}} | {{rateLimits}} | {{pos}} |
+{{/each}}
+
+{{/if}}
 | provider | kind |
 |---|---|
 {{#each providers}}
@@ -66,6 +76,15 @@ export function emitRoutesDoc(ir: ConfigIR): string {
     prices: ir.routes.flatMap((r) =>
       r.targets.map((t) => ({ route: cell(r.id), target: cell(targetLabel(r, t)), ...describePrice(t) })).map((row) => ({ ...row, price: cell(row.price), source: cell(row.source) })),
     ),
+    passthrough: ir.passthrough.map((e) => ({
+      id: cell(e.id),
+      api: e.api,
+      paths: cell(e.paths.map((glob) => `\`${glob}\``).join(", ")),
+      provider: cell(e.provider),
+      bodyLimit: size(e.bodyLimitBytes),
+      rateLimits: cell(describeRateLimits(e)),
+      pos: posText(e.pos),
+    })),
     providers: ir.providers.map((p) => ({ name: p.name, kind: p.kind })),
   });
 }
@@ -133,7 +152,7 @@ function describeBreaker(route: RouteIR): string {
 }
 
 /** "per key 60 rpm, 100000 tpm; per IP 600 rpm (own buckets)", or "none". */
-function describeRateLimits(route: RouteIR): string {
+function describeRateLimits(route: Pick<RouteIR, "rateLimits">): string {
   const limits = route.rateLimits;
   if (limits === null) return "none";
   const rule = (who: string, r: RateLimitRuleIR | null) => {

@@ -148,7 +148,7 @@ function ${name(factory)}(${code(envLines.length > 0 ? "processEnv: NodeJS.Proce
 
 // ---- headers ----
 
-type ValueOf = (v: EnvStringIR) => Code;
+export type ValueOf = (v: EnvStringIR) => Code;
 
 function key(header: string): Code {
   return ts`[${header}]`;
@@ -180,7 +180,7 @@ function editStage(rules: HeaderRulesIR, value: ValueOf): Code[] {
  * Order: each layer's mode filter on the client's headers, then the provider's own headers (auth, extra
  * headers) and bring-your-own-key, then each layer's remove, set and add.
  */
-function emitRequestHeaders(layers: HeaderRulesIR[], byok: { name: string; prefix: string } | null, value: ValueOf): Code {
+export function emitRequestHeaders(layers: HeaderRulesIR[], byok: { name: string; prefix: string } | null, value: ValueOf): Code {
   const modes = layers.flatMap((l) => modeStage(l, ALWAYS_KEPT.request));
   const auth = byok ? [ts`if (clientKey !== null) h${key(byok.name)} = ${byok.prefix ? ts`${byok.prefix} + clientKey` : code("clientKey")};`] : [];
   const edits = layers.flatMap((l) => editStage(l, value));
@@ -190,7 +190,7 @@ function emitRequestHeaders(layers: HeaderRulesIR[], byok: { name: string; prefi
 }`;
 }
 
-function emitResponseHeaders(layers: HeaderRulesIR[], value: ValueOf): Code {
+export function emitResponseHeaders(layers: HeaderRulesIR[], value: ValueOf): Code {
   const lines = [
     ts`let h: Record<string, string> = { ...upstream };`,
     ...layers.flatMap((l) => modeStage(l, ALWAYS_KEPT.response)),

@@ -66,6 +66,10 @@ export interface RequestLogRecord {
   error?: string;
   /** The error's stable code when the gateway refused the request itself (rate_limit_exceeded, budget_exceeded, …). */
   error_code?: string;
+  /** Pass-through requests (runtime/passthrough/): the method, and the body bytes each way (bodies are never logged). */
+  method?: string;
+  request_bytes?: number;
+  response_bytes?: number;
 }
 
 /** What the caller already knows about the raw bodies, so the log need not parse them again. */

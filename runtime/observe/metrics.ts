@@ -134,6 +134,8 @@ export class GatewayMetrics implements RecordObserver {
     const models = sources.router.models;
     for (const name of [...models.openai, ...models.anthropic]) this.named.add(name);
     for (const route of sources.router.routes) for (const target of route.targets) if (target.model !== null) this.named.add(target.model);
+    // Pass-through attempts name no model (runtime/passthrough/endpoint.ts NO_MODEL).
+    this.named.add(NONE);
 
     const served = ["route", "provider", "model"];
     this.requests = new CounterFamily(registry, "switchyard_requests_total", "Requests answered, by route, the provider and model that served them (\"none\": no target did), status class and client API.", [...served, "status_class", "api"]);

@@ -35,6 +35,8 @@ const CODES = [
   "bad-regex",
   "unsafe-regex",
   "no-price",
+  "passthrough-shadows-endpoint",
+  "overlapping-passthrough",
 ];
 
 function optionsOf(text: string): { env?: string; strictPrices?: boolean } {
