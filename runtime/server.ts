@@ -16,6 +16,7 @@ import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
 import { RedisBreakerStore } from "./resilience/redis-breaker-store.ts";
 import { withCors } from "./cors.ts";
+import { withHead } from "./head.ts";
 import { balancerHealth } from "./balance/health.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/types.ts";
@@ -106,7 +107,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // Give Redis a moment so the first requests already share limits; an unreachable one is not waited for.
   await redis?.whenReady(1000);
   const inflight = new Set<Promise<void>>();
-  const app = withCors(uWS.App(), gateway.server.cors);
+  // HEAD mirrors every GET without its body (runtime/head.ts); CORS wraps both.
+  const app = withCors(withHead(uWS.App()), gateway.server.cors);
   const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
@@ -163,6 +165,11 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   app.get("/health", (res) =>
     sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes), log: log.health() })),
   );
+
+  // The root says which gateway answers here: clients probe it (Claude Code sends HEAD / at every start) and a
+  // person with curl learns where to look next. Nothing in it is secret: /health shows the env too.
+  const rootBody = JSON.stringify({ service: "switchyard", env: gateway.env, health: "/health", models: "/v1/models" });
+  app.get("/", (res) => sendJson(res, "200 OK", rootBody));
 
   app.any("/*", (res, req) => {
     const api = guessApi(req);
