@@ -36,6 +36,8 @@ export interface HttpUpstream {
   readonly bodyLimitBytes: number;
   /** False when the key resolved to an empty string: targets on this provider are skipped. */
   readonly enabled: boolean;
+  /** Why it is disabled, naming the key's variables (the skip reason clients read); null when enabled. */
+  readonly disabledReason: string | null;
   readonly dispatcher: Dispatcher;
   readonly connectTimeoutMs: number;
   readonly firstByteTimeoutMs: number;
