@@ -104,6 +104,7 @@ export interface RouteYaml {
   balance?: { strategy?: BalanceIR["strategy"]; sticky?: "client_key" };
   when?: WhenYaml;
   body_limit?: number | string;
+  list_models?: { upstream?: boolean; examples?: string[] };
 }
 export interface RateLimitRuleYaml {
   requests_per_minute?: number | null;
@@ -443,6 +444,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
           : { strategy: route.balance.strategy ?? DEFAULTS.balance.strategy, sticky: route.balance.sticky === "client_key" },
       when: route.when === undefined ? null : resolveWhen(route.when, pos(at.value([...path, "when"]))),
       bodyLimitBytes: route.body_limit === undefined ? null : parseSize(route.body_limit),
+      listModels: route.list_models === undefined ? null : { upstream: route.list_models.upstream ?? false, examples: route.list_models.examples ?? [] },
       translation: {
         maxTokens: route.translation?.max_tokens ?? DEFAULTS.translation.maxTokens,
         unsupported: route.translation?.unsupported ?? DEFAULTS.translation.unsupported,

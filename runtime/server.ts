@@ -9,6 +9,7 @@ import { createCountTokensEndpoint } from "./count-tokens-endpoint.ts";
 import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { createModelsEndpoint } from "./endpoints/models.ts";
+import { UpstreamModels } from "./endpoints/upstream-models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
 import { openRequestLog, type RequestLog } from "./log/writer.ts";
 import { SharedRedis } from "./redis/connection.ts";
@@ -149,7 +150,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const completions = createOpenAIExtraEndpoint("completions", gateway, services);
   for (const path of COMPLETIONS_PATHS) app.post(path, completions);
 
-  const models = createModelsEndpoint(gateway.router.models, services);
+  // Glob routes with list_models.upstream: their providers' lists are read now, in the background.
+  const upstreamModels = new UpstreamModels(gateway.router);
+  if (upstreamModels.active) void upstreamModels.refresh();
+  const models = createModelsEndpoint(gateway.router, services, upstreamModels);
   // Both SDKs call GET /v1/models; only Anthropic's sends anthropic-version.
   app.get("/v1/models", models("auto"));
   app.get("/openai/models", models("openai"));
