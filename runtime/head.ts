@@ -42,6 +42,7 @@ export function withHead(app: TemplatedApp): TemplatedApp {
     return head(pattern, (res, req) => handler(withoutBody(res), req));
   };
   app.any = (pattern: RecognizedString, handler: Handler) =>
-    any(pattern, (res, req) => handler(req.getMethod() === "head" ? withoutBody(res) : res, req));
+    // getCaseSensitiveMethod: uWS's getMethod lower-cases the method in place, which handlers would then see.
+    any(pattern, (res, req) => handler(req.getCaseSensitiveMethod() === "HEAD" ? withoutBody(res) : res, req));
   return app;
 }
