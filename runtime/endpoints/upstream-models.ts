@@ -28,7 +28,8 @@ interface Source {
   names: readonly string[];
   /** When to fetch next (epoch ms); 0: now. */
   due: number;
-  fetching: boolean;
+  /** The fetch under way, if any: one at a time per provider. */
+  inflight: Promise<void> | null;
   failing: boolean;
 }
 
@@ -70,7 +71,7 @@ export class UpstreamModels {
         const upstream = target.upstream;
         if (target.model !== null || upstream.kind !== "http" || !upstream.enabled || upstream.paths.models === null || seen.has(upstream)) continue;
         seen.add(upstream);
-        this.sources.push({ upstream, path: upstream.paths.models, names: [], due: 0, fetching: false, failing: false });
+        this.sources.push({ upstream, path: upstream.paths.models, names: [], due: 0, inflight: null, failing: false });
       }
     }
   }
@@ -82,22 +83,25 @@ export class UpstreamModels {
 
   /** Names to list per API beyond the generated ones, as of the last fetches; starts stale ones in the background. */
   lists(now = Date.now()): Record<ClientApi, readonly string[]> {
-    this.refresh(now);
+    void this.refresh(now);
     return this.current;
   }
 
-  /** Fetches every list that is due; returns when those fetches have ended (tests and start-up may wait). */
+  /** Fetches every list that is due; resolves when those fetches (and any under way) have ended. */
   refresh(now = Date.now()): Promise<void> {
     const pending: Promise<void>[] = [];
     for (const source of this.sources) {
-      if (source.fetching || source.due > now) continue;
-      pending.push(this.fetch(source));
+      if (source.inflight === null && source.due <= now) {
+        source.inflight = this.fetch(source).finally(() => {
+          source.inflight = null;
+        });
+      }
+      if (source.inflight !== null) pending.push(source.inflight);
     }
     return Promise.all(pending).then(() => undefined);
   }
 
   private async fetch(source: Source): Promise<void> {
-    source.fetching = true;
     const { upstream } = source;
     try {
       const headers: Record<string, string> = { ...upstream.headers, accept: "application/json" };
@@ -115,8 +119,6 @@ export class UpstreamModels {
         appLog.warn({ provider: upstream.name }, `provider ${upstream.name}: cannot read its model list for /v1/models: ${(error as Error).message}; listing what was known`);
       }
       source.failing = true;
-    } finally {
-      source.fetching = false;
     }
   }
 
