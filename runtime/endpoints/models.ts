@@ -1,8 +1,9 @@
 // GET /v1/models (and the per-API paths): the public models the routes serve, in each SDK's shape: exact
 // names, glob routes' declared examples, and what their providers list (upstream-models.ts). The lists are
-// serialised once at start (again when a provider's list changes); a key whose policy names its models gets only those it may use,
-// serialised once per key (the cache is keyed by the key's object, which a keyring reload replaces, so a
-// changed policy is picked up with it). With keys required, listing needs a key too.
+// serialised once at start, and again when a provider's list changes; a key whose policy names its models
+// gets only those it may use, serialised once per key (the cache is keyed by the key's object, which a
+// keyring reload replaces, so a changed policy is picked up with it). With keys required, listing needs a
+// key too.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { ClientApi, Router } from "../contract.ts";
 import { errorBody, JSON_HEADERS } from "../client-errors.ts";
