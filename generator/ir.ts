@@ -297,6 +297,11 @@ export interface RouteIR {
   when: WhenIR | null;
   /** A tighter (or looser) request body limit than the server's; null uses the server's. */
   bodyLimitBytes: number | null;
+  /**
+   * What GET /v1/models lists for a glob route besides exact names: `examples` as they are, and with `upstream`
+   * the target providers' own model lists, read at run time (runtime/endpoints/upstream-models.ts). null: nothing.
+   */
+  listModels: { upstream: boolean; examples: string[] } | null;
   /** Settings for targets reached through a translator (client API ≠ the target's API). */
   translation: TranslationIR;
   /** Header and body rules of this route, applied after its target provider's. */
@@ -331,8 +336,6 @@ export interface PassthroughIR {
   bodyLimitBytes: number;
   /** Request-count limits (the defaults merged with the entry's own); tokens are never counted here. */
   rateLimits: RateLimitsIR | null;
-  /** The variables the provider's api_key names: the error for a disabled provider says which to set. */
-  keyVariables: string[];
   pos: SourcePos;
 }
 

@@ -105,6 +105,7 @@ export interface RouteYaml {
   balance?: { strategy?: BalanceIR["strategy"]; sticky?: "client_key" };
   when?: WhenYaml;
   body_limit?: number | string;
+  list_models?: { upstream?: boolean; examples?: string[] };
 }
 export interface PassthroughYaml {
   id?: string;
@@ -452,6 +453,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
           : { strategy: route.balance.strategy ?? DEFAULTS.balance.strategy, sticky: route.balance.sticky === "client_key" },
       when: route.when === undefined ? null : resolveWhen(route.when, pos(at.value([...path, "when"]))),
       bodyLimitBytes: route.body_limit === undefined ? null : parseSize(route.body_limit),
+      listModels: route.list_models === undefined ? null : { upstream: route.list_models.upstream ?? false, examples: route.list_models.examples ?? [] },
       translation: {
         maxTokens: route.translation?.max_tokens ?? DEFAULTS.translation.maxTokens,
         unsupported: route.translation?.unsupported ?? DEFAULTS.translation.unsupported,
@@ -555,7 +557,6 @@ function resolvePassthrough(
       taken.add(id);
     }
     const provider = config.providers[entry.provider]!;
-    const keyVariables = provider.api_key === undefined ? [] : envString(provider.api_key).parts.flatMap((part) => ("env" in part ? [part.env] : []));
     return {
       id,
       ident: idents.unique(camel(id)),
@@ -565,7 +566,6 @@ function resolvePassthrough(
       paths: [...entry.paths],
       bodyLimitBytes: entry.body_limit === undefined ? serverLimit : parseSize(entry.body_limit),
       rateLimits: resolveRateLimits(config.rate_limits, entry.rate_limits, id),
-      keyVariables,
       pos: pos(at.value(["passthrough", index])),
     };
   });

@@ -7,7 +7,7 @@ import type { ClientApi, ProviderKind } from "./ir.ts";
 import type { Diagnostic, PathSegment, SourceLocator } from "./diagnostics.ts";
 import { toPointer } from "./diagnostics.ts";
 import { withSuggestion } from "./did-you-mean.ts";
-import { globCovers, isGlob } from "./glob.ts";
+import { globCovers, globMatches, isGlob } from "./glob.ts";
 import { CLIENT_APIS, ENV_REFERENCE_HINT, headerPattern, parseEnvString, routeApis } from "./resolve.ts";
 import { checkReplace, checkTransforms } from "./transforms/check.ts";
 import { parsePathGlob, pathGlobMatches, pathGlobsOverlap, TRANSLATED_PATHS } from "./passthrough-paths.ts";
@@ -365,6 +365,40 @@ function checkWeights(route: Record<string, unknown>, targets: readonly unknown[
   });
 }
 
+/** Provider kinds whose API has a model list Switchyard can read (Azure lists base models, not deployments). */
+const LISTING_KINDS: ReadonlySet<ProviderKind | undefined> = new Set(["openai", "anthropic", "gemini", "ollama"]);
+
+/** `list_models` belongs to glob routes: examples match the glob, and `upstream` needs a provider to ask. */
+function checkListModels(route: Record<string, unknown>, targets: readonly unknown[], kinds: ReadonlyArray<ProviderKind | undefined>, path: readonly PathSegment[], report: Report): void {
+  const list = route.list_models;
+  if (!isRecord(list) || typeof route.model !== "string") return;
+  const model = route.model;
+  if (!isGlob(model)) {
+    report("bad-value", [...path, "list_models"], "key", `"list_models" has no effect: route model "${model}" is not a glob, and exact models are listed already`, "remove list_models, or use it on a route whose model has * or ?");
+    return;
+  }
+  if (Array.isArray(list.examples)) {
+    list.examples.forEach((example, i) => {
+      if (typeof example === "string" && example !== "" && !globMatches(model, example)) {
+        report("bad-value", [...path, "list_models", "examples", i], "value", `example "${example}" does not match the route's model "${model}"`, "list names this route serves: a client asking for them must reach it");
+      }
+    });
+  }
+  if (list.upstream === true) {
+    // Only a target that forwards the client's model can serve what an upstream lists.
+    const asks = targets.some((target, t) => isRecord(target) && target.model === undefined && LISTING_KINDS.has(kinds[t]));
+    if (!asks) {
+      report(
+        "bad-value",
+        [...path, "list_models", "upstream"],
+        "value",
+        `no target of this route can list models: none forwards the client's model to an openai, anthropic, gemini or ollama provider`,
+        "declare the names with list_models.examples instead",
+      );
+    }
+  }
+}
+
 /** Canonical text of a `when` map, so two routes with the same conditions compare equal. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
@@ -409,6 +443,7 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
     checkRetry(route.retry, [...path, "retry"], report);
     checkWhen(route, path, report);
     checkWeights(route, targets, path, report);
+    checkListModels(route, targets, targetKinds, path, report);
 
     if (typeof route.id === "string") {
       const first = ids.get(route.id);

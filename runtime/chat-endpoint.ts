@@ -24,7 +24,7 @@ import type { ResponseSummary } from "./stream-tap.ts";
 import { requestedMaxTokens, type Reservation } from "./spend/budget.ts";
 import type { EndpointServices } from "./services.ts";
 import type { RequestSpan } from "./observe/hooks.ts";
-import { createTargetWalk, describeAttempts, exhaustedHeaders, Stop, type WalkEnd, type WalkSteps } from "./target-walk.ts";
+import { createTargetWalk, exhaustedError, exhaustedHeaders, Stop, type WalkEnd, type WalkSteps } from "./target-walk.ts";
 
 
 interface Exchange extends LoggedRequest {
@@ -195,10 +195,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
         return finishGone(exchange);
       case "stopped":
         return fail(exchange, end.error);
-      case "exhausted": {
-        const message = `every target of route ${route.id} failed: ${describeAttempts(exchange.attempts)}`;
-        return fail(exchange, { status: end.status, code: "all_targets_failed", message }, exhaustedHeaders(end));
-      }
+      case "exhausted":
+        return fail(exchange, exhaustedError(route.id, end, exchange.attempts, `every target of route ${route.id} failed`), exhaustedHeaders(end));
     }
   }
 

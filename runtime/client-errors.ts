@@ -10,6 +10,8 @@ const anthropicTypes: Record<number, string> = {
   404: "not_found_error",
   405: "invalid_request_error",
   413: "request_too_large",
+  // A provider disabled by the gateway's configuration (runtime/target-walk.ts): the server's side, not the request.
+  424: "api_error",
   429: "rate_limit_error",
   500: "api_error",
   502: "api_error",
@@ -23,7 +25,7 @@ function openaiType(status: number): string {
   if (status === 403) return "permission_error";
   if (status === 404) return "not_found_error";
   if (status === 429) return "rate_limit_error";
-  if (status >= 500) return "api_error";
+  if (status >= 500 || status === 424) return "api_error";
   return "invalid_request_error";
 }
 

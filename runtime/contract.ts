@@ -39,6 +39,8 @@ export interface HttpUpstream {
   readonly bodyLimitBytes: number;
   /** False when the key resolved to an empty string: targets on this provider are skipped. */
   readonly enabled: boolean;
+  /** Why it is disabled, naming the key's variables (the skip reason clients read); null when enabled. */
+  readonly disabledReason: string | null;
   readonly dispatcher: Dispatcher;
   readonly connectTimeoutMs: number;
   readonly firstByteTimeoutMs: number;
@@ -162,8 +164,13 @@ export interface Router {
   anthropic(model: string, request?: ConditionRequest, body?: unknown): Route | undefined;
   /** The largest route `body_limit` above the server's, when some route has one: bodies are read up to it. */
   readonly maxBodyLimitBytes?: number;
-  /** Exact public model names per client API, for GET /v1/models. */
+  /** Exact public model names and glob routes' `list_models.examples`, per client API, for GET /v1/models. */
   readonly models: { readonly openai: readonly string[]; readonly anthropic: readonly string[] };
+  /**
+   * Ids of glob routes with `list_models.upstream`: GET /v1/models also lists what their targets' providers
+   * list and this route serves (runtime/endpoints/upstream-models.ts). Absent: none.
+   */
+  readonly upstreamListed?: readonly string[];
   /** Every route object (one per client API it serves), for /health. */
   readonly routes: readonly Route[];
 }

@@ -159,9 +159,13 @@ export function armDeadline(upstream: HttpUpstream, expired: (reason: string) =>
   };
 }
 
-/** Ends a stream the gateway had to cut for a timeout with an error event the client's SDK understands. */
-export function endWithStreamError(client: ClientResponse, api: ClientApi, reason: string): void {
-  client.write(streamErrorEvent(api, 504, `upstream ${reason} after the response started`));
+/**
+ * Ends an event stream whose upstream broke after bytes went out (a reset, a timeout, data that could not be
+ * read) with an error event the client's SDK raises as an API error, then closes it cleanly: a bare cut
+ * looks to some clients like a finished answer. 504 for timeouts, 502 for the rest, as before the stream.
+ */
+export function endWithStreamError(client: ClientResponse, api: ClientApi, reason: string, timeout: boolean): void {
+  client.write(streamErrorEvent(api, timeout ? 504 : 502, `upstream ${reason} after the response started`));
   client.end();
 }
 
@@ -293,10 +297,10 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
           // Nothing reached the client yet: another target may still answer.
           return settle({ kind: "failed", status: mode === Mode.Pending ? null : status, latencyMs, reason: mode === Mode.Pending ? reason : `body: ${reason}`, timeout });
         }
-        // Bytes already went out: no fallback is possible. A timeout ends an event stream with an error event
-        // in the client's format; anything else cuts the connection rather than end it cleanly, letting the
-        // client see a truncated response instead of a silently short one.
-        if (timeout && tap !== null) endWithStreamError(client, request.api, reason);
+        // Bytes already went out: no fallback is possible. An event stream ends with an error event in the
+        // client's format; any other body has no way to say so, so the connection is cut rather than ended
+        // cleanly, letting the client see a truncated response instead of a silently short one.
+        if (tap !== null) endWithStreamError(client, request.api, reason, timeout);
         else client.close();
         settle({
           kind: "relayed",

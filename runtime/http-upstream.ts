@@ -22,6 +22,8 @@ export interface HttpUpstreamOptions {
   embeddings?: AnyEmbeddingsTranslator | null;
   /** Resolved API key ("" disables the provider). */
   apiKey: string | null;
+  /** The environment variables `api_key` is read from, named when an empty key disables the provider. */
+  apiKeyVariables?: readonly string[];
   /** Auth and extra headers, lower-case names, values resolved. */
   headers: Record<string, string>;
   connectTimeoutMs: number;
@@ -57,6 +59,13 @@ function tlsOptions(name: string, tls: HttpUpstreamOptions["tls"]): { rejectUnau
   return options;
 }
 
+/** The skip reason of a provider whose key is empty: which variable to set, since that is the fix. */
+function disabledReason(variables: readonly string[]): string {
+  if (variables.length === 0) return "provider disabled: its api_key is empty in routes.yaml";
+  const names = variables.join(", ");
+  return `provider disabled: its api key is empty; set ${names} in the gateway's environment and restart it`;
+}
+
 export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
   let url: URL;
   try {
@@ -89,6 +98,7 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
     embeddings: options.embeddings ?? null,
     headers: Object.freeze({ ...options.headers }),
     enabled: options.apiKey !== "",
+    disabledReason: options.apiKey === "" ? disabledReason(options.apiKeyVariables ?? []) : null,
     dispatcher,
     connectTimeoutMs: options.connectTimeoutMs,
     firstByteTimeoutMs: options.firstByteTimeoutMs,

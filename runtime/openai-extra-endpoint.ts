@@ -23,7 +23,7 @@ import type { RateLimitTicket } from "./rate-limit/limiter.ts";
 import { requestedMaxTokens, type Reservation } from "./spend/budget.ts";
 import type { EndpointServices } from "./services.ts";
 import type { RequestSpan } from "./observe/hooks.ts";
-import { createTargetWalk, describeAttempts, exhaustedHeaders, Skip, type WalkSteps } from "./target-walk.ts";
+import { createTargetWalk, exhaustedError, exhaustedHeaders, Skip, type WalkSteps } from "./target-walk.ts";
 
 const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
 
@@ -186,10 +186,8 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
       }
       case "stopped":
         return fail(call, end.error);
-      case "exhausted": {
-        const message = `no target of route ${route.id} could answer ${endpoint}: ${describeAttempts(call.attempts)}`;
-        return fail(call, { status: end.status, code: "all_targets_failed", message }, exhaustedHeaders(end));
-      }
+      case "exhausted":
+        return fail(call, exhaustedError(route.id, end, call.attempts, `no target of route ${route.id} could answer ${endpoint}`), exhaustedHeaders(end));
     }
   }
 

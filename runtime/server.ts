@@ -10,6 +10,7 @@ import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { createPassthroughEndpoint } from "./passthrough/endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { createModelsEndpoint } from "./endpoints/models.ts";
+import { UpstreamModels } from "./endpoints/upstream-models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
 import { openRequestLog, type RequestLog } from "./log/writer.ts";
 import { SharedRedis } from "./redis/connection.ts";
@@ -17,6 +18,7 @@ import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
 import { RedisBreakerStore } from "./resilience/redis-breaker-store.ts";
 import { withCors } from "./cors.ts";
+import { withHead } from "./head.ts";
 import { balancerHealth } from "./balance/health.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/types.ts";
@@ -107,7 +109,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // Give Redis a moment so the first requests already share limits; an unreachable one is not waited for.
   await redis?.whenReady(1000);
   const inflight = new Set<Promise<void>>();
-  const app = withCors(uWS.App(), gateway.server.cors);
+  // HEAD mirrors every GET without its body (runtime/head.ts); CORS wraps both.
+  const app = withCors(withHead(uWS.App()), gateway.server.cors);
   const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
@@ -148,7 +151,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const completions = createOpenAIExtraEndpoint("completions", gateway, services);
   for (const path of COMPLETIONS_PATHS) app.post(path, completions);
 
-  const models = createModelsEndpoint(gateway.router.models, services);
+  // Glob routes with list_models.upstream: their providers' lists are read now, in the background.
+  const upstreamModels = new UpstreamModels(gateway.router);
+  if (upstreamModels.active) void upstreamModels.refresh();
+  const models = createModelsEndpoint(gateway.router, services, upstreamModels);
   // Both SDKs call GET /v1/models; only Anthropic's sends anthropic-version.
   app.get("/v1/models", models("auto"));
   app.get("/openai/models", models("openai"));
@@ -164,6 +170,11 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   app.get("/health", (res) =>
     sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes), log: log.health() })),
   );
+
+  // The root says which gateway answers here: clients probe it (Claude Code sends HEAD / at every start) and a
+  // person with curl learns where to look next. Nothing in it is secret: /health shows the env too.
+  const rootBody = JSON.stringify({ service: "switchyard", env: gateway.env, health: "/health", models: "/v1/models" });
+  app.get("/", (res) => sendJson(res, "200 OK", rootBody));
 
   const passthrough = gateway.passthrough === undefined ? null : createPassthroughEndpoint(gateway.passthrough, services);
   app.any("/*", (res, req) => {

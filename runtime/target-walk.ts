@@ -57,13 +57,23 @@ export interface WalkSteps<C extends WalkContext, P> {
   readonly untriedStatus: number;
 }
 
+/**
+ * The status when nothing was tried because providers are disabled by the gateway's own configuration (a
+ * key variable unset or empty). Not 502 or 503: the official SDKs retry 408, 409, 429 and every 5xx (and
+ * Claude Code does for minutes), but the answer cannot change until someone sets the variable and restarts.
+ * Not 400, 401, 403 or 404 either: the request, the client's key and the model name are all fine, and
+ * Claude Code reads 401 as "log in again" and 404 as "pick another model". 424 Failed Dependency says the
+ * request depends on something that is not there, and no client retries it.
+ */
+export const UNCONFIGURED_STATUS = 424;
+
 /** Every target failed or was skipped. */
 export interface Exhausted {
   readonly kind: "exhausted";
   /**
    * 429 when every target's last try was rate limited, 504 when every one timed out, 503 when nothing
-   * was tried because breakers were open, `untriedStatus` when nothing could be tried for other reasons,
-   * 502 otherwise.
+   * was tried because breakers were open, UNCONFIGURED_STATUS when nothing was tried and some target's
+   * provider is disabled, `untriedStatus` when nothing could be tried for other reasons, 502 otherwise.
    */
   readonly status: number;
   /** Milliseconds until the first open breaker lets a probe through (with the 503); null otherwise. */
@@ -74,7 +84,6 @@ export type WalkEnd = Extract<AttemptOutcome, { kind: "relayed" | "client-gone" 
 
 const NO_RETRY = Object.freeze({ stop: "not an HTTP target" });
 const GONE: Extract<AttemptOutcome, { kind: "client-gone" }> = Object.freeze({ kind: "client-gone", latencyMs: 0 });
-const DISABLED = "provider disabled: its api key is empty";
 
 /** The walk for one endpoint; call it once per request with the endpoint's own context object. */
 export function createTargetWalk<C extends WalkContext, P>(resilience: Resilience, steps: WalkSteps<C, P>) {
@@ -85,6 +94,8 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
     /** Whether any try went out; until one does, breaker skips may make this a 503. */
     let tried = false;
     let breakerSkips = 0;
+    /** Targets skipped because their provider is disabled by configuration (an empty key). */
+    let disabledSkips = 0;
     let reopensAt = Infinity;
     /** A target passed over without a try: logged, and it says nothing about why the others failed. */
     const skip = (provider: string, model: string, skipped: string) => {
@@ -98,7 +109,8 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
       const upstream = target.upstream;
       const model = target.model ?? request.model;
       if (upstream.kind === "http" && !upstream.enabled) {
-        skip(upstream.name, model, DISABLED);
+        skip(upstream.name, model, upstream.disabledReason ?? "provider disabled");
+        disabledSkips++;
         continue;
       }
       if (upstream.kind === "http" && request.rawBytes.byteLength > upstream.bodyLimitBytes) {
@@ -183,16 +195,18 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
         if (!last.timeout) allTimeouts = false;
       }
     }
-    return exhausted(attempts.length > 0, tried, allRateLimited, allTimeouts, breakerSkips, reopensAt, steps.untriedStatus);
+    return exhausted(attempts.length > 0, tried, allRateLimited, allTimeouts, breakerSkips, disabledSkips, reopensAt, steps.untriedStatus);
   };
 }
 
-function exhausted(any: boolean, tried: boolean, allRateLimited: boolean, allTimeouts: boolean, breakerSkips: number, reopensAt: number, untriedStatus: number): Exhausted {
+function exhausted(any: boolean, tried: boolean, allRateLimited: boolean, allTimeouts: boolean, breakerSkips: number, disabledSkips: number, reopensAt: number, untriedStatus: number): Exhausted {
   if (!tried && breakerSkips > 0) {
     // A probe in flight (half-open) names no future time: ask for the shortest wait.
     const waitMs = reopensAt === Infinity ? 0 : reopensAt - Date.now();
     return { kind: "exhausted", status: 503, retryAfterMs: Math.max(0, waitMs) };
   }
+  // Nothing went out and a disabled provider is part of why: only a configuration change can help.
+  if (!tried && disabledSkips > 0) return { kind: "exhausted", status: UNCONFIGURED_STATUS, retryAfterMs: null };
   if (!tried) return { kind: "exhausted", status: any ? untriedStatus : 502, retryAfterMs: null };
   return { kind: "exhausted", status: allRateLimited ? 429 : allTimeouts ? 504 : 502, retryAfterMs: null };
 }
@@ -202,8 +216,24 @@ export function describeAttempts(attempts: readonly AttemptRecord[]): string {
   return attempts.map((a) => `${a.provider}:${a.model} → ${a.skipped ?? a.error ?? a.status}`).join("; ");
 }
 
-/** The Retry-After header of an exhausted walk, when it names one. */
+/**
+ * The client's error for an exhausted walk: `failed` (what went wrong, e.g. "every target of route x
+ * failed"), then every try and skip with its reason. A configuration gap says so instead.
+ */
+export function exhaustedError(routeId: string, end: Exhausted, attempts: readonly AttemptRecord[], failed: string): ClientError {
+  if (end.status === UNCONFIGURED_STATUS) {
+    // The skip reasons name the variables to set (HttpUpstream.disabledReason).
+    return { status: end.status, code: "provider_not_configured", message: `route ${routeId} has no usable target in this gateway's configuration: ${describeAttempts(attempts)}` };
+  }
+  return { status: end.status, code: "all_targets_failed", message: `${failed}: ${describeAttempts(attempts)}` };
+}
+
+/** The headers of an exhausted walk: Retry-After when it names one; x-should-retry: false for a configuration gap. */
 export function exhaustedHeaders(end: Exhausted): Record<string, string> | undefined {
+  // Both SDKs obey x-should-retry before looking at the status; it says the same as the 424 to any that read it.
+  if (end.status === UNCONFIGURED_STATUS) return NO_RETRY_HEADERS;
   return end.retryAfterMs === null ? undefined : retryAfterHeaders(end.retryAfterMs);
 }
+
+const NO_RETRY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "x-should-retry": "false" });
 

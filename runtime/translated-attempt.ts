@@ -201,9 +201,9 @@ export function attemptTranslated(
         if (!client.started) {
           return settle({ kind: "failed", status: status || null, latencyMs, reason: status ? `body: ${reason}` : reason, timeout });
         }
-        // Bytes already went out: no fallback. A timeout ends the stream with an error event in the client's
-        // format; anything else cuts the connection so the client sees a truncated stream.
-        if (timeout && streaming) endWithStreamError(client, request.api, reason);
+        // Bytes already went out: no fallback. The stream ends with an error event in the client's format
+        // (the translator's events are whole, so nothing is left half-written before it).
+        if (streaming) endWithStreamError(client, request.api, reason, timeout);
         else client.close();
         settle({
           kind: "relayed",

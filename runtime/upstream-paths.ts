@@ -8,6 +8,8 @@ export interface UpstreamPaths {
   embeddings: ((model: string) => string) | null;
   /** Legacy text completions; null where the kind has none. */
   completions: ((model: string) => string) | null;
+  /** The provider's own model list (GET), for `list_models.upstream`; null where there is none to read. */
+  models: string | null;
 }
 
 export type PathsFactory = (basePath: string) => UpstreamPaths;
@@ -18,12 +20,14 @@ export const openaiPaths: PathsFactory = (base) => ({
   chat: () => `${base}/chat/completions`,
   embeddings: () => `${base}/embeddings`,
   completions: () => `${base}/completions`,
+  models: `${base}/models`,
 });
 
 export const anthropicPaths: PathsFactory = (base) => ({
   chat: () => `${base}/v1/messages`,
   embeddings: null,
   completions: null,
+  models: `${base}/v1/models?limit=1000`,
 });
 
 /** Azure OpenAI: the deployment (the target's model) is in the path, the API version in the query. */
@@ -33,6 +37,8 @@ export function azurePaths(apiVersion: string): PathsFactory {
     chat: (m) => `${base}/openai/deployments/${model(m)}/chat/completions${query}`,
     embeddings: (m) => `${base}/openai/deployments/${model(m)}/embeddings${query}`,
     completions: (m) => `${base}/openai/deployments/${model(m)}/completions${query}`,
+    // Azure's model list names base models, not the deployments requests are sent to.
+    models: null,
   });
 }
 
@@ -41,6 +47,7 @@ export const geminiPaths: PathsFactory = (base) => ({
   chat: (m, stream) => `${base}/v1beta/models/${model(m)}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
   embeddings: (m) => `${base}/v1beta/models/${model(m)}:batchEmbedContents`,
   completions: null,
+  models: `${base}/v1beta/models?pageSize=1000`,
 });
 
 /** Gemini on Vertex AI: the same methods under the project's publisher model path. */
@@ -50,6 +57,7 @@ export function vertexPaths(project: string, location: string): PathsFactory {
     chat: (m, stream) => `${base}${prefix}${model(m)}:${stream ? "streamGenerateContent?alt=sse" : "generateContent"}`,
     embeddings: null,
     completions: null,
+    models: null,
   });
 }
 
@@ -57,4 +65,5 @@ export const ollamaPaths: PathsFactory = (base) => ({
   chat: () => `${base}/api/chat`,
   embeddings: () => `${base}/api/embed`,
   completions: null,
+  models: `${base}/api/tags`,
 });

@@ -66,7 +66,6 @@ const ${entryVar(entry)}: PassthroughEntry = {
   strip: ${literal(provider.api === "openai" ? "/v1".length : 0)},
   bodyLimitBytes: ${literal(entry.bodyLimitBytes)},
   rateLimits: ${rateLimits(entry.rateLimits)},
-  keyVariables: ${literal(entry.keyVariables)},
   headers: ${headerRules(entry, provider, envLines)},
 };`;
   });

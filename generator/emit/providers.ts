@@ -59,6 +59,14 @@ function authHeaders(provider: HttpProviderIR, key: Code): Code[] {
   }
 }
 
+/** The variables `api_key` names, so a provider an empty key disables can say which one to set. */
+function keyVariables(provider: HttpProviderIR): Code {
+  if (!provider.apiKey) return code("");
+  const names = [...new Set(provider.apiKey.parts.flatMap((part) => ("env" in part ? [part.env] : [])))];
+  return names.length === 0 ? code("") : ts`
+apiKeyVariables: ${literal(names)},`;
+}
+
 function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR, locals: Locals): { resolve: Code; create: Code } {
   const v = provider.ident;
   const local = (suffix: string) => name(locals.scope.unique(`${v}${suffix}`));
@@ -97,7 +105,7 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR, locals: Locals
   paths: ${pathsFactory(provider).factory},
   auth: ${auth},
   embeddings: ${code(embeddingsTranslator(provider)?.name ?? "null")},
-  apiKey: ${key},
+  apiKey: ${key},${keyVariables(provider)}
   headers: {
     ${headers}
   },

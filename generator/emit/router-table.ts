@@ -117,7 +117,11 @@ export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
   );
   const matchers = APIS.map((api) => emitApiMatcher(api, ir.routes));
   const usesGlobs = ir.routes.some((r) => r.glob);
-  const listed = (api: ClientApi) => literal([...new Set(ir.routes.filter((r) => r.apis.includes(api) && !r.glob).map((r) => r.model))]);
+  // Exact names, then the examples glob routes declare (list_models.examples), each name once.
+  const listed = (api: ClientApi) =>
+    literal([...new Set(ir.routes.filter((r) => r.apis.includes(api)).flatMap((r) => (r.glob ? (r.listModels?.examples ?? []) : [r.model])))]);
+  // Routes whose targets' own model lists are read at run time (runtime/endpoints/upstream-models.ts).
+  const upstreamListed = ir.routes.filter((r) => r.glob && r.listModels?.upstream).map((r) => r.id);
   return ts`${header(ir)}
 import type { Route, Router } from ${ctx.runtime("contract.ts")};
 ${[
@@ -132,7 +136,8 @@ export function createRouter(${code(readsEnv.size > 0 ? "upstreams: Upstreams, p
   ${matchers.map((m) => m.decls)}
   return {
     ${matchers.map((m) => m.method)}
-    models: { openai: ${listed("openai")}, anthropic: ${listed("anthropic")} },${largest > ir.server.bodyLimitBytes ? ts`
+    models: { openai: ${listed("openai")}, anthropic: ${listed("anthropic")} },${upstreamListed.length > 0 ? ts`
+upstreamListed: ${literal(upstreamListed)},` : code("")}${largest > ir.server.bodyLimitBytes ? ts`
 maxBodyLimitBytes: ${literal(largest)},` : code("")}
     routes: [${join(ir.routes.flatMap((r) => r.apis.map((api) => routeVar(r, api))), ", ")}],
   };

@@ -1,13 +1,16 @@
-// GET /v1/models (and the per-API paths): the public models the routes serve, in each SDK's shape. The
-// lists are serialised once at start; a key whose policy names its models gets only those it may use,
-// serialised once per key (the cache is keyed by the key's object, which a keyring reload replaces, so a
-// changed policy is picked up with it). With keys required, listing needs a key too.
+// GET /v1/models (and the per-API paths): the public models the routes serve, in each SDK's shape: exact
+// names, glob routes' declared examples, and what their providers list (upstream-models.ts). The lists are
+// serialised once at start, and again when a provider's list changes; a key whose policy names its models
+// gets only those it may use, serialised once per key (the cache is keyed by the key's object, which a
+// keyring reload replaces, so a changed policy is picked up with it). With keys required, listing needs a
+// key too.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { ClientApi, Router } from "../contract.ts";
 import { errorBody, JSON_HEADERS } from "../client-errors.ts";
 import { readClientIdentity } from "../access/client-identity.ts";
 import type { ActiveKey } from "../access/keyring.ts";
 import type { EndpointServices } from "../services.ts";
+import type { UpstreamModels } from "./upstream-models.ts";
 
 const EPOCH = "1970-01-01T00:00:00Z";
 
@@ -36,20 +39,41 @@ function send(res: HttpResponse, status: string, body: string): void {
   });
 }
 
-/** One handler per API ("auto" picks by the anthropic-version header, as both SDKs call GET /v1/models). */
-export function createModelsEndpoint(models: Router["models"], services: Pick<EndpointServices, "gate" | "proxies">) {
+/**
+ * One handler per API ("auto" picks by the anthropic-version header, as both SDKs call GET /v1/models).
+ * `upstream` adds what glob routes' providers list (list_models.upstream); the lists are serialised again only
+ * when those change, never per request.
+ */
+export function createModelsEndpoint(router: Router, services: Pick<EndpointServices, "gate" | "proxies">, upstream: UpstreamModels | null = null) {
   const { gate, proxies } = services;
-  const all = serialise(models.openai, models.anthropic);
-  const perKey = new WeakMap<ActiveKey, Lists>();
+  const models = router.models;
+  let version = -1;
+  let names: Record<ClientApi, readonly string[]> = { openai: models.openai, anthropic: models.anthropic };
+  let all = serialise(models.openai, models.anthropic);
+  let perKey = new WeakMap<ActiveKey, Lists>();
+
+  /** The current lists: rebuilt (and the per-key cache dropped) when the upstream lists changed. */
+  const current = (): Lists => {
+    if (upstream === null || !upstream.active) return all;
+    const extra = upstream.lists();
+    if (upstream.version !== version) {
+      version = upstream.version;
+      names = { openai: [...models.openai, ...extra.openai], anthropic: [...models.anthropic, ...extra.anthropic] };
+      all = serialise(names.openai, names.anthropic);
+      perKey = new WeakMap();
+    }
+    return all;
+  };
 
   const listsFor = (key: ActiveKey | null): Lists => {
-    if (key === null || key.record.models === null) return all;
-    let lists = perKey.get(key);
-    if (lists === undefined) {
-      lists = serialise(models.openai.filter((m) => key.allowsModel(m)), models.anthropic.filter((m) => key.allowsModel(m)));
-      perKey.set(key, lists);
+    const lists = current();
+    if (key === null || key.record.models === null) return lists;
+    let own = perKey.get(key);
+    if (own === undefined) {
+      own = serialise(names.openai.filter((m) => key.allowsModel(m)), names.anthropic.filter((m) => key.allowsModel(m)));
+      perKey.set(key, own);
     }
-    return lists;
+    return own;
   };
 
   return (which: ClientApi | "auto") =>

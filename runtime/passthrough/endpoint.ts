@@ -9,6 +9,7 @@
 // The request body is not read before forwarding: uWS's chunks go into a Readable that undici sends
 // upstream as they come, and the client's socket is paused while the Readable is full, so an upload of
 // any size (up to the entry's body_limit) holds a bounded amount of memory.
+import { UNCONFIGURED_STATUS } from "../target-walk.ts";
 import { Readable } from "node:stream";
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { ClientApi } from "../contract.ts";
@@ -57,12 +58,12 @@ function refuseRestricted(identity: RequestIdentity): ClientError | null {
 }
 
 function disabled(entry: PassthroughEntry): ClientError {
-  const variables = entry.keyVariables;
-  const fix = variables.length === 0 ? "give it an api_key" : `set ${variables.join(" or ")}`;
+  // The status and code of a model route whose providers all lack keys (runtime/target-walk.ts): one answer,
+  // which the SDKs do not retry, for one cause.
   return {
-    status: 503,
-    code: "provider_disabled",
-    message: `provider ${entry.upstream.name}, which serves this path (pass-through ${entry.id}), is disabled: its api_key is empty; ${fix} and restart the gateway`,
+    status: UNCONFIGURED_STATUS,
+    code: "provider_not_configured",
+    message: `provider ${entry.upstream.name}, which serves this path (pass-through ${entry.id}), is disabled: ${entry.upstream.disabledReason ?? "its api_key is empty"}`,
   };
 }
 

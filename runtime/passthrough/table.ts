@@ -19,8 +19,6 @@ export interface PassthroughEntry {
   readonly bodyLimitBytes: number;
   /** Request-count limits; null when none apply (a key's own rpm still does). */
   readonly rateLimits: RateLimits | null;
-  /** The variables the provider's api_key names, for the error a disabled provider answers with. */
-  readonly keyVariables: readonly string[];
   /** The provider's header rules (transforms' headers); null when it has none. Body rules never apply here. */
   readonly headers: PassthroughHeaders | null;
 }

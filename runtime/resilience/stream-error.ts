@@ -1,5 +1,5 @@
-// The last event of a client stream that the gateway has to cut short (idle or total timeout after bytes
-// went out): an error in the client's own SSE dialect, so the SDK raises an API error instead of seeing a
+// The last event of a client stream that the gateway has to cut short (a timeout, a reset or unreadable data
+// after bytes went out): an error in the client's own SSE dialect, so the SDK raises an API error instead of seeing a
 // stream that merely stopped. The leading blank lines end any event the upstream left half-written.
 // @see https://docs.anthropic.com/en/docs/build-with-claude/streaming#error-events
 import type { ClientApi } from "../contract.ts";

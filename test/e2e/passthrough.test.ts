@@ -356,15 +356,15 @@ describe("the gateway's rules", () => {
     expect(record.attempts[0].error).toBeTruthy();
   });
 
-  it("a path whose provider is disabled: 503 naming the variable, which the SDK does not retry", async () => {
+  it("a path whose provider is disabled: 424 naming the variable, which the SDK does not retry", async () => {
     const before = await gw.settledLogCount();
     const started = Date.now();
-    // maxRetries 2: the SDK would retry a plain 503; x-should-retry: false tells it not to.
+    // maxRetries 2: the SDK retries 5xx; a 424 with x-should-retry: false it does not.
     const error: any = await openai(alice, 2).post("/uploads", { body: { filename: "a.jsonl", purpose: "batch", bytes: 1, mime_type: "text/jsonl" } }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
-    expect(error.status).toBe(503);
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect(error.status).toBe(424);
     expect(error.error.message).toContain("OFFLINE_KEY");
-    expect(error.error.code).toBe("provider_disabled");
+    expect(error.error.code).toBe("provider_not_configured");
     expect(Date.now() - started).toBeLessThan(400);
     expect(await gw.settledLogCount()).toBe(before + 1);
   });

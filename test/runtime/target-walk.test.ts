@@ -9,7 +9,7 @@ import type { AttemptRecord } from "../../runtime/log/request-log.ts";
 import type { BreakerPolicy } from "../../runtime/resilience/circuit-breaker.ts";
 import type { RetryPolicy } from "../../runtime/resilience/backoff.ts";
 import { createResilience } from "../../runtime/resilience/resilience.ts";
-import { createTargetWalk, Skip, Stop, type WalkContext, type WalkSteps, exhaustedHeaders } from "../../runtime/target-walk.ts";
+import { createTargetWalk, Skip, Stop, type WalkContext, type WalkSteps, exhaustedError, exhaustedHeaders, type Exhausted } from "../../runtime/target-walk.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 0, maxMs: 0, patienceMs: 1000, budget: 1 };
 const breaker: BreakerPolicy = { failures: 1, errorRate: 1, windowMs: 1000, minRequests: 100, openMs: 30_000 };
@@ -89,5 +89,36 @@ describe("createTargetWalk", () => {
     resilience.record(r, r.targets[0]!, "failure", false);
     const end = await createTargetWalk(resilience, scripted({ b: [failed(500), failed(500)] }))(r, request, {}, context());
     expect(end).toEqual({ kind: "exhausted", status: 502, retryAfterMs: null });
+  });
+
+  describe("providers disabled by configuration (an empty key)", () => {
+    const disabled = (name: string, variable: string): Target =>
+      ({ label: `${name}:m`, model: "m", upstream: { kind: "http", name, enabled: false, disabledReason: `provider disabled: its api key is empty; set ${variable} in the gateway's environment and restart it`, bodyLimitBytes: Infinity } }) as unknown as Target;
+    const routeOf = (targets: Target[], policy: BreakerPolicy | null = null): Route => ({ id: "r", targets, rateLimits: null, retry, breaker: policy }) as unknown as Route;
+
+    it("nothing tried because every provider is disabled: 424, x-should-retry: false, a message naming each variable", async () => {
+      const ctx = context();
+      const walk = createTargetWalk(createResilience([]), scripted({}));
+      const end = (await walk(routeOf([disabled("a", "A_KEY"), disabled("b", "B_KEY")]), request, {}, ctx)) as Exhausted;
+      expect(end).toEqual({ kind: "exhausted", status: 424, retryAfterMs: null });
+      expect(exhaustedHeaders(end)).toEqual({ "x-should-retry": "false" });
+      const error = exhaustedError("r", end, ctx.attempts, "every target of route r failed");
+      expect(error).toMatchObject({ status: 424, code: "provider_not_configured" });
+      expect(error.message).toContain("a:m → provider disabled: its api key is empty; set A_KEY");
+      expect(error.message).toContain("b:m → provider disabled: its api key is empty; set B_KEY");
+    });
+
+    it("a disabled provider and one that cannot take the body: still 424, only configuration can help", async () => {
+      const small = { label: "s:m", model: "m", upstream: { kind: "http", name: "s", enabled: true, bodyLimitBytes: 1 } } as unknown as Target;
+      const walk = createTargetWalk(createResilience([]), scripted({}));
+      expect(await walk(routeOf([disabled("a", "A_KEY"), small]), request, {}, context())).toMatchObject({ status: 424 });
+    });
+
+    it("a disabled provider beside one that was tried and failed: the failure decides (502), which a retry may fix", async () => {
+      const walk = createTargetWalk(createResilience([]), scripted({ b: [failed(500), failed(500)] }));
+      const end = (await walk(routeOf([disabled("a", "A_KEY"), target("b")]), request, {}, context())) as Exhausted;
+      expect(end.status).toBe(502);
+      expect(exhaustedHeaders(end)).toBeUndefined();
+    });
   });
 });

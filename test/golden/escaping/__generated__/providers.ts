@@ -80,6 +80,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: _defaultKey,
+    apiKeyVariables: ["DEFAULT_KEY"],
     headers: {
       "x-api-key": _defaultKey,
     },
@@ -97,6 +98,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: openaiKey2,
+    apiKeyVariables: ["OPENAI_API_KEY"],
     headers: {
       authorization: "Bearer " + openaiKey2,
     },
@@ -114,6 +116,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: openaiKeyKey,
+    apiKeyVariables: ["OPENAI_KEY_KEY"],
     headers: {
       authorization: "Bearer " + openaiKeyKey,
     },
@@ -147,6 +150,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: _privateKey,
+    apiKeyVariables: ["PRIVATE_KEY"],
     headers: {
       authorization: "Bearer " + _privateKey,
     },
@@ -164,6 +168,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: weirdKey,
+    apiKeyVariables: ["WEIRD_KEY"],
     headers: {
       authorization: "Bearer " + weirdKey,
       "x-quote": weirdHeader0,

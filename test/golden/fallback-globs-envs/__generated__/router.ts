@@ -23,7 +23,8 @@ export function createRouter(upstreams: Upstreams): Router {
   return {
     openai: (model) => openaiExact.get(model) ?? matchGlob(openaiGlobs, openaiGlobRoutes, model),
     anthropic: (model) => anthropicExact.get(model) ?? matchGlob(anthropicGlobs, anthropicGlobRoutes, model),
-    models: { openai: ["gpt-4o"], anthropic: [] },
+    models: { openai: ["gpt-4o"], anthropic: ["claude-3-7-sonnet-latest"] },
+    upstreamListed: ["claude-3-star"],
     routes: [rGpt4oForOpenai, rClaude3StarForAnthropic, rClaudeOpusstarForAnthropic, rAnyOpenrouterForOpenai],
   };
 }

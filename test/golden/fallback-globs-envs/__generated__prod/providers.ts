@@ -30,6 +30,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: anthropicKey,
+    apiKeyVariables: ["ANTHROPIC_API_KEY"],
     headers: {
       "x-api-key": anthropicKey,
     },
@@ -47,6 +48,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: openaiKey,
+    apiKeyVariables: ["OPENAI_API_KEY_PROD"],
     headers: {
       authorization: "Bearer " + openaiKey,
     },
@@ -64,6 +66,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: openrouterKey,
+    apiKeyVariables: ["OPENROUTER_API_KEY"],
     headers: {
       authorization: "Bearer " + openrouterKey,
       "http-referer": openrouterHeader0,

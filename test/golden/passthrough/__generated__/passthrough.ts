@@ -18,7 +18,6 @@ export function createPassthrough(upstreams: Upstreams, processEnv: NodeJS.Proce
     strip: 3,
     bodyLimitBytes: 536870912,
     rateLimits: { scope: "global", perKey: { requestsPerMinute: 120, tokensPerMinute: null }, perIp: null },
-    keyVariables: ["OPENAI_API_KEY"],
     headers: {
       request: (client, provider, _clientKey) => {
         let h: Record<string, string> = { ...client };
@@ -41,7 +40,6 @@ export function createPassthrough(upstreams: Upstreams, processEnv: NodeJS.Proce
     strip: 0,
     bodyLimitBytes: 524288000,
     rateLimits: { scope: "route/claude-batches", perKey: { requestsPerMinute: 10, tokensPerMinute: null }, perIp: null },
-    keyVariables: ["ANTHROPIC_API_KEY"],
     headers: null,
   };
   // @passthrough passthrough-compat  test/golden/passthrough/routes.yaml:34:5  openai /v1/moderations → compat
@@ -52,7 +50,6 @@ export function createPassthrough(upstreams: Upstreams, processEnv: NodeJS.Proce
     strip: 3,
     bodyLimitBytes: 4194304,
     rateLimits: { scope: "global", perKey: { requestsPerMinute: 120, tokensPerMinute: null }, perIp: null },
-    keyVariables: [],
     headers: null,
   };
   return {

@@ -27,6 +27,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: anthropicKey,
+    apiKeyVariables: ["ANTHROPIC_API_KEY"],
     headers: {
       "x-api-key": anthropicKey,
     },
@@ -60,6 +61,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: openaiKey,
+    apiKeyVariables: ["OPENAI_API_KEY"],
     headers: {
       authorization: "Bearer " + openaiKey,
     },

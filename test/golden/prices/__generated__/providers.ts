@@ -30,6 +30,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: anthropicKey,
+    apiKeyVariables: ["ANTHROPIC_API_KEY"],
     headers: {
       "x-api-key": anthropicKey,
     },
@@ -47,6 +48,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: deepseekKey,
+    apiKeyVariables: ["DEEPSEEK_API_KEY"],
     headers: {
       authorization: "Bearer " + deepseekKey,
     },

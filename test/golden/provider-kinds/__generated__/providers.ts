@@ -41,6 +41,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: azureKey,
+    apiKeyVariables: ["AZURE_OPENAI_API_KEY"],
     headers: {
       "api-key": azureKey,
     },
@@ -58,6 +59,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: geminiEmbeddings,
     apiKey: geminiKey,
+    apiKeyVariables: ["GEMINI_API_KEY"],
     headers: {
       "x-goog-api-key": geminiKey,
     },

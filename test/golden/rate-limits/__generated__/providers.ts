@@ -22,6 +22,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: openaiKey,
+    apiKeyVariables: ["OPENAI_API_KEY"],
     headers: {
       authorization: "Bearer " + openaiKey,
     },

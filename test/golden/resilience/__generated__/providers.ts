@@ -25,6 +25,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: backupKey,
+    apiKeyVariables: ["BACKUP_KEY"],
     headers: {
       "x-api-key": backupKey,
     },
@@ -42,6 +43,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: primaryKey,
+    apiKeyVariables: ["PRIMARY_KEY"],
     headers: {
       authorization: "Bearer " + primaryKey,
     },

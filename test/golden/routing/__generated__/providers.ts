@@ -31,6 +31,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: corpKey,
+    apiKeyVariables: ["PRIVATE_KEY"],
     headers: {
       "x-api-key": corpKey,
     },
@@ -49,6 +50,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: eastKey,
+    apiKeyVariables: ["EAST_KEY"],
     headers: {
       authorization: "Bearer " + eastKey,
     },
@@ -84,6 +86,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: westKey,
+    apiKeyVariables: ["WEST_KEY"],
     headers: {
       authorization: "Bearer " + westKey,
     },

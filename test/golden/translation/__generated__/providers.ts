@@ -25,6 +25,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: anthropicKey,
+    apiKeyVariables: ["ANTHROPIC_API_KEY"],
     headers: {
       "x-api-key": anthropicKey,
     },
@@ -42,6 +43,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     auth: null,
     embeddings: null,
     apiKey: openrouterKey,
+    apiKeyVariables: ["OPENROUTER_API_KEY"],
     headers: {
       authorization: "Bearer " + openrouterKey,
     },
