@@ -82,3 +82,20 @@ export async function startClientsGateway(name: string, decide: { openai?: (r: R
 export function chatRequests(mock: MockUpstream, from = 0): RecordedRequest[] {
   return mock.requests.slice(from).filter((r) => r.method === "POST" && /\/(chat\/completions|messages)$/.test(r.path));
 }
+
+/** The tool result a request carries last, in either format: the call's id and the result's text. */
+export function toolResultIn(request: RecordedRequest): { id: string; text: string } | undefined {
+  const last = (request.json?.messages as any[] | undefined)?.at(-1);
+  if (last?.role === "tool") return { id: last.tool_call_id, text: contentText(last.content) };
+  const block = Array.isArray(last?.content) ? last.content.find((b: any) => b?.type === "tool_result") : undefined;
+  return block ? { id: block.tool_use_id, text: contentText(block.content) } : undefined;
+}
+
+/** A test's view of what happened since it began: new upstream requests and new request-log records. */
+export async function mark(setup: ClientsGateway): Promise<{ requests(mock: MockUpstream): RecordedRequest[]; records(n: number): Promise<Array<Record<string, any>>> }> {
+  const from = { oa: setup.oa.requests.length, an: setup.an.requests.length, log: await setup.gw.settledLogCount() };
+  return {
+    requests: (mock) => chatRequests(mock, mock === setup.oa ? from.oa : from.an),
+    records: async (n) => (await setup.gw.waitForLogRecords(from.log + n)).slice(from.log),
+  };
+}
