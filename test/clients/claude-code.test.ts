@@ -3,7 +3,7 @@
 // gateway translates to an OpenAI-format upstream. The mock there plays the model: it calls Claude Code's
 // own Bash tool with the argument shape Claude Code declared, and answers once the command's output comes
 // back. So the whole agent loop runs through the translator, both ways, streamed or not as the CLI chooses.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -51,7 +51,14 @@ beforeAll(async () => {
     console.warn(`Claude Code tests skipped: ${claude.reason}`);
     return;
   }
-  console.info(`${CLAUDE_CODE} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // A package whose postinstall did not run (npm may be set to skip install scripts) has only a stub for a bin.
+  const version = spawnSync(claude.bin, ["--version"], { encoding: "utf8", timeout: 30_000 });
+  if (version.status !== 0) {
+    claude = { ok: false, reason: `${claude.bin} --version failed (${version.status ?? version.error?.message}): ${`${version.stdout}${version.stderr}`.replace(/\s+/g, " ").trim().slice(0, 300)}` };
+    console.warn(`Claude Code tests skipped: ${claude.reason}`);
+    return;
+  }
+  console.info(`${CLAUDE_CODE} ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${version.stdout.trim()}`);
   setup = await startClientsGateway("clients-claude-code", { openai: claudeCodeTurn });
 }, 600_000);
 
