@@ -8,6 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
 import type { Behaviour, RecordedRequest } from "../support/mock-upstream.ts";
 import { installClient } from "../support/npm-client.ts";
 import { chatRequests, contentText, startClientsGateway, UPSTREAM_KEYS, type ClientsGateway } from "./harness.ts";
@@ -43,6 +44,8 @@ function claudeCodeTurn(request: RecordedRequest): Behaviour {
 
 let claude: Awaited<ReturnType<typeof installClient>>;
 let setup: ClientsGateway | undefined;
+/** The shipped routes.yaml, as `make run` serves it: what the README's quick start points Claude Code at. */
+let demo: RunningGateway | undefined;
 
 beforeAll(async () => {
   const started = Date.now();
@@ -59,11 +62,13 @@ beforeAll(async () => {
     return;
   }
   console.info(`${CLAUDE_CODE} ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${version.stdout.trim()}`);
+  const demoBuild = buildCase("clients-demo", "routes.yaml");
   setup = await startClientsGateway("clients-claude-code", { openai: claudeCodeTurn });
+  demo = await startGateway((await demoBuild).bundle, {});
 }, 600_000);
 
 afterAll(async () => {
-  await setup?.stop();
+  await Promise.all([setup?.stop(), demo?.stop()]);
 });
 
 interface CliRun {
@@ -160,5 +165,25 @@ describe(`Claude Code CLI (${CLAUDE_CODE})`, () => {
       expect(record.attempts[0]).toMatchObject({ provider: "oa", model: "gpt-upstream", status: 200, translated: { to: "openai" } });
     }
     console.info(`Claude Code made ${requests.length} model requests: ${requests.map((r) => (r.json.stream ? "stream" : "json")).join(", ")}`);
+  });
+
+  it("the README's quick start: claude -p on the shipped routes.yaml's offline demo route prints the demo's answer", { timeout: 150_000 }, async (ctx) => {
+    ctx.skip(!claude.ok, claude.ok ? "" : `Claude Code could not be installed: ${claude.reason}`);
+    const seen = await demo!.settledLogCount();
+    const run = await runClaude(claude.ok ? claude.bin : "", demo!.url, {
+      ANTHROPIC_AUTH_TOKEN: "unused",
+      ANTHROPIC_MODEL: "demo",
+      ANTHROPIC_DEFAULT_SONNET_MODEL: "demo",
+      ANTHROPIC_DEFAULT_OPUS_MODEL: "demo",
+      ANTHROPIC_DEFAULT_HAIKU_MODEL: "demo",
+      ANTHROPIC_SMALL_FAST_MODEL: "demo",
+    }, ["-p", "Hi"]);
+    const context = `claude exited ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr.slice(-2000)}`;
+    expect(run.code, context).toBe(0);
+    // The first answer of scenarios/demo.yaml, streamed by the scenario provider in the Anthropic format.
+    expect(run.stdout, context).toContain("This is Switchyard answering offline from scenarios/demo.yaml");
+    const records = (await demo!.waitForLogRecords(seen + 1)).slice(seen);
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) expect(record).toMatchObject({ route: "demo", api: "anthropic", status: 200 });
   });
 });
