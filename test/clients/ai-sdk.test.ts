@@ -62,6 +62,7 @@ const cases: Case[] = [
   { title: "@ai-sdk/openai .chat() → OpenAI-format upstream", model: () => openai.chat("gpt-mock"), route: "gpt-mock", api: "openai", upstream: () => setup!.oa, upstreamModel: "gpt-upstream", translated: false },
   { title: "@ai-sdk/anthropic → Anthropic-format upstream", model: () => anthropic("claude-mock"), route: "claude-mock", api: "anthropic", upstream: () => setup!.an, upstreamModel: "claude-upstream", translated: false },
   { title: "@ai-sdk/anthropic → OpenAI-format upstream, translated", model: () => anthropic("claude-on-openai"), route: "claude-on-openai", api: "anthropic", upstream: () => setup!.oa, upstreamModel: "gpt-upstream", translated: true },
+  { title: "@ai-sdk/openai .chat() → Anthropic-format upstream, translated", model: () => openai.chat("gpt-on-anthropic"), route: "gpt-on-anthropic", api: "openai", upstream: () => setup!.an, upstreamModel: "claude-upstream", translated: true },
   {
     title: "@ai-sdk/openai default model (Responses API) → OpenAI-format upstream",
     model: () => openai("gpt-mock"),

@@ -49,6 +49,7 @@ const cases: Case[] = [
   { title: "ChatOpenAI → OpenAI-format upstream", model: () => openaiModel("gpt-mock"), route: "gpt-mock", api: "openai", upstream: () => setup!.oa, upstreamModel: "gpt-upstream", translated: false },
   { title: "ChatAnthropic → Anthropic-format upstream", model: () => anthropicModel("claude-mock"), route: "claude-mock", api: "anthropic", upstream: () => setup!.an, upstreamModel: "claude-upstream", translated: false },
   { title: "ChatAnthropic → OpenAI-format upstream, translated", model: () => anthropicModel("claude-on-openai"), route: "claude-on-openai", api: "anthropic", upstream: () => setup!.oa, upstreamModel: "gpt-upstream", translated: true },
+  { title: "ChatOpenAI → Anthropic-format upstream, translated", model: () => openaiModel("gpt-on-anthropic"), route: "gpt-on-anthropic", api: "openai", upstream: () => setup!.an, upstreamModel: "claude-upstream", translated: true },
 ];
 
 function skipUnlessInstalled(ctx: { skip(condition: boolean, note?: string): void }): void {
