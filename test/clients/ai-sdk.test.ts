@@ -50,7 +50,8 @@ interface Case {
   title: string;
   model(): any;
   route: string;
-  api: "openai" | "anthropic";
+  /** The client's API, as the request log names it. */
+  api: "openai" | "anthropic" | "responses";
   upstream(): MockUpstream;
   /** The model name the upstream sees. */
   upstreamModel: string;
@@ -67,10 +68,11 @@ const cases: Case[] = [
     title: "@ai-sdk/openai default model (Responses API) → OpenAI-format upstream",
     model: () => openai("gpt-mock"),
     route: "gpt-mock",
-    api: "openai",
+    api: "responses",
     upstream: () => setup!.oa,
     upstreamModel: "gpt-upstream",
-    translated: false,
+    // A provider at an address other than OpenAI's own gets chat completions, translated from Responses.
+    translated: true,
     skip: () => responsesMissing,
   },
 ];
