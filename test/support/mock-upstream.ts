@@ -119,8 +119,11 @@ export interface MockUpstream {
 
 export interface MockUpstreamOptions {
   api: MockApi;
-  /** Behaviour when the script queue is empty; default { kind: "reply" }. */
-  default?: Behaviour;
+  /**
+   * Behaviour when the script queue is empty; default { kind: "reply" }. A function picks it from the
+   * request, for clients whose number and order of requests is theirs to choose (an agent's loop).
+   */
+  default?: Behaviour | ((request: RecordedRequest) => Behaviour);
 }
 
 
@@ -364,7 +367,9 @@ function writeHeaders(res: ServerResponse, status: number, headers: Record<strin
 
 export async function startMockUpstream(options: MockUpstreamOptions): Promise<MockUpstream> {
   const format = options.api === "openai" ? openaiFormat : anthropicFormat;
-  const fallback: Behaviour = options.default ?? { kind: "reply" };
+  const decide = typeof options.default === "function" ? options.default : undefined;
+  // With a function default the core's fallback is this marker, replaced by the function's answer per request.
+  const fallback: Behaviour = (typeof options.default === "object" ? options.default : undefined) ?? { kind: "reply" };
   const requests: RecordedRequest[] = [];
   /** Responses the mock itself cut off (reset faults): their 'close' is not the client's abort. */
   const selfClosed = new WeakSet<ServerResponse>();
@@ -494,7 +499,8 @@ export async function startMockUpstream(options: MockUpstreamOptions): Promise<M
     req.on("end", () => {
       if (rec || res.destroyed) return;
       rec = record();
-      respond(res, id, rec, core.next());
+      const behaviour = core.next();
+      respond(res, id, rec, decide && behaviour === fallback ? decide(rec) : behaviour);
       notify();
     });
   });
