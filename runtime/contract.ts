@@ -14,7 +14,8 @@ import type { ClientIdentity } from "./access/client-identity.ts";
 import type { PriceLookup } from "./spend/price.ts";
 import type { LogRedaction } from "./log/redact.ts";
 
-export type ClientApi = "openai" | "anthropic";
+/** The APIs clients speak: OpenAI chat completions, Anthropic messages, and OpenAI's Responses API. */
+export type ClientApi = "openai" | "anthropic" | "responses";
 
 /** An HTTP provider after start-up: secrets resolved from the environment, connection pool open. */
 export interface HttpUpstream {
@@ -157,6 +158,8 @@ export interface Router {
   openai(model: string, request?: ConditionRequest, body?: unknown): Route | undefined;
   /** Route for a model requested through the Anthropic messages API. */
   anthropic(model: string, request?: ConditionRequest, body?: unknown): Route | undefined;
+  /** Route for a model requested through the Responses API: the models the OpenAI chat routes serve. */
+  responses(model: string, request?: ConditionRequest, body?: unknown): Route | undefined;
   /** The largest route `body_limit` above the server's, when some route has one: bodies are read up to it. */
   readonly maxBodyLimitBytes?: number;
   /** Exact public model names per client API, for GET /v1/models. */
@@ -263,7 +266,7 @@ export interface Gateway {
   readonly metrics: MetricsSettings | null;
   readonly access: AccessSettings;
   readonly router: Router;
-  readonly validators: { readonly openai: RequestValidator; readonly anthropic: RequestValidator };
+  readonly validators: { readonly openai: RequestValidator; readonly anthropic: RequestValidator; readonly responses: RequestValidator };
   /** Where rate-limit state is shared with other instances; null: in this process only. */
   readonly redis: RedisSettings | null;
   /** Every upstream, so the runtime can close pools on shutdown. */

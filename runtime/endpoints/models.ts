@@ -3,7 +3,7 @@
 // serialised once per key (the cache is keyed by the key's object, which a keyring reload replaces, so a
 // changed policy is picked up with it). With keys required, listing needs a key too.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { ClientApi, Router } from "../contract.ts";
+import type { Router } from "../contract.ts";
 import { errorBody, JSON_HEADERS } from "../client-errors.ts";
 import { readClientIdentity } from "../access/client-identity.ts";
 import type { ActiveKey } from "../access/keyring.ts";
@@ -11,7 +11,7 @@ import type { EndpointServices } from "../services.ts";
 
 const EPOCH = "1970-01-01T00:00:00Z";
 
-type Lists = Record<ClientApi, string>;
+type Lists = Record<"openai" | "anthropic", string>;
 
 function serialise(openai: readonly string[], anthropic: readonly string[]): Lists {
   return {
@@ -52,9 +52,9 @@ export function createModelsEndpoint(models: Router["models"], services: Pick<En
     return lists;
   };
 
-  return (which: ClientApi | "auto") =>
+  return (which: keyof Lists | "auto") =>
     (res: HttpResponse, req: HttpRequest): void => {
-      const api: ClientApi = which !== "auto" ? which : req.getHeader("anthropic-version") !== "" ? "anthropic" : "openai";
+      const api: keyof Lists = which !== "auto" ? which : req.getHeader("anthropic-version") !== "" ? "anthropic" : "openai";
       const identity = readClientIdentity(res, req, proxies);
       const denied = gate.authenticate(identity);
       if (denied) return send(res, "401 Unauthorized", errorBody(api, denied));
