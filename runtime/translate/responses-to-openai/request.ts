@@ -46,6 +46,8 @@ const HANDLED = new Set([
   "truncation",
   "previous_response_id",
   "stream_options",
+  // Client telemetry (Codex sends its session and turn ids): nothing an upstream answers differently to.
+  "client_metadata",
 ]);
 
 export const PREVIOUS_RESPONSE_UNSUPPORTED: TranslationProblem = {
