@@ -44,6 +44,7 @@ const HANDLED = new Set([
   "prompt_cache_key",
   "service_tier",
   "truncation",
+  "background",
   "previous_response_id",
   "stream_options",
   // Client telemetry (Codex sends its session and turn ids): nothing an upstream answers differently to.

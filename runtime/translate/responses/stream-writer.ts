@@ -40,7 +40,9 @@ export class ResponsesStreamWriter {
   private sequence = 0;
   private started = false;
   private ended = false;
-  private open: Open | null = null;
+  private open: Exclude<Open, { kind: "call" }> | null = null;
+  /** Function calls whose output_item.done has not gone out, in output order. */
+  private openCalls: Extract<Open, { kind: "call" }>[] = [];
   readonly output: OpenAIResponsesOutputItem[] = [];
   /** Function call items by the upstream's key for them (index or id), open or closed. */
   private readonly calls = new Map<string, OpenAIResponsesFunctionCallOutputItem>();
@@ -88,7 +90,7 @@ export class ResponsesStreamWriter {
     let out = this.start();
     let open = this.open;
     if (open === null || open.kind !== "message" || open.part !== part) {
-      out += this.close();
+      out += this.close() + this.closeCalls();
       const index = this.output.length;
       const item: OpenAIResponsesOutputMessage = { type: "message", id: itemId(this.state, "msg", index), role: "assistant", status: "in_progress", content: [] };
       this.output.push(item);
@@ -109,7 +111,7 @@ export class ResponsesStreamWriter {
     let out = this.start();
     let open = this.open;
     if (open === null || open.kind !== "reasoning") {
-      out += this.close();
+      out += this.close() + this.closeCalls();
       open = this.openReasoning();
       out += this.emit({ type: "response.output_item.added", output_index: open.index, item: { ...open.item, summary: [] } });
       out += this.emit({ type: "response.reasoning_summary_part.added", item_id: open.item.id, output_index: open.index, summary_index: 0, part: { type: "summary_text", text: "" } });
@@ -137,7 +139,7 @@ export class ResponsesStreamWriter {
     let out = this.start();
     let open = this.open;
     if (open === null || open.kind !== "reasoning" || open.item.encrypted_content != null) {
-      out += this.close();
+      out += this.close() + this.closeCalls();
       open = this.openReasoning();
       open.text = text;
       out += this.emit({ type: "response.output_item.added", output_index: open.index, item: { ...open.item, summary: [] } });
@@ -159,7 +161,7 @@ export class ResponsesStreamWriter {
     const item: OpenAIResponsesFunctionCallOutputItem = { type: "function_call", id: itemId(this.state, "fc", index), call_id: callId, name, arguments: "", status: "in_progress" };
     this.output.push(item);
     this.calls.set(key, item);
-    this.open = { kind: "call", index, item, key };
+    this.openCalls.push({ kind: "call", index, item, key });
     this.outputChars += name.length;
     out += this.emit({ type: "response.output_item.added", output_index: index, item: { ...item } });
     return out;
@@ -174,16 +176,28 @@ export class ResponsesStreamWriter {
     if (item === undefined || delta === "" || this.ended) return "";
     item.arguments += delta;
     this.outputChars += delta.length;
-    const open = this.open;
-    if (open === null || open.kind !== "call" || open.key !== key) return "";
+    const open = this.openCalls.find((c) => c.key === key);
+    if (open === undefined) return ""; // closed already: the fragment only completes response.completed's item
     return this.emit({ type: "response.function_call_arguments.delta", item_id: item.id, output_index: open.index, delta });
   }
 
-  /** The open item's closing events. */
-  private close(): string {
+  /** The open function calls' closing events, in output order. */
+  private closeCalls(): string {
+    let out = "";
+    for (const call of this.openCalls) out += this.closeItem(call);
+    this.openCalls = [];
+    return out;
+  }
+
+  /** The open message or reasoning item's closing events. */
+  private close(incomplete = false): string {
     const open = this.open;
     if (open === null) return "";
     this.open = null;
+    return this.closeItem(open, incomplete);
+  }
+
+  private closeItem(open: Open, incomplete = false): string {
     let out = "";
     switch (open.kind) {
       case "message": {
@@ -199,7 +213,7 @@ export class ResponsesStreamWriter {
           out += this.emit({ type: "response.content_part.done", ...where, part });
           open.item.content = [part];
         }
-        open.item.status = "completed";
+        open.item.status = incomplete ? "incomplete" : "completed";
         break;
       }
       case "reasoning": {
@@ -224,9 +238,8 @@ export class ResponsesStreamWriter {
   /** Closes the open item and ends the stream: response.completed, or response.incomplete with its reason. */
   finish(usage: OpenAIResponsesUsage, incomplete: "max_output_tokens" | "content_filter" | null): string {
     if (this.ended) return "";
-    let out = this.start() + this.close();
+    let out = this.start() + this.close(incomplete !== null) + this.closeCalls();
     this.ended = true;
-    for (const item of this.output) if (item.type === "function_call") item.status = "completed";
     const response = envelope(this.state, incomplete === null ? "completed" : "incomplete", this.output, usage, incomplete);
     out += incomplete === null ? this.emit({ type: "response.completed", response: wire(response) }) : this.emit({ type: "response.incomplete", response: wire(response) });
     return out;
@@ -237,6 +250,7 @@ export class ResponsesStreamWriter {
     if (this.ended) return "";
     let out = this.start();
     this.open = null;
+    this.openCalls = [];
     this.ended = true;
     out += this.emit({ type: "error", code, message, param: null });
     out += this.emit({ type: "response.failed", response: wire(envelope(this.state, "failed", this.output, null, null, { code, message })) });
