@@ -140,7 +140,7 @@ describe("Responses → chat properties", () => {
         const { state } = translate({ model: "gpt-4o", input: "q" });
         const response = responsesToOpenAI.response(chatBody(a) as never, state);
         const next = translate({ model: "gpt-4o", input: [{ role: "user", content: "q" }, ...(response.output as OpenAIResponsesInputItem[])] });
-        const assistant = next.body.messages[1] as Record<string, unknown>;
+        const assistant = next.body.messages[1] as unknown as Record<string, unknown>;
         const original = chatBody(a).choices[0]!.message;
         expect(assistant.content ?? null).toEqual(original.content);
         expect(assistant.tool_calls).toEqual(original.tool_calls);
