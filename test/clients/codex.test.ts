@@ -19,21 +19,22 @@ const install = await installClient(CODEX, "codex");
 if (!install.ok) console.warn(`skipping the Codex CLI tests: ${install.reason}`);
 
 let oa: MockUpstream;
+let an: MockUpstream;
 let gw: RunningGateway;
 
 beforeAll(async () => {
   if (!install.ok) return;
-  oa = await startMockUpstream({ api: "openai" });
+  [oa, an] = await Promise.all([startMockUpstream({ api: "openai" }), startMockUpstream({ api: "anthropic" })]);
   const { bundle } = await buildCase("responses", "test/e2e/responses.routes.yaml");
-  gw = await startGateway(bundle, { OA_KEY: "sk-oa-codex-0123456789abcdef", AN_KEY: "unused", NATIVE_KEY: "unused", OA_URL: oa.url, AN_URL: "http://127.0.0.1:9", NATIVE_URL: "http://127.0.0.1:9" });
+  gw = await startGateway(bundle, { OA_KEY: "sk-oa-codex-0123456789abcdef", AN_KEY: "sk-ant-codex-0123456789abcdef", NATIVE_KEY: "unused", OA_URL: oa.url, AN_URL: an.url, NATIVE_URL: "http://127.0.0.1:9" });
 }, 120_000);
 
 afterAll(async () => {
   await gw?.stop();
-  await oa?.close();
+  await Promise.all([oa?.close(), an?.close()]);
 });
 
-function runCodex(bin: string, prompt: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCodex(bin: string, model: string, prompt: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const home = mkdtempSync(path.join(tmpdir(), "switchyard-codex-home-"));
   const work = mkdtempSync(path.join(tmpdir(), "switchyard-codex-work-"));
   const args = [
@@ -43,7 +44,7 @@ function runCodex(bin: string, prompt: string): Promise<{ code: number | null; s
     "-c", `model_providers.switchyard.base_url=${gw.url}/v1`,
     "-c", 'model_providers.switchyard.wire_api="responses"',
     "-c", "model_providers.switchyard.env_key=SWITCHYARD_KEY",
-    "-m", "gpt-chat",
+    "-m", model,
     "--skip-git-repo-check",
     "--dangerously-bypass-approvals-and-sandbox",
     prompt,
@@ -59,7 +60,7 @@ function runCodex(bin: string, prompt: string): Promise<{ code: number | null; s
 describe.skipIf(!install.ok)(`Codex CLI (${CODEX}) through /v1/responses translated to chat completions`, () => {
   it("codex exec completes a shell tool loop: the command's output reaches the upstream, the final answer is printed", async () => {
     oa.script({ kind: "reply", toolCall: { name: "exec_command", arguments: { cmd: `echo ${MARKER}` } } }, { kind: "reply", text: FINAL });
-    const run = await runCodex(install.ok ? install.bin : "", "Run the shell command `echo " + MARKER + "` and tell me what it printed.");
+    const run = await runCodex(install.ok ? install.bin : "", "gpt-chat", "Run the shell command `echo " + MARKER + "` and tell me what it printed.");
     const requests = oa.requests;
     expect(requests.length, `codex exit ${run.code}\n${run.stderr.slice(-2000)}`).toBeGreaterThanOrEqual(2);
 
@@ -85,5 +86,23 @@ describe.skipIf(!install.ok)(`Codex CLI (${CODEX}) through /v1/responses transla
 
     const records = await gw.waitForLogRecords(2);
     expect(records.filter((r) => r.api === "responses" && r.route === "gpt-chat" && r.status === 200).length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it("codex exec completes the same loop on an Anthropic Messages upstream (composed through chat): tool_use out, tool_result back", async () => {
+    const seen = an.requests.length;
+    an.script({ kind: "reply", toolCall: { name: "exec_command", arguments: { cmd: `echo ${MARKER}` } } }, { kind: "reply", text: FINAL });
+    const run = await runCodex(install.ok ? install.bin : "", "claude-responses", "Run the shell command `echo " + MARKER + "` and tell me what it printed.");
+    const requests = an.requests.slice(seen);
+    expect(requests.length, `codex exit ${run.code}\n${run.stderr.slice(-2000)}`).toBeGreaterThanOrEqual(2);
+    expect(requests[0]!.path).toBe("/v1/messages");
+    expect(requests[0]!.json.tools.map((t: { name: string }) => t.name)).toContain("exec_command");
+    const turns = requests[1]!.json.messages as Array<{ role: string; content: any }>;
+    const toolUse = turns.flatMap((m) => (Array.isArray(m.content) ? m.content : [])).find((b: any) => b.type === "tool_use");
+    const toolResult = turns.flatMap((m) => (Array.isArray(m.content) ? m.content : [])).find((b: any) => b.type === "tool_result");
+    expect(toolUse).toMatchObject({ name: "exec_command", input: { cmd: `echo ${MARKER}` } });
+    expect(toolResult.tool_use_id).toBe(toolUse.id);
+    expect(JSON.stringify(toolResult.content)).toContain(MARKER);
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    expect(run.stdout).toContain(FINAL);
   }, 120_000);
 });
