@@ -191,6 +191,13 @@ describe("Responses API → chat completions upstream (translated)", () => {
     expect((error as Error).message).toContain("a web_search tool cannot be expressed by the chat completions API");
   });
 
+  it("metrics count Responses requests under their own api label", async () => {
+    await openai.responses.create({ model: "gpt-chat", input: "count me" });
+    await newLogRecords(1);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(/switchyard_requests_total\{[^}]*route="gpt-chat"[^}]*api="responses"[^}]*\} [1-9]/);
+  });
+
   it("errors come in OpenAI's format: a body that does not fit the schema, an unknown model", async () => {
     const bad = await fetch(`${gw.url}/v1/responses`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "gpt-chat", input: 5 }) });
     expect(bad.status).toBe(400);
