@@ -34,6 +34,15 @@ const DIRECT: Record<string, { module: string; name: string }> = {
 
 const COMPOSE = { module: "translate/compose.ts", name: "composeTranslators" };
 
+/**
+ * The outer translator of a composition, where it differs from the direct one: a Responses client's
+ * earlier reasoning (thinking blocks and their signatures) travels through the chat middle to Anthropic,
+ * while a chat upstream itself never gets it.
+ */
+const COMPOSE_OUTER: Record<string, { module: string; name: string }> = {
+  responses: { module: "translate/responses-to-openai/index.ts", name: "responsesToChatMiddle" },
+};
+
 function typeArgs(client: EndpointApi, upstream: UpstreamApi): TranslatorSpec["typeArgs"] {
   return [WIRE[client].request, WIRE[upstream].request, WIRE[upstream].response, WIRE[client].response];
 }
@@ -45,7 +54,7 @@ export function translatorFor(client: EndpointApi, upstream: UpstreamApi): Trans
   const direct = DIRECT[`${client}>${upstream}`];
   if (direct) return { binding: `${binding}Checked`, imports: [direct], expression: direct.name, typeArgs: typeArgs(client, upstream) };
   // No direct pair: through OpenAI chat completions, the format every translator speaks.
-  const outer = DIRECT[`${client}>openai`];
+  const outer = COMPOSE_OUTER[client] ?? DIRECT[`${client}>openai`];
   const inner = DIRECT[`openai>${upstream}`];
   if (!outer || !inner) throw new Error(`no translator from ${client} to ${upstream}`);
   return {

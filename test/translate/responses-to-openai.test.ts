@@ -12,13 +12,13 @@ import { describe, expect, it } from "vitest";
 import type { OpenAIResponsesRequest } from "../../generated/types/index.ts";
 import { composeTranslators } from "../../runtime/translate/compose.ts";
 import { openaiToAnthropic } from "../../runtime/translate/openai-to-anthropic/index.ts";
-import { responsesToOpenAI } from "../../runtime/translate/responses-to-openai/index.ts";
+import { responsesToChatMiddle, responsesToOpenAI } from "../../runtime/translate/responses-to-openai/index.ts";
 import type { AnyTranslator, TranslationOptions } from "../../runtime/translate/translator.ts";
 import { describeGoldenFixtures } from "./golden.ts";
 import { translateStream } from "./fixtures.ts";
 import { testContext } from "./helpers.ts";
 
-const responsesToAnthropic = composeTranslators(responsesToOpenAI, openaiToAnthropic);
+const responsesToAnthropic = composeTranslators(responsesToChatMiddle, openaiToAnthropic);
 describeGoldenFixtures("responses-to-openai", responsesToOpenAI);
 describeGoldenFixtures("responses-to-anthropic", responsesToAnthropic);
 

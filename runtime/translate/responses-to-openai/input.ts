@@ -2,10 +2,12 @@
 //
 // - instructions become a leading system message; developer messages become system messages too, the role
 //   every OpenAI-compatible server knows (OpenAI itself treats them alike for chat models).
-// - Consecutive assistant output (message items, function_call items and reasoning items of one turn)
-//   folds into one assistant message: text as content, calls as tool_calls, reasoning as reasoning_content
-//   plus, when a reasoning item carries encrypted_content we wrote (an Anthropic signature, see
-//   ../responses/envelope.ts), a thinking block, so the next turn reaches Anthropic signed.
+// - Consecutive assistant output (message items and function_call items of one turn) folds into one
+//   assistant message: text as content, calls as tool_calls. Reasoning items are left out for chat
+//   upstreams (DeepSeek's reasoner rejects reasoning_content in its input; others ignore it). When chat is
+//   only the middle of a composition (to Anthropic), they become reasoning_content plus, for encrypted_content
+//   we wrote (a thinking block's signature, see ../responses/envelope.ts), the thinking block itself, so the
+//   next turn reaches Anthropic signed.
 // - function_call_output becomes a tool message; input_image an image_url part (https or data: URL).
 // - Everything chat cannot express (file ids, input_file, item_reference, built-in tool calls) goes through
 //   the unsupported policy.
@@ -19,13 +21,14 @@ import type {
   OpenAIResponsesRequest,
 } from "../../../generated/types/index.ts";
 import type { UnsupportedFields } from "../unsupported-fields.ts";
-import { REDACTED_PREFIX } from "../responses/envelope.ts";
+import { REDACTED_PREFIX, THINKING_PREFIX } from "../responses/envelope.ts";
 
 interface Loose {
   readonly [key: string]: unknown;
 }
 
-export function translateInput(body: OpenAIResponsesRequest, unsupported: UnsupportedFields): OpenAIChatMessage[] {
+/** `keepReasoning`: chat is the middle of a composition whose next translator reads reasoning and thinking blocks. */
+export function translateInput(body: OpenAIResponsesRequest, unsupported: UnsupportedFields, keepReasoning: boolean): OpenAIChatMessage[] {
   const messages: OpenAIChatMessage[] = [];
   if (typeof body.instructions === "string" && body.instructions !== "") messages.push({ role: "system", content: body.instructions });
   const input = body.input;
@@ -82,6 +85,7 @@ export function translateInput(body: OpenAIResponsesRequest, unsupported: Unsupp
         return;
       }
       case "reasoning": {
+        if (!keepReasoning) return;
         const reasoning = item as Extract<OpenAIResponsesInputItem, { type: "reasoning" }>;
         const text = (reasoning.summary ?? []).map((s) => s.text).join("\n\n") || (reasoning.content ?? []).map((c) => c.text).join("");
         const block = thinkingBlock(reasoning.encrypted_content, text);
@@ -102,8 +106,8 @@ export function translateInput(body: OpenAIResponsesRequest, unsupported: Unsupp
 function thinkingBlock(encrypted: string | null | undefined, text: string): OpenAIChatThinkingBlock | null {
   if (typeof encrypted !== "string" || encrypted === "") return null;
   if (encrypted.startsWith(REDACTED_PREFIX)) return { type: "redacted_thinking", data: encrypted.slice(REDACTED_PREFIX.length) };
-  // OpenAI's own encrypted reasoning is long base64 of its own; an Anthropic signature goes back with its text.
-  return { type: "thinking", thinking: text, signature: encrypted };
+  if (encrypted.startsWith(THINKING_PREFIX)) return { type: "thinking", thinking: text, signature: encrypted.slice(THINKING_PREFIX.length) };
+  return null; // another provider's encrypted reasoning (OpenAI's): Anthropic cannot verify it
 }
 
 function userParts(parts: OpenAIResponsesContentPart[], path: (string | number)[], unsupported: UnsupportedFields): OpenAIChatContentPart[] {

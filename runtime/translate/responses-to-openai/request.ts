@@ -57,7 +57,15 @@ export const PREVIOUS_RESPONSE_UNSUPPORTED: TranslationProblem = {
     "previous_response_id is not supported for this model: its upstream does not speak the Responses API and Switchyard does not store responses. Send the whole conversation in `input` (earlier output items and function_call_output items included) with `store: false`",
 };
 
-export function translateRequest(body: OpenAIResponsesRequest, context: TranslationContext): RequestTranslation<OpenAIChatRequest> {
+/**
+ * The request translation; `keepReasoning` when chat is only the middle of a composition (to Anthropic) and
+ * earlier reasoning items should reach the next translator (see input.ts).
+ */
+export function requestTranslation(keepReasoning: boolean) {
+  return (body: OpenAIResponsesRequest, context: TranslationContext): RequestTranslation<OpenAIChatRequest> => translateRequest(body, context, keepReasoning);
+}
+
+function translateRequest(body: OpenAIResponsesRequest, context: TranslationContext, keepReasoning: boolean): RequestTranslation<OpenAIChatRequest> {
   if (typeof body.previous_response_id === "string" && body.previous_response_id !== "") return { ok: false, problem: PREVIOUS_RESPONSE_UNSUPPORTED };
   const unsupported = new UnsupportedFields("the chat completions API");
   for (const [key, value] of Object.entries(body)) {
@@ -68,7 +76,7 @@ export function translateRequest(body: OpenAIResponsesRequest, context: Translat
   if (body.background === true) unsupported.noteValue(["background"], true);
 
   const tools = translateTools(body, unsupported);
-  const messages = translateInput(body, unsupported);
+  const messages = translateInput(body, unsupported, keepReasoning);
   const upstream: OpenAIChatRequest = { model: context.upstreamModel, messages };
   if (tools.length > 0) upstream.tools = tools;
   const choice = translateToolChoice(body, tools, unsupported);

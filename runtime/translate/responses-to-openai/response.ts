@@ -5,7 +5,7 @@
 import type { OpenAIChatResponse, OpenAIResponsesOutputItem, OpenAIResponsesResponse } from "../../../generated/types/index.ts";
 import type { TranslationState } from "../translator.ts";
 import { argumentsText, isObject, objectOf, reasoningOf, textOf, type Loose } from "../anthropic-to-openai/untrusted.ts";
-import { envelope, itemId, REDACTED_PREFIX, type ResponsesState } from "../responses/envelope.ts";
+import { envelope, itemId, REDACTED_PREFIX, THINKING_PREFIX, type ResponsesState } from "../responses/envelope.ts";
 import { incompleteReason, usageFromChat } from "./usage.ts";
 
 export function translateResponse(body: OpenAIChatResponse, state: TranslationState): OpenAIResponsesResponse {
@@ -28,7 +28,7 @@ export function translateResponse(body: OpenAIChatResponse, state: TranslationSt
           type: "reasoning",
           id: itemId(state, "rs", output.length),
           summary: text ? [{ type: "summary_text", text }] : [],
-          encrypted_content: typeof block.signature === "string" ? block.signature : null,
+          encrypted_content: typeof block.signature === "string" ? THINKING_PREFIX + block.signature : null,
         });
       } else if (block.type === "redacted_thinking" && typeof block.data === "string") {
         output.push({ type: "reasoning", id: itemId(state, "rs", output.length), summary: [], encrypted_content: REDACTED_PREFIX + block.data });

@@ -12,7 +12,7 @@
 // - An error payload becomes the `error` event and response.failed; nothing follows.
 import type { StreamTranslator, TranslationState } from "../translator.ts";
 import { argumentsText, isObject, objectOf, parseObject, reasoningOf, textOf, type Loose } from "../anthropic-to-openai/untrusted.ts";
-import { REDACTED_PREFIX, type ResponsesState } from "../responses/envelope.ts";
+import { REDACTED_PREFIX, THINKING_PREFIX, type ResponsesState } from "../responses/envelope.ts";
 import { ResponsesStreamWriter } from "../responses/stream-writer.ts";
 import { incompleteReason, usageFromChat } from "./usage.ts";
 
@@ -58,7 +58,7 @@ export class ResponsesStreamFromOpenAI implements StreamTranslator {
     if (Array.isArray(delta.thinking_blocks)) {
       for (const block of delta.thinking_blocks) {
         if (!isObject(block)) continue;
-        if (block.type === "thinking" && typeof block.signature === "string") out += w.encrypted(block.signature, typeof block.thinking === "string" ? block.thinking : "");
+        if (block.type === "thinking" && typeof block.signature === "string") out += w.encrypted(THINKING_PREFIX + block.signature, typeof block.thinking === "string" ? block.thinking : "");
         else if (block.type === "redacted_thinking" && typeof block.data === "string") out += w.encrypted(REDACTED_PREFIX + block.data, "");
       }
     }

@@ -102,7 +102,9 @@ export function responsesUsage(usage: Usage, reasoningTokens: number): OpenAIRes
 }
 
 /**
- * A thinking block carried in a reasoning item: its signature is the item's `encrypted_content`, a
- * redacted block's data is prefixed so it comes back as one. Only our own translations read it back.
+ * A thinking block carried in a reasoning item's `encrypted_content`: `thinking:<signature>` (its text is the
+ * item's summary) or `redacted_thinking:<data>`. The prefixes tell our own blocks from another provider's
+ * encrypted reasoning (OpenAI's), which cannot be replayed to Anthropic and is left out.
  */
+export const THINKING_PREFIX = "thinking:";
 export const REDACTED_PREFIX = "redacted_thinking:";

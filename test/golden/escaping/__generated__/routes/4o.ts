@@ -10,13 +10,13 @@ import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatReq
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
 import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToAnthropic } from "../../../../../runtime/translate/openai-to-anthropic/index.ts";
-import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 import type { TargetTransforms } from "../../../../../runtime/transforms/types.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
 const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatResponse> = openaiToAnthropic;
-const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToOpenAI, openaiToAnthropic);
+const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToAnthropic);
 
 const _4oHeader0 = new RegExp("^gold$", "");
 

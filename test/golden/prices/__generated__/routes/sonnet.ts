@@ -11,6 +11,7 @@ import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to
 import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToAnthropic } from "../../../../../runtime/translate/openai-to-anthropic/index.ts";
 import { openaiToOllama } from "../../../../../runtime/translate/openai-to-ollama/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
@@ -18,8 +19,8 @@ const anthropicToOllama: Translator<AnthropicMessagesRequest, OllamaChatRequest,
 const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
 const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatResponse> = openaiToAnthropic;
 const openaiToOllamaChecked: Translator<OpenAIChatRequest, OllamaChatRequest, OllamaChatResponse, OpenAIChatResponse> = openaiToOllama;
-const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToOpenAI, openaiToAnthropic);
-const responsesToOllama: Translator<OpenAIResponsesRequest, OllamaChatRequest, OllamaChatResponse, OpenAIResponsesResponse> = composeTranslators(responsesToOpenAI, openaiToOllama);
+const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToAnthropic);
+const responsesToOllama: Translator<OpenAIResponsesRequest, OllamaChatRequest, OllamaChatResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToOllama);
 const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };

@@ -10,12 +10,12 @@ import type { AnthropicMessagesRequest, AnthropicMessagesResponse, GeminiGenerat
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
 import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToGemini } from "../../../../../runtime/translate/openai-to-gemini/index.ts";
-import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 const anthropicToGemini: Translator<AnthropicMessagesRequest, GeminiGenerateContentRequest, GeminiGenerateContentResponse, AnthropicMessagesResponse> = composeTranslators(anthropicToOpenAI, openaiToGemini);
 const openaiToGeminiChecked: Translator<OpenAIChatRequest, GeminiGenerateContentRequest, GeminiGenerateContentResponse, OpenAIChatResponse> = openaiToGemini;
-const responsesToGemini: Translator<OpenAIResponsesRequest, GeminiGenerateContentRequest, GeminiGenerateContentResponse, OpenAIResponsesResponse> = composeTranslators(responsesToOpenAI, openaiToGemini);
+const responsesToGemini: Translator<OpenAIResponsesRequest, GeminiGenerateContentRequest, GeminiGenerateContentResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToGemini);
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };

@@ -10,12 +10,12 @@ import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OllamaChatReq
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
 import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToOllama } from "../../../../../runtime/translate/openai-to-ollama/index.ts";
-import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 const anthropicToOllama: Translator<AnthropicMessagesRequest, OllamaChatRequest, OllamaChatResponse, AnthropicMessagesResponse> = composeTranslators(anthropicToOpenAI, openaiToOllama);
 const openaiToOllamaChecked: Translator<OpenAIChatRequest, OllamaChatRequest, OllamaChatResponse, OpenAIChatResponse> = openaiToOllama;
-const responsesToOllama: Translator<OpenAIResponsesRequest, OllamaChatRequest, OllamaChatResponse, OpenAIResponsesResponse> = composeTranslators(responsesToOpenAI, openaiToOllama);
+const responsesToOllama: Translator<OpenAIResponsesRequest, OllamaChatRequest, OllamaChatResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToOllama);
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };

@@ -10,12 +10,12 @@ import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatReq
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
 import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToAnthropic } from "../../../../../runtime/translate/openai-to-anthropic/index.ts";
-import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
 const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatResponse> = openaiToAnthropic;
-const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToOpenAI, openaiToAnthropic);
+const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToAnthropic);
 
 const retry: RetryPolicy = { maxAttempts: 3, baseMs: 100, maxMs: 2000, patienceMs: 8000, budget: 0.1 };
 const breaker: BreakerPolicy = { failures: 3, errorRate: 0.25, windowMs: 10000, minRequests: 8, openMs: 15000 };

@@ -10,12 +10,13 @@ import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatReq
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
 import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToAnthropic } from "../../../../../runtime/translate/openai-to-anthropic/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 8192, unsupported: "reject", keepCacheControl: false };
 const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
 const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatResponse> = openaiToAnthropic;
-const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToOpenAI, openaiToAnthropic);
+const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToAnthropic);
 const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
