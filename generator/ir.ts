@@ -13,11 +13,17 @@ export interface SourcePos {
 /** The wire format a client speaks (or a provider answers in). */
 export type ClientApi = "openai" | "anthropic";
 
+/**
+ * The APIs a route's generated objects serve: its client APIs, plus the Responses API for every route that
+ * serves OpenAI chat (a Responses client names the same models).
+ */
+export type EndpointApi = ClientApi | "responses";
+
 /** Provider kinds this build understands. `scenario` answers offline from a compiled script; `command` runs a local CLI. */
 export type ProviderKind = "openai" | "anthropic" | "azure-openai" | "gemini" | "ollama" | "scenario" | "command";
 
 /** The wire format an HTTP provider answers in: a client API, or a provider-native one reached by translation. */
-export type UpstreamApi = ClientApi | "gemini" | "ollama";
+export type UpstreamApi = ClientApi | "gemini" | "ollama" | "responses";
 
 /**
  * A string that may reference environment variables: `${VAR}` or `${VAR:-default}`.
@@ -127,6 +133,8 @@ export interface HttpProviderIR {
   bodyLimitBytes?: number;
   /** azure-openai: the api-version query parameter. */
   azureApiVersion?: string;
+  /** POST /v1/responses: passed through (the provider speaks the Responses API) or translated to its chat API. */
+  responses: "native" | "translate";
   /** gemini on Vertex AI: project, region and the service-account key file (path resolved at start). */
   vertex?: { project: string; location: string; credentialsFile: EnvStringIR };
   /** Header and body rules for every route's requests to this provider (applied before the route's). */

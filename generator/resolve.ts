@@ -64,6 +64,7 @@ export interface ProviderOverrideYaml {
   file?: string;
   speed?: number;
   api_version?: string;
+  responses?: "native" | "translate";
   vertex?: { project: string; location: string; credentials_file: string };
   command?: string;
   args?: string[];
@@ -673,6 +674,7 @@ function resolveProvider(name: string, ident: string, provider: ProviderYaml, po
     kind,
     api: upstreamApiOfKind(kind),
     ...(kind === "azure-openai" ? { azureApiVersion: provider.api_version ?? DEFAULTS.azureApiVersion } : {}),
+    responses: responsesMode(kind, provider.responses, provider.base_url),
     ...(vertex ? { vertex: { project: vertex.project, location: vertex.location, credentialsFile: envString(vertex.credentials_file) } } : {}),
     baseUrl: envString(provider.base_url ?? defaultBaseUrl!),
     apiKey: provider.api_key === undefined ? null : envString(provider.api_key),
@@ -686,6 +688,18 @@ function resolveProvider(name: string, ident: string, provider: ProviderYaml, po
     ...(provider.body_limit === undefined ? {} : { bodyLimitBytes: parseSize(provider.body_limit) }),
     pos,
   };
+}
+
+/**
+ * How a provider serves POST /v1/responses. OpenAI's own API and Azure OpenAI speak it, so they get it
+ * passed through; an OpenAI-format provider with another base_url (DeepSeek, OpenRouter, vLLM, Ollama's
+ * OpenAI endpoint, …) may not, so it is translated to chat completions unless `responses: native` says
+ * otherwise. Other kinds are always translated.
+ */
+function responsesMode(kind: HttpProviderIR["kind"], set: "native" | "translate" | undefined, baseUrl: string | undefined): "native" | "translate" {
+  if (kind !== "openai" && kind !== "azure-openai") return "translate";
+  if (set !== undefined) return set;
+  return kind === "azure-openai" || baseUrl === undefined || /^https:\/\/api\.openai\.com(\/v1)?\/?$/.test(baseUrl) ? "native" : "translate";
 }
 
 function resolveTls(tls: NonNullable<ProviderYaml["tls"]>): TlsIR {

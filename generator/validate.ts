@@ -16,10 +16,10 @@ const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "azure-o
 const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "tls", "body_limit", "transforms", "price"] as const;
 /** The fields each kind takes besides `kind`; any other provider field is an error for it. */
 const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
-  openai: HTTP_FIELDS,
+  openai: [...HTTP_FIELDS, "responses"],
   anthropic: HTTP_FIELDS,
   ollama: HTTP_FIELDS,
-  "azure-openai": [...HTTP_FIELDS, "api_version"],
+  "azure-openai": [...HTTP_FIELDS, "api_version", "responses"],
   gemini: [...HTTP_FIELDS, "vertex"],
   scenario: ["file", "speed", "price"],
   command: ["command", "args", "prompt", "timeout_ms", "max_concurrent", "env", "price"],

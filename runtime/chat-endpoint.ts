@@ -5,7 +5,7 @@
 // route-specific (targets, renames, upstream URLs, headers, prices) comes from generated objects; nothing
 // here reads configuration.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { ClientApi, Gateway, HttpUpstream, Route, Target } from "./contract.ts";
+import type { ClientApi, Gateway, Route, Target } from "./contract.ts";
 import { ClientResponse } from "./client-response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
 import { readBody } from "./read-body.ts";
@@ -24,6 +24,7 @@ import type { ResponseSummary } from "./stream-tap.ts";
 import { requestedMaxTokens, type Reservation } from "./spend/budget.ts";
 import type { EndpointServices } from "./services.ts";
 import type { RequestSpan } from "./observe/hooks.ts";
+import { attemptViaChat, chatForResponses, type ChatForResponses } from "./responses-via-chat.ts";
 import { createTargetWalk, exhaustedError, exhaustedHeaders, Stop, type WalkEnd, type WalkSteps } from "./target-walk.ts";
 
 
@@ -57,32 +58,43 @@ interface Exchange extends LoggedRequest {
 
 export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: EndpointServices) {
   const { record: recordRequest, tracing, inflight, limiter, resilience, gate, accounting, proxies } = services;
-  const findRoute = api === "openai" ? gateway.router.openai : gateway.router.anthropic;
+  const findRoute = gateway.router[api];
   const validate = gateway.validators[api];
   const bodyLimit = gateway.server.bodyLimitBytes;
   /** Routes may allow more than the server (`body_limit`): read up to the largest, then hold each route to its own. */
   const readLimit = Math.max(bodyLimit, gateway.router.maxBodyLimitBytes ?? 0);
   const logBodies = gateway.logs.bodies;
 
-  /** Per target: translate once when the target speaks another API; each kind of upstream tries its own way. */
-  const steps: WalkSteps<Exchange, TranslatedRequest | undefined> = {
+  /**
+   * Per target: translate once when the target speaks another API; each kind of upstream tries its own way.
+   * Scenario and command targets render chat or messages themselves: a Responses request reaches them as
+   * chat, and their output is translated back (runtime/responses-via-chat.ts).
+   */
+  const steps: WalkSteps<Exchange, TranslatedRequest | ChatForResponses | undefined> = {
     untriedStatus: 502,
     prepare(_exchange, request, json, target) {
-      if (target.upstream.kind !== "http" || target.translation === null) return undefined;
+      if (target.upstream.kind !== "http") return api === "responses" ? chatForResponses(request, json) : undefined;
+      if (target.translation === null) return undefined;
       const result = translateRequest(request, json, target, target.translation);
       if (result.ok) return result.value;
       const where = result.path ? ` at ${result.path}` : "";
       return new Stop({ status: 400, message: `invalid request${where}: ${result.message}`, param: result.path.slice(1).replaceAll("/", ".") || undefined });
     },
     translated(prepared, target) {
-      return prepared === undefined ? undefined : { to: (target.upstream as HttpUpstream).api, dropped: prepared.state.dropped };
+      return prepared === undefined || target.upstream.kind !== "http" ? undefined : { to: target.upstream.api, dropped: prepared.state.dropped };
     },
     attempt(exchange, request, json, target, prepared) {
       const upstream = target.upstream;
-      if (upstream.kind === "scenario") return attemptScenario(request, json, upstream, exchange.client);
-      if (upstream.kind === "command") return attemptCommand(request, json, upstream, exchange.client);
+      if (upstream.kind === "scenario") {
+        if (prepared !== undefined) return attemptViaChat(prepared as ChatForResponses, exchange.client, (r, j, sink) => attemptScenario(r, j, upstream, sink));
+        return attemptScenario(request, json, upstream, exchange.client);
+      }
+      if (upstream.kind === "command") {
+        if (prepared !== undefined) return attemptViaChat(prepared as ChatForResponses, exchange.client, (r, j, sink) => attemptCommand(r, j, upstream, sink));
+        return attemptCommand(request, json, upstream, exchange.client);
+      }
       if (prepared === undefined) return attemptHttp(request, target, upstream, exchange.client);
-      return attemptTranslated(request, prepared, target.translation!, upstream, exchange.client, target.transforms);
+      return attemptTranslated(request, prepared as TranslatedRequest, target.translation!, upstream, exchange.client, target.transforms);
     },
   };
   const walkTargets = createTargetWalk(resilience, steps);

@@ -1,5 +1,6 @@
 // Error bodies in the client's own API format, so SDKs raise their usual typed errors
-// (openai: APIError subclasses keyed by status; @anthropic-ai/sdk: the same, reading error.type).
+// (openai: APIError subclasses keyed by status; @anthropic-ai/sdk: the same, reading error.type). The
+// Responses API answers errors in OpenAI's format.
 import type { ClientApi } from "./contract.ts";
 
 /** Anthropic's error `type` for each status it documents; everything else is an api_error. */

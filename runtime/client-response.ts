@@ -153,3 +153,6 @@ export class ClientResponse {
     this.res.close();
   }
 }
+
+/** What an attempt that writes its own frames (scenario, command) needs of the client: a ClientResponse, or an adapter. */
+export type ClientSink = Pick<ClientResponse, "aborted" | "started" | "onAbort" | "send" | "begin" | "write" | "end" | "close">;

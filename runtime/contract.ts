@@ -15,7 +15,14 @@ import type { PriceLookup } from "./spend/price.ts";
 import type { LogRedaction } from "./log/redact.ts";
 import type { PassthroughTable } from "./passthrough/table.ts";
 
-export type ClientApi = "openai" | "anthropic";
+/** The APIs clients speak: OpenAI chat completions, Anthropic messages, and OpenAI's Responses API. */
+export type ClientApi = "openai" | "anthropic" | "responses";
+
+/**
+ * The two API families, as far as model lists and paths go: a Responses client is an OpenAI client there (it
+ * lists models with OpenAI's GET /v1/models, and OpenAI's paths are its paths).
+ */
+export type ApiFamily = Exclude<ClientApi, "responses">;
 
 /** An HTTP provider after start-up: secrets resolved from the environment, connection pool open. */
 export interface HttpUpstream {
@@ -162,6 +169,8 @@ export interface Router {
   openai(model: string, request?: ConditionRequest, body?: unknown): Route | undefined;
   /** Route for a model requested through the Anthropic messages API. */
   anthropic(model: string, request?: ConditionRequest, body?: unknown): Route | undefined;
+  /** Route for a model requested through the Responses API: the models the OpenAI chat routes serve. */
+  responses(model: string, request?: ConditionRequest, body?: unknown): Route | undefined;
   /** The largest route `body_limit` above the server's, when some route has one: bodies are read up to it. */
   readonly maxBodyLimitBytes?: number;
   /** Exact public model names and glob routes' `list_models.examples`, per client API, for GET /v1/models. */
@@ -273,7 +282,7 @@ export interface Gateway {
   readonly metrics: MetricsSettings | null;
   readonly access: AccessSettings;
   readonly router: Router;
-  readonly validators: { readonly openai: RequestValidator; readonly anthropic: RequestValidator };
+  readonly validators: { readonly openai: RequestValidator; readonly anthropic: RequestValidator; readonly responses: RequestValidator };
   /** Where rate-limit state is shared with other instances; null: in this process only. */
   readonly redis: RedisSettings | null;
   /** Every upstream, so the runtime can close pools on shutdown. */

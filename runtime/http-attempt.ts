@@ -112,7 +112,8 @@ export function upstreamPath(request: AttemptRequest, target: Target, upstream: 
     case "completions":
       return upstream.paths.completions?.(model) ?? null;
     default:
-      return upstream.paths.chat(model, request.stream);
+      // A Responses request reaches an HTTP target untranslated only when its provider speaks the API.
+      return request.api === "responses" ? (upstream.paths.responses?.() ?? null) : upstream.paths.chat(model, request.stream);
   }
 }
 

@@ -1,7 +1,7 @@
 // Serves a request from a compiled scenario: the frames are computed up front (playback is deterministic)
 // and written on their timers, streamed or as one body, stopping as soon as the client goes away.
 import type { ScenarioUpstream } from "./contract.ts";
-import type { ClientResponse } from "./client-response.ts";
+import type { ClientSink } from "./client-response.ts";
 import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
 import { playScenario } from "./scenario/play.ts";
 import type { ResponseSummary } from "./stream-tap.ts";
@@ -13,10 +13,10 @@ export async function attemptScenario(
   request: AttemptRequest,
   body: unknown,
   upstream: ScenarioUpstream,
-  client: ClientResponse,
+  client: ClientSink,
 ): Promise<AttemptOutcome> {
   const started = performance.now();
-  const reply = playScenario(upstream.scenario, { api: request.api, body, stream: request.stream, model: request.model }, upstream.speed);
+  const reply = playScenario(upstream.scenario, { api: request.api === "anthropic" ? "anthropic" : "openai", body, stream: request.stream, model: request.model }, upstream.speed);
   const headers = { "content-type": reply.contentType, "x-switchyard-request-id": request.requestId };
   let ttfbMs = -1;
   if (request.stream) {

@@ -51,11 +51,12 @@ export interface RunningServer {
 
 const OPENAI_CHAT_PATHS = ["/v1/chat/completions", "/openai/chat/completions", "/openai/v1/chat/completions"];
 const ANTHROPIC_CHAT_PATHS = ["/v1/messages", "/anthropic/v1/messages"];
+const RESPONSES_PATHS = ["/v1/responses", "/openai/v1/responses", "/openai/responses"];
 const COUNT_TOKENS_PATHS = ["/v1/messages/count_tokens", "/anthropic/v1/messages/count_tokens"];
 const EMBEDDINGS_PATHS = ["/v1/embeddings", "/openai/embeddings", "/openai/v1/embeddings"];
 const COMPLETIONS_PATHS = ["/v1/completions", "/openai/completions", "/openai/v1/completions"];
 
-const KNOWN_POST_PATHS = new Set([...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS, ...COUNT_TOKENS_PATHS, ...EMBEDDINGS_PATHS, ...COMPLETIONS_PATHS]);
+const KNOWN_POST_PATHS = new Set([...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS, ...RESPONSES_PATHS, ...COUNT_TOKENS_PATHS, ...EMBEDDINGS_PATHS, ...COMPLETIONS_PATHS]);
 
 /** Which API a request that matched no route speaks, so even a 404 comes back in the client's format. */
 function guessApi(req: HttpRequest): ClientApi {
@@ -140,7 +141,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     proxies: gateway.server.trustProxy === undefined ? null : new TrustedProxies(gateway.server.trustProxy),
   };
 
-  for (const [api, paths] of [["openai", OPENAI_CHAT_PATHS], ["anthropic", ANTHROPIC_CHAT_PATHS]] as const) {
+  // The Responses API goes through the chat endpoint too: same auth, limits, budgets, target walk and log.
+  for (const [api, paths] of [["openai", OPENAI_CHAT_PATHS], ["anthropic", ANTHROPIC_CHAT_PATHS], ["responses", RESPONSES_PATHS]] as const) {
     const endpoint = createChatEndpoint(api, gateway, services);
     for (const path of paths) app.post(path, endpoint);
   }

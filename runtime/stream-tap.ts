@@ -4,7 +4,7 @@
 // what the client receives. Nothing here throws either: a malformed stream just yields a thinner summary.
 
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { usageFromAnthropic, usageFromOpenAI, type Usage } from "./usage.ts";
+import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, type Usage } from "./usage.ts";
 
 export interface ToolCallSummary {
   id: string;
@@ -25,7 +25,7 @@ export interface ResponseSummary {
   error: unknown | null;
 }
 
-export type SummaryApi = "openai" | "anthropic";
+export type SummaryApi = "openai" | "anthropic" | "responses";
 
 /** One SSE event's worth of work, and the summary so far. */
 interface Accumulator {
@@ -199,6 +199,97 @@ function createAnthropicAccumulator(): Accumulator {
   };
 }
 
+/**
+ * Responses API events. Function calls are output items: the name and call id come with
+ * output_item.added, the arguments as deltas keyed by the item's id (and whole in output_item.done). The
+ * last event (response.completed, .incomplete or .failed) holds the usage and the final status.
+ */
+function createResponsesAccumulator(): Accumulator {
+  let text = "";
+  let reasoning = "";
+  let finishReason: string | null = null;
+  let usage: Usage | null = null;
+  let error: unknown = null;
+  const calls = new Map<string, ToolCallSummary>();
+
+  function addCall(item: Record<string, unknown>): ToolCallSummary {
+    const key = str(item.id) || str(item.call_id);
+    let call = calls.get(key);
+    if (!call) {
+      call = { id: str(item.call_id), name: str(item.name), arguments: "" };
+      calls.set(key, call);
+    }
+    return call;
+  }
+
+  return {
+    onEvent(event, data) {
+      const msg = parseJson(data);
+      if (!isObject(msg)) return;
+      const type = typeof msg.type === "string" ? msg.type : event;
+      switch (type) {
+        case "response.output_text.delta":
+          text += str(msg.delta);
+          return;
+        case "response.reasoning_summary_text.delta":
+        case "response.reasoning_text.delta":
+          reasoning += str(msg.delta);
+          return;
+        case "response.output_item.added":
+          if (isObject(msg.item) && msg.item.type === "function_call") addCall(msg.item);
+          return;
+        case "response.function_call_arguments.delta": {
+          const call = calls.get(str(msg.item_id));
+          if (call) call.arguments += str(msg.delta);
+          return;
+        }
+        case "response.output_item.done":
+          if (isObject(msg.item) && msg.item.type === "function_call") {
+            const call = addCall(msg.item);
+            if (typeof msg.item.arguments === "string") call.arguments = msg.item.arguments;
+          }
+          return;
+        case "response.completed":
+        case "response.incomplete":
+        case "response.failed": {
+          const response = isObject(msg.response) ? msg.response : {};
+          usage = usageFromResponses(response.usage) ?? usage;
+          const details = isObject(response.incomplete_details) ? response.incomplete_details : {};
+          finishReason = str(details.reason) || str(response.status) || null;
+          if (isObject(response.error)) error = response.error;
+          return;
+        }
+        case "error":
+          error = msg.error ?? msg;
+          return;
+      }
+    },
+    summary() {
+      return { usage, text, reasoning, toolCalls: [...calls.values()].map((c) => ({ ...c })), finishReason, error };
+    },
+  };
+}
+
+function summarizeResponsesBody(body: Record<string, unknown>): ResponseSummary {
+  const toolCalls: ToolCallSummary[] = [];
+  const summary = { ...emptySummary(), toolCalls };
+  summary.usage = usageFromResponses(body.usage);
+  if (isObject(body.error)) summary.error = body.error;
+  const details = isObject(body.incomplete_details) ? body.incomplete_details : {};
+  summary.finishReason = str(details.reason) || str(body.status) || null;
+  for (const item of Array.isArray(body.output) ? body.output : []) {
+    if (!isObject(item)) continue;
+    if (item.type === "message" && Array.isArray(item.content)) {
+      for (const part of item.content) if (isObject(part)) summary.text += str(part.text);
+    } else if (item.type === "reasoning" && Array.isArray(item.summary)) {
+      for (const part of item.summary) if (isObject(part)) summary.reasoning += str(part.text);
+    } else if (item.type === "function_call") {
+      toolCalls.push({ id: str(item.call_id), name: str(item.name), arguments: str(item.arguments) });
+    }
+  }
+  return summary;
+}
+
 const USAGE_KEYS = ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"] as const;
 
 /**
@@ -217,7 +308,7 @@ export function createStreamTap(
   assemble = true,
   onEvent: ((event: string | undefined, data: string) => void) | null = null,
 ): { push(chunk: Uint8Array): void; finish(): ResponseSummary } {
-  const accumulator = api === "openai" ? createOpenAIAccumulator() : createAnthropicAccumulator();
+  const accumulator = api === "openai" ? createOpenAIAccumulator() : api === "anthropic" ? createAnthropicAccumulator() : createResponsesAccumulator();
   const decoder = new TextDecoder();
   let broken = false;
   let result: ResponseSummary | null = null;
@@ -315,7 +406,7 @@ export function summarizeBody(api: SummaryApi, body: Uint8Array): ResponseSummar
   try {
     const parsed = parseJson(utf8.decode(body));
     if (!isObject(parsed)) return emptySummary();
-    return api === "openai" ? summarizeOpenAIBody(parsed) : summarizeAnthropicBody(parsed);
+    return api === "openai" ? summarizeOpenAIBody(parsed) : api === "anthropic" ? summarizeAnthropicBody(parsed) : summarizeResponsesBody(parsed);
   } catch {
     return emptySummary();
   }

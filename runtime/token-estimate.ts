@@ -13,9 +13,12 @@ export function estimateTokens(chars: number): number {
  * text the model reads). 0 for a body that is not an object.
  */
 export function estimatePromptTokens(body: unknown): number {
-  const request = body as { messages?: unknown; system?: unknown; tools?: unknown } | null;
+  // messages and system for chat and messages; input and instructions for the Responses API.
+  const request = body as { messages?: unknown; system?: unknown; tools?: unknown; input?: unknown; instructions?: unknown } | null;
   if (request === null || typeof request !== "object") return 0;
-  return estimateTokens(countStringChars(request.messages) + countStringChars(request.system) + countStringChars(request.tools));
+  return estimateTokens(
+    countStringChars(request.messages) + countStringChars(request.system) + countStringChars(request.tools) + countStringChars(request.input) + countStringChars(request.instructions),
+  );
 }
 
 function countStringChars(value: unknown): number {

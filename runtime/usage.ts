@@ -81,6 +81,25 @@ export function usageFromOpenAI(u: unknown): Usage | null {
 }
 
 /**
+ * From a Responses API `usage` object: input_tokens includes the cached ones (input_tokens_details.cached_tokens),
+ * as chat's prompt_tokens does. Null when `u` is not an object or carries none of the known counts.
+ */
+export function usageFromResponses(u: unknown): Usage | null {
+  if (!isObject(u)) return null;
+  const input = count(u.input_tokens);
+  const output = count(u.output_tokens);
+  const total = count(u.total_tokens);
+  const cached = isObject(u.input_tokens_details) ? count(u.input_tokens_details.cached_tokens) : undefined;
+  if (input === undefined && output === undefined && total === undefined) return null;
+  return usageFromOpenAI({ prompt_tokens: input ?? 0, completion_tokens: output ?? 0, total_tokens: total ?? (input ?? 0) + (output ?? 0), prompt_tokens_details: { cached_tokens: cached ?? 0 } });
+}
+
+/** The usage reader for a client API's bodies. */
+function usageReader(api: "openai" | "anthropic" | "responses"): (u: unknown) => Usage | null {
+  return api === "openai" ? usageFromOpenAI : api === "anthropic" ? usageFromAnthropic : usageFromResponses;
+}
+
+/**
  * From an Anthropic `usage` object. Missing or mistyped fields count as 0; null when `u` is not an
  * object or carries none of the known counts.
  */
@@ -112,7 +131,7 @@ export function usageFromAnthropic(u: unknown): Usage | null {
  * Usage from a whole (non-stream) response body, parsing it once; `json` tells the request log it may
  * splice the body in as is.
  */
-export function usageFromBody(api: "openai" | "anthropic", text: string): { usage: Usage | null; json: boolean } {
+export function usageFromBody(api: "openai" | "anthropic" | "responses", text: string): { usage: Usage | null; json: boolean } {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -120,7 +139,7 @@ export function usageFromBody(api: "openai" | "anthropic", text: string): { usag
     return { usage: null, json: false };
   }
   const usage = isObject(body) ? body.usage : undefined;
-  return { usage: api === "openai" ? usageFromOpenAI(usage) : usageFromAnthropic(usage), json: true };
+  return { usage: usageReader(api)(usage), json: true };
 }
 
 /**
@@ -128,7 +147,7 @@ export function usageFromBody(api: "openai" | "anthropic", text: string): { usag
  * only the object after the last `"usage"` key, falling back to a full parse when that does not work out.
  * For the request log when it keeps no bodies (and so has no other reason to parse them).
  */
-export function usageFromBodyTail(api: "openai" | "anthropic", text: string): Usage | null {
+export function usageFromBodyTail(api: "openai" | "anthropic" | "responses", text: string): Usage | null {
   const key = text.lastIndexOf('"usage"');
   const open = key < 0 ? -1 : text.indexOf("{", key);
   if (open > 0 && /^\s*:\s*$/.test(text.slice(key + 7, open))) {
@@ -136,7 +155,7 @@ export function usageFromBodyTail(api: "openai" | "anthropic", text: string): Us
     if (close > 0) {
       try {
         const usage: unknown = JSON.parse(text.slice(open, close + 1));
-        return api === "openai" ? usageFromOpenAI(usage) : usageFromAnthropic(usage);
+        return usageReader(api)(usage);
       } catch {
         /* fall through to the full parse */
       }

@@ -12,7 +12,7 @@
 // A route with `balance:` also gets its balancer, constructed here with its group sizes and weights as
 // literals and its strategy as a function; a route with `when:` exports its conditions as one predicate
 // (generator/emit/route-conditions.ts) that the router calls. Routes without either are emitted as before.
-import type { ClientApi, ConfigIR, ProviderIR, RateLimitRuleIR, RateLimitsIR, RouteIR, TargetIR, UpstreamApi } from "../ir.ts";
+import type { ConfigIR, EndpointApi, ProviderIR, RateLimitRuleIR, RateLimitsIR, RouteIR, TargetIR, UpstreamApi } from "../ir.ts";
 import { code, comment, join, literal, name, prefixed, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 import { upstreamProperty } from "./providers.ts";
@@ -22,7 +22,15 @@ import { emitBalancer } from "./balancer.ts";
 import { emitWhen } from "./route-conditions.ts";
 import { emitRoutePrices } from "./prices.ts";
 
-export function routeFactoryName(route: RouteIR, api: ClientApi): string {
+/**
+ * The APIs a route's module builds route objects for: its client APIs, and the Responses API alongside
+ * OpenAI chat (the same public models, reached by Responses clients such as Codex).
+ */
+export function endpointApis(route: RouteIR): EndpointApi[] {
+  return route.apis.includes("openai") ? [...route.apis, "responses"] : [...route.apis];
+}
+
+export function routeFactoryName(route: RouteIR, api: EndpointApi): string {
   return prefixed("route", `${route.ident}For${api[0]!.toUpperCase()}${api.slice(1)}`);
 }
 
@@ -63,17 +71,21 @@ function targetSummary(route: RouteIR): string {
   return `${shown[0]}${shown.length > 1 ? `, fallback ${shown.slice(1).join(", ")}` : ""}`;
 }
 
-/** The API a target answers in; null for scenario targets, which answer whichever API the client speaks. */
-function targetApi(provider: ProviderIR | undefined): UpstreamApi | null {
-  return provider === undefined || provider.kind === "scenario" || provider.kind === "command" ? null : provider.api;
+/**
+ * The API a target answers `api` in; null for scenario and command targets, which answer whichever API the
+ * client speaks. A Responses request to a provider that speaks the Responses API natively is passed through.
+ */
+function targetApi(provider: ProviderIR | undefined, api: EndpointApi): UpstreamApi | null {
+  if (provider === undefined || provider.kind === "scenario" || provider.kind === "command") return null;
+  return api === "responses" && provider.responses === "native" ? "responses" : provider.api;
 }
 
 
 export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext): string {
   const providers = new Map(ir.providers.map((p) => [p.name, p]));
   const specs = new Map<string, TranslatorSpec>();
-  const translationOf = (api: ClientApi, target: TargetIR): Code => {
-    const upstreamApi = targetApi(providers.get(target.provider));
+  const translationOf = (api: EndpointApi, target: TargetIR): Code => {
+    const upstreamApi = targetApi(providers.get(target.provider), api);
     const spec = upstreamApi === null ? undefined : translatorFor(api, upstreamApi);
     if (!spec) return code("null");
     specs.set(spec.binding, spec);
@@ -90,7 +102,7 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
   const bodyLimit = route.bodyLimitBytes === null ? code("") : ts`
 bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
   const params = code(transforms.readsEnv ? ", processEnv: NodeJS.ProcessEnv" : "");
-  const factories = route.apis.map((api) => {
+  const factories = endpointApis(route).map((api) => {
     const targets = route.targets.map(
       (t) =>
         ts`{ upstream: upstreams.${name(upstreamProperty(providers.get(t.provider)!))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}, price: ${prices.of(t)}${transformsOf(t)} },`,

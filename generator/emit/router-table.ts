@@ -10,21 +10,26 @@
 // Globs with `when:` keep the folded RegExp; each conditional glob adds the fold of the globs after it, where
 // the search resumes when its condition fails, so the first glob that matches and holds wins. An API without
 // conditional globs is emitted exactly as before.
-import type { ClientApi, ConfigIR, RouteIR } from "../ir.ts";
+import type { ClientApi, ConfigIR, EndpointApi, RouteIR } from "../ir.ts";
 import { code, join, literal, name, ts, type Code } from "../code.ts";
 import { globToRegExpSource } from "../glob.ts";
 import { type EmitContext, header } from "./context.ts";
-import { routeFactoryName, routeFile, routeReadsEnv } from "./route-module.ts";
+import { endpointApis, routeFactoryName, routeFile, routeReadsEnv } from "./route-module.ts";
 import { whenName } from "./route-conditions.ts";
 
-const APIS: readonly ClientApi[] = ["openai", "anthropic"];
+/** Responses clients are routed like OpenAI chat clients: by the same models, to the route's Responses objects. */
+const APIS: readonly EndpointApi[] = ["openai", "anthropic", "responses"];
 
-function routeVar(route: RouteIR, api: ClientApi): Code {
+function serves(route: RouteIR, api: EndpointApi): boolean {
+  return route.apis.includes(api === "responses" ? "openai" : (api as ClientApi));
+}
+
+function routeVar(route: RouteIR, api: EndpointApi): Code {
   return name(routeFactoryName(route, api).replace(/^route/, "r"));
 }
 
 /** `(request, body) => request === undefined ? d : whenA(request, body) ? a : … : d`, d the unconditional route or undefined. */
-function selector(api: ClientApi, routes: readonly RouteIR[]): Code {
+function selector(api: EndpointApi, routes: readonly RouteIR[]): Code {
   const fallback = routes.find((r) => r.when === null);
   const otherwise = fallback === undefined ? code("undefined") : routeVar(fallback, api);
   const chain = routes
@@ -33,8 +38,8 @@ function selector(api: ClientApi, routes: readonly RouteIR[]): Code {
   return ts`(request, body) => request === undefined ? ${otherwise} : ${join(chain, "")}${otherwise}`;
 }
 
-function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Code; method: Code } {
-  const served = routes.filter((r) => r.apis.includes(api));
+function emitApiMatcher(api: EndpointApi, routes: readonly RouteIR[]): { decls: Code; method: Code } {
+  const served = routes.filter((r) => serves(r, api));
   const conditionalNames = new Set(served.filter((r) => r.when !== null && !r.glob).map((r) => r.model));
   const exact = served.filter((r) => !r.glob && !conditionalNames.has(r.model));
   const globs = served.filter((r) => r.glob);
@@ -87,7 +92,7 @@ function emitApiMatcher(api: ClientApi, routes: readonly RouteIR[]): { decls: Co
 
 /** matchGlob, matchGlobWhen and its GlobCondition type, as the APIs' globs need them. */
 function globImport(ir: ConfigIR, ctx: EmitContext): Code {
-  const globsOf = (api: ClientApi) => ir.routes.filter((r) => r.glob && r.apis.includes(api));
+  const globsOf = (api: EndpointApi) => ir.routes.filter((r) => r.glob && serves(r, api));
   const conditional = APIS.map((api) => globsOf(api).some((r) => r.when !== null));
   const plain = APIS.map((api, i) => globsOf(api).length > 0 && !conditional[i]);
   const names = [
@@ -105,7 +110,7 @@ export function routerReadsEnv(ir: ConfigIR): boolean {
 export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
   const imports = ir.routes.map(
     (r) =>
-      ts`import { ${code([...r.apis.map((api) => routeFactoryName(r, api)), ...(r.when ? [whenName(r)] : [])].join(", "))} } from ${`./${routeFile(r)}`};`,
+      ts`import { ${code([...endpointApis(r).map((api) => routeFactoryName(r, api)), ...(r.when ? [whenName(r)] : [])].join(", "))} } from ${`./${routeFile(r)}`};`,
   );
   const conditional = ir.routes.some((r) => r.when !== null);
   // Bodies are read up to the largest limit any route allows; each route then holds its own (chat-endpoint.ts).
@@ -113,7 +118,7 @@ export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
   // Routes whose transforms resolve `${VAR}` get the gateway's environment, the one provider keys came from.
   const readsEnv = new Set(ir.routes.filter((r) => routeReadsEnv(ir, r)));
   const built = ir.routes.flatMap((r) =>
-    r.apis.map((api) => ts`const ${routeVar(r, api)} = ${name(routeFactoryName(r, api))}(${code(readsEnv.has(r) ? "upstreams, processEnv" : "upstreams")});`),
+    endpointApis(r).map((api) => ts`const ${routeVar(r, api)} = ${name(routeFactoryName(r, api))}(${code(readsEnv.has(r) ? "upstreams, processEnv" : "upstreams")});`),
   );
   const matchers = APIS.map((api) => emitApiMatcher(api, ir.routes));
   const usesGlobs = ir.routes.some((r) => r.glob);
@@ -139,7 +144,7 @@ export function createRouter(${code(readsEnv.size > 0 ? "upstreams: Upstreams, p
     models: { openai: ${listed("openai")}, anthropic: ${listed("anthropic")} },${upstreamListed.length > 0 ? ts`
 upstreamListed: ${literal(upstreamListed)},` : code("")}${largest > ir.server.bodyLimitBytes ? ts`
 maxBodyLimitBytes: ${literal(largest)},` : code("")}
-    routes: [${join(ir.routes.flatMap((r) => r.apis.map((api) => routeVar(r, api))), ", ")}],
+    routes: [${join(ir.routes.flatMap((r) => endpointApis(r).map((api) => routeVar(r, api))), ", ")}],
   };
 }
 `.text;

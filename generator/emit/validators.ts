@@ -16,6 +16,7 @@ const standaloneCode = (standaloneCodeModule as unknown as { default?: typeof st
 const VALIDATED: Record<string, string> = {
   validateOpenAIChatRequest: "openai.chat.request.json",
   validateAnthropicMessagesRequest: "anthropic.messages.request.json",
+  validateOpenAIResponsesRequest: "openai.responses.request.json",
 };
 
 /** ajv's standalone output still `require`s its runtime helpers; the bundle is ESM, so import them. */
@@ -61,7 +62,7 @@ ${decls}
 export function emitValidators(ir: ConfigIR, ctx: EmitContext): string {
   return ts`${header(ir)}
 import type { RequestProblem, RequestValidator } from ${ctx.runtime("contract.ts")};
-import { validateAnthropicMessagesRequest, validateOpenAIChatRequest, type AjvError } from "./request-validators.js";
+import { validateAnthropicMessagesRequest, validateOpenAIChatRequest, validateOpenAIResponsesRequest, type AjvError } from "./request-validators.js";
 
 /**
  * The most specific problem among ajv's errors. A message type is a oneOf over roles, so a bad role yields one
@@ -90,6 +91,7 @@ function wrap(validate: typeof validateOpenAIChatRequest): RequestValidator {
 export const validators = {
   openai: wrap(validateOpenAIChatRequest),
   anthropic: wrap(validateAnthropicMessagesRequest),
+  responses: wrap(validateOpenAIResponsesRequest),
 };
 `.text;
 }

@@ -12,7 +12,7 @@
 // The attempt settles only once the process has gone, so a finished attempt leaves nothing running.
 import { StringDecoder } from "node:string_decoder";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import type { ClientResponse } from "../client-response.ts";
+import type { ClientSink } from "../client-response.ts";
 import type { AttemptOutcome, AttemptRequest } from "../http-attempt.ts";
 import type { ResponseSummary } from "../stream-tap.ts";
 import { createAnsiStripper } from "./ansi.ts";
@@ -28,7 +28,7 @@ const ERROR_TEXT_CAP = 300;
 /** A non-stream answer is held in memory until exit; a CLI printing more than this is stopped. */
 const WHOLE_OUTPUT_CAP = 16 << 20;
 
-export async function attemptCommand(request: AttemptRequest, body: unknown, upstream: CommandUpstream, client: ClientResponse): Promise<AttemptOutcome> {
+export async function attemptCommand(request: AttemptRequest, body: unknown, upstream: CommandUpstream, client: ClientSink): Promise<AttemptOutcome> {
   const started = performance.now();
   const slot = await waitForSlot(upstream, client);
   if (typeof slot !== "function") {
@@ -45,7 +45,7 @@ export async function attemptCommand(request: AttemptRequest, body: unknown, ups
 }
 
 /** A slot, or why there is none: the queue is full, the wait timed out, or the client went away. */
-async function waitForSlot(upstream: CommandUpstream, client: ClientResponse): Promise<Release | "busy" | "timeout" | "gone"> {
+async function waitForSlot(upstream: CommandUpstream, client: ClientSink): Promise<Release | "busy" | "timeout" | "gone"> {
   if (client.aborted) return "gone";
   const gate = new AbortController();
   let timedOut = false;
@@ -68,7 +68,7 @@ async function waitForSlot(upstream: CommandUpstream, client: ClientResponse): P
   }
 }
 
-function run(request: AttemptRequest, body: unknown, upstream: CommandUpstream, client: ClientResponse, started: number): Promise<AttemptOutcome> {
+function run(request: AttemptRequest, body: unknown, upstream: CommandUpstream, client: ClientSink, started: number): Promise<AttemptOutcome> {
   const prompt = renderPrompt(request.api, body);
   const inputTokens = estimateTokens(prompt.length);
   const renderer = createRenderer(request.api, {
@@ -91,7 +91,7 @@ function run(request: AttemptRequest, body: unknown, upstream: CommandUpstream, 
 interface Run {
   readonly request: AttemptRequest;
   readonly upstream: CommandUpstream;
-  readonly client: ClientResponse;
+  readonly client: ClientSink;
   readonly child: ChildProcessWithoutNullStreams;
   readonly renderer: TextRenderer;
   readonly inputTokens: number;

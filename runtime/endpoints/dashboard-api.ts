@@ -71,7 +71,7 @@ export interface RequestSummary {
   key_id: string | null;
   key_name: string | null;
   route: string | null;
-  api: "openai" | "anthropic";
+  api: "openai" | "anthropic" | "responses";
   path: string;
   model: string | null;
   stream: boolean;

@@ -5,7 +5,7 @@
 // keyring reload replaces, so a changed policy is picked up with it). With keys required, listing needs a
 // key too.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { ClientApi, Router } from "../contract.ts";
+import type { ApiFamily, Router } from "../contract.ts";
 import { errorBody, JSON_HEADERS } from "../client-errors.ts";
 import { readClientIdentity } from "../access/client-identity.ts";
 import type { ActiveKey } from "../access/keyring.ts";
@@ -14,7 +14,7 @@ import type { UpstreamModels } from "./upstream-models.ts";
 
 const EPOCH = "1970-01-01T00:00:00Z";
 
-type Lists = Record<ClientApi, string>;
+type Lists = Record<ApiFamily, string>;
 
 function serialise(openai: readonly string[], anthropic: readonly string[]): Lists {
   return {
@@ -48,7 +48,7 @@ export function createModelsEndpoint(router: Router, services: Pick<EndpointServ
   const { gate, proxies } = services;
   const models = router.models;
   let version = -1;
-  let names: Record<ClientApi, readonly string[]> = { openai: models.openai, anthropic: models.anthropic };
+  let names: Record<ApiFamily, readonly string[]> = { openai: models.openai, anthropic: models.anthropic };
   let all = serialise(models.openai, models.anthropic);
   let perKey = new WeakMap<ActiveKey, Lists>();
 
@@ -76,9 +76,9 @@ export function createModelsEndpoint(router: Router, services: Pick<EndpointServ
     return own;
   };
 
-  return (which: ClientApi | "auto") =>
+  return (which: keyof Lists | "auto") =>
     (res: HttpResponse, req: HttpRequest): void => {
-      const api: ClientApi = which !== "auto" ? which : req.getHeader("anthropic-version") !== "" ? "anthropic" : "openai";
+      const api: keyof Lists = which !== "auto" ? which : req.getHeader("anthropic-version") !== "" ? "anthropic" : "openai";
       const identity = readClientIdentity(res, req, proxies);
       const denied = gate.authenticate(identity);
       if (denied) return send(res, "401 Unauthorized", errorBody(api, denied));

@@ -8,7 +8,7 @@
 // listing finds them older than the TTL; a listing always answers at once with what is known. A provider that
 // is down or answers garbage keeps its last good list (none at first), and the failure is logged once per streak.
 import type { Dispatcher } from "undici";
-import type { ClientApi, HttpUpstream, Route, Router } from "../contract.ts";
+import type { ApiFamily, HttpUpstream, Route, Router } from "../contract.ts";
 import { appLog } from "../log/app-log.ts";
 
 /** How long a provider's list is used before a listing refreshes it. */
@@ -58,7 +58,7 @@ export function modelIdsOf(api: HttpUpstream["api"], body: unknown): string[] {
 export class UpstreamModels {
   private readonly sources: Source[] = [];
   private readonly listedRoutes: ReadonlySet<string>;
-  private current: Record<ClientApi, readonly string[]> = { openai: [], anthropic: [] };
+  private current: Record<ApiFamily, readonly string[]> = { openai: [], anthropic: [] };
   /** Bumped whenever the lists change, so serialised listings know to be rebuilt. */
   version = 0;
 
@@ -82,7 +82,7 @@ export class UpstreamModels {
   }
 
   /** Names to list per API beyond the generated ones, as of the last fetches; starts stale ones in the background. */
-  lists(now = Date.now()): Record<ClientApi, readonly string[]> {
+  lists(now = Date.now()): Record<ApiFamily, readonly string[]> {
     void this.refresh(now);
     return this.current;
   }
@@ -124,8 +124,8 @@ export class UpstreamModels {
 
   /** Which fetched names each API's router sends to a listed route with a target on their provider. */
   private rebuild(): void {
-    const next: Record<ClientApi, string[]> = { openai: [], anthropic: [] };
-    const exact: Record<ClientApi, ReadonlySet<string>> = { openai: new Set(this.router.models.openai), anthropic: new Set(this.router.models.anthropic) };
+    const next: Record<ApiFamily, string[]> = { openai: [], anthropic: [] };
+    const exact: Record<ApiFamily, ReadonlySet<string>> = { openai: new Set(this.router.models.openai), anthropic: new Set(this.router.models.anthropic) };
     for (const api of ["openai", "anthropic"] as const) {
       const seen = new Set<string>();
       for (const source of this.sources) {

@@ -34,7 +34,7 @@ export interface RequestLogRecord {
   /** The socket's peer address, or X-Forwarded-For's client when the peer is a trusted proxy. */
   client_ip: string;
   route: string | null;
-  api: "openai" | "anthropic";
+  api: "openai" | "anthropic" | "responses";
   path: string;
   model: string | null;
   stream: boolean;
@@ -119,7 +119,7 @@ export function roundMs(ms: number): number {
 
 /** What every POST endpoint knows about a request by the time it logs it. */
 export interface LoggedRequest {
-  readonly api: "openai" | "anthropic";
+  readonly api: "openai" | "anthropic" | "responses";
   readonly path: string;
   readonly requestId: string;
   /** performance.now() when the request arrived. */

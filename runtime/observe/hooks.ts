@@ -17,7 +17,7 @@ export type RequestRecorder = (request: LoggedRequest & { readonly span?: Reques
 
 /** What a request span knows at the start. */
 export interface SpanStart {
-  readonly api: "openai" | "anthropic";
+  readonly api: "openai" | "anthropic" | "responses";
   readonly path: string;
   /** The incoming W3C traceparent header, if any: the span continues its trace. */
   readonly traceparent: string | undefined;

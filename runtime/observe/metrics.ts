@@ -44,7 +44,7 @@ const STATUS_CLASSES = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 /** An attempt's: the HTTP status classes, and "error" when no status came back (connection failure, timeout). */
 const ATTEMPT_CLASSES = [...STATUS_CLASSES, "error"];
 const ATTEMPT_ERROR = 5;
-const APIS = ["openai", "anthropic"] as const;
+const APIS = ["openai", "anthropic", "responses"] as const;
 const BREAKER_STATES: Readonly<Record<string, number>> = { closed: 0, half_open: 1, open: 2 };
 
 function statusClass(status: number): number {
@@ -230,7 +230,7 @@ export class GatewayMetrics implements RecordObserver {
     if (served !== null && served.error !== undefined) served = null;
     const series = served === null ? route.unserved : this.servedSeries(route, this.providerSeries(route, served.provider), served.model);
     const cls = statusClass(record.status);
-    const api = record.api === "openai" ? 0 : 1;
+    const api = record.api === "openai" ? 0 : record.api === "anthropic" ? 1 : 2;
     const slot = api * STATUS_CLASSES.length + cls;
     (series.requests[slot] ??= this.requests.series({ route: series.route, provider: series.provider, model: series.model, status_class: STATUS_CLASSES[cls]!, api: APIS[api] })).value++;
     (series.duration[cls] ??= this.duration.series({ route: series.route, provider: series.provider, model: series.model, status_class: STATUS_CLASSES[cls]! })).observe(record.latency_ms / 1000);

@@ -2,7 +2,7 @@
 // explicit /openai/… or /anthropic/… prefix, else the anthropic-version header (every Anthropic SDK and
 // Claude Code send it; OpenAI clients never do). So OpenAI's and Anthropic's /v1/files can both be
 // configured, each reached by its own clients.
-import type { ClientApi } from "../contract.ts";
+import type { ApiFamily } from "../contract.ts";
 import type { PassthroughEntry, PassthroughPaths, PassthroughTable } from "./table.ts";
 
 /**
@@ -14,14 +14,14 @@ const UNSAFE_PATH = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)|%2f|%5c|\\/i;
 
 export interface PassthroughMatch {
   readonly entry: PassthroughEntry;
-  readonly api: ClientApi;
+  readonly api: ApiFamily;
   /** The client's path in its /v1 form (prefix removed). */
   readonly path: string;
 }
 
 /** The API a path's prefix names, and the path without it in its /v1 form; null when it has no prefix. */
-function unprefix(url: string): { api: ClientApi; path: string } | null {
-  let api: ClientApi;
+function unprefix(url: string): { api: ApiFamily; path: string } | null {
+  let api: ApiFamily;
   let rest: string;
   if (url.startsWith("/openai/")) {
     api = "openai";
@@ -43,7 +43,7 @@ function find(paths: PassthroughPaths, path: string): PassthroughEntry | undefin
 /** The entry for `url` (uWS's path, no query string), or null: the request is not a pass-through one. */
 export function matchPassthrough(table: PassthroughTable, url: string, anthropicVersion: boolean): PassthroughMatch | null {
   const prefixed = unprefix(url);
-  const api: ClientApi = prefixed?.api ?? (anthropicVersion ? "anthropic" : "openai");
+  const api: ApiFamily = prefixed?.api ?? (anthropicVersion ? "anthropic" : "openai");
   const path = prefixed?.path ?? url;
   if (!path.startsWith("/v1/") || UNSAFE_PATH.test(path)) return null;
   const entry = find(table[api], path);

@@ -2,13 +2,13 @@
 // per client API, one anchored RegExp folding every path glob of that API's entries, and the entry behind
 // each alternative. The request path runs one exec and reads which empty group matched; nothing is
 // compiled or looked up per request.
-import type { ClientApi, HttpUpstream, RateLimits } from "../contract.ts";
+import type { ApiFamily, HttpUpstream, RateLimits } from "../contract.ts";
 import type { Headers } from "../transforms/types.ts";
 
 export interface PassthroughEntry {
   /** The entry's id: the request log's and metrics' `route`. */
   readonly id: string;
-  readonly api: ClientApi;
+  readonly api: ApiFamily;
   readonly upstream: HttpUpstream;
   /**
    * How many leading characters of the client's /v1 path the provider's base path already holds: 3 for

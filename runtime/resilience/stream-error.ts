@@ -6,6 +6,11 @@ import type { ClientApi } from "../contract.ts";
 import { errorBody } from "../client-errors.ts";
 
 export function streamErrorEvent(api: ClientApi, status: number, message: string): string {
+  if (api === "responses") {
+    // The Responses API's `error` event. Its sequence_number cannot be known here (the upstream's count).
+    const event = { type: "error", code: status === 504 ? "timeout" : "server_error", message, param: null };
+    return `\n\nevent: error\ndata: ${JSON.stringify(event)}\n\n`;
+  }
   const body = errorBody(api, { status, message });
   return api === "anthropic" ? `\n\nevent: error\ndata: ${body}\n\n` : `\n\ndata: ${body}\n\n`;
 }

@@ -17,7 +17,7 @@ import { emitProviderTypes, exportedNames } from "../../generator/emit/types.ts"
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SCHEMA_DIR = path.join(ROOT, "schema/providers");
 const FIXTURE_DIR = path.join(ROOT, "test/fixtures/provider-payloads");
-const STREAM_SCHEMAS = new Set(["openai.chat.chunk.json", "anthropic.messages.event.json"]);
+const STREAM_SCHEMAS = new Set(["openai.chat.chunk.json", "anthropic.messages.event.json", "openai.responses.event.json"]);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -260,6 +260,9 @@ describe("emitProviderTypes", () => {
     "gemini-generate-response.ts": "GeminiGenerateContentResponse",
     "ollama-chat-request.ts": "OllamaChatRequest",
     "ollama-chat-response.ts": "OllamaChatResponse",
+    "openai-responses-request.ts": "OpenAIResponsesRequest",
+    "openai-responses-response.ts": "OpenAIResponsesResponse",
+    "openai-responses-event.ts": "OpenAIResponsesStreamEvent",
   };
   let files: Array<{ file: string; content: string }>;
   const content = (file: string): string => files.find((f) => f.file === file)?.content ?? "";
@@ -280,6 +283,9 @@ describe("emitProviderTypes", () => {
       "openai-chat-chunk.ts",
       "openai-chat-request.ts",
       "openai-chat-response.ts",
+      "openai-responses-event.ts",
+      "openai-responses-request.ts",
+      "openai-responses-response.ts",
       "index.ts",
     ]);
   });

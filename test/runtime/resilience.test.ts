@@ -250,6 +250,7 @@ describe("streamErrorEvent", () => {
       '\n\ndata: {"error":{"message":"idle","type":"api_error","param":null,"code":null}}\n\n',
     );
     expect(streamErrorEvent("anthropic", 504, "idle")).toBe('\n\nevent: error\ndata: {"type":"error","error":{"type":"timeout_error","message":"idle"}}\n\n');
+    expect(streamErrorEvent("responses", 504, "idle")).toBe('\n\nevent: error\ndata: {"type":"error","code":"timeout","message":"idle","param":null}\n\n');
   });
 });
 

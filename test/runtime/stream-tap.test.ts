@@ -9,14 +9,14 @@ function sse(events: Array<{ event?: string; data: unknown }>, eol = "\n"): stri
     .join("");
 }
 
-function tapAll(api: "openai" | "anthropic", chunks: Uint8Array[]): ResponseSummary {
+function tapAll(api: "openai" | "anthropic" | "responses", chunks: Uint8Array[]): ResponseSummary {
   const tap = createStreamTap(api);
   for (const chunk of chunks) tap.push(chunk);
   return tap.finish();
 }
 
 /** Feeds the transcript split in two at every byte, and one byte at a time; every run must agree. */
-function expectSplitInvariant(api: "openai" | "anthropic", bytes: Uint8Array, want: ResponseSummary): void {
+function expectSplitInvariant(api: "openai" | "anthropic" | "responses", bytes: Uint8Array, want: ResponseSummary): void {
   expect(tapAll(api, [bytes])).toEqual(want);
   for (let i = 1; i < bytes.length; i++) {
     const got = tapAll(api, [bytes.slice(0, i), bytes.slice(i)]);
@@ -216,6 +216,56 @@ describe("createStreamTap (anthropic)", () => {
     const got = tapAll("anthropic", [encoder.encode(transcript)]);
     expect(got.error).toEqual({ type: "overloaded_error", message: "Overloaded" });
     expect(got.usage?.input_tokens).toBe(3);
+  });
+});
+
+// A Responses API stream as OpenAI sends it: reasoning summary, text (with a multi-byte character), a function
+// call whose arguments come as deltas and whole in output_item.done, usage in response.completed.
+const responsesEvents = [
+  { type: "response.created", response: { id: "resp_1", status: "in_progress", output: [], usage: null } },
+  { type: "response.output_item.added", output_index: 0, item: { type: "reasoning", id: "rs_1", summary: [] } },
+  { type: "response.reasoning_summary_text.delta", item_id: "rs_1", output_index: 0, summary_index: 0, delta: "Think." },
+  { type: "response.output_item.added", output_index: 1, item: { type: "message", id: "msg_1", role: "assistant", content: [] } },
+  { type: "response.output_text.delta", item_id: "msg_1", output_index: 1, content_index: 0, delta: "Größe " },
+  { type: "response.output_text.delta", item_id: "msg_1", output_index: 1, content_index: 0, delta: "ok" },
+  { type: "response.output_item.added", output_index: 2, item: { type: "function_call", id: "fc_1", call_id: "call_1", name: "get_weather", arguments: "" } },
+  { type: "response.function_call_arguments.delta", item_id: "fc_1", output_index: 2, delta: '{"city":' },
+  { type: "response.function_call_arguments.delta", item_id: "fc_1", output_index: 2, delta: '"Paris"}' },
+  { type: "response.output_item.done", output_index: 2, item: { type: "function_call", id: "fc_1", call_id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' } },
+  { type: "response.completed", response: { id: "resp_1", status: "completed", output: [], usage: { input_tokens: 20, input_tokens_details: { cached_tokens: 5 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 3 }, total_tokens: 29 } } },
+];
+const responsesWant: ResponseSummary = {
+  usage: { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29, input_tokens: 15, output_tokens: 9, cache_read_input_tokens: 5, cache_creation_input_tokens: 0 },
+  text: "Größe ok",
+  reasoning: "Think.",
+  toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }],
+  finishReason: "completed",
+  error: null,
+};
+
+describe("createStreamTap (responses)", () => {
+  it("gives the same summary however the transcript is split: text, reasoning, calls by item id, usage from response.completed", () => {
+    const bytes = encoder.encode(sse(responsesEvents.map((data) => ({ event: data.type, data }))));
+    expectSplitInvariant("responses", bytes, responsesWant);
+  });
+
+  it("an incomplete response's reason, and an error event", () => {
+    const incomplete = sse([{ event: "response.incomplete", data: { type: "response.incomplete", response: { status: "incomplete", incomplete_details: { reason: "max_output_tokens" }, usage: { input_tokens: 1, output_tokens: 2, total_tokens: 3 } } } }]);
+    expect(tapAll("responses", [encoder.encode(incomplete)])).toMatchObject({ finishReason: "max_output_tokens", usage: { prompt_tokens: 1, completion_tokens: 2 } });
+    const error = sse([{ event: "error", data: { type: "error", code: "server_error", message: "boom", param: null, sequence_number: 3 } }]);
+    expect(tapAll("responses", [encoder.encode(error)]).error).toMatchObject({ message: "boom" });
+  });
+
+  it("summarises a whole response body", () => {
+    const body = { id: "resp_1", object: "response", status: "completed", output: [{ type: "reasoning", summary: [{ type: "summary_text", text: "R" }] }, { type: "message", content: [{ type: "output_text", text: "Hi" }] }, { type: "function_call", call_id: "c1", name: "f", arguments: "{}" }], usage: { input_tokens: 4, output_tokens: 2, total_tokens: 6 } };
+    expect(summarizeBody("responses", encoder.encode(JSON.stringify(body)))).toEqual({
+      usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6, input_tokens: 4, output_tokens: 2, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+      text: "Hi",
+      reasoning: "R",
+      toolCalls: [{ id: "c1", name: "f", arguments: "{}" }],
+      finishReason: "completed",
+      error: null,
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { usageFromAnthropic, usageFromOpenAI, type Usage, usageFromBody, usageFromBodyTail } from "../../runtime/usage.ts";
+import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, type Usage, usageFromBody, usageFromBodyTail } from "../../runtime/usage.ts";
 
 describe("usageFromOpenAI", () => {
   const cases: Array<[string, { given: unknown; want: Usage | null }]> = [
@@ -89,6 +89,32 @@ describe("usageFromAnthropic", () => {
   ];
   it.each(cases)("%s", (_name, { given, want }) => {
     expect(usageFromAnthropic(given)).toEqual(want);
+  });
+});
+
+describe("usageFromResponses", () => {
+  it("input_tokens include the cached ones, as chat's prompt_tokens do", () => {
+    expect(usageFromResponses({ input_tokens: 100, input_tokens_details: { cached_tokens: 40 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 4 }, total_tokens: 110 })).toEqual({
+      prompt_tokens: 100,
+      completion_tokens: 10,
+      total_tokens: 110,
+      input_tokens: 60,
+      output_tokens: 10,
+      cache_read_input_tokens: 40,
+      cache_creation_input_tokens: 0,
+    });
+  });
+
+  it("null without counts; missing fields count as 0", () => {
+    expect(usageFromResponses(null)).toBeNull();
+    expect(usageFromResponses({ foo: 1 })).toBeNull();
+    expect(usageFromResponses({ output_tokens: 3 })).toMatchObject({ prompt_tokens: 0, completion_tokens: 3, total_tokens: 3 });
+  });
+
+  it("read from a whole body's tail, as the log does without bodies", () => {
+    const body = JSON.stringify({ id: "resp_1", output: [{ type: "message", content: [{ type: "output_text", text: '"usage": {' }] }], usage: { input_tokens: 7, output_tokens: 2, total_tokens: 9 } });
+    expect(usageFromBodyTail("responses", body)).toMatchObject({ prompt_tokens: 7, completion_tokens: 2 });
+    expect(usageFromBody("responses", body).usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 2 });
   });
 });
 

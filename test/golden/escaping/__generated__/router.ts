@@ -2,21 +2,26 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 import type { SelectRoute } from "../../../../runtime/route-conditions.ts";
 import type { Upstreams } from "./providers.ts";
-import { routeQuotesForOpenai } from "./routes/quotes.ts";
-import { route4oForOpenai, route4oForAnthropic, when4o } from "./routes/4o.ts";
-import { routeClassForOpenai, routeClassForAnthropic } from "./routes/class.ts";
-import { routeGpt4oForOpenai } from "./routes/gpt-4o.ts";
-import { routeGpt4o2ForOpenai, routeGpt4o2ForAnthropic } from "./routes/gpt4o.ts";
+import { routeQuotesForOpenai, routeQuotesForResponses } from "./routes/quotes.ts";
+import { route4oForOpenai, route4oForAnthropic, route4oForResponses, when4o } from "./routes/4o.ts";
+import { routeClassForOpenai, routeClassForAnthropic, routeClassForResponses } from "./routes/class.ts";
+import { routeGpt4oForOpenai, routeGpt4oForResponses } from "./routes/gpt-4o.ts";
+import { routeGpt4o2ForOpenai, routeGpt4o2ForAnthropic, routeGpt4o2ForResponses } from "./routes/gpt4o.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
   const rQuotesForOpenai = routeQuotesForOpenai(upstreams);
+  const rQuotesForResponses = routeQuotesForResponses(upstreams);
   const r4oForOpenai = route4oForOpenai(upstreams);
   const r4oForAnthropic = route4oForAnthropic(upstreams);
+  const r4oForResponses = route4oForResponses(upstreams);
   const rClassForOpenai = routeClassForOpenai(upstreams);
   const rClassForAnthropic = routeClassForAnthropic(upstreams);
+  const rClassForResponses = routeClassForResponses(upstreams);
   const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams);
+  const rGpt4oForResponses = routeGpt4oForResponses(upstreams);
   const rGpt4o2ForOpenai = routeGpt4o2ForOpenai(upstreams);
   const rGpt4o2ForAnthropic = routeGpt4o2ForAnthropic(upstreams);
+  const rGpt4o2ForResponses = routeGpt4o2ForResponses(upstreams);
   const openaiExact = new Map<string, Route>([
     ["my\"model", rQuotesForOpenai],
     ["class", rClassForOpenai],
@@ -33,10 +38,20 @@ export function createRouter(upstreams: Upstreams): Router {
   const anthropicConditional = new Map<string, SelectRoute>([
     ["4o", (request, body) => request === undefined ? undefined : when4o(request, body) ? r4oForAnthropic : undefined],
   ]);
+  const responsesExact = new Map<string, Route>([
+    ["my\"model", rQuotesForResponses],
+    ["class", rClassForResponses],
+    ["gpt-4o", rGpt4oForResponses],
+    ["gpt4o", rGpt4o2ForResponses],
+  ]);
+  const responsesConditional = new Map<string, SelectRoute>([
+    ["4o", (request, body) => request === undefined ? undefined : when4o(request, body) ? r4oForResponses : undefined],
+  ]);
   return {
     openai: (model, request, body) => openaiExact.get(model) ?? openaiConditional.get(model)?.(request, body),
     anthropic: (model, request, body) => anthropicExact.get(model) ?? anthropicConditional.get(model)?.(request, body),
+    responses: (model, request, body) => responsesExact.get(model) ?? responsesConditional.get(model)?.(request, body),
     models: { openai: ["my\"model","4o","class","gpt-4o","gpt4o"], anthropic: ["4o","class","gpt4o"] },
-    routes: [rQuotesForOpenai, r4oForOpenai, r4oForAnthropic, rClassForOpenai, rClassForAnthropic, rGpt4oForOpenai, rGpt4o2ForOpenai, rGpt4o2ForAnthropic],
+    routes: [rQuotesForOpenai, rQuotesForResponses, r4oForOpenai, r4oForAnthropic, r4oForResponses, rClassForOpenai, rClassForAnthropic, rClassForResponses, rGpt4oForOpenai, rGpt4oForResponses, rGpt4o2ForOpenai, rGpt4o2ForAnthropic, rGpt4o2ForResponses],
   };
 }

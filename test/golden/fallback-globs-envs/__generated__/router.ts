@@ -2,16 +2,18 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 import { matchGlob } from "../../../../runtime/glob-match.ts";
 import type { Upstreams } from "./providers.ts";
-import { routeGpt4oForOpenai } from "./routes/gpt-4o.ts";
+import { routeGpt4oForOpenai, routeGpt4oForResponses } from "./routes/gpt-4o.ts";
 import { routeClaude3StarForAnthropic } from "./routes/claude-3-star.ts";
 import { routeClaudeOpusstarForAnthropic } from "./routes/claude---opusstar.ts";
-import { routeAnyOpenrouterForOpenai } from "./routes/any-openrouter.ts";
+import { routeAnyOpenrouterForOpenai, routeAnyOpenrouterForResponses } from "./routes/any-openrouter.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
   const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams);
+  const rGpt4oForResponses = routeGpt4oForResponses(upstreams);
   const rClaude3StarForAnthropic = routeClaude3StarForAnthropic(upstreams);
   const rClaudeOpusstarForAnthropic = routeClaudeOpusstarForAnthropic(upstreams);
   const rAnyOpenrouterForOpenai = routeAnyOpenrouterForOpenai(upstreams);
+  const rAnyOpenrouterForResponses = routeAnyOpenrouterForResponses(upstreams);
   const openaiExact = new Map<string, Route>([
     ["gpt-4o", rGpt4oForOpenai],
   ]);
@@ -20,11 +22,17 @@ export function createRouter(upstreams: Upstreams): Router {
   const anthropicExact = new Map<string, Route>();
   const anthropicGlobs = new RegExp("^(?:claude-3-[\\s\\S]*()|claude-[\\s\\S]-opus[\\s\\S]*())$");
   const anthropicGlobRoutes: readonly Route[] = [rClaude3StarForAnthropic, rClaudeOpusstarForAnthropic];
+  const responsesExact = new Map<string, Route>([
+    ["gpt-4o", rGpt4oForResponses],
+  ]);
+  const responsesGlobs = new RegExp("^(?:[\\s\\S]*\\/[\\s\\S]*())$");
+  const responsesGlobRoutes: readonly Route[] = [rAnyOpenrouterForResponses];
   return {
     openai: (model) => openaiExact.get(model) ?? matchGlob(openaiGlobs, openaiGlobRoutes, model),
     anthropic: (model) => anthropicExact.get(model) ?? matchGlob(anthropicGlobs, anthropicGlobRoutes, model),
+    responses: (model) => responsesExact.get(model) ?? matchGlob(responsesGlobs, responsesGlobRoutes, model),
     models: { openai: ["gpt-4o"], anthropic: ["claude-3-7-sonnet-latest"] },
     upstreamListed: ["claude-3-star"],
-    routes: [rGpt4oForOpenai, rClaude3StarForAnthropic, rClaudeOpusstarForAnthropic, rAnyOpenrouterForOpenai],
+    routes: [rGpt4oForOpenai, rGpt4oForResponses, rClaude3StarForAnthropic, rClaudeOpusstarForAnthropic, rAnyOpenrouterForOpenai, rAnyOpenrouterForResponses],
   };
 }

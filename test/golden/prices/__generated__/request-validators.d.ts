@@ -7,3 +7,4 @@ export interface AjvError {
 }
 export declare const validateOpenAIChatRequest: ((body: unknown) => boolean) & { errors?: AjvError[] | null };
 export declare const validateAnthropicMessagesRequest: ((body: unknown) => boolean) & { errors?: AjvError[] | null };
+export declare const validateOpenAIResponsesRequest: ((body: unknown) => boolean) & { errors?: AjvError[] | null };

@@ -2,16 +2,19 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 import { matchGlob } from "../../../../runtime/glob-match.ts";
 import type { Upstreams } from "./providers.ts";
-import { routeSonnetForOpenai, routeSonnetForAnthropic } from "./routes/sonnet.ts";
-import { routeClaudeStarForOpenai, routeClaudeStarForAnthropic } from "./routes/claude-star.ts";
-import { routeDeepseekStarForOpenai } from "./routes/deepseek-star.ts";
+import { routeSonnetForOpenai, routeSonnetForAnthropic, routeSonnetForResponses } from "./routes/sonnet.ts";
+import { routeClaudeStarForOpenai, routeClaudeStarForAnthropic, routeClaudeStarForResponses } from "./routes/claude-star.ts";
+import { routeDeepseekStarForOpenai, routeDeepseekStarForResponses } from "./routes/deepseek-star.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
   const rSonnetForOpenai = routeSonnetForOpenai(upstreams);
   const rSonnetForAnthropic = routeSonnetForAnthropic(upstreams);
+  const rSonnetForResponses = routeSonnetForResponses(upstreams);
   const rClaudeStarForOpenai = routeClaudeStarForOpenai(upstreams);
   const rClaudeStarForAnthropic = routeClaudeStarForAnthropic(upstreams);
+  const rClaudeStarForResponses = routeClaudeStarForResponses(upstreams);
   const rDeepseekStarForOpenai = routeDeepseekStarForOpenai(upstreams);
+  const rDeepseekStarForResponses = routeDeepseekStarForResponses(upstreams);
   const openaiExact = new Map<string, Route>([
     ["sonnet", rSonnetForOpenai],
   ]);
@@ -22,10 +25,16 @@ export function createRouter(upstreams: Upstreams): Router {
   ]);
   const anthropicGlobs = new RegExp("^(?:claude-[\\s\\S]*())$");
   const anthropicGlobRoutes: readonly Route[] = [rClaudeStarForAnthropic];
+  const responsesExact = new Map<string, Route>([
+    ["sonnet", rSonnetForResponses],
+  ]);
+  const responsesGlobs = new RegExp("^(?:claude-[\\s\\S]*()|deepseek-[\\s\\S]*())$");
+  const responsesGlobRoutes: readonly Route[] = [rClaudeStarForResponses, rDeepseekStarForResponses];
   return {
     openai: (model) => openaiExact.get(model) ?? matchGlob(openaiGlobs, openaiGlobRoutes, model),
     anthropic: (model) => anthropicExact.get(model) ?? matchGlob(anthropicGlobs, anthropicGlobRoutes, model),
+    responses: (model) => responsesExact.get(model) ?? matchGlob(responsesGlobs, responsesGlobRoutes, model),
     models: { openai: ["sonnet"], anthropic: ["sonnet"] },
-    routes: [rSonnetForOpenai, rSonnetForAnthropic, rClaudeStarForOpenai, rClaudeStarForAnthropic, rDeepseekStarForOpenai],
+    routes: [rSonnetForOpenai, rSonnetForAnthropic, rSonnetForResponses, rClaudeStarForOpenai, rClaudeStarForAnthropic, rClaudeStarForResponses, rDeepseekStarForOpenai, rDeepseekStarForResponses],
   };
 }

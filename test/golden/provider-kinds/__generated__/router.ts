@@ -2,20 +2,24 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 import { matchGlob } from "../../../../runtime/glob-match.ts";
 import type { Upstreams } from "./providers.ts";
-import { routeGpt4oForOpenai, routeGpt4oForAnthropic } from "./routes/gpt-4o.ts";
-import { routeGeminiStarForOpenai, routeGeminiStarForAnthropic } from "./routes/gemini-star.ts";
-import { routeOllamaStarForOpenai, routeOllamaStarForAnthropic } from "./routes/ollama-star.ts";
-import { routeClaudeCliForOpenai, routeClaudeCliForAnthropic } from "./routes/claude-cli.ts";
+import { routeGpt4oForOpenai, routeGpt4oForAnthropic, routeGpt4oForResponses } from "./routes/gpt-4o.ts";
+import { routeGeminiStarForOpenai, routeGeminiStarForAnthropic, routeGeminiStarForResponses } from "./routes/gemini-star.ts";
+import { routeOllamaStarForOpenai, routeOllamaStarForAnthropic, routeOllamaStarForResponses } from "./routes/ollama-star.ts";
+import { routeClaudeCliForOpenai, routeClaudeCliForAnthropic, routeClaudeCliForResponses } from "./routes/claude-cli.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
   const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams);
   const rGpt4oForAnthropic = routeGpt4oForAnthropic(upstreams);
+  const rGpt4oForResponses = routeGpt4oForResponses(upstreams);
   const rGeminiStarForOpenai = routeGeminiStarForOpenai(upstreams);
   const rGeminiStarForAnthropic = routeGeminiStarForAnthropic(upstreams);
+  const rGeminiStarForResponses = routeGeminiStarForResponses(upstreams);
   const rOllamaStarForOpenai = routeOllamaStarForOpenai(upstreams);
   const rOllamaStarForAnthropic = routeOllamaStarForAnthropic(upstreams);
+  const rOllamaStarForResponses = routeOllamaStarForResponses(upstreams);
   const rClaudeCliForOpenai = routeClaudeCliForOpenai(upstreams);
   const rClaudeCliForAnthropic = routeClaudeCliForAnthropic(upstreams);
+  const rClaudeCliForResponses = routeClaudeCliForResponses(upstreams);
   const openaiExact = new Map<string, Route>([
     ["gpt-4o", rGpt4oForOpenai],
     ["claude-cli", rClaudeCliForOpenai],
@@ -28,10 +32,17 @@ export function createRouter(upstreams: Upstreams): Router {
   ]);
   const anthropicGlobs = new RegExp("^(?:gemini-[\\s\\S]*()|ollama\\/[\\s\\S]*())$");
   const anthropicGlobRoutes: readonly Route[] = [rGeminiStarForAnthropic, rOllamaStarForAnthropic];
+  const responsesExact = new Map<string, Route>([
+    ["gpt-4o", rGpt4oForResponses],
+    ["claude-cli", rClaudeCliForResponses],
+  ]);
+  const responsesGlobs = new RegExp("^(?:gemini-[\\s\\S]*()|ollama\\/[\\s\\S]*())$");
+  const responsesGlobRoutes: readonly Route[] = [rGeminiStarForResponses, rOllamaStarForResponses];
   return {
     openai: (model) => openaiExact.get(model) ?? matchGlob(openaiGlobs, openaiGlobRoutes, model),
     anthropic: (model) => anthropicExact.get(model) ?? matchGlob(anthropicGlobs, anthropicGlobRoutes, model),
+    responses: (model) => responsesExact.get(model) ?? matchGlob(responsesGlobs, responsesGlobRoutes, model),
     models: { openai: ["gpt-4o","claude-cli"], anthropic: ["gpt-4o","claude-cli"] },
-    routes: [rGpt4oForOpenai, rGpt4oForAnthropic, rGeminiStarForOpenai, rGeminiStarForAnthropic, rOllamaStarForOpenai, rOllamaStarForAnthropic, rClaudeCliForOpenai, rClaudeCliForAnthropic],
+    routes: [rGpt4oForOpenai, rGpt4oForAnthropic, rGpt4oForResponses, rGeminiStarForOpenai, rGeminiStarForAnthropic, rGeminiStarForResponses, rOllamaStarForOpenai, rOllamaStarForAnthropic, rOllamaStarForResponses, rClaudeCliForOpenai, rClaudeCliForAnthropic, rClaudeCliForResponses],
   };
 }

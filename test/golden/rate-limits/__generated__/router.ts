@@ -2,21 +2,28 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 
 import type { Upstreams } from "./providers.ts";
-import { routeGpt4oForOpenai } from "./routes/gpt-4o.ts";
-import { routeGpt4oMiniForOpenai } from "./routes/gpt-4o-mini.ts";
+import { routeGpt4oForOpenai, routeGpt4oForResponses } from "./routes/gpt-4o.ts";
+import { routeGpt4oMiniForOpenai, routeGpt4oMiniForResponses } from "./routes/gpt-4o-mini.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
   const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams);
+  const rGpt4oForResponses = routeGpt4oForResponses(upstreams);
   const rGpt4oMiniForOpenai = routeGpt4oMiniForOpenai(upstreams);
+  const rGpt4oMiniForResponses = routeGpt4oMiniForResponses(upstreams);
   const openaiExact = new Map<string, Route>([
     ["gpt-4o", rGpt4oForOpenai],
     ["gpt-4o-mini", rGpt4oMiniForOpenai],
   ]);
   const anthropicExact = new Map<string, Route>();
+  const responsesExact = new Map<string, Route>([
+    ["gpt-4o", rGpt4oForResponses],
+    ["gpt-4o-mini", rGpt4oMiniForResponses],
+  ]);
   return {
     openai: (model) => openaiExact.get(model),
     anthropic: (model) => anthropicExact.get(model),
+    responses: (model) => responsesExact.get(model),
     models: { openai: ["gpt-4o","gpt-4o-mini"], anthropic: [] },
-    routes: [rGpt4oForOpenai, rGpt4oMiniForOpenai],
+    routes: [rGpt4oForOpenai, rGpt4oForResponses, rGpt4oMiniForOpenai, rGpt4oMiniForResponses],
   };
 }

@@ -2,12 +2,13 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 
 import type { Upstreams } from "./providers.ts";
-import { routeGpt4oForOpenai, routeGpt4oForAnthropic } from "./routes/gpt-4o.ts";
+import { routeGpt4oForOpenai, routeGpt4oForAnthropic, routeGpt4oForResponses } from "./routes/gpt-4o.ts";
 import { routeClaudeSonnet45ForAnthropic } from "./routes/claude-sonnet-4-5.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
   const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams);
   const rGpt4oForAnthropic = routeGpt4oForAnthropic(upstreams);
+  const rGpt4oForResponses = routeGpt4oForResponses(upstreams);
   const rClaudeSonnet45ForAnthropic = routeClaudeSonnet45ForAnthropic(upstreams);
   const openaiExact = new Map<string, Route>([
     ["gpt-4o", rGpt4oForOpenai],
@@ -16,10 +17,14 @@ export function createRouter(upstreams: Upstreams): Router {
     ["gpt-4o", rGpt4oForAnthropic],
     ["claude-sonnet-4-5", rClaudeSonnet45ForAnthropic],
   ]);
+  const responsesExact = new Map<string, Route>([
+    ["gpt-4o", rGpt4oForResponses],
+  ]);
   return {
     openai: (model) => openaiExact.get(model),
     anthropic: (model) => anthropicExact.get(model),
+    responses: (model) => responsesExact.get(model),
     models: { openai: ["gpt-4o"], anthropic: ["gpt-4o","claude-sonnet-4-5"] },
-    routes: [rGpt4oForOpenai, rGpt4oForAnthropic, rClaudeSonnet45ForAnthropic],
+    routes: [rGpt4oForOpenai, rGpt4oForAnthropic, rGpt4oForResponses, rClaudeSonnet45ForAnthropic],
   };
 }

@@ -3,29 +3,38 @@ import type { Route, Router } from "../../../../runtime/contract.ts";
 import { matchGlobWhen, type GlobCondition } from "../../../../runtime/glob-match.ts";
 import type { SelectRoute } from "../../../../runtime/route-conditions.ts";
 import type { Upstreams } from "./providers.ts";
-import { routeGpt4oForOpenai } from "./routes/gpt-4o.ts";
-import { routeGpt4oMiniForOpenai } from "./routes/gpt-4o-mini.ts";
-import { routeClaudeSonnetForOpenai, routeClaudeSonnetForAnthropic } from "./routes/claude-sonnet.ts";
+import { routeGpt4oForOpenai, routeGpt4oForResponses } from "./routes/gpt-4o.ts";
+import { routeGpt4oMiniForOpenai, routeGpt4oMiniForResponses } from "./routes/gpt-4o-mini.ts";
+import { routeClaudeSonnetForOpenai, routeClaudeSonnetForAnthropic, routeClaudeSonnetForResponses } from "./routes/claude-sonnet.ts";
 import { routeSmartGoldForAnthropic, whenSmartGold } from "./routes/smart-gold.ts";
-import { routeSmartToolsForOpenai, whenSmartTools } from "./routes/smart-tools.ts";
-import { routeSmartLongForOpenai, whenSmartLong } from "./routes/smart-long.ts";
-import { routeSmartDefaultForOpenai } from "./routes/smart-default.ts";
-import { routeLlamaGoldForOpenai, whenLlamaGold } from "./routes/llama-gold.ts";
-import { routeLlamaToolsForOpenai, whenLlamaTools } from "./routes/llama-tools.ts";
-import { routeLlamaAnyForOpenai } from "./routes/llama-any.ts";
+import { routeSmartToolsForOpenai, routeSmartToolsForResponses, whenSmartTools } from "./routes/smart-tools.ts";
+import { routeSmartLongForOpenai, routeSmartLongForResponses, whenSmartLong } from "./routes/smart-long.ts";
+import { routeSmartDefaultForOpenai, routeSmartDefaultForResponses } from "./routes/smart-default.ts";
+import { routeLlamaGoldForOpenai, routeLlamaGoldForResponses, whenLlamaGold } from "./routes/llama-gold.ts";
+import { routeLlamaToolsForOpenai, routeLlamaToolsForResponses, whenLlamaTools } from "./routes/llama-tools.ts";
+import { routeLlamaAnyForOpenai, routeLlamaAnyForResponses } from "./routes/llama-any.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
   const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams);
+  const rGpt4oForResponses = routeGpt4oForResponses(upstreams);
   const rGpt4oMiniForOpenai = routeGpt4oMiniForOpenai(upstreams);
+  const rGpt4oMiniForResponses = routeGpt4oMiniForResponses(upstreams);
   const rClaudeSonnetForOpenai = routeClaudeSonnetForOpenai(upstreams);
   const rClaudeSonnetForAnthropic = routeClaudeSonnetForAnthropic(upstreams);
+  const rClaudeSonnetForResponses = routeClaudeSonnetForResponses(upstreams);
   const rSmartGoldForAnthropic = routeSmartGoldForAnthropic(upstreams);
   const rSmartToolsForOpenai = routeSmartToolsForOpenai(upstreams);
+  const rSmartToolsForResponses = routeSmartToolsForResponses(upstreams);
   const rSmartLongForOpenai = routeSmartLongForOpenai(upstreams);
+  const rSmartLongForResponses = routeSmartLongForResponses(upstreams);
   const rSmartDefaultForOpenai = routeSmartDefaultForOpenai(upstreams);
+  const rSmartDefaultForResponses = routeSmartDefaultForResponses(upstreams);
   const rLlamaGoldForOpenai = routeLlamaGoldForOpenai(upstreams);
+  const rLlamaGoldForResponses = routeLlamaGoldForResponses(upstreams);
   const rLlamaToolsForOpenai = routeLlamaToolsForOpenai(upstreams);
+  const rLlamaToolsForResponses = routeLlamaToolsForResponses(upstreams);
   const rLlamaAnyForOpenai = routeLlamaAnyForOpenai(upstreams);
+  const rLlamaAnyForResponses = routeLlamaAnyForResponses(upstreams);
   const openaiExact = new Map<string, Route>([
     ["gpt-4o", rGpt4oForOpenai],
     ["gpt-4o-mini", rGpt4oMiniForOpenai],
@@ -47,11 +56,27 @@ export function createRouter(upstreams: Upstreams): Router {
   const anthropicConditional = new Map<string, SelectRoute>([
     ["smart", (request, body) => request === undefined ? undefined : whenSmartGold(request, body) ? rSmartGoldForAnthropic : undefined],
   ]);
+  const responsesExact = new Map<string, Route>([
+    ["gpt-4o", rGpt4oForResponses],
+    ["gpt-4o-mini", rGpt4oMiniForResponses],
+    ["claude-sonnet", rClaudeSonnetForResponses],
+  ]);
+  const responsesConditional = new Map<string, SelectRoute>([
+    ["smart", (request, body) => request === undefined ? rSmartDefaultForResponses : whenSmartTools(request, body) ? rSmartToolsForResponses : whenSmartLong(request, body) ? rSmartLongForResponses : rSmartDefaultForResponses],
+  ]);
+  const responsesGlobs: readonly (RegExp | null)[] = [
+    new RegExp("^(?:llama-[\\s\\S]*()|llama-3[\\s\\S]*()|llama-[\\s\\S]*())$"),
+    new RegExp("^(?:llama-3[\\s\\S]*()|llama-[\\s\\S]*())$"),
+    new RegExp("^(?:llama-[\\s\\S]*())$"),
+  ];
+  const responsesGlobRoutes: readonly Route[] = [rLlamaGoldForResponses, rLlamaToolsForResponses, rLlamaAnyForResponses];
+  const responsesGlobConditions: readonly GlobCondition[] = [whenLlamaGold, whenLlamaTools, null];
   return {
     openai: (model, request, body) => openaiExact.get(model) ?? openaiConditional.get(model)?.(request, body) ?? matchGlobWhen(openaiGlobs, openaiGlobRoutes, openaiGlobConditions, model, request, body),
     anthropic: (model, request, body) => anthropicExact.get(model) ?? anthropicConditional.get(model)?.(request, body),
+    responses: (model, request, body) => responsesExact.get(model) ?? responsesConditional.get(model)?.(request, body) ?? matchGlobWhen(responsesGlobs, responsesGlobRoutes, responsesGlobConditions, model, request, body),
     models: { openai: ["gpt-4o","gpt-4o-mini","claude-sonnet","smart"], anthropic: ["claude-sonnet","smart"] },
     maxBodyLimitBytes: 8388608,
-    routes: [rGpt4oForOpenai, rGpt4oMiniForOpenai, rClaudeSonnetForOpenai, rClaudeSonnetForAnthropic, rSmartGoldForAnthropic, rSmartToolsForOpenai, rSmartLongForOpenai, rSmartDefaultForOpenai, rLlamaGoldForOpenai, rLlamaToolsForOpenai, rLlamaAnyForOpenai],
+    routes: [rGpt4oForOpenai, rGpt4oForResponses, rGpt4oMiniForOpenai, rGpt4oMiniForResponses, rClaudeSonnetForOpenai, rClaudeSonnetForAnthropic, rClaudeSonnetForResponses, rSmartGoldForAnthropic, rSmartToolsForOpenai, rSmartToolsForResponses, rSmartLongForOpenai, rSmartLongForResponses, rSmartDefaultForOpenai, rSmartDefaultForResponses, rLlamaGoldForOpenai, rLlamaGoldForResponses, rLlamaToolsForOpenai, rLlamaToolsForResponses, rLlamaAnyForOpenai, rLlamaAnyForResponses],
   };
 }

@@ -2,21 +2,26 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 
 import type { Upstreams } from "./providers.ts";
-import { routeDemoForOpenai, routeDemoForAnthropic } from "./routes/demo.ts";
+import { routeDemoForOpenai, routeDemoForAnthropic, routeDemoForResponses } from "./routes/demo.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
   const rDemoForOpenai = routeDemoForOpenai(upstreams);
   const rDemoForAnthropic = routeDemoForAnthropic(upstreams);
+  const rDemoForResponses = routeDemoForResponses(upstreams);
   const openaiExact = new Map<string, Route>([
     ["demo", rDemoForOpenai],
   ]);
   const anthropicExact = new Map<string, Route>([
     ["demo", rDemoForAnthropic],
   ]);
+  const responsesExact = new Map<string, Route>([
+    ["demo", rDemoForResponses],
+  ]);
   return {
     openai: (model) => openaiExact.get(model),
     anthropic: (model) => anthropicExact.get(model),
+    responses: (model) => responsesExact.get(model),
     models: { openai: ["demo"], anthropic: ["demo"] },
-    routes: [rDemoForOpenai, rDemoForAnthropic],
+    routes: [rDemoForOpenai, rDemoForAnthropic, rDemoForResponses],
   };
 }

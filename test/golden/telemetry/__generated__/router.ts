@@ -2,18 +2,23 @@
 import type { Route, Router } from "../../../../runtime/contract.ts";
 
 import type { Upstreams } from "./providers.ts";
-import { routeGpt4oForOpenai } from "./routes/gpt-4o.ts";
+import { routeGpt4oForOpenai, routeGpt4oForResponses } from "./routes/gpt-4o.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
   const rGpt4oForOpenai = routeGpt4oForOpenai(upstreams);
+  const rGpt4oForResponses = routeGpt4oForResponses(upstreams);
   const openaiExact = new Map<string, Route>([
     ["gpt-4o", rGpt4oForOpenai],
   ]);
   const anthropicExact = new Map<string, Route>();
+  const responsesExact = new Map<string, Route>([
+    ["gpt-4o", rGpt4oForResponses],
+  ]);
   return {
     openai: (model) => openaiExact.get(model),
     anthropic: (model) => anthropicExact.get(model),
+    responses: (model) => responsesExact.get(model),
     models: { openai: ["gpt-4o"], anthropic: [] },
-    routes: [rGpt4oForOpenai],
+    routes: [rGpt4oForOpenai, rGpt4oForResponses],
   };
 }

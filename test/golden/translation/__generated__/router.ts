@@ -3,12 +3,13 @@ import type { Route, Router } from "../../../../runtime/contract.ts";
 
 import type { Upstreams } from "./providers.ts";
 import { routeClaudeSonnet45ForAnthropic } from "./routes/claude-sonnet-4-5.ts";
-import { routeSonnetForOpenai, routeSonnetForAnthropic } from "./routes/sonnet.ts";
+import { routeSonnetForOpenai, routeSonnetForAnthropic, routeSonnetForResponses } from "./routes/sonnet.ts";
 
 export function createRouter(upstreams: Upstreams): Router {
   const rClaudeSonnet45ForAnthropic = routeClaudeSonnet45ForAnthropic(upstreams);
   const rSonnetForOpenai = routeSonnetForOpenai(upstreams);
   const rSonnetForAnthropic = routeSonnetForAnthropic(upstreams);
+  const rSonnetForResponses = routeSonnetForResponses(upstreams);
   const openaiExact = new Map<string, Route>([
     ["sonnet", rSonnetForOpenai],
   ]);
@@ -16,10 +17,14 @@ export function createRouter(upstreams: Upstreams): Router {
     ["claude-sonnet-4-5", rClaudeSonnet45ForAnthropic],
     ["sonnet", rSonnetForAnthropic],
   ]);
+  const responsesExact = new Map<string, Route>([
+    ["sonnet", rSonnetForResponses],
+  ]);
   return {
     openai: (model) => openaiExact.get(model),
     anthropic: (model) => anthropicExact.get(model),
+    responses: (model) => responsesExact.get(model),
     models: { openai: ["sonnet"], anthropic: ["claude-sonnet-4-5","sonnet"] },
-    routes: [rClaudeSonnet45ForAnthropic, rSonnetForOpenai, rSonnetForAnthropic],
+    routes: [rClaudeSonnet45ForAnthropic, rSonnetForOpenai, rSonnetForAnthropic, rSonnetForResponses],
   };
 }

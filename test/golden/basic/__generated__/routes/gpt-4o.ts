@@ -22,3 +22,15 @@ export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
     breaker,
   };
 }
+
+export function routeGpt4oForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "gpt-4o",
+    targets: [
+      { upstream: upstreams.openai, label: "openai:gpt-4o-2024-08-06", model: "gpt-4o-2024-08-06", modelJson: "\"gpt-4o-2024-08-06\"", translation: null, price: openaiPrice },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}

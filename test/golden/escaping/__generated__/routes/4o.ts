@@ -6,14 +6,17 @@ import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-br
 import type { Upstreams } from "../providers.ts";
 import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
-import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
+import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
+import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToAnthropic } from "../../../../../runtime/translate/openai-to-anthropic/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 import type { TargetTransforms } from "../../../../../runtime/transforms/types.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
 const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatResponse> = openaiToAnthropic;
+const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToAnthropic);
 
 const _4oHeader0 = new RegExp("^gold$", "");
 
@@ -78,6 +81,19 @@ export function route4oForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams._private, label: "private:4o", model: null, modelJson: null, translation: { translator: anthropicToOpenaiChecked, options }, price: unpriced, transforms: _4oPrivateTransforms() },
       { upstream: upstreams._default, label: "default:4o", model: null, modelJson: null, translation: null, price: unpriced, transforms: _4oDefaultTransforms() },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function route4oForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "4o",
+    targets: [
+      { upstream: upstreams._private, label: "private:4o", model: null, modelJson: null, translation: null, price: unpriced, transforms: _4oPrivateTransforms() },
+      { upstream: upstreams._default, label: "default:4o", model: null, modelJson: null, translation: { translator: responsesToAnthropic, options }, price: unpriced, transforms: _4oDefaultTransforms() },
     ],
     rateLimits: null,
     retry,

@@ -37,3 +37,16 @@ export function routeClassForAnthropic(upstreams: Upstreams): Route {
     breaker,
   };
 }
+
+export function routeClassForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "class",
+    targets: [
+      { upstream: upstreams._class, label: "class:class", model: null, modelJson: null, translation: null, price: _classPrice },
+      { upstream: upstreams.env, label: "env:class", model: null, modelJson: null, translation: null, price: envPrice },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}

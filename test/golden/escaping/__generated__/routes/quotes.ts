@@ -5,6 +5,12 @@ import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
 import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
+import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
+import type { OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
+import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
+
+const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
+const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -14,6 +20,18 @@ export function routeQuotesForOpenai(upstreams: Upstreams): Route {
     id: "quotes",
     targets: [
       { upstream: upstreams.weird, label: "weird:${not.interpolated} \\ \"quoted\" */ </script>", model: "${not.interpolated} \\ \"quoted\" */ </script>", modelJson: "\"${not.interpolated} \\\\ \\\"quoted\\\" */ </script>\"", translation: null, price: unpriced },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeQuotesForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "quotes",
+    targets: [
+      { upstream: upstreams.weird, label: "weird:${not.interpolated} \\ \"quoted\" */ </script>", model: "${not.interpolated} \\ \"quoted\" */ </script>", modelJson: "\"${not.interpolated} \\\\ \\\"quoted\\\" */ </script>\"", translation: { translator: responsesToOpenaiChecked, options }, price: unpriced },
     ],
     rateLimits: null,
     retry,

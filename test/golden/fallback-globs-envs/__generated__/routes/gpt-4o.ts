@@ -5,6 +5,12 @@ import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
 import { fixedPrice, unpriced } from "../../../../../runtime/spend/price-lookup.ts";
+import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
+import type { OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
+import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
+
+const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
+const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -17,6 +23,19 @@ export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null, price: openaiPrice },
       { upstream: upstreams.openrouter, label: "openrouter:openai/gpt-4o", model: "openai/gpt-4o", modelJson: "\"openai/gpt-4o\"", translation: null, price: unpriced },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeGpt4oForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "gpt-4o",
+    targets: [
+      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null, price: openaiPrice },
+      { upstream: upstreams.openrouter, label: "openrouter:openai/gpt-4o", model: "openai/gpt-4o", modelJson: "\"openai/gpt-4o\"", translation: { translator: responsesToOpenaiChecked, options }, price: unpriced },
     ],
     rateLimits: null,
     retry,

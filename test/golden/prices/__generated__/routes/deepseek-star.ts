@@ -5,6 +5,12 @@ import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
 import { deepseekPrices } from "../prices.ts";
+import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
+import type { OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
+import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
+
+const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
+const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -14,6 +20,18 @@ export function routeDeepseekStarForOpenai(upstreams: Upstreams): Route {
     id: "deepseek-star",
     targets: [
       { upstream: upstreams.deepseek, label: "deepseek:*", model: null, modelJson: null, translation: null, price: deepseekPrices },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeDeepseekStarForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "deepseek-star",
+    targets: [
+      { upstream: upstreams.deepseek, label: "deepseek:*", model: null, modelJson: null, translation: { translator: responsesToOpenaiChecked, options }, price: deepseekPrices },
     ],
     rateLimits: null,
     retry,

@@ -6,17 +6,22 @@ import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-br
 import type { Upstreams } from "../providers.ts";
 import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
-import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OllamaChatRequest, OllamaChatResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
+import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OllamaChatRequest, OllamaChatResponse, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
 import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToAnthropic } from "../../../../../runtime/translate/openai-to-anthropic/index.ts";
 import { openaiToOllama } from "../../../../../runtime/translate/openai-to-ollama/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
+import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 const anthropicToOllama: Translator<AnthropicMessagesRequest, OllamaChatRequest, OllamaChatResponse, AnthropicMessagesResponse> = composeTranslators(anthropicToOpenAI, openaiToOllama);
 const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
 const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatResponse> = openaiToAnthropic;
 const openaiToOllamaChecked: Translator<OpenAIChatRequest, OllamaChatRequest, OllamaChatResponse, OpenAIChatResponse> = openaiToOllama;
+const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToAnthropic);
+const responsesToOllama: Translator<OpenAIResponsesRequest, OllamaChatRequest, OllamaChatResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToOllama);
+const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -49,6 +54,21 @@ export function routeSonnetForAnthropic(upstreams: Upstreams): Route {
       { upstream: upstreams.anthropic, label: "anthropic:claude-opus-4-5", model: "claude-opus-4-5", modelJson: "\"claude-opus-4-5\"", translation: null, price: anthropicPrice2 },
       { upstream: upstreams.vllm, label: "vllm:qwen3-coder", model: "qwen3-coder", modelJson: "\"qwen3-coder\"", translation: { translator: anthropicToOpenaiChecked, options }, price: vllmPrice },
       { upstream: upstreams.ollama, label: "ollama:qwen3-coder", model: "qwen3-coder", modelJson: "\"qwen3-coder\"", translation: { translator: anthropicToOllama, options }, price: ollamaPrice },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeSonnetForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "sonnet",
+    targets: [
+      { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5-20250929", model: "claude-sonnet-4-5-20250929", modelJson: "\"claude-sonnet-4-5-20250929\"", translation: { translator: responsesToAnthropic, options }, price: anthropicPrice },
+      { upstream: upstreams.anthropic, label: "anthropic:claude-opus-4-5", model: "claude-opus-4-5", modelJson: "\"claude-opus-4-5\"", translation: { translator: responsesToAnthropic, options }, price: anthropicPrice2 },
+      { upstream: upstreams.vllm, label: "vllm:qwen3-coder", model: "qwen3-coder", modelJson: "\"qwen3-coder\"", translation: { translator: responsesToOpenaiChecked, options }, price: vllmPrice },
+      { upstream: upstreams.ollama, label: "ollama:qwen3-coder", model: "qwen3-coder", modelJson: "\"qwen3-coder\"", translation: { translator: responsesToOllama, options }, price: ollamaPrice },
     ],
     rateLimits: null,
     retry,

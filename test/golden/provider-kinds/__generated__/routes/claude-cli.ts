@@ -34,3 +34,15 @@ export function routeClaudeCliForAnthropic(upstreams: Upstreams): Route {
     breaker,
   };
 }
+
+export function routeClaudeCliForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "claude-cli",
+    targets: [
+      { upstream: upstreams.claudeCli, label: "claude-cli:claude-cli", model: null, modelJson: null, translation: null, price: claudeCliPrice },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}

@@ -6,14 +6,16 @@ import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-br
 import type { Upstreams } from "../providers.ts";
 import { googlePrices } from "../prices.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
-import type { AnthropicMessagesRequest, AnthropicMessagesResponse, GeminiGenerateContentRequest, GeminiGenerateContentResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
+import type { AnthropicMessagesRequest, AnthropicMessagesResponse, GeminiGenerateContentRequest, GeminiGenerateContentResponse, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
 import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToGemini } from "../../../../../runtime/translate/openai-to-gemini/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 const anthropicToGemini: Translator<AnthropicMessagesRequest, GeminiGenerateContentRequest, GeminiGenerateContentResponse, AnthropicMessagesResponse> = composeTranslators(anthropicToOpenAI, openaiToGemini);
 const openaiToGeminiChecked: Translator<OpenAIChatRequest, GeminiGenerateContentRequest, GeminiGenerateContentResponse, OpenAIChatResponse> = openaiToGemini;
+const responsesToGemini: Translator<OpenAIResponsesRequest, GeminiGenerateContentRequest, GeminiGenerateContentResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToGemini);
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -37,6 +39,19 @@ export function routeGeminiStarForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.gemini, label: "gemini:*", model: null, modelJson: null, translation: { translator: anthropicToGemini, options }, price: googlePrices },
       { upstream: upstreams.vertex, label: "vertex:*", model: null, modelJson: null, translation: { translator: anthropicToGemini, options }, price: googlePrices },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeGeminiStarForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "gemini-star",
+    targets: [
+      { upstream: upstreams.gemini, label: "gemini:*", model: null, modelJson: null, translation: { translator: responsesToGemini, options }, price: googlePrices },
+      { upstream: upstreams.vertex, label: "vertex:*", model: null, modelJson: null, translation: { translator: responsesToGemini, options }, price: googlePrices },
     ],
     rateLimits: null,
     retry,

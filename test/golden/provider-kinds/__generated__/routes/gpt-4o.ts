@@ -38,3 +38,15 @@ export function routeGpt4oForAnthropic(upstreams: Upstreams): Route {
     breaker,
   };
 }
+
+export function routeGpt4oForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "gpt-4o",
+    targets: [
+      { upstream: upstreams.azure, label: "azure:gpt4o-deployment", model: "gpt4o-deployment", modelJson: "\"gpt4o-deployment\"", translation: null, price: unpriced },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}

@@ -6,14 +6,16 @@ import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-br
 import type { Upstreams } from "../providers.ts";
 import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
-import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OllamaChatRequest, OllamaChatResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
+import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OllamaChatRequest, OllamaChatResponse, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
 import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToOllama } from "../../../../../runtime/translate/openai-to-ollama/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 const anthropicToOllama: Translator<AnthropicMessagesRequest, OllamaChatRequest, OllamaChatResponse, AnthropicMessagesResponse> = composeTranslators(anthropicToOpenAI, openaiToOllama);
 const openaiToOllamaChecked: Translator<OpenAIChatRequest, OllamaChatRequest, OllamaChatResponse, OpenAIChatResponse> = openaiToOllama;
+const responsesToOllama: Translator<OpenAIResponsesRequest, OllamaChatRequest, OllamaChatResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToOllama);
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -37,6 +39,18 @@ export function routeOllamaStarForAnthropic(upstreams: Upstreams): Route {
     id: "ollama-star",
     targets: [
       { upstream: upstreams.ollama, label: "ollama:llama3.2", model: "llama3.2", modelJson: "\"llama3.2\"", translation: { translator: anthropicToOllama, options }, price: ollamaPrice },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeOllamaStarForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "ollama-star",
+    targets: [
+      { upstream: upstreams.ollama, label: "ollama:llama3.2", model: "llama3.2", modelJson: "\"llama3.2\"", translation: { translator: responsesToOllama, options }, price: ollamaPrice },
     ],
     rateLimits: null,
     retry,

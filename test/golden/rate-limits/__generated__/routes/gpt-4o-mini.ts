@@ -24,3 +24,15 @@ export function routeGpt4oMiniForOpenai(upstreams: Upstreams): Route {
     breaker,
   };
 }
+
+export function routeGpt4oMiniForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "gpt-4o-mini",
+    targets: [
+      { upstream: upstreams.openai, label: "openai:gpt-4o-mini", model: null, modelJson: null, translation: null, price: openaiPrice },
+    ],
+    rateLimits: rateLimits,
+    retry,
+    breaker,
+  };
+}

@@ -24,3 +24,15 @@ export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
     breaker,
   };
 }
+
+export function routeGpt4oForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "gpt-4o",
+    targets: [
+      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null, price: openaiPrice },
+    ],
+    rateLimits: rateLimits,
+    retry,
+    breaker,
+  };
+}

@@ -6,13 +6,16 @@ import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-br
 import type { Upstreams } from "../providers.ts";
 import { fixedPrice } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
-import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
+import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
+import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToAnthropic } from "../../../../../runtime/translate/openai-to-anthropic/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
 const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatResponse> = openaiToAnthropic;
+const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToAnthropic);
 
 const retry: RetryPolicy = { maxAttempts: 3, baseMs: 100, maxMs: 2000, patienceMs: 8000, budget: 0.1 };
 const breaker: BreakerPolicy = { failures: 3, errorRate: 0.25, windowMs: 10000, minRequests: 8, openMs: 15000 };
@@ -39,6 +42,19 @@ export function routeGpt4oForAnthropic(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.primary, label: "primary:gpt-4o", model: null, modelJson: null, translation: { translator: anthropicToOpenaiChecked, options }, price: primaryPrice },
       { upstream: upstreams.backup, label: "backup:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null, price: backupPrice },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeGpt4oForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "gpt-4o",
+    targets: [
+      { upstream: upstreams.primary, label: "primary:gpt-4o", model: null, modelJson: null, translation: null, price: primaryPrice },
+      { upstream: upstreams.backup, label: "backup:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: { translator: responsesToAnthropic, options }, price: backupPrice },
     ],
     rateLimits: null,
     retry,

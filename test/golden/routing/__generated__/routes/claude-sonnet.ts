@@ -6,15 +6,20 @@ import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-br
 import type { Upstreams } from "../providers.ts";
 import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
-import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../../../generated/types/index.ts";
+import type { AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
 import { anthropicToOpenAI } from "../../../../../runtime/translate/anthropic-to-openai/index.ts";
+import { composeTranslators } from "../../../../../runtime/translate/compose.ts";
 import { openaiToAnthropic } from "../../../../../runtime/translate/openai-to-anthropic/index.ts";
+import { responsesToChatMiddle } from "../../../../../runtime/translate/responses-to-openai/index.ts";
+import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 import { createBalancer } from "../../../../../runtime/balance/balancer.ts";
 import { latency } from "../../../../../runtime/balance/latency.ts";
 
 const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
 const anthropicToOpenaiChecked: Translator<AnthropicMessagesRequest, OpenAIChatRequest, OpenAIChatResponse, AnthropicMessagesResponse> = anthropicToOpenAI;
 const openaiToAnthropicChecked: Translator<OpenAIChatRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIChatResponse> = openaiToAnthropic;
+const responsesToAnthropic: Translator<OpenAIResponsesRequest, AnthropicMessagesRequest, AnthropicMessagesResponse, OpenAIResponsesResponse> = composeTranslators(responsesToChatMiddle, openaiToAnthropic);
+const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -38,6 +43,21 @@ export function routeClaudeSonnetForAnthropic(upstreams: Upstreams): Route {
   const targets: readonly Target[] = [
     { upstream: upstreams.corp, label: "corp:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null, price: unpriced },
     { upstream: upstreams.east, label: "east:gpt-4o", model: "gpt-4o", modelJson: "\"gpt-4o\"", translation: { translator: anthropicToOpenaiChecked, options }, price: unpriced },
+  ];
+  return {
+    id: "claude-sonnet",
+    targets,
+    balancer: createBalancer(targets, { groups: [2], weights: [1, 1] }, latency()),
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeClaudeSonnetForResponses(upstreams: Upstreams): Route {
+  const targets: readonly Target[] = [
+    { upstream: upstreams.corp, label: "corp:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: { translator: responsesToAnthropic, options }, price: unpriced },
+    { upstream: upstreams.east, label: "east:gpt-4o", model: "gpt-4o", modelJson: "\"gpt-4o\"", translation: { translator: responsesToOpenaiChecked, options }, price: unpriced },
   ];
   return {
     id: "claude-sonnet",

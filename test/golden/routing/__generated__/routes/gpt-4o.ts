@@ -5,10 +5,15 @@ import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
 import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
-
+import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
+import type { OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
+import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 import { createBalancer } from "../../../../../runtime/balance/balancer.ts";
 import { weighted } from "../../../../../runtime/balance/weighted.ts";
 import { sticky } from "../../../../../runtime/balance/sticky.ts";
+
+const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
+const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
@@ -18,6 +23,23 @@ export function routeGpt4oForOpenai(upstreams: Upstreams): Route {
     { upstream: upstreams.east, label: "east:gpt-4o", model: null, modelJson: null, translation: null, price: unpriced },
     { upstream: upstreams.west, label: "west:gpt-4o", model: null, modelJson: null, translation: null, price: unpriced },
     { upstream: upstreams.lab, label: "lab:gpt-4o", model: null, modelJson: null, translation: null, price: unpriced },
+  ];
+  return {
+    id: "gpt-4o",
+    targets,
+    balancer: sticky(createBalancer(targets, { groups: [2, 1], weights: [3, 2, 1] }, weighted())),
+    bodyLimitBytes: 8388608,
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeGpt4oForResponses(upstreams: Upstreams): Route {
+  const targets: readonly Target[] = [
+    { upstream: upstreams.east, label: "east:gpt-4o", model: null, modelJson: null, translation: { translator: responsesToOpenaiChecked, options }, price: unpriced },
+    { upstream: upstreams.west, label: "west:gpt-4o", model: null, modelJson: null, translation: { translator: responsesToOpenaiChecked, options }, price: unpriced },
+    { upstream: upstreams.lab, label: "lab:gpt-4o", model: null, modelJson: null, translation: { translator: responsesToOpenaiChecked, options }, price: unpriced },
   ];
   return {
     id: "gpt-4o",

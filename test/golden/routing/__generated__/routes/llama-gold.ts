@@ -5,6 +5,12 @@ import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
 import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
+import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
+import type { OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
+import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
+
+const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
+const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 export function whenLlamaGold(request: ConditionRequest, _body: unknown): boolean {
   return request.headers["x-tier"] === "gold";
@@ -18,6 +24,18 @@ export function routeLlamaGoldForOpenai(upstreams: Upstreams): Route {
     id: "llama-gold",
     targets: [
       { upstream: upstreams.west, label: "west:gpt-4.1", model: "gpt-4.1", modelJson: "\"gpt-4.1\"", translation: null, price: unpriced },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeLlamaGoldForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "llama-gold",
+    targets: [
+      { upstream: upstreams.west, label: "west:gpt-4.1", model: "gpt-4.1", modelJson: "\"gpt-4.1\"", translation: { translator: responsesToOpenaiChecked, options }, price: unpriced },
     ],
     rateLimits: null,
     retry,

@@ -5,8 +5,13 @@ import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
 import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
-
+import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
+import type { OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
+import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 import { hasTools } from "../../../../../runtime/route-conditions.ts";
+
+const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
+const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 export function whenLlamaTools(_request: ConditionRequest, body: unknown): boolean {
   return hasTools(body);
@@ -20,6 +25,18 @@ export function routeLlamaToolsForOpenai(upstreams: Upstreams): Route {
     id: "llama-tools",
     targets: [
       { upstream: upstreams.east, label: "east:gpt-4o", model: "gpt-4o", modelJson: "\"gpt-4o\"", translation: null, price: unpriced },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeLlamaToolsForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "llama-tools",
+    targets: [
+      { upstream: upstreams.east, label: "east:gpt-4o", model: "gpt-4o", modelJson: "\"gpt-4o\"", translation: { translator: responsesToOpenaiChecked, options }, price: unpriced },
     ],
     rateLimits: null,
     retry,

@@ -5,8 +5,13 @@ import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
 import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
-
+import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
+import type { OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
+import { responsesToOpenAI } from "../../../../../runtime/translate/responses-to-openai/index.ts";
 import { promptTokens } from "../../../../../runtime/route-conditions.ts";
+
+const options: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };
+const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesResponse> = responsesToOpenAI;
 
 export function whenSmartLong(_request: ConditionRequest, body: unknown): boolean {
   return promptTokens(body) > 100000;
@@ -20,6 +25,19 @@ export function routeSmartLongForOpenai(upstreams: Upstreams): Route {
     id: "smart-long",
     targets: [
       { upstream: upstreams.west, label: "west:gpt-4.1", model: "gpt-4.1", modelJson: "\"gpt-4.1\"", translation: null, price: unpriced },
+    ],
+    bodyLimitBytes: 524288,
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
+
+export function routeSmartLongForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "smart-long",
+    targets: [
+      { upstream: upstreams.west, label: "west:gpt-4.1", model: "gpt-4.1", modelJson: "\"gpt-4.1\"", translation: { translator: responsesToOpenaiChecked, options }, price: unpriced },
     ],
     bodyLimitBytes: 524288,
     rateLimits: null,

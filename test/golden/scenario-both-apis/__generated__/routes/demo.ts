@@ -34,3 +34,15 @@ export function routeDemoForAnthropic(upstreams: Upstreams): Route {
     breaker,
   };
 }
+
+export function routeDemoForResponses(upstreams: Upstreams): Route {
+  return {
+    id: "demo",
+    targets: [
+      { upstream: upstreams.demo, label: "demo:demo", model: null, modelJson: null, translation: null, price: demoPrice },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}

@@ -148,3 +148,15 @@ export function routeGpt4oForOpenai(upstreams: Upstreams, processEnv: NodeJS.Pro
     breaker,
   };
 }
+
+export function routeGpt4oForResponses(upstreams: Upstreams, processEnv: NodeJS.ProcessEnv): Route {
+  return {
+    id: "gpt-4o",
+    targets: [
+      { upstream: upstreams.openai, label: "openai:gpt-4o", model: null, modelJson: null, translation: null, price: openaiPrice, transforms: gpt4oOpenaiTransforms(processEnv) },
+    ],
+    rateLimits: null,
+    retry,
+    breaker,
+  };
+}
