@@ -4,6 +4,7 @@
 // what the client receives. Nothing here throws either: a malformed stream just yields a thinner summary.
 
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { createSseReader } from "./sse-events.ts";
 import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, type Usage } from "./usage.ts";
 
 export interface ToolCallSummary {
@@ -35,8 +36,6 @@ interface Accumulator {
 
 /** An unterminated line or event beyond this is not a chat stream; the tap stops looking rather than grow. */
 const MAX_BUFFERED_CHARS = 16 * 1024 * 1024;
-
-const utf8 = new TextDecoder();
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -292,59 +291,261 @@ function summarizeResponsesBody(body: Record<string, unknown>): ResponseSummary 
 
 const USAGE_KEYS = ["input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens"] as const;
 
+function createAccumulator(api: SummaryApi): Accumulator {
+  return api === "openai" ? createOpenAIAccumulator() : api === "anthropic" ? createAnthropicAccumulator() : createResponsesAccumulator();
+}
+
 /**
- * A tap for one SSE response. `push` every chunk as relayed (chunks may split lines and UTF-8 sequences
- * anywhere), then `finish` once at the end; `finish` also reads a final event that lacks its blank line.
- *
- * With `assemble` false (the request log keeps no bodies) only usage is wanted, so only events that
- * mention it are parsed: a substring test per event instead of a JSON.parse per event.
+ * The whole summary of a stream's bytes: text, reasoning and tool calls assembled event by event. A pure
+ * function of its input, meant to run after the response has ended (the log's record building calls it,
+ * through the summary's getters), never per chunk. Bytes cut short end with their last whole event.
  */
+export function summarizeStream(api: SummaryApi, raw: Uint8Array | readonly Uint8Array[]): ResponseSummary {
+  try {
+    const accumulator = createAccumulator(api);
+    const parser = createParser({ onEvent: (m: EventSourceMessage) => accumulator.onEvent(m.event, m.data), onError() {}, maxBufferSize: MAX_BUFFERED_CHARS });
+    const bytes = raw instanceof Uint8Array ? raw : Buffer.concat(raw as Uint8Array[]);
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    parser.feed(buf.toString("utf8") + "\n\n");
+    return accumulator.summary();
+  } catch {
+    return emptySummary();
+  }
+}
+
 /**
- * `onEvent` sees every parsed event after the tap has: a translated stream reuses the tap's parser rather
- * than parsing the same bytes twice.
+ * Which events can change usage, finish reason or error. An event is parsed during the stream only when one
+ * of these appears in it with a value other than `null` (OpenAI repeats `"finish_reason":null` and, with
+ * include_usage, `"usage":null` in every chunk; a Responses snapshot carries `"error":null`). A marker inside
+ * a JSON string has its quotes escaped, so it cannot match there; a false match only costs one parse.
+ */
+const MARKERS: Record<SummaryApi, readonly string[]> = {
+  openai: ['"usage"', '"finish_reason"', '"error"'],
+  anthropic: ['"usage"', '"stop_reason"', '"error"'],
+  responses: ['"usage"', '"error"', "response.completed", "response.incomplete", "response.failed"],
+};
+const MARKER_BYTES: Record<SummaryApi, readonly Buffer[]> = {
+  openai: MARKERS.openai.map((m) => Buffer.from(m)),
+  anthropic: MARKERS.anthropic.map((m) => Buffer.from(m)),
+  responses: MARKERS.responses.map((m) => Buffer.from(m)),
+};
+
+const SPACE = 0x20, TAB = 0x09, COLON = 0x3a, QUOTE = 0x22, N = 0x6e;
+
+/** Whether the marker ending at `at` (of `code`'s text) is a key whose value is null; a marker that is not a key counts. */
+function isNullValued(code: (i: number) => number, at: number, length: number, marker: string): boolean {
+  if (marker.charCodeAt(0) !== QUOTE) return false;
+  let i = at;
+  while (i < length && (code(i) === SPACE || code(i) === TAB)) i++;
+  if (i >= length || code(i) !== COLON) return false;
+  i++;
+  while (i < length && (code(i) === SPACE || code(i) === TAB)) i++;
+  return i + 4 <= length && code(i) === N && code(i + 1) === 0x75 && code(i + 2) === 0x6c && code(i + 3) === 0x6c;
+}
+
+/** Whether an event's data (already a string: the translated path) can carry usage, finish reason or error. */
+function mentionsSummary(api: SummaryApi, data: string): boolean {
+  const code = (i: number) => data.charCodeAt(i);
+  for (const marker of MARKERS[api]) {
+    for (let at = data.indexOf(marker); at >= 0; at = data.indexOf(marker, at + 1)) {
+      if (!isNullValued(code, at + marker.length, data.length, marker)) return true;
+    }
+  }
+  return false;
+}
+
+/** The end of the first blank line (event boundary) at or after `from` and before `to`, or -1. LF or CRLF. */
+function boundaryAfter(buf: Buffer, from: number, to: number): number {
+  const lf = buf.indexOf("\n\n", from);
+  const crlf = buf.indexOf("\n\r\n", from);
+  let end = -1;
+  if (lf >= 0) end = lf + 2;
+  if (crlf >= 0 && (end < 0 || crlf + 3 < end)) end = crlf + 3;
+  return end >= 0 && end <= to ? end : -1;
+}
+
+/** The start of the event holding byte `at`: just after the last blank line before it. */
+function eventStart(buf: Buffer, at: number): number {
+  const lf = at >= 1 ? buf.lastIndexOf("\n\n", at - 1) : -1;
+  const crlf = at >= 1 ? buf.lastIndexOf("\n\r\n", at - 1) : -1;
+  const start = Math.max(lf >= 0 && lf + 2 <= at ? lf + 2 : 0, crlf >= 0 && crlf + 3 <= at ? crlf + 3 : 0);
+  return start;
+}
+
+/** Calls `onEvent` for each event in `text` (whole events, any line endings), the way an SSE client reads them. */
+function eachEvent(text: string, onEvent: (event: string | undefined, data: string) => void): void {
+  let event: string | undefined;
+  let data: string[] = [];
+  for (const line of (text + "\n\n").split(/\r\n|\r|\n/)) {
+    if (line === "") {
+      if (data.length > 0) onEvent(event, data.join("\n"));
+      event = undefined;
+      data = [];
+      continue;
+    }
+    if (line.charCodeAt(0) === COLON) continue;
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    let value = colon < 0 ? "" : line.slice(colon + 1);
+    if (value.charCodeAt(0) === SPACE) value = value.slice(1);
+    if (field === "data") data.push(value);
+    else if (field === "event") event = value;
+  }
+}
+
+/**
+ * A summary whose usage, finish reason and error were found during the stream, and whose text, reasoning
+ * and tool calls are assembled from the kept bytes on first read (once), after the response has ended.
+ */
+function laterSummary(api: SummaryApi, scanned: ResponseSummary, raw: Buffer[] | null): ResponseSummary {
+  let assembled: ResponseSummary | null = null;
+  const whole = (): ResponseSummary => (assembled ??= raw === null ? emptySummary() : summarizeStream(api, raw));
+  return {
+    usage: scanned.usage,
+    finishReason: scanned.finishReason,
+    error: scanned.error,
+    get text() {
+      return whole().text;
+    },
+    get reasoning() {
+      return whole().reasoning;
+    },
+    get toolCalls() {
+      return whole().toolCalls;
+    },
+  };
+}
+
+/**
+ * A tap for one SSE response. `push` every chunk as relayed (chunks may split lines, events and UTF-8
+ * sequences anywhere), then `finish` once at the end; `finish` also reads a final event that lacks its blank line.
+ *
+ * Per chunk the tap only keeps the bytes (when `assemble`: the request log keeps bodies) and looks for the
+ * few events that carry usage, finish reason or error (see MARKERS), which alone are parsed. The text, reasoning
+ * and tool calls are assembled from the kept bytes by summarizeStream when the summary is first read.
+ *
+ * With `onEvent` (a translated stream) the tap splits events for the translator too, so the upstream's bytes
+ * go through one splitter; the translator parses each event, the tap again only the few above.
  */
 export function createStreamTap(
   api: SummaryApi,
   assemble = true,
   onEvent: ((event: string | undefined, data: string) => void) | null = null,
 ): { push(chunk: Uint8Array): void; finish(): ResponseSummary } {
-  const accumulator = api === "openai" ? createOpenAIAccumulator() : api === "anthropic" ? createAnthropicAccumulator() : createResponsesAccumulator();
-  const decoder = new TextDecoder();
+  const accumulator = createAccumulator(api);
+  const markers = MARKER_BYTES[api];
+  let raw: Buffer[] | null = assemble ? [] : null;
+  let rawSize = 0;
+  /** The bytes of the unfinished event at the end of what was pushed so far. */
+  let tail: Buffer | null = null;
   let broken = false;
   let result: ResponseSummary | null = null;
-  const parser = createParser({
-    onEvent(message: EventSourceMessage) {
-      if (assemble || message.data.includes('"usage"')) accumulator.onEvent(message.event, message.data);
-      if (onEvent !== null) onEvent(message.event, message.data);
-    },
-    onError() {},
-    maxBufferSize: MAX_BUFFERED_CHARS,
-  });
+
+  const feed = (event: string | undefined, data: string) => {
+    try {
+      accumulator.onEvent(event, data);
+    } catch {
+      // A malformed event only thins the summary.
+    }
+  };
+
+  /** Parses the events in buf[0, end) (whole events) that mention a marker with a non-null value. */
+  function scan(buf: Buffer, end: number): void {
+    const code = (i: number) => buf[i]!;
+    // Events already parsed in this region end before this offset.
+    let parsedTo = 0;
+    const hits: number[] = [];
+    for (let m = 0; m < markers.length; m++) {
+      const marker = markers[m]!;
+      for (let at = buf.indexOf(marker); at >= 0 && at < end; at = buf.indexOf(marker, at + 1)) {
+        if (!isNullValued(code, at + marker.length, end, MARKERS[api][m]!)) hits.push(at);
+      }
+    }
+    if (hits.length === 0) return;
+    if (hits.length > 1) hits.sort((a, b) => a - b);
+    for (const at of hits) {
+      if (at < parsedTo) continue;
+      const start = eventStart(buf, at);
+      let stop = boundaryAfter(buf, at, end);
+      if (stop < 0) stop = end;
+      eachEvent(buf.toString("utf8", start, stop), feed);
+      parsedTo = stop;
+    }
+  }
+
+  function toBuffer(chunk: Uint8Array): Buffer {
+    return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+
+  const pushBytes = (chunk: Uint8Array) => {
+    if (broken || result) return;
+    try {
+      const bytes = toBuffer(chunk);
+      if (raw !== null) {
+        rawSize += bytes.length;
+        // Beyond this the log's body is left out rather than held; usage is still found.
+        if (rawSize > MAX_BUFFERED_CHARS) raw = null;
+        else raw.push(bytes);
+      }
+      const buf = tail === null ? bytes : Buffer.concat([tail, bytes]);
+      const lf = buf.lastIndexOf("\n\n");
+      const crlf = buf.lastIndexOf("\n\r\n");
+      const end = Math.max(lf >= 0 ? lf + 2 : -1, crlf >= 0 ? crlf + 3 : -1);
+      if (end < 0) {
+        tail = buf;
+      } else {
+        scan(buf, end);
+        tail = end < buf.length ? buf.subarray(end) : null;
+      }
+      if (tail !== null && tail.length > MAX_BUFFERED_CHARS) {
+        // An unterminated event this large is not a chat stream: stop looking rather than grow.
+        broken = true;
+        tail = null;
+      }
+    } catch {
+      broken = true;
+    }
+  };
+
+  /** The translated path: events come split already; only the ones that can matter are parsed here. */
+  const reader =
+    onEvent === null
+      ? null
+      : createSseReader((event, data) => {
+          if (!broken && mentionsSummary(api, data)) feed(event, data);
+          onEvent(event, data);
+        });
 
   return {
     push(chunk) {
-      if (broken || result) return;
-      try {
-        parser.feed(decoder.decode(chunk, { stream: true }));
-      } catch {
-        broken = true;
+      if (result) return;
+      if (reader === null) return pushBytes(chunk);
+      if (raw !== null) {
+        const bytes = toBuffer(chunk);
+        rawSize += bytes.length;
+        if (rawSize > MAX_BUFFERED_CHARS) raw = null;
+        else raw.push(bytes);
       }
+      reader.push(chunk);
     },
     finish() {
       if (result) return result;
-      if (!broken) {
+      if (reader !== null) reader.end();
+      else if (!broken && tail !== null) {
         try {
-          // Flush a trailing partial UTF-8 sequence, then end any unterminated last event.
-          parser.feed(decoder.decode() + "\n\n");
+          scan(tail, tail.length);
         } catch {
           broken = true;
         }
       }
+      tail = null;
+      let scanned: ResponseSummary;
       try {
-        result = accumulator.summary();
+        scanned = accumulator.summary();
       } catch {
-        result = emptySummary();
+        scanned = emptySummary();
       }
+      result = laterSummary(api, scanned, raw);
       return result;
     },
   };
@@ -404,7 +605,7 @@ function summarizeAnthropicBody(body: Record<string, unknown>): ResponseSummary 
 /** The same summary for a whole, non-stream JSON response. A body that is not JSON gives an empty summary. */
 export function summarizeBody(api: SummaryApi, body: Uint8Array): ResponseSummary {
   try {
-    const parsed = parseJson(utf8.decode(body));
+    const parsed = parseJson(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
     if (!isObject(parsed)) return emptySummary();
     return api === "openai" ? summarizeOpenAIBody(parsed) : api === "anthropic" ? summarizeAnthropicBody(parsed) : summarizeResponsesBody(parsed);
   } catch {

@@ -234,7 +234,9 @@ export function attemptTranslated(
 /** The log's usage for a provider-native stream: what the client saw, else what the upstream reported. */
 function withNativeUsage(summary: ResponseSummary, nativeUsage: (() => Usage | null) | undefined): ResponseSummary {
   if (summary.usage !== null || nativeUsage === undefined) return summary;
-  return { ...summary, usage: nativeUsage() };
+  // Set in place: a copy would read (and so assemble) the summary's body now, on the response path.
+  summary.usage = nativeUsage();
+  return summary;
 }
 
 /** Translates the client's request for one target: the upstream body, or a problem to answer with 400. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStreamTap, summarizeBody, type ResponseSummary } from "../../runtime/stream-tap.ts";
+import { createStreamTap, summarizeBody, summarizeStream, type ResponseSummary } from "../../runtime/stream-tap.ts";
 
 const encoder = new TextEncoder();
 
@@ -331,5 +331,86 @@ describe("summarizeBody", () => {
     expect(summarizeBody("openai", encoder.encode("<html>502 Bad Gateway</html>"))).toEqual({
       usage: null, text: "", reasoning: "", toolCalls: [], finishReason: null, error: null,
     });
+  });
+});
+
+// The tap's scanner parses only the events that can carry usage, finish reason or error, and keeps the bytes
+// for the rest; these check it against a parse of every event, at every split, with and without kept bodies.
+describe("createStreamTap scanner", () => {
+  const responsesTranscript = sse(responsesEvents.map((data) => ({ event: data.type, data })));
+  // OpenAI with include_usage repeats "usage":null in every chunk; the marker must not count then.
+  const openaiNullUsage = sse([
+    { data: { ...openaiChunk({ content: "a€" }), usage: null } },
+    { data: { ...openaiChunk({ content: "b" }), usage: null } },
+    { data: { ...openaiChunk({}), choices: [{ index: 0, delta: {}, finish_reason : "length" }], usage: null } },
+    { data: '{"id":"x","choices":[],"usage" : {"prompt_tokens":4,"completion_tokens":2,"total_tokens":6}}' },
+    { data: "[DONE]" },
+  ]);
+  const cases: Array<["openai" | "anthropic" | "responses", string]> = [
+    ["openai", openaiTranscript],
+    ["openai", openaiNullUsage],
+    ["anthropic", anthropicTranscript],
+    ["responses", responsesTranscript],
+    ["anthropic", sse([{ event: "message_start", data: { type: "message_start", message: { usage: { input_tokens: 3, output_tokens: 1 } } } }, { event: "error", data: { type: "error", error: { type: "overloaded_error", message: "Überlastet" } } }], "\r\n")],
+  ];
+
+  function run(api: "openai" | "anthropic" | "responses", chunks: Uint8Array[], assemble: boolean, translated: boolean): ResponseSummary {
+    const seen: string[] = [];
+    const tap = createStreamTap(api, assemble, translated ? (_event, data) => void seen.push(data) : null);
+    for (const chunk of chunks) tap.push(chunk);
+    const s = tap.finish();
+    const plain = { usage: s.usage, text: s.text, reasoning: s.reasoning, toolCalls: s.toolCalls, finishReason: s.finishReason, error: s.error };
+    return translated ? { ...plain, text: `${plain.text}|${seen.length}` } : plain;
+  }
+
+  it("finds usage, finish reason and error at every split, one byte at a time, with bodies kept or not", () => {
+    for (const [api, transcript] of cases) {
+      for (const eol of ["\n", "\r\n"]) {
+        const bytes = encoder.encode(eol === "\n" ? transcript : transcript.replace(/\r?\n/g, "\r\n"));
+        const full = summarizeStream(api, bytes);
+        expect(full.usage).not.toBeNull();
+        const events = bytes.length > 0 ? run(api, [bytes], true, true).text.split("|")[1] : "0";
+        for (const assemble of [true, false]) {
+          for (const translated of [false, true]) {
+            const want = assemble
+              ? { ...full, ...(translated ? { text: `${full.text}|${events}` } : {}) }
+              : { usage: full.usage, text: translated ? `|${events}` : "", reasoning: "", toolCalls: [], finishReason: full.finishReason, error: full.error };
+            const label = `${api} eol=${JSON.stringify(eol)} assemble=${assemble} translated=${translated}`;
+            for (let i = 0; i <= bytes.length; i++) {
+              const got = run(api, [bytes.subarray(0, i), bytes.subarray(i)], assemble, translated);
+              if (JSON.stringify(got) !== JSON.stringify(want)) expect({ label, splitAt: i, got }).toEqual({ label, splitAt: i, got: want });
+            }
+            expect({ label, got: run(api, Array.from(bytes, (b) => Uint8Array.of(b)), assemble, translated) }).toEqual({ label, got: want });
+          }
+        }
+      }
+    }
+  });
+
+  it("the OpenAI stream with null usage in every chunk keeps its last real values", () => {
+    const s = createStreamTap("openai", false);
+    s.push(encoder.encode(openaiNullUsage));
+    const got = s.finish();
+    expect(got.finishReason).toBe("length");
+    expect(got.usage?.prompt_tokens).toBe(4);
+    expect(got.text).toBe("");
+  });
+
+  it("reads only the events whose markers carry a value, and assembles the body only when it is read", () => {
+    const tap = createStreamTap("openai", true);
+    tap.push(encoder.encode(openaiNullUsage));
+    const got = tap.finish();
+    expect(Object.getOwnPropertyDescriptor(got, "text")?.get).toBeTypeOf("function");
+    expect(got.text).toBe("a€b");
+    expect(got.text).toBe("a€b");
+  });
+
+  it("an event marker split across chunks is still found", () => {
+    const bytes = encoder.encode(anthropicTranscript);
+    const at = Buffer.from(bytes).indexOf('"stop_reason"') + 5;
+    const tap = createStreamTap("anthropic", false);
+    tap.push(bytes.subarray(0, at));
+    tap.push(bytes.subarray(at));
+    expect(tap.finish().finishReason).toBe("tool_use");
   });
 });
