@@ -58,13 +58,6 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
     process.exit(1);
   }
   if (link === null || !link.quiet) sayServer(gateway, server);
-  const url = `http://${server.host}:${server.port}`;
-  if (link === null) appLog.info({ env: gateway.env, url }, `switchyard (${gateway.env}) listening on ${url}`);
-  else {
-    // Not "listening on": that line is the supervisor's, once every worker is up.
-    appLog.info({ env: gateway.env, url, worker: link.slot }, `worker ${link.slot} (pid ${process.pid}) serving ${url}`);
-    link.ready(server.port);
-  }
   let stopping = false;
   const stop = (signal: string) => {
     // A terminal's Ctrl-C reaches the workers and their supervisor, which sends SIGTERM too: drain once.
@@ -77,8 +70,17 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
       process.exit(0);
     });
   };
+  // Before the line that says it listens: whoever waits for that line may signal at once (a supervisor
+  // under load can even do so before this process runs its next statement).
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
+  const url = `http://${server.host}:${server.port}`;
+  if (link === null) appLog.info({ env: gateway.env, url }, `switchyard (${gateway.env}) listening on ${url}`);
+  else {
+    // Not "listening on": that line is the supervisor's, once every worker is up.
+    appLog.info({ env: gateway.env, url, worker: link.slot }, `worker ${link.slot} (pid ${process.pid}) serving ${url}`);
+    link.ready(server.port);
+  }
 }
 
 /** What stays per process with N workers and cannot be fixed here: limits without Redis are N times the allowance. */

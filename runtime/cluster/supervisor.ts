@@ -125,7 +125,11 @@ export async function superviseWorkers(options: SuperviseOptions): Promise<void>
     if (slot.worker === worker) slot.worker = null;
     const how = signal !== null ? `signal ${signal}` : `code ${code}`;
     if (stopping !== null) {
-      if (code !== 0) exitCode = 1;
+      // A worker still starting has no SIGTERM handler yet and dies of the signal: it held no requests.
+      if (code !== 0 && !(slot.readyAt === 0 && signal === "SIGTERM")) {
+        exitCode = 1;
+        appLog.error({ worker: slot.index, pid: worker.process.pid, code, signal }, `worker ${slot.index} (pid ${worker.process.pid}) exited (${how}) while stopping`);
+      }
       return;
     }
     const served = slot.readyAt > 0 ? Date.now() - slot.readyAt : -1;

@@ -315,7 +315,8 @@ describe("starting", () => {
     try {
       expect(logMessages(gw.output())).toContain("routes.yaml has rate limits but no redis: each of the 2 workers keeps its own buckets, so clients get up to 2 times each limit");
     } finally {
-      expect(await gw.stop()).toBe(0);
+      const code = await gw.stop();
+      expect(code, logMessages(gw.output())).toBe(0);
     }
   });
 
