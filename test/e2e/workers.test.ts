@@ -6,15 +6,15 @@
 // JSONL files (shared by both processes), SQLite and PostgreSQL.
 import { spawn } from "node:child_process";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
 import Database from "better-sqlite3";
 import OpenAI from "openai";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, logMessages, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, logMessages, root, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { refusedPort, startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { startRedisServer, type RedisServer } from "../support/redis-server.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres-server.ts";
@@ -334,6 +334,40 @@ describe("starting", () => {
     expect(result.code).toBe(1);
     expect(result.output).toContain('cannot start: --workers "two" is not a number of processes from 1 to 1024, or auto');
   });
+});
+
+describe("switchyard serve", () => {
+  it("runs one worker per core by default, each serving, and stops them all on SIGTERM", async () => {
+    // `serve` runs root/dist/<env>/server.mjs: the fixture's bundle, copied under an env name of this test's own.
+    const env = "workers-serve-test";
+    const dist = path.join(root, "dist", env);
+    mkdirSync(dist, { recursive: true });
+    copyFileSync(bundle, path.join(dist, "server.mjs"));
+    const cwd = mkdtempSync(path.join(tmpdir(), "switchyard-workers-"));
+    const child = spawn(process.execPath, [path.join(root, "bin/switchyard.mjs"), "serve", "--env", env, "--host", "127.0.0.1", "--port", "0"], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", ...baseEnv(cwd, { REDIS_URL: redis.url }) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      const cores = availableParallelism();
+      const said = await until("serve to listen", () => logMessages(output), (text) => /listening on http:\/\/127\.0\.0\.1:\d+/.test(text) || child.exitCode !== null, 60_000);
+      const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(said)![1]);
+      if (cores > 1) expect(said).toContain(`listening on http://127.0.0.1:${port} with ${cores} workers`);
+      expect(said.match(/worker \d+ \(pid \d+\) serving/g) ?? []).toHaveLength(cores > 1 ? cores : 0);
+      const health = await send(port, "/health", null);
+      expect(health.status).toBe(200);
+      child.kill("SIGTERM");
+      expect(await exited, logMessages(output)).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      rmSync(dist, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe("database request-log sinks written by two workers", () => {
