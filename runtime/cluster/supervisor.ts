@@ -44,6 +44,8 @@ interface Slot {
   readyAt: number;
   /** Consecutive failures: exits before listening, or after serving less than STABLE_MS. */
   failures: number;
+  /** Consecutive restarts that exited before listening. */
+  failedStarts: number;
   restart: NodeJS.Timeout | null;
   started: boolean;
 }
@@ -79,7 +81,7 @@ export async function superviseWorkers(options: SuperviseOptions): Promise<void>
   const url = `http://${options.host}:${port}`;
   cluster.setupPrimary({ exec: options.exec ?? process.argv[1], args: ["--host", options.host, "--port", String(port)] });
 
-  const slots: Slot[] = Array.from({ length: options.workers }, (_, i) => ({ index: i + 1, worker: null, readyAt: 0, failures: 0, restart: null, started: false }));
+  const slots: Slot[] = Array.from({ length: options.workers }, (_, i) => ({ index: i + 1, worker: null, readyAt: 0, failures: 0, failedStarts: 0, restart: null, started: false }));
   const bySlot = new Map<Worker, Slot>();
   let listening = false;
   let stopping: Promise<void> | null = null;
@@ -107,6 +109,7 @@ export async function superviseWorkers(options: SuperviseOptions): Promise<void>
   function ready(slot: Slot, worker: Worker): void {
     if (slot.worker !== worker || stopping !== null) return;
     slot.readyAt = Date.now();
+    slot.failedStarts = 0;
     if (listening) {
       appLog.info({ worker: slot.index, pid: worker.process.pid }, `worker ${slot.index} restarted (pid ${worker.process.pid})`);
       return;
@@ -142,8 +145,9 @@ export async function superviseWorkers(options: SuperviseOptions): Promise<void>
       return;
     }
     slot.failures = served >= STABLE_MS ? 1 : slot.failures + 1;
-    if (served < 0 && slot.failures >= MAX_FAILED_STARTS) {
-      appLog.fatal({ worker: slot.index, code, signal }, `worker ${slot.index} exited (${how}) before listening ${slot.failures} times in a row; stopping`);
+    if (served < 0) slot.failedStarts++;
+    if (slot.failedStarts >= MAX_FAILED_STARTS) {
+      appLog.fatal({ worker: slot.index, code, signal }, `worker ${slot.index} exited (${how}) before listening ${slot.failedStarts} times in a row; stopping`);
       exitCode = 1;
       void stop(null);
       return;

@@ -1,9 +1,10 @@
 // `--workers 2` (what `switchyard serve` runs by default on this 2-core machine) through the built bundle:
 // the e2e smoke set (plain, stream, translated, auth 401) on two processes sharing one port, connections
 // actually spread over both (each log record names its worker), a rate limit held across them by a real
-// redis-server, /metrics summed over both, a killed worker restarted, a port in use and workers that
-// cannot start refused with a non-zero exit, and SIGTERM draining both with every log line written, in
-// JSONL files (shared by both processes), SQLite and PostgreSQL.
+// redis-server, /metrics summed over both, a killed worker restarted (and a slot that cannot restart
+// stopping the gateway after a backoff, not a spin), a port in use and workers that cannot start refused
+// with a non-zero exit, `switchyard serve`'s default of one worker per core, and SIGTERM draining both with
+// every log line written, in JSONL files (shared by both processes), SQLite and PostgreSQL.
 import { spawn } from "node:child_process";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -370,7 +371,7 @@ describe("switchyard serve", () => {
   }, 90_000);
 });
 
-describe("database request-log sinks written by two workers", () => {
+describe("two workers on SQLite and PostgreSQL", () => {
   let postgres: PostgresServer;
   beforeAll(async () => {
     postgres = await startPostgres();
@@ -400,6 +401,27 @@ describe("database request-log sinks written by two workers", () => {
       db.close();
     }
   });
+
+  it("a slot whose restarts cannot start five times in a row stops the gateway with exit 1", async () => {
+    // The store in PostgreSQL: once it is down, a restarted worker cannot open it and exits before listening.
+    const admin = new pg.Client({ connectionString: postgres.url });
+    await admin.connect();
+    await admin.query("CREATE DATABASE workers_store");
+    await admin.end();
+    const gw = await gateway({ REDIS_URL: redis.url, SWITCHYARD_STORE: postgres.urlOf("workers_store") });
+    await postgres.pause();
+    try {
+      process.kill(workerPids(gw).get(1)!, "SIGKILL");
+      const code = await new Promise<number | null>((resolve) => (gw.process.exitCode !== null ? resolve(gw.process.exitCode) : gw.process.once("exit", resolve)));
+      const said = logMessages(gw.output());
+      expect(code, said).toBe(1);
+      // 100, 200, 400, 800 and 1600 ms apart: the backoff, not a spin.
+      expect(said.match(/worker 1 \(pid \d+\) exited \([^)]*\); restarting in \d+ ms/g)).toHaveLength(5);
+      expect(said).toContain("worker 1 exited (code 1) before listening 5 times in a row; stopping");
+    } finally {
+      await postgres.resume();
+    }
+  }, 60_000);
 
   it("PostgreSQL: every record from both processes, once", async () => {
     const admin = new pg.Client({ connectionString: postgres.url });
