@@ -200,8 +200,10 @@ describe("limits shared through Redis", () => {
       results.push(...wave);
     }
     const ok = results.filter((r) => r.status === 200).length;
+    // A Redis command that timed out (a starved machine) sends a gateway to its own full local bucket: say so.
+    const outages = [a, b].flatMap((gw) => gw.output().split("\n").filter((line) => line.includes("is unavailable"))).join("\n");
     // The one shared bucket allows 100 plus what refilled meanwhile; leases never add to that...
-    expect(ok).toBeLessThanOrEqual(100 + ((Date.now() - started + 200) * 100) / 60_000);
+    expect(ok, outages).toBeLessThanOrEqual(100 + ((Date.now() - started + 200) * 100) / 60_000);
     // ...and a gateway is refused at most the 10 units the other still holds early.
     expect(ok).toBeGreaterThanOrEqual(100 - 2 * 10);
     const refused = results.filter((r) => r.status === 429);
