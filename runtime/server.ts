@@ -113,7 +113,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const log = openRequestLog(gateway.logs);
   // Migrations before the first request; a sink that does not answer in time is retried in the background.
   await log.start(2000);
-  const limiter = createRateLimiter(redis);
+  const limiter = createRateLimiter(redis, gateway.redis?.rateLimitLease);
   // Registered before the connection is ready, so its script is loaded with the rate limits' on connect.
   const breakers = redis === null || options.resilience?.store !== undefined ? null : new RedisBreakerStore(redis);
   // Give Redis a moment so the first requests already share limits; an unreachable one is not waited for.
@@ -237,6 +237,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
         keyCount: keys.size,
         shutdown() {
           stopping ??= drain(socket, inflight, gateway, log).finally(async () => {
+            // Leased rate-limit units go back to the shared buckets while the connection is still open.
+            await limiter.close();
             breakers?.close();
             redis?.close();
             keys.stop();
