@@ -9,8 +9,13 @@ import { StartupError } from "./env.ts";
 import { isLoopback, startServer, type RunningServer, type StartOptions } from "./server.ts";
 import { endpointText } from "./observe/endpoint-text.ts";
 import { appLog } from "./log/app-log.ts";
+import { isRequestLogWorker, runRequestLogWorker } from "./log/log-worker.ts";
 
 export async function main(build: () => Gateway, argv = process.argv.slice(2), options: StartOptions = {}): Promise<void> {
+  // The bundle started again as the request log's thread (log/log-worker.ts): the log, nothing else.
+  if (isRequestLogWorker()) return runRequestLogWorker(build().logs);
+  // Only a bundle can be started as that thread: run from source (tsx), the log writes on the event loop.
+  if (options.logWorker === undefined && import.meta.url.endsWith(".mjs")) options = { ...options, logWorker: new URL(import.meta.url) };
   let gateway: Gateway;
   let host: string;
   let port: number;
