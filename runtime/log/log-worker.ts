@@ -35,6 +35,7 @@ type ToWorker =
 type FromWorker =
   | { op: "status"; finished: number; dropped: number; state: SinkHealth["state"] }
   | { op: "started" }
+  | { op: "report"; message: string }
   | { op: "closed"; finished: number; dropped: number };
 
 interface WorkerData {
@@ -57,7 +58,10 @@ function sleep(ms: number): Promise<void> {
  * count against it, and what never reaches the sink is counted in dropped() as before.
  */
 export function openWorkerRequestLog(settings: LogSettings, entry: string | URL, report: (message: string) => void = (m) => appLog.error(m)): RequestLog {
-  const kind = parseSink(settings.sink ?? "jsonl", settings.dir).kind;
+  const target = parseSink(settings.sink ?? "jsonl", settings.dir);
+  const kind = target.kind;
+  // As the sink names itself (sinks/), so messages read the same whichever thread reports them.
+  const where = target.kind === "jsonl" ? target.dir : target.kind === "sqlite" ? `sqlite:${target.file}` : target.where;
   const maxRecords = settings.queueSize ?? DEFAULT_QUEUE_SIZE;
   const bodies = settings.bodies;
   const initial = followSecrets((value) => worker.postMessage({ op: "secrets", values: [value] } satisfies ToWorker));
@@ -104,7 +108,7 @@ export function openWorkerRequestLog(settings: LogSettings, entry: string | URL,
     const now = Date.now();
     if (now - dropReportedAt >= 60_000) {
       dropReportedAt = now;
-      report(`request log: ${why}; dropping records (${droppedHere + droppedThere} so far, counted in /health log.dropped)`);
+      report(`request log sink ${where}: ${why}; dropping records (${droppedHere + droppedThere} so far, counted in /health log.dropped)`);
     }
   }
 
@@ -141,6 +145,8 @@ export function openWorkerRequestLog(settings: LogSettings, entry: string | URL,
       settle(message.finished);
     } else if (message.op === "started") {
       started?.();
+    } else if (message.op === "report") {
+      report(message.message);
     } else {
       closed?.(message);
     }
@@ -204,7 +210,7 @@ export function openWorkerRequestLog(settings: LogSettings, entry: string | URL,
           settle(last.finished);
         }
         if (held > 0) {
-          report(`request log: ${held} records not written by the shutdown deadline`);
+          report(`request log sink ${where}: ${held} records not written by the shutdown deadline`);
           droppedHere += held;
           held = heldChars = 0;
         }
@@ -227,6 +233,8 @@ export function runRequestLogWorker(settings: LogSettings): void {
     port.postMessage({ op: "status", finished: received - health.queued, dropped: health.dropped, state: health.state } satisfies FromWorker);
   }
   const log = openRequestLog(settings, {
+    // Reported through the event loop's application log, in order with the rest of its output.
+    report: (message) => port.postMessage({ op: "report", message } satisfies FromWorker),
     onSettled() {
       if (statusScheduled) return;
       statusScheduled = true;
