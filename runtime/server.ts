@@ -13,6 +13,7 @@ import { createModelsEndpoint } from "./endpoints/models.ts";
 import { UpstreamModels } from "./endpoints/upstream-models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
 import { openRequestLog, type RequestLog } from "./log/writer.ts";
+import { openWorkerRequestLog } from "./log/log-worker.ts";
 import { SharedRedis } from "./redis/connection.ts";
 import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
@@ -95,6 +96,11 @@ export interface StartOptions {
    * answers for all of them, and each request-log record names the worker's slot.
    */
   worker?: WorkerLink;
+  /**
+   * The bundle to start as the request log's thread (log/log-worker.ts), so records are serialised,
+   * redacted and written off the event loop; absent (tests running from source), the log writes in this thread.
+   */
+  logWorker?: string | URL;
 }
 
 export async function startServer(gateway: Gateway, listen: { host: string; port: number }, options: StartOptions = {}): Promise<RunningServer> {
@@ -110,7 +116,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   ledger.start();
   const admin = new AdminKey(env[ADMIN_KEY_VARIABLE]);
   const redis = gateway.redis === null ? null : new SharedRedis(gateway.redis);
-  const log = openRequestLog(gateway.logs);
+  const log = options.logWorker === undefined ? openRequestLog(gateway.logs) : openWorkerRequestLog(gateway.logs, options.logWorker);
   // Migrations before the first request; a sink that does not answer in time is retried in the background.
   await log.start(2000);
   const limiter = createRateLimiter(redis, gateway.redis?.rateLimitLease);

@@ -25,8 +25,13 @@ export function parseWorkers(text: string | undefined): number {
   if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) throw new StartupError(`cannot start: --workers ${JSON.stringify(text)} is not a number of processes from 1 to ${MAX_WORKERS}, or auto`);
   return count;
 }
+import { isRequestLogWorker, runRequestLogWorker } from "./log/log-worker.ts";
 
 export async function main(build: () => Gateway, argv = process.argv.slice(2), options: StartOptions = {}): Promise<void> {
+  // The bundle started again as the request log's thread (log/log-worker.ts): the log, nothing else.
+  if (isRequestLogWorker()) return runRequestLogWorker(build().logs);
+  // Only a bundle can be started as that thread: run from source (tsx), the log writes on the event loop.
+  if (options.logWorker === undefined && import.meta.url.endsWith(".mjs")) options = { ...options, logWorker: new URL(import.meta.url) };
   let gateway: Gateway;
   let host: string;
   let port: number;
