@@ -4,6 +4,7 @@
 import { createParser } from "eventsource-parser";
 import type { BodyTransform } from "./types.ts";
 import { spliceModel } from "../model-splice.ts";
+import { createUtf8Chunks } from "../utf8-chunks.ts";
 
 function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -57,7 +58,7 @@ export function transformJsonValue(body: unknown, transform: BodyTransform): str
  * with its name and id. Partial events and UTF-8 sequences carry over chunk boundaries.
  */
 export function createSseTransform(transform: BodyTransform, write: (text: string) => void): { push(chunk: Uint8Array | string): void; end(): void } {
-  const decoder = new TextDecoder();
+  const decoder = createUtf8Chunks();
   const parser = createParser({
     onEvent(message) {
       const data = message.data === "[DONE]" ? message.data : transformJsonText(message.data, transform);
@@ -68,7 +69,7 @@ export function createSseTransform(transform: BodyTransform, write: (text: strin
     },
   });
   return {
-    push: (chunk) => parser.feed(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true })),
-    end: () => parser.feed(decoder.decode() + "\n\n"),
+    push: (chunk) => parser.feed(typeof chunk === "string" ? chunk : decoder.decode(chunk)),
+    end: () => parser.feed(decoder.end() + "\n\n"),
   };
 }
