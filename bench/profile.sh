@@ -26,7 +26,7 @@ esac
 command -v wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
 
 mkdir -p "$OUT" "$WORK/profile-run"
-rm -f "$OUT"/*.cpuprofile.tmp "$WORK/profile-run"/*
+rm -rf "$OUT"/*.cpuprofile.tmp "$WORK/profile-run"/*
 node bin/switchyard.mjs build "$config" --env "$env" >"$WORK/profile-build.log" 2>&1 || { echo "build failed: see $WORK/profile-build.log" >&2; exit 1; }
 
 read -r MOCK_PORT GATEWAY_PORT <<<"$(node -e '

@@ -4,7 +4,7 @@
 // Usage: node bench/report.mjs bench/.work/results.tsv
 import { readFileSync } from "node:fs";
 
-const TARGETS = ["direct", "minimal", "switchyard", "sy-metoff", "sy-sqlite", "sy-nobody", "sy-transl", "sy-xform", "sy-auth", "sy-budget", "portkey"];
+const TARGETS = ["direct", "minimal", "switchyard", "sy-metoff", "sy-sqlite", "sy-nobody", "sy-transl", "sy-xform", "sy-auth", "sy-budget", "sy-limits", "sy-redis", "portkey"];
 const MODES = ["plain", "stream"];
 
 const rows = new Map(); // "target/mode" -> measurement
@@ -88,6 +88,8 @@ line("throughput sy-auth / minimal", (m) => ratio("sy-auth", "minimal", m));
 line("throughput sy-budget / minimal", (m) => ratio("sy-budget", "minimal", m));
 line("throughput keys required / open", (m) => ratio("sy-auth", "switchyard", m));
 line("throughput keys + budget / open", (m) => ratio("sy-budget", "switchyard", m));
+line("throughput local limits / no limits", (m) => ratio("sy-limits", "switchyard", m));
+line("throughput Redis limits / no limits", (m) => ratio("sy-redis", "switchyard", m));
 line("CPU/request switchyard / minimal", (m) => cpuRatio("switchyard", "minimal", m));
 line("CPU/request translated / pass-through", (m) => cpuRatio("sy-transl", "switchyard", m));
 line("CPU/request transforms / pass-through", (m) => cpuRatio("sy-xform", "switchyard", m));
@@ -95,6 +97,8 @@ line("CPU/request metrics on / off", (m) => cpuRatio("switchyard", "sy-metoff", 
 line("CPU/request SQLite sink / JSONL", (m) => cpuRatio("sy-sqlite", "switchyard", m));
 line("CPU/request keys required / open", (m) => cpuRatio("sy-auth", "switchyard", m));
 line("CPU/request keys + budget / open", (m) => cpuRatio("sy-budget", "switchyard", m));
+line("CPU/request local limits / no limits", (m) => cpuRatio("sy-limits", "switchyard", m));
+line("CPU/request Redis limits / no limits", (m) => cpuRatio("sy-redis", "switchyard", m));
 line("p50 added over direct, minimal", (m) => addedP50("minimal", m));
 line("p50 added over direct, switchyard", (m) => addedP50("switchyard", m));
 line("p50 added over direct, sy-nobody", (m) => addedP50("sy-nobody", m));

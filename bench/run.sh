@@ -10,6 +10,8 @@
 #   sy-xform    the switchyard row's route plus request header and body transforms (bench/transforms.routes.yaml)
 #   sy-auth     the switchyard row with client keys required (--env bench-auth; a key from `switchyard keys create`)
 #   sy-budget   the same with a budget on the key: every request reserves and settles in the SQLite store
+#   sy-limits   the switchyard row with rate limits (per key requests + tokens, per IP) in this process
+#   sy-redis    the same limits shared through a redis-server this script starts (on core 0, with wrk)
 #   portkey     wrk -> @portkey-ai/gateway (pinned in bench/portkey/) -> mock
 # each for a plain and a streamed OpenAI chat completion. wrk and the mock share core 0; the gateway under
 # test runs alone on core 1. Everything listens on and talks to 127.0.0.1 only.
@@ -200,7 +202,7 @@ if ((busy_load > 10 || busy_gateway > 10)); then
 fi
 
 echo "bench: wrk -t1 -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per row; wrk+mock on core $LOAD_CORE, gateway on core $GATEWAY_CORE" >&2
-read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT SWITCHYARD_XFORM_PORT SWITCHYARD_AUTH_PORT SWITCHYARD_BUDGET_PORT SWITCHYARD_NOMETRICS_PORT SWITCHYARD_SQLITE_PORT <<<"$(free_ports 11)"
+read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT SWITCHYARD_XFORM_PORT SWITCHYARD_AUTH_PORT SWITCHYARD_BUDGET_PORT SWITCHYARD_NOMETRICS_PORT SWITCHYARD_SQLITE_PORT SWITCHYARD_LIMITS_PORT SWITCHYARD_REDIS_PORT REDIS_PORT <<<"$(free_ports 14)"
 MOCK_URL="http://127.0.0.1:$MOCK_PORT"
 CHAT=/v1/chat/completions
 
@@ -263,6 +265,22 @@ bench_switchyard sy-transl bench/translated.routes.yaml bench-translated "$SWITC
 bench_switchyard sy-xform bench/transforms.routes.yaml bench-xform "$SWITCHYARD_XFORM_PORT"
 bench_switchyard sy-auth bench/routes.yaml bench-auth "$SWITCHYARD_AUTH_PORT" --name bench
 bench_switchyard sy-budget bench/routes.yaml bench-auth "$SWITCHYARD_BUDGET_PORT" --name bench --budget-usd 1000000 --budget-period day
+bench_switchyard sy-limits bench/routes.yaml bench-limits "$SWITCHYARD_LIMITS_PORT"
+
+# Rate limits in Redis: a throwaway redis-server (no persistence) on core 0 beside wrk and the mock, as the
+# tests start one; its EVALSHA count over the row, per request, says how many round trips the limits cost.
+if command -v redis-server >/dev/null; then
+  start redis "$LOAD_CORE" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no
+  redis_pid=$STARTED_PID
+  for ((i = 0; i < 100; i++)); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
+  export BENCH_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  bench_switchyard sy-redis bench/routes.yaml bench-redis "$SWITCHYARD_REDIS_PORT"
+  evalsha=$(redis-cli -p "$REDIS_PORT" info commandstats | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\).*/\1/p')
+  note sy-redis "${evalsha:-0} EVALSHA calls over the row (warm-ups and checks included)"
+  stop "$redis_pid"
+else
+  note sy-redis "not measured: redis-server is not installed (apt-get install redis-server)"
+fi
 
 # ---- (d) Portkey ---------------------------------------------------------------------------------------------
 portkey_headers=("x-portkey-provider: openai" "x-portkey-custom-host: $MOCK_URL/v1" "Authorization: Bearer $KEY")

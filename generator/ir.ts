@@ -364,6 +364,8 @@ export interface RedisIR {
   /** Resolved at start; empty means in-process state only. */
   url: EnvStringIR;
   keyPrefix: string;
+  /** Share of a shared bucket's capacity one instance may lease (runtime/rate-limit/leases.ts). */
+  rateLimitLease: number;
   pos: SourcePos;
 }
 

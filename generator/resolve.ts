@@ -126,6 +126,7 @@ export interface RateLimitsYaml {
 export interface RedisYaml {
   url: string;
   key_prefix?: string;
+  rate_limit_lease?: number;
 }
 export interface TelemetryYaml {
   otlp: { endpoint: string; headers?: Record<string, string>; service_name?: string; sample_ratio?: number };
@@ -195,6 +196,8 @@ export const DEFAULTS = {
   speed: 1,
   translation: { maxTokens: 4096, unsupported: "drop", cacheControl: "drop" },
   redisKeyPrefix: "switchyard:",
+  // runtime/rate-limit/leases.ts: a tenth of a bucket per instance; buckets under 10 a minute stay exact.
+  rateLimitLease: 0.1,
   store: "sqlite:data/switchyard.db",
   budgets: { maxTokens: 4096 },
   telemetry: { serviceName: "switchyard", sampleRatio: 1 },
@@ -522,7 +525,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
     metrics: resolveMetrics(resolved.metrics, routes),
     redis: resolved.redis === undefined
       ? null
-      : { url: envString(resolved.redis.url), keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix, pos: pos(at.key(["redis"])) },
+      : { url: envString(resolved.redis.url), keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix, rateLimitLease: resolved.redis.rate_limit_lease ?? DEFAULTS.rateLimitLease, pos: pos(at.key(["redis"])) },
     telemetry: resolved.telemetry === undefined ? null : resolveTelemetry(resolved.telemetry, pos(at.key(config.environments?.[env]?.telemetry !== undefined ? ["environments", env, "telemetry"] : ["telemetry"]))),
     providers,
     routes,

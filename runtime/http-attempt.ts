@@ -15,6 +15,7 @@ import { streamErrorEvent } from "./resilience/stream-error.ts";
 import { spliceModel } from "./model-splice.ts";
 import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
 import { createSseTransform, transformJsonText, transformRequestBody } from "./transforms/apply.ts";
+import { deadlines } from "./timers/deadline-wheel.ts";
 
 /** Non-stream bodies up to this size are sent in one corked `end` (content-length known, one syscall). */
 const SEND_WHOLE_BELOW = 1 << 20;
@@ -123,7 +124,7 @@ export function abortWithClient(client: ClientResponse, controller: { abort(reas
   else client.onAbort(() => controller.abort(new Error("client went away")));
 }
 
-/** An attempt's total_ms bound: one timer per attempt, none at all when the provider sets no total_ms. */
+/** An attempt's total_ms bound: one wheel deadline per attempt, none at all when the provider sets no total_ms. */
 export interface Deadline {
   /** From onRequestStart: false when time ran out while the request waited (it is aborted on the spot). */
   bind(controller: { abort(reason: Error): void }): boolean;
@@ -142,11 +143,12 @@ export function armDeadline(upstream: HttpUpstream, expired: (reason: string) =>
   if (ms <= 0) return NO_DEADLINE;
   let controller: { abort(reason: Error): void } | null = null;
   let error: Error | null = null;
-  const timer = setTimeout(() => {
+  // On the process's deadline wheel: total_ms fires within one tick (25 ms) after it runs out.
+  const timer = deadlines.schedule(ms, () => {
     error = totalTimeoutError(ms);
     if (controller !== null) controller.abort(error);
     else expired(describeTransportError(error).reason);
-  }, ms);
+  });
   return {
     bind(c) {
       if (error !== null) {
@@ -156,7 +158,7 @@ export function armDeadline(upstream: HttpUpstream, expired: (reason: string) =>
       controller = c;
       return true;
     },
-    disarm: () => clearTimeout(timer),
+    disarm: () => timer.cancel(),
   };
 }
 

@@ -13,6 +13,7 @@ import { createModelsEndpoint } from "./endpoints/models.ts";
 import { UpstreamModels } from "./endpoints/upstream-models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
 import { openRequestLog, type RequestLog } from "./log/writer.ts";
+import { openWorkerRequestLog } from "./log/log-worker.ts";
 import { SharedRedis } from "./redis/connection.ts";
 import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
@@ -36,6 +37,7 @@ import { registerDashboard } from "./endpoints/dashboard.ts";
 import { DASHBOARD_ASSETS } from "./endpoints/dashboard-assets.ts";
 import { GatewayMetrics } from "./observe/metrics.ts";
 import { registerMetricsEndpoint } from "./endpoints/metrics.ts";
+import type { WorkerLink } from "./cluster/worker-link.ts";
 
 export interface RunningServer {
   readonly host: string;
@@ -57,6 +59,9 @@ const EMBEDDINGS_PATHS = ["/v1/embeddings", "/openai/embeddings", "/openai/v1/em
 const COMPLETIONS_PATHS = ["/v1/completions", "/openai/completions", "/openai/v1/completions"];
 
 const KNOWN_POST_PATHS = new Set([...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS, ...RESPONSES_PATHS, ...COUNT_TOKENS_PATHS, ...EMBEDDINGS_PATHS, ...COMPLETIONS_PATHS]);
+
+/** uWS's ListenOptions value (its typings declare the enum but the module exports only the number). */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
 /** Which API a request that matched no route speaks, so even a 404 comes back in the client's format. */
 function guessApi(req: HttpRequest): ClientApi {
@@ -86,6 +91,16 @@ export interface StartOptions {
    * main.ts of bundles with `telemetry:` only, so the others carry no OpenTelemetry code.
    */
   openTracing?: (settings: TelemetrySettings, gateway: Gateway) => Tracing;
+  /**
+   * Set in a worker of `--workers N` (runtime/cluster/): the port is shared with the other workers, /metrics
+   * answers for all of them, and each request-log record names the worker's slot.
+   */
+  worker?: WorkerLink;
+  /**
+   * The bundle to start as the request log's thread (log/log-worker.ts), so records are serialised,
+   * redacted and written off the event loop; absent (tests running from source), the log writes in this thread.
+   */
+  logWorker?: string | URL;
 }
 
 export async function startServer(gateway: Gateway, listen: { host: string; port: number }, options: StartOptions = {}): Promise<RunningServer> {
@@ -101,10 +116,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   ledger.start();
   const admin = new AdminKey(env[ADMIN_KEY_VARIABLE]);
   const redis = gateway.redis === null ? null : new SharedRedis(gateway.redis);
-  const log = openRequestLog(gateway.logs);
+  const log = options.logWorker === undefined ? openRequestLog(gateway.logs) : openWorkerRequestLog(gateway.logs, options.logWorker);
   // Migrations before the first request; a sink that does not answer in time is retried in the background.
   await log.start(2000);
-  const limiter = createRateLimiter(redis);
+  const limiter = createRateLimiter(redis, gateway.redis?.rateLimitLease);
   // Registered before the connection is ready, so its script is loaded with the rate limits' on connect.
   const breakers = redis === null || options.resilience?.store !== undefined ? null : new RedisBreakerStore(redis);
   // Give Redis a moment so the first requests already share limits; an unreachable one is not waited for.
@@ -126,12 +141,22 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // Only the admin key can read the live view: without one it would record for nobody.
   if (live !== null && admin.configured) observers.push(live);
   const tracing = openTracingFor(gateway, options);
+  const slot = options.worker?.slot;
   const services: EndpointServices = {
-    record(request, record, hints) {
-      for (const observer of observers) observer.observe(record);
-      request.span?.end(record);
-      log.write(record, hints);
-    },
+    // Two closures rather than a test per request: a single process's records carry no worker field.
+    record:
+      slot === undefined
+        ? (request, record, hints) => {
+            for (const observer of observers) observer.observe(record);
+            request.span?.end(record);
+            log.write(record, hints);
+          }
+        : (request, record, hints) => {
+            record.worker = slot;
+            for (const observer of observers) observer.observe(record);
+            request.span?.end(record);
+            log.write(record, hints);
+          },
     tracing,
     inflight,
     limiter,
@@ -167,7 +192,9 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     const { recentRequests, historyHours } = dashboard;
     registerDashboard(app, { env: gateway.env, admin, store, keys, view: live, assets: DASHBOARD_ASSETS, recentRequests, historyHours, bodies: gateway.logs.bodies });
   }
-  if (metrics !== null) registerMetricsEndpoint(app, metrics, services.gate, admin);
+  const worker = options.worker;
+  worker?.serveMetrics(metrics?.registry ?? null);
+  if (metrics !== null) registerMetricsEndpoint(app, metrics.contentType, worker === undefined ? () => metrics.scrape() : () => worker.scrape(), services.gate, admin);
   // Built per call: breaker and balancer states change; /health is not on the request path.
   app.get("/health", (res) =>
     sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes), log: log.health() })),
@@ -191,8 +218,12 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     sendJson(res, known ? "405 Method Not Allowed" : "404 Not Found", errorBody(api, { status, message }));
   });
 
+  // uWS sets SO_REUSEPORT unless told the port is exclusive: a lone gateway must not quietly share a port
+  // another process holds (traffic would split between them), while workers share theirs on purpose.
+  const listenOptions = worker === undefined ? LIBUS_LISTEN_EXCLUSIVE_PORT : 0;
   return new Promise((resolve, reject) => {
-    app.listen(listen.host, listen.port, (socket: us_listen_socket | false) => {
+    /* uWS: listen(host, port, options, cb) is in the native module though its typings list only (port, options, cb). */
+    (app as unknown as { listen(host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void): void }).listen(listen.host, listen.port, listenOptions, (socket: us_listen_socket | false) => {
       if (!socket) {
         keys.stop();
         budgets.stop();
@@ -212,6 +243,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
         keyCount: keys.size,
         shutdown() {
           stopping ??= drain(socket, inflight, gateway, log).finally(async () => {
+            // Leased rate-limit units go back to the shared buckets while the connection is still open.
+            await limiter.close();
             breakers?.close();
             redis?.close();
             keys.stop();

@@ -1,41 +1,114 @@
-// The bundle's entry: `node dist/<env>/server.mjs [--host H] [--port N]`. Generated index.ts calls this with
-// the environment's compiled Gateway; start-up errors (a missing environment variable, a port in use) are
-// logged as fatal and exit 1 before anything listens. What it says goes to the application log
+// The bundle's entry: `node dist/<env>/server.mjs [--host H] [--port N] [--workers N|auto]`. Generated index.ts
+// calls this with the environment's compiled Gateway; start-up errors (a missing environment variable, a port
+// in use) are logged as fatal and exit 1 before anything listens. What it says goes to the application log
 // (runtime/log/app-log.ts): the configuration in force, warnings, and last the listening line, which is
-// what scripts and tests wait for (`listening on http://HOST:PORT`).
+// what scripts and tests wait for (`listening on http://HOST:PORT`). With more than one worker this process
+// supervises N forked copies of itself (runtime/cluster/), which listen on the port together.
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { Gateway } from "./contract.ts";
 import { StartupError } from "./env.ts";
 import { isLoopback, startServer, type RunningServer, type StartOptions } from "./server.ts";
 import { endpointText } from "./observe/endpoint-text.ts";
 import { appLog } from "./log/app-log.ts";
+import { superviseWorkers } from "./cluster/supervisor.ts";
+import { workerLink } from "./cluster/worker-link.ts";
+
+/** More processes than this on one port is a typo, not a machine. */
+const MAX_WORKERS = 1024;
+
+/** `--workers` / SWITCHYARD_WORKERS: a count, or `auto` for the number of cores; absent: 1 (this process serves). */
+export function parseWorkers(text: string | undefined): number {
+  if (text === undefined || text === "") return 1;
+  if (text === "auto") return availableParallelism();
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_WORKERS) throw new StartupError(`cannot start: --workers ${JSON.stringify(text)} is not a number of processes from 1 to ${MAX_WORKERS}, or auto`);
+  return count;
+}
+import { isRequestLogWorker, runRequestLogWorker } from "./log/log-worker.ts";
 
 export async function main(build: () => Gateway, argv = process.argv.slice(2), options: StartOptions = {}): Promise<void> {
+  // The bundle started again as the request log's thread (log/log-worker.ts): the log, nothing else.
+  if (isRequestLogWorker()) return runRequestLogWorker(build().logs);
+  // Only a bundle can be started as that thread: run from source (tsx), the log writes on the event loop.
+  if (options.logWorker === undefined && import.meta.url.endsWith(".mjs")) options = { ...options, logWorker: new URL(import.meta.url) };
   let gateway: Gateway;
   let host: string;
   let port: number;
+  let workers: number;
   try {
-    const { values } = parseArgs({ args: argv, options: { host: { type: "string" }, port: { type: "string" } } });
+    const { values } = parseArgs({ args: argv, options: { host: { type: "string" }, port: { type: "string" }, workers: { type: "string" } } });
     gateway = build();
     host = values.host ?? process.env.SWITCHYARD_HOST ?? gateway.server.host;
     port = Number(values.port ?? process.env.SWITCHYARD_PORT ?? gateway.server.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`cannot start: bad port ${JSON.stringify(values.port ?? process.env.SWITCHYARD_PORT)}`);
+    workers = parseWorkers(values.workers ?? process.env.SWITCHYARD_WORKERS);
   } catch (error) {
     appLog.fatal(error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
+  const link = workerLink();
+  if (link === null && workers > 1) {
+    warnPerProcessState(gateway, workers);
+    await superviseWorkers({ workers, host, port, env: gateway.env, shutdownTimeoutMs: gateway.server.shutdownTimeoutMs, metrics: gateway.metrics !== null });
+    return;
+  }
+  // Workers other than slot 1's first start leave the configuration lines to it.
+  if (link === null || !link.quiet) sayConfiguration(gateway);
+  let server: RunningServer;
+  try {
+    server = await startServer(gateway, { host, port }, link === null ? options : { ...options, worker: link });
+  } catch (error) {
+    appLog.fatal(`cannot start: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  if (link === null || !link.quiet) sayServer(gateway, server);
+  let stopping = false;
+  const stop = (signal: string) => {
+    // A terminal's Ctrl-C reaches the workers and their supervisor, which sends SIGTERM too: drain once.
+    if (stopping) return;
+    stopping = true;
+    const started = performance.now();
+    appLog.info({ signal }, `${signal}: draining in-flight requests`);
+    void server.shutdown().then(() => {
+      appLog.info({ drain_ms: Math.round(performance.now() - started) }, "stopped");
+      process.exit(0);
+    });
+  };
+  // Before the line that says it listens: whoever waits for that line may signal at once (a supervisor
+  // under load can even do so before this process runs its next statement).
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+  const url = `http://${server.host}:${server.port}`;
+  if (link === null) appLog.info({ env: gateway.env, url }, `switchyard (${gateway.env}) listening on ${url}`);
+  else {
+    // Not "listening on": that line is the supervisor's, once every worker is up.
+    appLog.info({ env: gateway.env, url, worker: link.slot }, `worker ${link.slot} (pid ${process.pid}) serving ${url}`);
+    link.ready(server.port);
+  }
+}
+
+/** What stays per process with N workers and cannot be fixed here: limits without Redis are N times the allowance. */
+function warnPerProcessState(gateway: Gateway, workers: number): void {
+  if (gateway.redis !== null) return;
+  const passthrough = gateway.passthrough === undefined ? [] : [...gateway.passthrough.openai.entries, ...gateway.passthrough.anthropic.entries];
+  if (gateway.router.routes.some((route) => route.rateLimits !== null) || passthrough.some((entry) => entry.rateLimits !== null)) {
+    appLog.warn(
+      { workers },
+      `routes.yaml has rate limits but no redis: each of the ${workers} workers keeps its own buckets, so clients get up to ${workers} times each limit; set redis: { url: … } to share them`,
+    );
+  }
+}
+
+function sayConfiguration(gateway: Gateway): void {
   for (const upstream of gateway.upstreams) {
     if (upstream.kind === "http" && !upstream.enabled) {
       appLog.warn({ provider: upstream.name }, `provider ${upstream.name} has an empty api key; its targets are skipped`);
     }
   }
-  let server: RunningServer;
-  try {
-    server = await startServer(gateway, { host, port }, options);
-  } catch (error) {
-    appLog.fatal(`cannot start: ${(error as Error).message}`);
-    process.exit(1);
-  }
+}
+
+function sayServer(gateway: Gateway, server: RunningServer): void {
   logConfiguration(gateway, server);
   const keyCount = `${server.keyCount} key${server.keyCount === 1 ? "" : "s"} in ${server.store.where}`;
   if (server.authRequired) {
@@ -48,18 +121,6 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
   if (gateway.telemetry !== undefined) {
     appLog.info({ traces: endpointText(gateway.telemetry.endpoint), sample_ratio: gateway.telemetry.sampleRatio }, `traces to ${endpointText(gateway.telemetry.endpoint)} (OTLP/HTTP, sample ratio ${gateway.telemetry.sampleRatio})`);
   }
-  const url = `http://${server.host}:${server.port}`;
-  appLog.info({ env: gateway.env, url }, `switchyard (${gateway.env}) listening on ${url}`);
-  const stop = (signal: string) => {
-    const started = performance.now();
-    appLog.info({ signal }, `${signal}: draining in-flight requests`);
-    void server.shutdown().then(() => {
-      appLog.info({ drain_ms: Math.round(performance.now() - started) }, "stopped");
-      process.exit(0);
-    });
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
 }
 
 /** One line with what this bundle serves and how it is set up (never a key: providers by name only). */

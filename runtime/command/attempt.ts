@@ -22,6 +22,7 @@ import { spawnCommand, stopCommand } from "./process.ts";
 import { renderPrompt } from "./prompt.ts";
 import { createRenderer, type TextRenderer } from "./render.ts";
 import type { CommandUpstream } from "./types.ts";
+import { deadlines } from "../timers/deadline-wheel.ts";
 
 /** Stderr kept for a failure's reason: its last characters, where CLIs put the actual error. */
 const ERROR_TEXT_CAP = 300;
@@ -49,10 +50,10 @@ async function waitForSlot(upstream: CommandUpstream, client: ClientSink): Promi
   if (client.aborted) return "gone";
   const gate = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timer = deadlines.schedule(upstream.timeoutMs, () => {
     timedOut = true;
     gate.abort();
-  }, upstream.timeoutMs);
+  });
   client.onAbort(() => gate.abort());
   try {
     const slot = await upstream.limiter.acquire(gate.signal);
@@ -63,7 +64,7 @@ async function waitForSlot(upstream: CommandUpstream, client: ClientSink): Promi
     }
     return slot;
   } finally {
-    clearTimeout(timer);
+    timer.cancel();
     client.onAbort(null);
   }
 }
@@ -123,7 +124,8 @@ function relay(run: Run, resolve: (outcome: AttemptOutcome) => void): void {
     stopped = cause;
     stopCommand(child);
   };
-  const timer = setTimeout(() => stop("timeout"), upstream.timeoutMs);
+  // The slot wait and the run share the process's deadline wheel: each fires within one tick of its time.
+  const timer = deadlines.schedule(upstream.timeoutMs, () => stop("timeout"));
   client.onAbort(() => stop("client"));
   if (client.aborted) stop("client");
 
@@ -155,7 +157,7 @@ function relay(run: Run, resolve: (outcome: AttemptOutcome) => void): void {
   });
 
   child.on("close", (code, signal) => {
-    clearTimeout(timer);
+    timer.cancel();
     client.onAbort(null);
     emit(stdoutAnsi.push(stdout.end()) + stdoutAnsi.end());
     stderrTail = (stderrTail + stderrAnsi.push(stderr.end())).slice(-ERROR_TEXT_CAP).trim();

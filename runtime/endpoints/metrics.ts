@@ -6,10 +6,10 @@ import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
 import { ClientResponse } from "../client-response.ts";
 import { errorBody, JSON_HEADERS } from "../client-errors.ts";
 import type { AdminKey } from "../access/admin-key.ts";
-import type { GatewayMetrics } from "../observe/metrics.ts";
 
-export function registerMetricsEndpoint(app: TemplatedApp, metrics: GatewayMetrics, guard: { readonly required: boolean }, admin: AdminKey): void {
-  const headers = { "content-type": metrics.contentType, "cache-control": "no-store" };
+/** `scrape`: this process's registry as text, or with `--workers N` every worker's, aggregated (runtime/cluster/). */
+export function registerMetricsEndpoint(app: TemplatedApp, contentType: string, scrape: () => Promise<string>, guard: { readonly required: boolean }, admin: AdminKey): void {
+  const headers = { "content-type": contentType, "cache-control": "no-store" };
   app.get("/metrics", (res: HttpResponse, req: HttpRequest) => {
     const client = new ClientResponse(res);
     /* uWS: the request object is only valid until the first await, so check the key now. */
@@ -20,7 +20,7 @@ export function registerMetricsEndpoint(app: TemplatedApp, metrics: GatewayMetri
         return;
       }
     }
-    metrics.scrape().then(
+    scrape().then(
       (text) => client.send(200, headers, text),
       (error: unknown) => client.send(500, JSON_HEADERS, errorBody("openai", { status: 500, message: `cannot collect metrics: ${(error as Error).message}` })),
     );

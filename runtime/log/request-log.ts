@@ -70,6 +70,8 @@ export interface RequestLogRecord {
   method?: string;
   request_bytes?: number;
   response_bytes?: number;
+  /** With `--workers N`: the slot (1..N) of the worker process that served the request (runtime/cluster/). */
+  worker?: number;
 }
 
 /** What the caller already knows about the raw bodies, so the log need not parse them again. */

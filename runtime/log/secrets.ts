@@ -20,8 +20,18 @@ const secrets = new Set<string>();
 /** One alternation over every registered secret, longest first so overlapping secrets go whole. */
 let secretsPattern: RegExp | null = null;
 
+/** Called with each secret registered from now on (the request-log worker thread keeps its own copy). */
+let onRegister: ((value: string) => void) | null = null;
+
+/** The secrets registered so far, and `listener` for later ones: for a thread that redacts log lines itself. */
+export function followSecrets(listener: (value: string) => void): string[] {
+  onRegister = listener;
+  return [...secrets];
+}
+
 export function registerSecret(value: string): void {
   if (typeof value !== "string" || value.length < MIN_SECRET_LENGTH) return;
+  onRegister?.(value);
   const escaped = JSON.stringify(value).slice(1, -1);
   const before = secrets.size;
   secrets.add(value).add(escaped);

@@ -25,6 +25,8 @@ export interface SinkQueueOptions {
   /** Largest batch handed to the sink at once. */
   readonly batchRecords?: number;
   readonly batchChars?: number;
+  /** Called after each write attempt settles (records stored, refused or left to retry). */
+  readonly onSettled?: () => void;
 }
 
 export interface SinkHealth {
@@ -109,6 +111,7 @@ export class SinkQueue {
     if (this.writing !== null || this.retryTimer !== null || this.closing || this.ready.length === 0) return;
     this.writing = this.writeBatch().finally(() => {
       this.writing = null;
+      this.options.onSettled?.();
       if (!this.closing) this.pump();
     });
   }

@@ -37,12 +37,14 @@ export interface RequestLogOptions {
   readonly report?: (message: string) => void;
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
+  /** Called after each write to the sink settles (the log worker reports progress to the event loop). */
+  readonly onSettled?: () => void;
 }
 
 export const DEFAULT_QUEUE_SIZE = 10_000;
 
 /** Past this many characters held for the sink (a stalled one), records are dropped instead of held in memory. */
-const MAX_QUEUED_CHARS = 64 * 1024 * 1024;
+export const MAX_QUEUED_CHARS = 64 * 1024 * 1024;
 
 /** How much log text one event-loop turn may finish (redaction and splicing are linear in it). */
 const FLUSH_BUDGET_CHARS = 1 << 20;
@@ -60,7 +62,7 @@ const DAY_MS = 86_400_000;
 const LINE_BREAKS = /[\r\n]/g;
 
 /** What a record's admission to the queue is charged before its line exists: its bodies and this much for the rest. */
-const RECORD_OVERHEAD_CHARS = 1024;
+export const RECORD_OVERHEAD_CHARS = 1024;
 
 /** A queued line: the record's JSON without its closing brace, plus the raw bodies still to splice in. */
 interface PendingLine {
@@ -152,6 +154,7 @@ export function openRequestLog(settings: RequestLogSettings, options: RequestLog
     report,
     retryBaseMs: options.retryBaseMs,
     retryMaxMs: options.retryMaxMs,
+    onSettled: options.onSettled,
   });
   let pending: PendingLine[] = [];
   let scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null;

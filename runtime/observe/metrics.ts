@@ -162,6 +162,8 @@ export class GatewayMetrics implements RecordObserver {
       help: "Circuit breaker state per route and target: 0 closed, 1 half-open, 2 open (routes with breakers only).",
       labelNames: ["route", "target"],
       registers: [registry],
+      // With --workers N each worker has its own breakers (shared through Redis, or not): the pool shows the worst.
+      aggregator: "max",
       collect() {
         this.reset();
         for (const target of sources.resilience.health()) {

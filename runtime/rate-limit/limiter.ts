@@ -1,14 +1,16 @@
 // Rate limits on the request path: a route's compiled limits (generated constants, see contract.ts
 // RateLimits) become up to four bucket charges — requests and tokens, per client key and per client IP —
 // and a Switchyard key's own rpm/tpm (its policy in the store) up to two more, across every route; all
-// are checked together in one atomic step, in Redis when it answers and in this process otherwise. The
-// token charge is the prompt estimate; `settle` later books the difference to the usage the upstream reported.
+// are checked together in one atomic step, against leases of the shared Redis buckets when Redis answers
+// (runtime/rate-limit/leases.ts: most checks need no round trip) and in this process otherwise. The token
+// charge is the prompt estimate; `settle` later books the difference to the usage the upstream reported.
 import type { RateLimitRule, RateLimits } from "../contract.ts";
 import type { ClientIdentity } from "../access/client-identity.ts";
 import type { ClientError } from "../client-errors.ts";
 import type { BucketCharge, ChargeResult } from "./bucket.ts";
 import { LocalBucketStore } from "./local-store.ts";
 import { RedisBucketStore } from "./redis-store.ts";
+import { LeasedBuckets } from "./leases.ts";
 import { retryAfterHeaders } from "../resilience/retry-after.ts";
 import type { SharedRedis } from "../redis/connection.ts";
 
@@ -30,20 +32,25 @@ export type RateLimitVerdict =
   | { readonly allowed: true; readonly headers: Record<string, string>; readonly ticket: RateLimitTicket | null }
   | { readonly allowed: false; readonly headers: Record<string, string>; readonly error: ClientError };
 
+/** Default share of a shared bucket's capacity one instance may lease (routes.yaml `redis.rate_limit_lease`). */
+export const DEFAULT_LEASE = 0.1;
+
 export class RateLimiter {
-  private readonly shared: RedisBucketStore | null;
+  readonly shared: LeasedBuckets | null;
 
   constructor(
     redis: SharedRedis | null,
     private readonly local: LocalBucketStore = new LocalBucketStore(),
+    lease: number = DEFAULT_LEASE,
   ) {
-    this.shared = redis === null ? null : new RedisBucketStore(redis);
+    this.shared = redis === null ? null : new LeasedBuckets(new RedisBucketStore(redis, lease), lease);
   }
 
   /**
    * Checks and takes: 1 request and `estimate` tokens from every bucket that applies to this client.
    * `estimate` may be a function: it walks the whole prompt, so it runs only when a token bucket applies.
-   * In-process the verdict is returned directly (no promise, no extra turn); with Redis it is a promise.
+   * In-process, or covered by leases, the verdict is returned directly (no promise, no extra turn);
+   * when Redis must be asked it is a promise.
    */
   check(limits: RateLimits | null, client: ClientIdentity, estimateTokens: number | (() => number)): RateLimitVerdict | Promise<RateLimitVerdict> {
     let tokens = typeof estimateTokens === "number" ? estimateTokens : -1;
@@ -58,7 +65,9 @@ export class RateLimiter {
     if (charges.length === 0) return { allowed: true, headers: {}, ticket: null };
     const estimate = Math.max(tokens, 0);
     if (this.shared?.available()) {
-      return this.shared.charge(charges, false).then(
+      const result = this.shared.charge(charges);
+      if (!(result instanceof Promise)) return verdict(charges, result, estimate);
+      return result.then(
         (result) => verdict(charges, result, estimate),
         // Noted once per outage by SharedRedis; this request is served from local state.
         () => verdict(charges, this.local.charge(charges, false), estimate),
@@ -73,10 +82,15 @@ export class RateLimiter {
     if (delta === 0) return;
     const charges = ticket.tokenCharges.map((c) => ({ ...c, cost: delta }));
     if (this.shared?.available()) {
-      this.shared.charge(charges, true).catch(() => this.local.charge(charges, true));
+      this.shared.settle(charges);
     } else {
       this.local.charge(charges, true);
     }
+  }
+
+  /** Hands leased units back to Redis (shutdown). */
+  close(): Promise<void> {
+    return this.shared?.close() ?? Promise.resolve();
   }
 }
 
@@ -136,6 +150,6 @@ export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms}ms` : `${ms / 1000}s`;
 }
 
-export function createRateLimiter(redis: SharedRedis | null): RateLimiter {
-  return new RateLimiter(redis);
+export function createRateLimiter(redis: SharedRedis | null, lease: number = DEFAULT_LEASE): RateLimiter {
+  return new RateLimiter(redis, new LocalBucketStore(), lease);
 }

@@ -18,6 +18,8 @@ export interface RedisSettings {
   readonly url: string;
   /** Prepended to every key, e.g. "switchyard:". */
   readonly keyPrefix: string;
+  /** Share of a shared rate-limit bucket one instance may lease (runtime/rate-limit/leases.ts); default 0.1. */
+  readonly rateLimitLease?: number;
 }
 
 export interface SharedRedisOptions {

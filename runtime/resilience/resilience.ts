@@ -7,6 +7,7 @@ import type { ClientResponse } from "../client-response.ts";
 import { decideRetry, type FailureFacts, type RetryDecision } from "./backoff.ts";
 import { ADMITTED, MemoryBreakerStore, type Admission, type AttemptResult, type BreakerScope, type BreakerStore } from "./circuit-breaker.ts";
 import { RetryBudget } from "./retry-budget.ts";
+import { deadlines } from "../timers/deadline-wheel.ts";
 
 
 export interface TargetHealth {
@@ -127,12 +128,13 @@ export function pause(ms: number, client: ClientResponse): Promise<boolean> {
   if (client.aborted) return Promise.resolve(false);
   if (ms <= 0) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => {
+    // A backoff on the deadline wheel: it waits at least `ms`, at most one tick (25 ms) more.
+    const timer = deadlines.schedule(ms, () => {
       client.onAbort(null);
       resolve(true);
-    }, ms);
+    });
     client.onAbort(() => {
-      clearTimeout(timer);
+      timer.cancel();
       resolve(false);
     });
   });

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, logMessages, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, logMessages, startGateway, type RunningGateway, logged } from "../support/gateway.ts";
 import { refusedPort, startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { startMockGemini, type MockGemini } from "../support/mock-gemini.ts";
 import { startMockOllama, type MockOllama } from "../support/mock-ollama.ts";
@@ -154,19 +154,6 @@ function anthropicClient(options: { maxRetries?: number; fetch?: typeof fetch } 
   return new Anthropic({ apiKey: clientKey, baseURL: gw.url, ...options });
 }
 
-/** The log record of the next request, after the previous ones have landed. */
-async function logged<T>(run: () => Promise<T>): Promise<{ result: T | undefined; error: unknown; record: Record<string, any> }> {
-  const before = await gw.settledLogCount();
-  let result: T | undefined;
-  let error: unknown;
-  try {
-    result = await run();
-  } catch (e) {
-    error = e;
-  }
-  const records = await gw.waitForLogRecords(before + 1);
-  return { result, error, record: records[before]! };
-}
 
 // ---------------------------------------------------------------------------------------------------------
 
@@ -267,7 +254,7 @@ describe("a route whose providers are all disabled by configuration", () => {
   it("the openai SDK (2 retries by default) gets one 424 naming the unset variables, and does not retry", async () => {
     const counter = countingFetch();
     const started = performance.now();
-    const { error, record } = await logged(() => openaiClient({ fetch: counter.fetch }).chat.completions.create({ model: "unconfigured", messages: hello }));
+    const { error, record } = await logged(gw, () => openaiClient({ fetch: counter.fetch }).chat.completions.create({ model: "unconfigured", messages: hello }));
     expect(counter.calls()).toBe(1);
     expect(performance.now() - started).toBeLessThan(2000);
     expect(error).toBeInstanceOf(OpenAI.APIError);
@@ -320,7 +307,7 @@ describe("token counts at the end of a translated Anthropic stream are the upstr
 describe("a stream that breaks after it started ends with an error event in the client's format", () => {
   async function openaiStream(model: string): Promise<{ chunks: number; error: unknown; record: Record<string, any> }> {
     let chunks = 0;
-    const { error, record } = await logged(async () => {
+    const { error, record } = await logged(gw, async () => {
       const stream = await openaiClient({ maxRetries: 0 }).chat.completions.create({ model, messages: hello, stream: true });
       for await (const _ of stream) chunks++;
     });
@@ -329,7 +316,7 @@ describe("a stream that breaks after it started ends with an error event in the 
 
   async function anthropicStream(model: string): Promise<{ events: number; error: unknown; record: Record<string, any> }> {
     let events = 0;
-    const { error, record } = await logged(async () => {
+    const { error, record } = await logged(gw, async () => {
       const stream = anthropicClient({ maxRetries: 0 }).messages.stream({ model, max_tokens: 50, messages: hello });
       for await (const _ of stream) events++;
     });

@@ -42,8 +42,8 @@ function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), "switchyard-log-sinks-"));
 }
 
-async function gateway(sink: string | null, options: { bundle?: string; cwd?: string } = {}): Promise<RunningGateway> {
-  const env: Record<string, string> = { OA_URL: oa.url, OA_KEY };
+async function gateway(sink: string | null, options: { bundle?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunningGateway> {
+  const env: Record<string, string> = { OA_URL: oa.url, OA_KEY, ...options.env };
   if (sink !== null) env.LOG_SINK = sink;
   const gw = await startGateway(options.bundle ?? bundle, env, { cwd: options.cwd });
   gateways.push(gw);
@@ -329,6 +329,18 @@ describe("redaction before anything is persisted", () => {
     const ids = await send(gw);
     await gw.stop();
     check(readLogRecords(path.join(gw.cwd, "logs")), ids);
+  });
+
+  // Lines are finished in the request log's thread, which builds its own gateway: the admin key is known
+  // to the event loop's thread only (read from the environment at start) and must reach the log's.
+  it("of the admin key, which the event loop's thread registers", async () => {
+    const adminKey = "admin-key-for-the-log-thread-0123456789";
+    const gw = await gateway(null, { env: { SWITCHYARD_ADMIN_KEY: adminKey } });
+    const answer = await chat(gw, { messages: [{ role: "user", content: `my admin key is ${adminKey}` }] });
+    await gw.stop();
+    const record = readLogRecords(path.join(gw.cwd, "logs")).find((r) => r.id === answer.id);
+    expect(record?.request_body.messages[0].content).toBe("my admin key is [REDACTED]");
+    expect(JSON.stringify(record)).not.toContain(adminKey);
   });
 });
 

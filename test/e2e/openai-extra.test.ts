@@ -6,7 +6,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, startGateway, type RunningGateway, logged } from "../support/gateway.ts";
 import { startMockUpstream, type Behaviour, type MockUpstream } from "../support/mock-upstream.ts";
 
 let flaky: MockUpstream;
@@ -53,19 +53,6 @@ afterAll(async () => {
   await Promise.all([flaky, down, backup, anDown, anBackup].map((m) => m?.close()));
 });
 
-/** Runs one request and returns what it resolved or threw and the log record it left. */
-async function logged<T>(run: () => Promise<T>): Promise<{ result: T | undefined; error: any; record: Record<string, any> }> {
-  const before = await gw.settledLogCount();
-  let result: T | undefined;
-  let error: unknown;
-  try {
-    result = await run();
-  } catch (e) {
-    error = e;
-  }
-  const records = await gw.waitForLogRecords(before + 1);
-  return { result, error, record: records[before]! };
-}
 
 async function breakerOf(route: string, target: string): Promise<Record<string, any>> {
   const body = (await (await fetch(`${gw.url}/health`)).json()) as { targets: Array<Record<string, any>> };
@@ -80,7 +67,7 @@ describe("retries", () => {
   it("embeddings: a 503 is retried on the same target, which then answers", async () => {
     const seen = { flaky: flaky.requests.length, backup: backup.requests.length };
     flaky.script({ kind: "error", status: 503 }, json(EMBEDDING));
-    const { result, record } = await logged(embed("embed-retry"));
+    const { result, record } = await logged(gw, embed("embed-retry"));
     expect(result!.data[0]!.embedding).toEqual([0.25, -0.5, 1]);
     expect(flaky.requests.length - seen.flaky).toBe(2);
     expect(flaky.requests.at(-1)!.path).toBe("/v1/embeddings");
@@ -95,7 +82,7 @@ describe("retries", () => {
 
   it("completions: a 503 is retried on the same target, which then answers", async () => {
     flaky.script({ kind: "error", status: 503 }, json(COMPLETION));
-    const { result, record } = await logged(() => openai.completions.create({ model: "instruct-retry", prompt: "hello" }));
+    const { result, record } = await logged(gw, () => openai.completions.create({ model: "instruct-retry", prompt: "hello" }));
     expect(result!.choices[0]!.text).toBe(" world");
     expect(flaky.requests.at(-1)!.path).toBe("/v1/completions");
     expect(record.attempts.map((a: any) => [a.provider, a.status, a.retry])).toEqual([
@@ -107,7 +94,7 @@ describe("retries", () => {
 
   it("falls back once max_attempts tries failed, and says why the last was not retried", async () => {
     flaky.script({ kind: "error", status: 500 }, { kind: "error", status: 502 });
-    const { result, record } = await logged(embed("embed-retry"));
+    const { result, record } = await logged(gw, embed("embed-retry"));
     expect(result!.data).toHaveLength(1);
     expect(record.attempts.map((a: any) => [a.provider, a.status])).toEqual([
       ["flaky", 500],
@@ -121,7 +108,7 @@ describe("retries", () => {
 describe("circuit breaker", () => {
   it("embeddings open the target's breaker, and then skip it at once", async () => {
     for (let i = 0; i < 2; i++) {
-      const { record } = await logged(embed("embed-breaker"));
+      const { record } = await logged(gw, embed("embed-breaker"));
       expect(record.attempts.map((a: any) => [a.provider, a.status])).toEqual([
         ["down", 503],
         ["backup", 200],
@@ -129,7 +116,7 @@ describe("circuit breaker", () => {
     }
     expect(await breakerOf("embed-breaker", "down:embed-breaker")).toMatchObject({ state: "open", failures: 2 });
     const seen = down.requests.length;
-    const { result, record } = await logged(embed("embed-breaker"));
+    const { result, record } = await logged(gw, embed("embed-breaker"));
     expect(result!.data).toHaveLength(1);
     expect(down.requests.length).toBe(seen);
     expect(record.attempts[0]).toMatchObject({ provider: "down", status: null, latency_ms: 0, skipped: "circuit open" });
@@ -137,13 +124,13 @@ describe("circuit breaker", () => {
   });
 
   it("a route whose every breaker is open answers 503 with Retry-After, chat and embeddings alike", async () => {
-    const first = await logged(() => openai.chat.completions.create({ model: "all-open", messages: [{ role: "user", content: "hi" }] }));
+    const first = await logged(gw, () => openai.chat.completions.create({ model: "all-open", messages: [{ role: "user", content: "hi" }] }));
     expect(first.error).toBeInstanceOf(OpenAI.APIError);
     expect(first.error.status).toBe(502);
     expect(await breakerOf("all-open", "down:all-open")).toMatchObject({ state: "open" });
 
     const seen = down.requests.length;
-    const chat = await logged(() => openai.chat.completions.create({ model: "all-open", messages: [{ role: "user", content: "hi" }] }));
+    const chat = await logged(gw, () => openai.chat.completions.create({ model: "all-open", messages: [{ role: "user", content: "hi" }] }));
     expect(chat.error).toBeInstanceOf(OpenAI.InternalServerError);
     expect(chat.error.status).toBe(503);
     expect(chat.error.code).toBe("all_targets_failed");
@@ -154,7 +141,7 @@ describe("circuit breaker", () => {
     expect(chat.record).toMatchObject({ status: 503, attempts: [{ provider: "down", skipped: "circuit open" }] });
 
     // The same route's embeddings share its breaker.
-    const embeddings = await logged(embed("all-open"));
+    const embeddings = await logged(gw, embed("all-open"));
     expect(embeddings.error.status).toBe(503);
     expect(Number(embeddings.error.headers.get("retry-after"))).toBeGreaterThanOrEqual(15);
     expect(down.requests.length).toBe(seen);
@@ -172,7 +159,7 @@ describe("rate limits", () => {
     }
     expect(remaining).toEqual(["1", "0"]);
     const seen = backup.requests.length;
-    const { error, record } = await logged(embed("embed-limited", client));
+    const { error, record } = await logged(gw, embed("embed-limited", client));
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error.code).toBe("rate_limit_exceeded");
     expect(error.message).toContain("per_key requests per minute (limit 2)");
@@ -225,7 +212,7 @@ describe("count_tokens", () => {
 
     const seen = anDown.requests.length;
     anBackup.script(json({ input_tokens: 42 }));
-    const { result, record } = await logged(count);
+    const { result, record } = await logged(gw, count);
     expect(result!.input_tokens).toBe(42);
     expect(anDown.requests.length).toBe(seen);
     expect(anBackup.requests.at(-1)!.path).toBe("/v1/messages/count_tokens");

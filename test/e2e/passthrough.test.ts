@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI, { toFile } from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, startGateway, type RunningGateway, logged } from "../support/gateway.ts";
 import { refusedPort } from "../support/free-port.ts";
 import { chunked, json, startPassthroughMock, type PassthroughMock, type RawRequest } from "../support/mock-passthrough.ts";
 
@@ -129,19 +129,6 @@ function expectProviderAuth(request: RawRequest, header: "authorization" | "x-ap
   expect(request.headers["x-switchyard-api-key"]).toBeUndefined();
 }
 
-/** The request-log line of the next request `run` makes. */
-async function logged<T>(run: () => Promise<T>): Promise<{ result: T | undefined; error: any; record: Record<string, any> }> {
-  const before = await gw.settledLogCount();
-  let result: T | undefined;
-  let error: unknown;
-  try {
-    result = await run();
-  } catch (e) {
-    error = e;
-  }
-  const records = await gw.waitForLogRecords(before + 1);
-  return { result, error, record: records[before]! };
-}
 
 describe("OpenAI paths through the official SDK", () => {
   it("files.create: the multipart upload reaches the provider byte for byte, with the provider's key and header rules", async () => {
@@ -275,7 +262,7 @@ describe("the gateway's rules", () => {
 
   it("a key limited to some models: 403, since pass-through cannot hold it to them", async () => {
     const before = oa.requests.length;
-    const { error, record } = await logged(() => openai(restricted).batches.create({ input_file_id: "f", endpoint: "/v1/chat/completions", completion_window: "24h" }));
+    const { error, record } = await logged(gw, () => openai(restricted).batches.create({ input_file_id: "f", endpoint: "/v1/chat/completions", completion_window: "24h" }));
     expect(error).toBeInstanceOf(OpenAI.PermissionDeniedError);
     expect(error.error.code).toBe("passthrough_not_allowed");
     expect(error.error.message).toContain("gpt-4o");
@@ -285,7 +272,7 @@ describe("the gateway's rules", () => {
 
   it("logs method, path, status, bytes, timings and key id, never the body", async () => {
     const body = JSON.stringify({ input: "log me", model: "omni-moderation-latest" });
-    const { result, record } = await logged(() => fetch(`${gw.url}/v1/moderations`, { method: "POST", headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" }, body }));
+    const { result, record } = await logged(gw, () => fetch(`${gw.url}/v1/moderations`, { method: "POST", headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" }, body }));
     expect(result!.status).toBe(200);
     const answer = await result!.text();
     expect(record).toMatchObject({
@@ -349,7 +336,7 @@ describe("the gateway's rules", () => {
   });
 
   it("a provider that cannot be reached: 502 in the client's format, logged with the failed attempt", async () => {
-    const { result, record } = await logged(() => fetch(`${gw.url}/v1/containers`, { method: "POST", headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" }, body: "{}" }));
+    const { result, record } = await logged(gw, () => fetch(`${gw.url}/v1/containers`, { method: "POST", headers: { authorization: `Bearer ${alice}`, "content-type": "application/json" }, body: "{}" }));
     expect(result!.status).toBe(502);
     expect(((await result!.json()) as any).error).toMatchObject({ type: "api_error", code: "upstream_error" });
     expect(record).toMatchObject({ status: 502, route: "passthrough-gone", attempts: [{ provider: "gone", status: null }] });
@@ -424,7 +411,7 @@ describe("bodies", () => {
   });
 
   it("a client that goes away mid-download ends the upstream request and is logged as 499", async () => {
-    const { record } = await logged(async () => {
+    const { record } = await logged(gw, async () => {
       const controller = new AbortController();
       const response = await fetch(`${gw.url}/v1/files/file-endless/content`, { headers: { authorization: `Bearer ${alice}` }, signal: controller.signal });
       const reader = response.body!.getReader();

@@ -152,3 +152,17 @@ export function runToExit(bundle: string, env: Record<string, string>): Promise<
     });
   });
 }
+
+/** Runs one request through `gw` and returns what it resolved or threw and the request-log record it left. */
+export async function logged<T>(gw: RunningGateway, run: () => Promise<T>): Promise<{ result: T | undefined; error: any; record: Record<string, any> }> {
+  const before = await gw.settledLogCount();
+  let result: T | undefined;
+  let error: unknown;
+  try {
+    result = await run();
+  } catch (e) {
+    error = e;
+  }
+  const records = await gw.waitForLogRecords(before + 1);
+  return { result, error, record: records[before]! };
+}
