@@ -14,7 +14,7 @@ import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-at
 import { attemptScenario } from "./scenario-attempt.ts";
 import { attemptCommand } from "./command/attempt.ts";
 import { attemptTranslated, translateRequest, type TranslatedRequest } from "./translated-attempt.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "./log/request-log.ts";
+import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, streamResponse, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "./log/request-log.ts";
 import { collectForwardHeaders } from "./forward-headers.ts";
 import { readClientIdentity, type RequestIdentity } from "./access/client-identity.ts";
 import { estimatedUsage, usageFromBody, usageFromBodyTail } from "./usage.ts";
@@ -238,12 +238,10 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
       return;
     }
     if (outcome.summary && logBodies) {
-      record.response = {
-        text: outcome.summary.text,
-        finish_reason: outcome.summary.finishReason,
-        ...(outcome.summary.reasoning ? { reasoning: outcome.summary.reasoning } : {}),
-        ...(outcome.summary.toolCalls.length ? { tool_calls: outcome.summary.toolCalls } : {}),
-      };
+      const stream = outcome.summary.stream;
+      // A stream's bytes go to the log's thread, which assembles them; scenario and command summaries come assembled.
+      if (stream !== undefined) record.response_stream = { api: stream.api, bytes: stream.bytes, finishReason: outcome.summary.finishReason };
+      else record.response = streamResponse(outcome.summary);
     }
     if (outcome.error) record.error = outcome.error;
     settle(exchange, record, outcome.summary);

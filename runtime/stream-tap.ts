@@ -24,9 +24,23 @@ export interface ResponseSummary {
   finishReason: string | null;
   /** The upstream's error object (an SSE `error` event, or an `error` member), as sent. */
   error: unknown | null;
+  /**
+   * A stream's kept bytes (when the tap kept them), for the request log's thread to assemble with
+   * summarizeStream. Absent for whole bodies, for streams the tap did not keep and past the size bound.
+   */
+  stream?: StreamBytes;
 }
 
 export type SummaryApi = "openai" | "anthropic" | "responses";
+
+/**
+ * A stream's bytes as relayed, in one buffer of their own (no other view shares its ArrayBuffer, so it can
+ * be transferred to another thread), with the API whose events they are.
+ */
+export interface StreamBytes {
+  readonly api: SummaryApi;
+  readonly bytes: Uint8Array;
+}
 
 /** One SSE event's worth of work, and the summary so far. */
 interface Accumulator {
@@ -402,17 +416,31 @@ function eachEvent(text: string, onEvent: (event: string | undefined, data: stri
   }
 }
 
+/** The kept chunks copied once into a buffer of their own: chunks may be views of buffers undici or Node share. */
+function ownedCopy(chunks: readonly Buffer[], size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
 /**
- * A summary whose usage, finish reason and error were found during the stream, and whose text, reasoning
- * and tool calls are assembled from the kept bytes on first read (once), after the response has ended.
+ * A summary whose usage, finish reason and error were found during the stream. Its text, reasoning and tool
+ * calls are assembled from the kept bytes on first read (once); the request log reads `stream` instead and
+ * assembles in its own thread, so on the event loop these getters are read only when a budget needs an
+ * estimate of a stream that reported no usage. Once `stream.bytes` has been transferred they read empty.
  */
-function laterSummary(api: SummaryApi, scanned: ResponseSummary, raw: Buffer[] | null): ResponseSummary {
+function laterSummary(api: SummaryApi, scanned: ResponseSummary, stream: StreamBytes | undefined): ResponseSummary {
   let assembled: ResponseSummary | null = null;
-  const whole = (): ResponseSummary => (assembled ??= raw === null ? emptySummary() : summarizeStream(api, raw));
+  const whole = (): ResponseSummary => (assembled ??= stream === undefined ? emptySummary() : summarizeStream(api, stream.bytes));
   return {
     usage: scanned.usage,
     finishReason: scanned.finishReason,
     error: scanned.error,
+    stream,
     get text() {
       return whole().text;
     },
@@ -430,8 +458,9 @@ function laterSummary(api: SummaryApi, scanned: ResponseSummary, raw: Buffer[] |
  * sequences anywhere), then `finish` once at the end; `finish` also reads a final event that lacks its blank line.
  *
  * Per chunk the tap only keeps the bytes (when `assemble`: the request log keeps bodies) and looks for the
- * few events that carry usage, finish reason or error (see MARKERS), which alone are parsed. The text, reasoning
- * and tool calls are assembled from the kept bytes by summarizeStream when the summary is first read.
+ * few events that carry usage, finish reason or error (see MARKERS), which alone are parsed. `finish` copies
+ * the kept bytes once into the summary's `stream`; the text, reasoning and tool calls are assembled from them
+ * by summarizeStream in the request log's thread (or, on this one, when the summary's getters are read).
  *
  * With `onEvent` (a translated stream) the tap splits events for the translator too, so the upstream's bytes
  * go through one splitter; the translator parses each event, the tap again only the few above.
@@ -553,7 +582,9 @@ export function createStreamTap(
       } catch {
         scanned = emptySummary();
       }
-      result = laterSummary(api, scanned, raw);
+      const stream = raw === null ? undefined : { api, bytes: ownedCopy(raw, rawSize) };
+      raw = null;
+      result = laterSummary(api, scanned, stream);
       return result;
     },
   };

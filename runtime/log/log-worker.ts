@@ -10,9 +10,9 @@
 // (generated code, which cannot be posted) and the upstream keys (registered by the build) are its own. Other
 // secrets (admin key, tracing headers) are registered on the event loop at start and forwarded.
 //
-// Hook for stream summaries (issue 13 item 1): a record may carry what the worker needs to assemble a summary
-// (raw stream bytes and the api) instead of the summary; the worker-side writer is where such a pure
-// `(api, rawBytes) → summary` runs, before the line is finished.
+// A streamed response arrives as its raw bytes and api (`response_stream`), not assembled: the bytes' buffer is
+// transferred with the message (moved, not copied) and the worker's writer assembles the text and tool calls
+// (request-log.ts assembleStreamResponse), so every event's parse happens in this thread, not the event loop's.
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { LogSettings } from "../contract.ts";
 import { appLog } from "./app-log.ts";
@@ -117,10 +117,16 @@ export function openWorkerRequestLog(settings: LogSettings, entry: string | URL,
     scheduled = false;
     if (records.length === 0) return;
     const message: ToWorker = { op: "records", records, hints };
+    // Streams' bytes move to the worker rather than being cloned (each is a buffer of its own: stream-tap.ts).
+    const transfer: ArrayBuffer[] = [];
+    for (const record of records) {
+      const stream = record.response_stream;
+      if (stream !== undefined) transfer.push(stream.bytes.buffer as ArrayBuffer);
+    }
     records = [];
     hints = [];
     try {
-      worker.postMessage(message);
+      worker.postMessage(message, transfer);
     } catch (error) {
       // A record that cannot be cloned (it never should: records are plain data): count the batch as dropped.
       report(`request log cannot hand records to its thread: ${describeError(error)}`);
@@ -168,9 +174,12 @@ export function openWorkerRequestLog(settings: LogSettings, entry: string | URL,
     write(record, hint) {
       if (!accepting) return;
       if (dead) return void drop("the request log thread stopped");
-      const { request_body, response_body } = record;
+      const { request_body, response_body, response_stream } = record;
       const chars =
-        (bodies && typeof request_body === "string" ? request_body.length : 0) + (bodies && typeof response_body === "string" ? response_body.length : 0) + RECORD_OVERHEAD_CHARS;
+        (bodies && typeof request_body === "string" ? request_body.length : 0) +
+        (bodies && typeof response_body === "string" ? response_body.length : 0) +
+        (bodies && response_stream !== undefined ? response_stream.bytes.byteLength : 0) +
+        RECORD_OVERHEAD_CHARS;
       if (held >= maxRecords || (heldChars + chars > MAX_QUEUED_CHARS && held > 0)) return void drop("the queue is full");
       held++;
       heldChars += chars;

@@ -4,6 +4,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { Usage } from "../usage.ts";
+import { summarizeStream, type ResponseSummary, type StreamBytes } from "../stream-tap.ts";
 import type { ClientIdentity } from "../access/client-identity.ts";
 
 export interface AttemptRecord {
@@ -57,12 +58,12 @@ export interface RequestLogRecord {
   /** Raw JSON text of a non-stream response; logged as a JSON value, not re-serialised. */
   response_body?: string;
   /** Assembled from a stream. */
-  response?: {
-    text: string;
-    reasoning?: string;
-    tool_calls?: ReadonlyArray<{ id: string; name: string; arguments: string }>;
-    finish_reason: string | null;
-  };
+  response?: StreamResponse;
+  /**
+   * A stream's bytes, never written as they are: the writer (in the request log's thread) assembles them into
+   * `response`, so the event loop pays only for copying them once. Set instead of `response` for streams.
+   */
+  response_stream?: PendingStreamResponse;
   error?: string;
   /** The error's stable code when the gateway refused the request itself (rate_limit_exceeded, budget_exceeded, …). */
   error_code?: string;
@@ -72,6 +73,39 @@ export interface RequestLogRecord {
   response_bytes?: number;
   /** With `--workers N`: the slot (1..N) of the worker process that served the request (runtime/cluster/). */
   worker?: number;
+}
+
+/** A streamed response as the log records it. */
+export interface StreamResponse {
+  text: string;
+  reasoning?: string;
+  tool_calls?: ReadonlyArray<{ id: string; name: string; arguments: string }>;
+  finish_reason: string | null;
+}
+
+/** A stream's kept bytes (StreamBytes: a buffer of their own, transferable) and the finish reason the tap's scan found. */
+export interface PendingStreamResponse extends StreamBytes {
+  readonly finishReason: string | null;
+}
+
+/** The logged form of a summary: text and finish reason, and reasoning and tool calls when there are any. */
+export function streamResponse(summary: Pick<ResponseSummary, "text" | "reasoning" | "toolCalls" | "finishReason">): StreamResponse {
+  return {
+    text: summary.text,
+    finish_reason: summary.finishReason,
+    ...(summary.reasoning ? { reasoning: summary.reasoning } : {}),
+    ...(summary.toolCalls.length ? { tool_calls: summary.toolCalls } : {}),
+  };
+}
+
+/**
+ * A pending stream's logged form, assembled from its bytes (summarizeStream: every event parsed). Runs where
+ * the record is serialised: in the request log's thread, off the event loop. The finish reason is the scan's,
+ * as the trace and metrics saw it.
+ */
+export function assembleStreamResponse(pending: PendingStreamResponse): StreamResponse {
+  const summary = summarizeStream(pending.api, pending.bytes);
+  return streamResponse({ text: summary.text, reasoning: summary.reasoning, toolCalls: summary.toolCalls, finishReason: pending.finishReason });
 }
 
 /** What the caller already knows about the raw bodies, so the log need not parse them again. */

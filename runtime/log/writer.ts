@@ -7,7 +7,7 @@
 // Sinks (sinks/): JSONL files (default), SQLite, PostgreSQL, chosen by `logs.sink`. The queue between
 // is sink-queue.ts; redaction is redact.ts (configured rules) and secrets.ts (keys, always).
 import type { LogSettings } from "../contract.ts";
-import type { BodyHints, RequestLogRecord } from "./request-log.ts";
+import { assembleStreamResponse, type BodyHints, type RequestLogRecord } from "./request-log.ts";
 import { appLog } from "./app-log.ts";
 import { redactRaw, redactValue, type LogRedaction } from "./redact.ts";
 import { redactSecrets } from "./secrets.ts";
@@ -211,15 +211,18 @@ export function openRequestLog(settings: RequestLogSettings, options: RequestLog
   return {
     write(record, hints) {
       if (!accepting) return;
-      const { request_body, response_body, response } = record;
+      const { request_body, response_body, response, response_stream } = record;
       const requestBody = bodies && typeof request_body === "string" ? request_body : undefined;
       const responseBody = bodies && typeof response_body === "string" ? response_body : undefined;
-      const admitted = (requestBody?.length ?? 0) + (responseBody?.length ?? 0) + RECORD_OVERHEAD_CHARS;
+      const stream = bodies ? response_stream : undefined;
+      // A stream's bytes bound the text assembled from them (JSON escapes and UTF-8 only shrink it).
+      const admitted = (requestBody?.length ?? 0) + (responseBody?.length ?? 0) + (stream?.bytes.byteLength ?? 0) + RECORD_OVERHEAD_CHARS;
       if (!queue.admit(admitted)) return;
       try {
         // Bodies are spliced in later; JSON.stringify skips undefined fields, which is much cheaper than
         // copying the record without them (object rest is a slow path in V8, ~5 µs a request).
         record.request_body = record.response_body = record.response = undefined;
+        if (response_stream !== undefined) record.response_stream = undefined;
         let json: string;
         try {
           json = JSON.stringify(record);
@@ -227,12 +230,15 @@ export function openRequestLog(settings: RequestLogSettings, options: RequestLog
           record.request_body = request_body;
           record.response_body = response_body;
           record.response = response;
+          if (response_stream !== undefined) record.response_stream = response_stream;
         }
+        // In the request log's thread (log-worker.ts) this is where a stream's text and tool calls are assembled.
+        const logged = stream !== undefined && response === undefined ? assembleStreamResponse(stream) : response;
         pending.push({
           open: json.slice(0, -1),
           requestBody,
           responseBody,
-          response: bodies && response ? JSON.stringify(response) : undefined,
+          response: bodies && logged ? JSON.stringify(logged) : undefined,
           hints,
           chars: admitted,
           id: record.id,

@@ -4,7 +4,7 @@
 // BODY_BUDGET_CHARS the oldest entries lose theirs, so memory stays bounded whatever clients send.
 // Secrets and routes.yaml's `logs.redact` rules are applied when an entry is read (the request log's own
 // redaction, runtime/log/), not here: reads are rare, requests are not.
-import type { RequestLogRecord } from "../log/request-log.ts";
+import { assembleStreamResponse, type RequestLogRecord } from "../log/request-log.ts";
 import { redactSecrets } from "../log/secrets.ts";
 import { redactRaw, redactValue, type LogRedaction } from "../log/redact.ts";
 import type { RequestDetail, RequestSummary } from "../endpoints/dashboard-api.ts";
@@ -21,8 +21,15 @@ interface Entry {
   omitted: string | undefined;
 }
 
+/** A stream not yet assembled counts its bytes, which bound its text (JSON escapes and UTF-8 only shrink it). */
 function bodyLength(record: RequestLogRecord): number {
-  return (record.request_body?.length ?? 0) + (record.response_body?.length ?? 0) + (record.response?.text.length ?? 0) + (record.response?.reasoning?.length ?? 0);
+  return (
+    (record.request_body?.length ?? 0) +
+    (record.response_body?.length ?? 0) +
+    (record.response?.text.length ?? 0) +
+    (record.response?.reasoning?.length ?? 0) +
+    (record.response_stream?.bytes.byteLength ?? 0)
+  );
 }
 
 /**
@@ -33,6 +40,7 @@ function dropBodies(record: RequestLogRecord): void {
   if (record.request_body !== undefined) record.request_body = undefined;
   if (record.response_body !== undefined) record.response_body = undefined;
   if (record.response !== undefined) record.response = undefined;
+  if (record.response_stream !== undefined) record.response_stream = undefined;
 }
 
 export interface RequestFilter {
@@ -78,6 +86,11 @@ export class RecentRequests {
         dropBodies(kept);
         omitted = `bodies of ${chars} characters are larger than the live view keeps (${MAX_BODY_CHARS}); the request log has them`;
         chars = 0;
+      } else if (kept.response_stream !== undefined) {
+        // The request log's thread takes the stream's bytes (a transfer empties this thread's view of them):
+        // a copy is kept, and assembled only if this request is opened (detailJson).
+        const stream = kept.response_stream;
+        kept.response_stream = { api: stream.api, bytes: stream.bytes.slice(), finishReason: stream.finishReason };
       }
     }
     const slot = this.next;
@@ -127,6 +140,12 @@ export class RecentRequests {
     for (let i = 1; i <= this.size; i++) {
       const entry = this.ring[(this.next - i + length) % length]!;
       if (entry.record.id !== id) continue;
+      const stream = entry.record.response_stream;
+      if (stream !== undefined) {
+        // Assembled once, when first shown; its charge against the budget stays the bytes'.
+        entry.record.response = assembleStreamResponse(stream);
+        entry.record.response_stream = undefined;
+      }
       const detail: RequestDetail = entry.omitted === undefined ? { ...entry.record } : { ...entry.record, bodies_omitted: entry.omitted };
       const rules = this.redact;
       if (rules !== undefined) {

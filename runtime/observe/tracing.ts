@@ -351,7 +351,8 @@ class TracedRequest implements RequestSpan {
     }
     if (record.cost_usd !== undefined) span.setAttribute("switchyard.cost_usd", record.cost_usd);
     if (record.cost_estimated) span.setAttribute("switchyard.cost_estimated", true);
-    if (record.response?.finish_reason) span.setAttribute("gen_ai.response.finish_reasons", [record.response.finish_reason]);
+    const finishReason = record.response?.finish_reason ?? record.response_stream?.finishReason;
+    if (finishReason) span.setAttribute("gen_ai.response.finish_reasons", [finishReason]);
     if (record.status < 300 && typeof record.response_body === "string") responseIdentity(record.response_body, span);
     // A server span fails on a 5xx or an answer that broke off; a 4xx is the client's (HTTP conventions).
     if (record.status >= 500 || (record.status < 400 && record.error !== undefined)) {

@@ -9,10 +9,15 @@ function sse(events: Array<{ event?: string; data: unknown }>, eol = "\n"): stri
     .join("");
 }
 
+/** A summary's fields as the log reads them, without the kept bytes (`stream`, checked on its own). */
+function fieldsOf(s: ResponseSummary): ResponseSummary {
+  return { usage: s.usage, text: s.text, reasoning: s.reasoning, toolCalls: s.toolCalls, finishReason: s.finishReason, error: s.error };
+}
+
 function tapAll(api: "openai" | "anthropic" | "responses", chunks: Uint8Array[]): ResponseSummary {
   const tap = createStreamTap(api);
   for (const chunk of chunks) tap.push(chunk);
-  return tap.finish();
+  return fieldsOf(tap.finish());
 }
 
 /** Feeds the transcript split in two at every byte, and one byte at a time; every run must agree. */
@@ -175,7 +180,7 @@ describe("createStreamTap (openai)", () => {
   it("never throws on garbage", () => {
     const tap = createStreamTap("openai");
     expect(() => tap.push(Uint8Array.from([0xff, 0xfe, 0x00, 0x0a, 0x0a, 0xc3]))).not.toThrow();
-    expect(tap.finish()).toEqual({ usage: null, text: "", reasoning: "", toolCalls: [], finishReason: null, error: null });
+    expect(fieldsOf(tap.finish())).toEqual({ usage: null, text: "", reasoning: "", toolCalls: [], finishReason: null, error: null });
   });
 });
 
@@ -403,6 +408,51 @@ describe("createStreamTap scanner", () => {
     expect(Object.getOwnPropertyDescriptor(got, "text")?.get).toBeTypeOf("function");
     expect(got.text).toBe("a€b");
     expect(got.text).toBe("a€b");
+  });
+
+  it("hands the kept bytes over once, in a buffer of their own, for the log to assemble", () => {
+    const bytes = encoder.encode(openaiTranscript);
+    const whole = summarizeStream("openai", bytes);
+    const tap = createStreamTap("openai", true);
+    // Chunks that are views into one shared buffer, as undici's and Node's pooled Buffers are.
+    const shared = Buffer.concat([Buffer.from("junk"), Buffer.from(bytes), Buffer.from("more junk")]);
+    tap.push(shared.subarray(4, 4 + 100));
+    tap.push(shared.subarray(4 + 100, 4 + bytes.length));
+    const got = tap.finish();
+    const stream = got.stream!;
+    expect(stream.api).toBe("openai");
+    expect(Buffer.from(stream.bytes).equals(Buffer.from(bytes))).toBe(true);
+    // Nothing else shares its buffer: moving it to the log's thread detaches no one else's bytes.
+    expect(stream.bytes.byteOffset).toBe(0);
+    expect(stream.bytes.buffer.byteLength).toBe(bytes.length);
+    expect(stream.bytes.buffer).not.toBe(shared.buffer);
+    expect(fieldsOf(summarizeStream(stream.api, stream.bytes))).toEqual(fieldsOf(whole));
+    const moved = structuredClone(stream.bytes, { transfer: [stream.bytes.buffer as ArrayBuffer] });
+    expect(shared.subarray(4, 4 + bytes.length).equals(Buffer.from(bytes))).toBe(true);
+    expect(fieldsOf(summarizeStream("openai", moved))).toEqual(fieldsOf(whole));
+    // What the event loop still reads came from the scan alone.
+    expect(got.usage).toEqual(whole.usage);
+    expect(got.finishReason).toBe("tool_calls");
+  });
+
+  it("keeps no bytes without bodies, and none past the bound; a translated tap keeps the upstream's", () => {
+    const bytes = encoder.encode(anthropicTranscript);
+    const off = createStreamTap("anthropic", false);
+    off.push(bytes);
+    expect(off.finish().stream).toBeUndefined();
+    const big = createStreamTap("openai", true);
+    const filler = encoder.encode(`: ${"x".repeat(1 << 20)}\n\n`);
+    for (let i = 0; i < 17; i++) big.push(filler);
+    big.push(encoder.encode(openaiTranscript));
+    const bigSummary = big.finish();
+    expect(bigSummary.stream).toBeUndefined();
+    expect(bigSummary.usage?.total_tokens).toBeGreaterThan(0);
+    expect(bigSummary.text).toBe("");
+    const translated = createStreamTap("anthropic", true, () => {});
+    translated.push(bytes);
+    const stream = translated.finish().stream!;
+    expect(stream.api).toBe("anthropic");
+    expect(Buffer.from(stream.bytes).equals(Buffer.from(bytes))).toBe(true);
   });
 
   it("an event marker split across chunks is still found", () => {

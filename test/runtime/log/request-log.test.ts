@@ -69,6 +69,40 @@ describe("openRequestLog", () => {
     expect(second.response).toEqual({ text: "héllo", finish_reason: "stop" });
   });
 
+  it("assembles a stream's bytes into the line's response, and never writes the bytes", async () => {
+    const events = [
+      { choices: [{ index: 0, delta: { reasoning_content: "Think " } }] },
+      { choices: [{ index: 0, delta: { content: "héllo " } }] },
+      { choices: [{ index: 0, delta: { content: "wörld" } }] },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "call_1", function: { name: "f", arguments: '{"a":' } }] } }] },
+      { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: "1}" } }] } }] },
+      { choices: [{ index: 0, delta: {}, finish_reason: "tool_calls" }] },
+    ];
+    const text = events.map((e) => `data: ${JSON.stringify(e)}\n\n`).join("") + "data: [DONE]\n\n";
+    const pending = () => ({ api: "openai" as const, bytes: new TextEncoder().encode(text), finishReason: "tool_calls" });
+    const withBodies = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: true });
+    const streamed = record({ stream: true, response_stream: pending() });
+    withBodies.write(streamed);
+    await withBodies.close();
+    const [line] = await readLines(`requests-${today()}.jsonl`);
+    expect(line).not.toContain("response_stream");
+    expect(line).not.toContain("bytes");
+    // The same object, key for key, that an assembled summary gave before (chat-endpoint.ts streamResponse).
+    expect(line).toContain(
+      '"response":{"text":"héllo wörld","finish_reason":"tool_calls","reasoning":"Think ","tool_calls":[{"id":"call_1","name":"f","arguments":"{\\"a\\":1}"}]}}',
+    );
+    // The caller's record is as it was.
+    expect(streamed.response_stream?.bytes.byteLength).toBe(Buffer.byteLength(text));
+
+    await rm(join(dir, `requests-${today()}.jsonl`));
+    const withoutBodies = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: false });
+    withoutBodies.write(record({ stream: true, response_stream: pending() }));
+    await withoutBodies.close();
+    const [bare] = await readLines(`requests-${today()}.jsonl`);
+    expect(JSON.parse(bare!)).not.toHaveProperty("response");
+    expect(bare).not.toContain("wörld");
+  });
+
   it("logs a body that is not valid JSON as a JSON string", async () => {
     const log = openRequestLog({ dir, maxSizeBytes: 1 << 20, bodies: true });
     log.write(record({ request_body: '{"model": "gpt-4o",\n', response_body: "<html>502</html>" }));

@@ -176,6 +176,27 @@ describe("recent requests", () => {
     expect(r.request_body).toBe(body);
   });
 
+  it("keeps its own copy of a stream's bytes, which the request log's thread takes, and assembles it when shown", () => {
+    const text = 'data: {"choices":[{"index":0,"delta":{"content":"done for ACME-654321"}}]}\n\ndata: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n';
+    const rules = { json: () => {}, text: (t: string) => t.replace(/ACME-[0-9]{6}/g, "[account]") };
+    const recent = new RecentRequests(5, true, rules);
+    const without = new RecentRequests(5, false);
+    const r = record({ stream: true, response_stream: { api: "openai", bytes: new TextEncoder().encode(text), finishReason: "stop" } });
+    recent.add(r);
+    without.add(r);
+    // The log moves the bytes to its thread after the observers saw the record.
+    structuredClone(r.response_stream!.bytes, { transfer: [r.response_stream!.bytes.buffer as ArrayBuffer] });
+    expect(r.response_stream!.bytes.byteLength).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      const shown = JSON.parse(recent.detailJson(r.id)!);
+      expect(shown.response).toEqual({ text: "done for [account]", finish_reason: "stop" });
+      expect(shown).not.toHaveProperty("response_stream");
+    }
+    const bare = JSON.parse(without.detailJson(r.id)!);
+    expect(bare).not.toHaveProperty("response");
+    expect(bare).not.toHaveProperty("response_stream");
+  });
+
   it("leaves out bodies over the per-request limit and drops the oldest bodies past the budget", () => {
     const recent = new RecentRequests(1000, true);
     const huge = record({ request_body: "x".repeat(MAX_BODY_CHARS + 1) });
