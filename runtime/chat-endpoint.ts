@@ -237,14 +237,15 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
       });
       return;
     }
+    if (outcome.error) record.error = outcome.error;
+    settle(exchange, record, outcome.summary);
     if (outcome.summary && logBodies) {
+      // A stream's bytes go to the log's thread, which assembles them. Scenario and command summaries come
+      // assembled, and so does a stream whose estimate settle needed (no usage reported): its text is logged.
       const stream = outcome.summary.stream;
-      // A stream's bytes go to the log's thread, which assembles them; scenario and command summaries come assembled.
       if (stream !== undefined) record.response_stream = { api: stream.api, bytes: stream.bytes, finishReason: outcome.summary.finishReason };
       else record.response = streamResponse(outcome.summary);
     }
-    if (outcome.error) record.error = outcome.error;
-    settle(exchange, record, outcome.summary);
     recordRequest(exchange, record, { requestBodyIsJson: true });
   }
 

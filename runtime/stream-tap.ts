@@ -429,14 +429,21 @@ function ownedCopy(chunks: readonly Buffer[], size: number): Uint8Array {
 
 /**
  * A summary whose usage, finish reason and error were found during the stream. Its text, reasoning and tool
- * calls are assembled from the kept bytes on first read (once); the request log reads `stream` instead and
- * assembles in its own thread, so on the event loop these getters are read only when a budget needs an
- * estimate of a stream that reported no usage. Once `stream.bytes` has been transferred they read empty.
+ * calls are assembled from the kept bytes on first read (once), which also drops `stream`: the request log
+ * reads `stream` and assembles in its own thread, so on the event loop these getters are read only when the
+ * cost needs an estimate of a stream that reported no usage. Once `stream.bytes` has been transferred they read empty.
  */
 function laterSummary(api: SummaryApi, scanned: ResponseSummary, stream: StreamBytes | undefined): ResponseSummary {
   let assembled: ResponseSummary | null = null;
-  const whole = (): ResponseSummary => (assembled ??= stream === undefined ? emptySummary() : summarizeStream(api, stream.bytes));
-  return {
+  const whole = (): ResponseSummary => {
+    if (assembled === null) {
+      assembled = stream === undefined ? emptySummary() : summarizeStream(api, stream.bytes);
+      // Assembled on this thread already: the log takes the text rather than the bytes and does not do it again.
+      summary.stream = undefined;
+    }
+    return assembled;
+  };
+  const summary: ResponseSummary = {
     usage: scanned.usage,
     finishReason: scanned.finishReason,
     error: scanned.error,
@@ -451,6 +458,7 @@ function laterSummary(api: SummaryApi, scanned: ResponseSummary, stream: StreamB
       return whole().toolCalls;
     },
   };
+  return summary;
 }
 
 /**

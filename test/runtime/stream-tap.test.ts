@@ -406,8 +406,11 @@ describe("createStreamTap scanner", () => {
     tap.push(encoder.encode(openaiNullUsage));
     const got = tap.finish();
     expect(Object.getOwnPropertyDescriptor(got, "text")?.get).toBeTypeOf("function");
+    expect(got.stream).toBeDefined();
     expect(got.text).toBe("a€b");
     expect(got.text).toBe("a€b");
+    // Assembled here (a cost estimate needed it): the log is given the text, not the bytes to assemble again.
+    expect(got.stream).toBeUndefined();
   });
 
   it("hands the kept bytes over once, in a buffer of their own, for the log to assemble", () => {
