@@ -340,6 +340,16 @@ const MARKERS: Record<SummaryApi, readonly string[]> = {
 };
 
 /**
+ * Without kept bodies only usage is read on the event loop (spend, budgets, limits, metrics): the finish reason
+ * and error are logged and traced only with the stream's response, so only usage's events are parsed.
+ */
+const USAGE_MARKERS: Record<SummaryApi, readonly string[]> = {
+  openai: ['"usage"'],
+  anthropic: ['"usage"'],
+  responses: MARKERS.responses,
+};
+
+/**
  * The same markers as one pattern per API, compiled once: a marker counts unless it is a key whose value is
  * null. One regex pass per chunk costs less than a string or Buffer search per marker.
  */
@@ -347,6 +357,12 @@ const MARKER_PATTERNS: Record<SummaryApi, RegExp> = {
   openai: /"(?:usage|finish_reason|error)"(?!\s*:\s*null)/g,
   anthropic: /"(?:usage|stop_reason|error)"(?!\s*:\s*null)/g,
   responses: /"(?:usage|error)"(?!\s*:\s*null)|response\.(?:completed|incomplete|failed)/g,
+};
+
+const USAGE_PATTERNS: Record<SummaryApi, RegExp> = {
+  openai: /"usage"(?!\s*:\s*null)/g,
+  anthropic: /"usage"(?!\s*:\s*null)/g,
+  responses: MARKER_PATTERNS.responses,
 };
 
 const SPACE = 0x20, TAB = 0x09, COLON = 0x3a, QUOTE = 0x22, N = 0x6e;
@@ -363,9 +379,9 @@ function isNullValued(code: (i: number) => number, at: number, length: number, m
 }
 
 /** Whether an event's data (already a string: the translated path) can carry usage, finish reason or error. */
-function mentionsSummary(api: SummaryApi, data: string): boolean {
+function mentionsSummary(markers: readonly string[], data: string): boolean {
   const code = (i: number) => data.charCodeAt(i);
-  for (const marker of MARKERS[api]) {
+  for (const marker of markers) {
     for (let at = data.indexOf(marker); at >= 0; at = data.indexOf(marker, at + 1)) {
       if (!isNullValued(code, at + marker.length, data.length, marker)) return true;
     }
@@ -427,38 +443,51 @@ function ownedCopy(chunks: readonly Buffer[], size: number): Uint8Array {
   return bytes;
 }
 
+class LaterSummary implements ResponseSummary {
+  usage: Usage | null;
+  finishReason: string | null;
+  error: unknown | null;
+  stream: StreamBytes | undefined;
+  private assembled: ResponseSummary | null = null;
+
+  constructor(scanned: ResponseSummary, stream: StreamBytes | undefined) {
+    this.usage = scanned.usage;
+    this.finishReason = scanned.finishReason;
+    this.error = scanned.error;
+    this.stream = stream;
+  }
+
+  private whole(): ResponseSummary {
+    if (this.assembled === null) {
+      this.assembled = this.stream === undefined ? emptySummary() : summarizeStream(this.stream.api, this.stream.bytes);
+      // Assembled on this thread already: the log takes the text rather than the bytes and does not do it again.
+      this.stream = undefined;
+    }
+    return this.assembled;
+  }
+
+  get text(): string {
+    return this.whole().text;
+  }
+
+  get reasoning(): string {
+    return this.whole().reasoning;
+  }
+
+  get toolCalls(): readonly ToolCallSummary[] {
+    return this.whole().toolCalls;
+  }
+}
+
 /**
  * A summary whose usage, finish reason and error were found during the stream. Its text, reasoning and tool
  * calls are assembled from the kept bytes on first read (once), which also drops `stream`: the request log
  * reads `stream` and assembles in its own thread, so on the event loop these getters are read only when the
  * cost needs an estimate of a stream that reported no usage. Once `stream.bytes` has been transferred they read empty.
+ * A class rather than an object literal with getters: V8 builds such a literal slowly (~8 µs a stream, measured).
  */
-function laterSummary(api: SummaryApi, scanned: ResponseSummary, stream: StreamBytes | undefined): ResponseSummary {
-  let assembled: ResponseSummary | null = null;
-  const whole = (): ResponseSummary => {
-    if (assembled === null) {
-      assembled = stream === undefined ? emptySummary() : summarizeStream(api, stream.bytes);
-      // Assembled on this thread already: the log takes the text rather than the bytes and does not do it again.
-      summary.stream = undefined;
-    }
-    return assembled;
-  };
-  const summary: ResponseSummary = {
-    usage: scanned.usage,
-    finishReason: scanned.finishReason,
-    error: scanned.error,
-    stream,
-    get text() {
-      return whole().text;
-    },
-    get reasoning() {
-      return whole().reasoning;
-    },
-    get toolCalls() {
-      return whole().toolCalls;
-    },
-  };
-  return summary;
+function laterSummary(scanned: ResponseSummary, stream: StreamBytes | undefined): ResponseSummary {
+  return new LaterSummary(scanned, stream);
 }
 
 /**
@@ -466,8 +495,8 @@ function laterSummary(api: SummaryApi, scanned: ResponseSummary, stream: StreamB
  * sequences anywhere), then `finish` once at the end; `finish` also reads a final event that lacks its blank line.
  *
  * Per chunk the tap only keeps the bytes (when `assemble`: the request log keeps bodies) and looks for the
- * few events that carry usage, finish reason or error (see MARKERS), which alone are parsed. `finish` copies
- * the kept bytes once into the summary's `stream`; the text, reasoning and tool calls are assembled from them
+ * few events that carry usage, finish reason or error (see MARKERS; without `assemble`, usage alone), which
+ * alone are parsed. `finish` copies the kept bytes once into the summary's `stream`; the text, reasoning and tool calls are assembled from them
  * by summarizeStream in the request log's thread (or, on this one, when the summary's getters are read).
  *
  * With `onEvent` (a translated stream) the tap splits events for the translator too, so the upstream's bytes
@@ -479,6 +508,8 @@ export function createStreamTap(
   onEvent: ((event: string | undefined, data: string) => void) | null = null,
 ): { push(chunk: Uint8Array): void; finish(): ResponseSummary } {
   const accumulator = createAccumulator(api);
+  const patterns = assemble ? MARKER_PATTERNS : USAGE_PATTERNS;
+  const markers = (assemble ? MARKERS : USAGE_MARKERS)[api];
   let raw: Buffer[] | null = assemble ? [] : null;
   let rawSize = 0;
   /** The bytes of the unfinished event at the end of what was pushed so far. */
@@ -497,7 +528,7 @@ export function createStreamTap(
   /** Parses the events in buf[0, end) (whole events) that mention a marker with a non-null value. */
   /** `buf`'s bytes as latin1 text: `text`. */
   function scan(buf: Buffer, text: string, end: number): void {
-    const pattern = MARKER_PATTERNS[api];
+    const pattern = patterns[api];
     pattern.lastIndex = 0;
     for (let match = pattern.exec(text); match !== null && match.index < end; match = pattern.exec(text)) {
       const at = match.index;
@@ -557,7 +588,7 @@ export function createStreamTap(
     onEvent === null
       ? null
       : createSseReader((event, data) => {
-          if (!broken && mentionsSummary(api, data)) feed(event, data);
+          if (!broken && mentionsSummary(markers, data)) feed(event, data);
           onEvent(event, data);
         });
 
@@ -592,7 +623,7 @@ export function createStreamTap(
       }
       const stream = raw === null ? undefined : { api, bytes: ownedCopy(raw, rawSize) };
       raw = null;
-      result = laterSummary(api, scanned, stream);
+      result = laterSummary(scanned, stream);
       return result;
     },
   };
