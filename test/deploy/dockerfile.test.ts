@@ -2,64 +2,16 @@
 // then only what its runtime stage copies, started with its CMD, ENV, WORKDIR and (as root) its USER, and
 // its HEALTHCHECK run against it (test/deploy/image.ts has the details). A file the runtime stage forgets
 // to copy makes the gateway fail to start here, as it would in the container.
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../support/free-port.ts";
 import { root } from "../support/gateway.ts";
-import { buildImage, containerCommand, runHealthcheck, type Image } from "./image.ts";
+import { buildImage, runContainer, runHealthcheck, type Container, type Image } from "./image.ts";
 
 const ADMIN_KEY = "sy-admin-dockerfile-test-0123456789";
 /** What `docker run -e` would pass: the prod environment of routes.yaml needs these three set. */
 const RUN_ENV = { SWITCHYARD_ADMIN_KEY: ADMIN_KEY, OPENAI_API_KEY: "sk-unused", ANTHROPIC_API_KEY: "sk-ant-unused", OPENROUTER_API_KEY: "sk-or-unused" };
-
-interface Container {
-  url: string;
-  process: ChildProcess;
-  env: Record<string, string>;
-  output(): string;
-  stop(): Promise<number | null>;
-}
-
-/** Starts the image's CMD; the host port stands in for `-p PORT:8080` (SWITCHYARD_PORT, as `-e` would set it). */
-async function runContainer(image: Image, env: Record<string, string>): Promise<Container> {
-  const port = await freePort();
-  const runEnv = { ...env, SWITCHYARD_PORT: String(port) };
-  const { file, args, options } = containerCommand(image, image.cmd, runEnv);
-  const child = spawn(file, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the container did not start:\n${output}`)), 20_000);
-    child.stdout!.on("data", () => {
-      if (/listening on http:\/\/0\.0\.0\.0:\d+/.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    // "close", not "exit": the output's last lines (the fatal one) may arrive after the process ended.
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the container exited with ${code} before listening:\n${output}`));
-    });
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    process: child,
-    env: runEnv,
-    output: () => output,
-    stop: () =>
-      child.exitCode !== null
-        ? Promise.resolve(child.exitCode)
-        : new Promise((resolve) => {
-            child.once("exit", (code) => resolve(code));
-            child.kill("SIGTERM");
-          }),
-  };
-}
 
 describe("the Dockerfile's image, built with its default build args (routes.yaml, prod)", () => {
   let image: Image;

@@ -8,10 +8,11 @@
 // USER, WORKDIR, CMD and HEALTHCHECK are kept to run the gateway as the container would. What this cannot
 // show: the base images themselves (Node 20 on Debian, which this machine also is), npm ci's own install,
 // and Docker's layer and ownership handling.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort } from "../support/free-port.ts";
 import { root } from "../support/gateway.ts";
 import { copyInto, DockerIgnore, execForm, expandSource, parseCopy, parseDockerfile, parseEnv, parseHealthcheck, stageNamed, walkStage, type Dockerfile } from "./dockerfile.ts";
 
@@ -156,4 +157,50 @@ export function runHealthcheck(image: Image, env: Record<string, string>): Promi
     const child = spawn(file, args, { ...options, stdio: "ignore" });
     child.on("exit", (code) => resolve(code));
   });
+}
+
+export interface Container {
+  url: string;
+  process: ChildProcess;
+  env: Record<string, string>;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+/** Starts the image's CMD; the host port stands in for `-p PORT:8080` (SWITCHYARD_PORT, as `-e` would set it). */
+export async function runContainer(image: Image, env: Record<string, string>): Promise<Container> {
+  const port = await freePort();
+  const runEnv = { ...env, SWITCHYARD_PORT: String(port) };
+  const { file, args, options } = containerCommand(image, image.cmd, runEnv);
+  const child = spawn(file, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the container did not start:\n${output}`)), 20_000);
+    child.stdout!.on("data", () => {
+      if (/listening on http:\/\/0\.0\.0\.0:\d+/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    // "close", not "exit": the output's last lines (the fatal one) may arrive after the process ended.
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the container exited with ${code} before listening:\n${output}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    env: runEnv,
+    output: () => output,
+    stop: () =>
+      child.exitCode !== null
+        ? Promise.resolve(child.exitCode)
+        : new Promise((resolve) => {
+            child.once("exit", (code) => resolve(code));
+            child.kill("SIGTERM");
+          }),
+  };
 }
