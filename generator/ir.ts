@@ -366,6 +366,8 @@ export interface RedisIR {
   keyPrefix: string;
   /** Share of a shared bucket's capacity one instance may lease (runtime/rate-limit/leases.ts). */
   rateLimitLease: number;
+  /** Longest a command may take before the instance falls back to local state (runtime/redis/connection.ts). */
+  commandTimeoutMs: number;
   pos: SourcePos;
 }
 

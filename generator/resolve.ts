@@ -127,6 +127,7 @@ export interface RedisYaml {
   url: string;
   key_prefix?: string;
   rate_limit_lease?: number;
+  command_timeout_ms?: number;
 }
 export interface TelemetryYaml {
   otlp: { endpoint: string; headers?: Record<string, string>; service_name?: string; sample_ratio?: number };
@@ -198,6 +199,8 @@ export const DEFAULTS = {
   redisKeyPrefix: "switchyard:",
   // runtime/rate-limit/leases.ts: a tenth of a bucket per instance; buckets under 10 a minute stay exact.
   rateLimitLease: 0.1,
+  // runtime/redis/connection.ts: a Redis slower than this is treated as down, and each instance goes local.
+  redisCommandTimeoutMs: 50,
   store: "sqlite:data/switchyard.db",
   budgets: { maxTokens: 4096 },
   telemetry: { serviceName: "switchyard", sampleRatio: 1 },
@@ -525,7 +528,13 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
     metrics: resolveMetrics(resolved.metrics, routes),
     redis: resolved.redis === undefined
       ? null
-      : { url: envString(resolved.redis.url), keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix, rateLimitLease: resolved.redis.rate_limit_lease ?? DEFAULTS.rateLimitLease, pos: pos(at.key(["redis"])) },
+      : {
+          url: envString(resolved.redis.url),
+          keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix,
+          rateLimitLease: resolved.redis.rate_limit_lease ?? DEFAULTS.rateLimitLease,
+          commandTimeoutMs: resolved.redis.command_timeout_ms ?? DEFAULTS.redisCommandTimeoutMs,
+          pos: pos(at.key(["redis"])),
+        },
     telemetry: resolved.telemetry === undefined ? null : resolveTelemetry(resolved.telemetry, pos(at.key(config.environments?.[env]?.telemetry !== undefined ? ["environments", env, "telemetry"] : ["telemetry"]))),
     providers,
     routes,

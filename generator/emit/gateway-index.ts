@@ -97,7 +97,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     access: { auth: ${access.auth}, store, budgetMaxTokens: ${literal(access.budgetMaxTokens)} },
     router: createRouter(${code(routerReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),
     validators,
-    redis: ${redis ? ts`redisUrl === "" ? null : { url: redisUrl, keyPrefix: ${redis.keyPrefix}, rateLimitLease: ${literal(redis.rateLimitLease)} }` : code("null")},
+    redis: ${redis ? ts`redisUrl === "" ? null : { url: redisUrl, keyPrefix: ${redis.keyPrefix}, rateLimitLease: ${literal(redis.rateLimitLease)}, commandTimeoutMs: ${literal(redis.commandTimeoutMs)} }` : code("null")},
     upstreams: Object.values(upstreams),${traces.field}${needsPassthroughModule(ir) ? ts`
 passthrough: createPassthrough(${code(passthroughReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),` : code("")}
   };

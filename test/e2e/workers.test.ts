@@ -1,7 +1,7 @@
 // `--workers 2` (what `switchyard serve` runs by default on this 2-core machine) through the built bundle:
 // the e2e smoke set (plain, stream, translated, auth 401) on two processes sharing one port, connections
-// actually spread over both (each log record names its worker), a rate limit held across them by a real
-// redis-server, /metrics summed over both, a killed worker restarted (and a slot that cannot restart
+// actually spread over both (each log record names its worker), rate limits held across them by a real
+// redis-server (exactly, and to within one lease for a limit large enough to be leased), /metrics summed over both, a killed worker restarted (and a slot that cannot restart
 // stopping the gateway after a backoff, not a spin), a port in use and workers that cannot start refused
 // with a non-zero exit, `switchyard serve`'s default of one worker per core, and SIGTERM draining both with
 // every log line written, in JSONL files (shared by both processes), SQLite and PostgreSQL.
@@ -233,6 +233,35 @@ describe("two workers on one port", () => {
     const records = await until("16 limited records", () => gw.logRecords().filter((r) => contentOf(r).startsWith("limited ")), (r) => r.length === 16);
     expect(new Set(records.map((r) => r.worker))).toEqual(new Set([1, 2]));
     expect(metric(await scrape(gw), "switchyard_rate_limited_total", { route: "shared" })).toBe(6);
+  });
+
+  it("hold a leased limit across both workers: the limit in total, not per worker, to within one lease", async () => {
+    // 200 a minute: each worker leases up to floor(0.1 × 200) = 20 units and admits from its lease without a
+    // round trip. 300 requests, 25 at a time on connections of their own, so both workers take part.
+    const limit = 200;
+    const lease = 20;
+    const started = performance.now();
+    const answers: Answer[] = [];
+    for (let batch = 0; batch < 300; batch += 25) {
+      answers.push(...(await Promise.all(Array.from({ length: 25 }, (_, i) => chat(gw, key, "leased", `leased ${batch + i}`)))));
+    }
+    const elapsedMs = performance.now() - started;
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 429)).toEqual([]);
+    const allowed = answers.filter((a) => a.status === 200).length;
+    // A fresh bucket: nothing was leased before the first request, so the fleet admits no more than the
+    // bucket holds plus what it refills (200 a minute) while the test runs. Per-worker buckets would admit 400.
+    expect(allowed, logMessages(gw.output())).toBeLessThanOrEqual(limit + Math.ceil((elapsedMs * limit) / 60_000));
+    // Units one worker holds are not the other's until spent or returned: at most one lease refused early.
+    expect(allowed).toBeGreaterThanOrEqual(limit - lease);
+    const refused = answers.find((a) => a.status === 429)!;
+    expect(JSON.parse(refused.text).error).toMatchObject({ code: "rate_limit_exceeded" });
+    const records = await until("300 leased records", () => gw.logRecords().filter((r) => contentOf(r).startsWith("leased ")), (r) => r.length === 300);
+    // Both workers admitted and both refused: the total above is theirs together.
+    for (const worker of [1, 2]) {
+      expect(records.filter((r) => r.worker === worker && r.status === 200).length, `worker ${worker} admitted`).toBeGreaterThan(0);
+      expect(records.filter((r) => r.worker === worker && r.status === 429).length, `worker ${worker} refused`).toBeGreaterThan(0);
+    }
+    expect(metric(await scrape(gw), "switchyard_rate_limited_total", { route: "leased" })).toBe(300 - allowed);
   });
 
   it("write whole JSONL lines from both processes into the same files: none torn, none lost", async () => {
