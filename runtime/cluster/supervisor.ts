@@ -145,7 +145,7 @@ export async function superviseWorkers(options: SuperviseOptions): Promise<void>
     }
     if (slots.every((s) => s.readyAt > 0)) {
       listening = true;
-      appLog.info({ env: options.env, url, workers: options.workers }, `switchyard (${options.env}) listening on ${url} with ${options.workers} workers`);
+      appLog.info({ env: options.env, url, workers: options.workers }, `switchyard (${options.env}) listening on ${url} with ${options.workers} worker${options.workers === 1 ? "" : "s"}`);
     }
   }
 
@@ -158,6 +158,8 @@ export async function superviseWorkers(options: SuperviseOptions): Promise<void>
     const how = signal !== null ? `signal ${signal}` : `code ${code}`;
     if (retiring.delete(worker)) {
       if (code === 0) appLog.info({ worker: slot.index, pid: worker.process.pid }, `worker ${slot.index} (pid ${worker.process.pid}) of a previous generation drained and exited`);
+      // One of a failed reload's workers, stopped before it listened: it held no requests.
+      else if (slot.readyAt === 0 && signal === "SIGTERM") appLog.info({ worker: slot.index, pid: worker.process.pid }, `worker ${slot.index} (pid ${worker.process.pid}) stopped before it listened`);
       else appLog.error({ worker: slot.index, pid: worker.process.pid, code, signal }, `worker ${slot.index} (pid ${worker.process.pid}) of a previous generation exited (${how}) while draining`);
       return;
     }
