@@ -6,6 +6,7 @@
 // or with `--watch`, this process supervises N forked copies of itself (runtime/cluster/), which listen on the
 // port together, and SIGHUP (or, with --watch, a new bundle file) reloads them; alone, it listens exclusively
 // and SIGHUP re-reads its TLS certificate (docs/operating.md).
+import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import type { Gateway } from "./contract.ts";
@@ -54,13 +55,14 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
     watch = values.watch === true;
     supervised = workers > 1 || watch;
     // The supervisor checks the certificate too, so a bad one is one clear error rather than N workers failing.
-    const tlsFiles = workerLink() === null && supervised ? listenerTls(gateway.server) : null;
+    const tlsFiles = !cluster.isWorker && supervised ? listenerTls(gateway.server) : null;
     if (tlsFiles !== null) readTls(tlsFiles);
     https = tlsFiles !== null;
   } catch (error) {
     appLog.fatal(error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}`);
     process.exit(1);
   }
+  // Once: a link listens for the supervisor's messages, and a second one would answer them too.
   const link = workerLink();
   if (link === null && supervised) {
     warnPerProcessState(gateway, workers);
