@@ -357,7 +357,11 @@ async function drain(
   gateway: Gateway,
   log: RequestLog,
 ): Promise<void> {
+  // Closed in the check phase, after this turn's poll phase: connections already queued on the listener are
+  // accepted by uWS's poll callback first rather than reset with it (the kernel resets what is still queued).
+  await new Promise((resolve) => setImmediate(resolve));
   closeListener();
+  // Only now: a client told to close reconnects, and must not land on the listener being closed.
   closing.begin();
   const started = Date.now();
   const deadline = started + gateway.server.shutdownTimeoutMs;
