@@ -64,12 +64,13 @@ export function readTls(files: TlsFiles): TlsPair {
   } catch (error) {
     throw new Error(`${files.origin}: ${files.cert} holds no PEM certificate (${(error as Error).message})`);
   }
+  // PKCS#8 `ENCRYPTED PRIVATE KEY`, or a traditional key's `Proc-Type: 4,ENCRYPTED`: OpenSSL would ask for a passphrase.
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key)) throw new Error(`${files.origin}: ${files.key} is encrypted; give an unencrypted key file`);
   let privateKey: ReturnType<typeof createPrivateKey>;
   try {
     privateKey = createPrivateKey(key);
   } catch (error) {
-    const reason = /passphrase|decrypt/i.test((error as Error).message) ? "is encrypted; give an unencrypted key file" : `holds no PEM private key (${(error as Error).message})`;
-    throw new Error(`${files.origin}: ${files.key} ${reason}`);
+    throw new Error(`${files.origin}: ${files.key} holds no PEM private key (${(error as Error).message})`);
   }
   if (!leaf.checkPrivateKey(privateKey)) throw new Error(`${files.origin}: the key in ${files.key} does not belong to the certificate in ${files.cert}`);
   return { files, cert, key, subject: leaf.subject.replace(/\n/g, ", "), validTo: new Date(leaf.validTo), fingerprint: leaf.fingerprint256 };
