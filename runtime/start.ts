@@ -121,7 +121,7 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
 /** SIGHUP in a single process: serve the certificate's files as they are now to new connections. */
 function reloadCertificate(server: RunningServer): void {
   if (server.tls === null) {
-    appLog.info("SIGHUP: plain HTTP in a single process, nothing to re-read (a reload needs a supervisor: switchyard serve, or --workers)");
+    appLog.info("SIGHUP: plain HTTP in a single process, nothing to re-read (a reload needs a supervisor: switchyard serve, --watch or --workers N)");
     return;
   }
   try {

@@ -146,6 +146,8 @@ export async function superviseWorkers(options: SuperviseOptions): Promise<void>
     if (slots.every((s) => s.readyAt > 0)) {
       listening = true;
       appLog.info({ env: options.env, url, workers: options.workers }, `switchyard (${options.env}) listening on ${url} with ${options.workers} worker${options.workers === 1 ? "" : "s"}`);
+      // A SIGHUP or a new bundle that came while the first workers started.
+      startQueued();
     }
   }
 
