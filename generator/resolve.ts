@@ -24,8 +24,10 @@ import type {
   LogsIR,
   PassthroughIR,
   RedactRuleIR,
+  ServerTlsIR,
 } from "./ir.ts";
 import type { Diagnostic, PathSegment, SourceLocator, Span } from "./diagnostics.ts";
+import { toPointer } from "./diagnostics.ts";
 import { isGlob } from "./glob.ts";
 import { camel, Scope } from "./code.ts";
 import { resolveTransforms, type TransformsYaml } from "./transforms/resolve.ts";
@@ -41,6 +43,7 @@ export interface ServerYaml {
   shutdown_timeout_ms?: number;
   cors?: { origins: "*" | string[]; headers?: string[]; max_age_s?: number };
   trust_proxy?: string[];
+  tls?: { cert: string; key: string };
 }
 export interface LogsYaml {
   dir?: string;
@@ -502,6 +505,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       shutdownTimeoutMs: server.shutdown_timeout_ms ?? DEFAULTS.server.shutdownTimeoutMs,
       ...(server.cors === undefined ? {} : { cors: resolveCors(server.cors) }),
       trustProxy: [...new Set(server.trust_proxy ?? [])],
+      tls: resolveServerTls(server.tls, config.environments?.[env]?.server?.tls !== undefined ? ["environments", env, "server", "tls"] : ["server", "tls"], pos, at),
     },
     access: {
       auth: resolved.auth?.required === undefined ? "auto" : resolved.auth.required ? "required" : "off",
@@ -716,6 +720,18 @@ function responsesMode(kind: HttpProviderIR["kind"], set: "native" | "translate"
 
 function resolveTls(tls: NonNullable<ProviderYaml["tls"]>): TlsIR {
   return { verify: tls.verify ?? true, caFile: tls.ca_file === undefined ? null : envString(tls.ca_file) };
+}
+
+/** `server.tls` in force; `path` is where it is written (an environment's overlay replaces both files at once). */
+function resolveServerTls(tls: ServerYaml["tls"], path: PathSegment[], pos: (span: Span) => SourcePos, at: SourceLocator): ServerTlsIR | null {
+  if (tls === undefined) return null;
+  return {
+    cert: envString(tls.cert),
+    key: envString(tls.key),
+    certPos: pos(at.value([...path, "cert"])),
+    keyPos: pos(at.value([...path, "key"])),
+    pointer: toPointer(path),
+  };
 }
 
 function resolveCors(cors: NonNullable<ServerYaml["cors"]>): CorsIR {

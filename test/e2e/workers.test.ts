@@ -7,7 +7,7 @@
 // every log line written, in JSONL files (shared by both processes), SQLite and PostgreSQL.
 import { spawn } from "node:child_process";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
@@ -387,10 +387,17 @@ describe("switchyard serve", () => {
       const cores = availableParallelism();
       const said = await until("serve to listen", () => logMessages(output), (text) => /listening on http:\/\/127\.0\.0\.1:\d+/.test(text) || child.exitCode !== null, 60_000);
       const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(said)![1]);
-      if (cores > 1) expect(said).toContain(`listening on http://127.0.0.1:${port} with ${cores} workers`);
-      expect(said.match(/worker \d+ \(pid \d+\) serving/g) ?? []).toHaveLength(cores > 1 ? cores : 0);
+      // `serve` supervises even one worker, so that it can reload (docs/operating.md).
+      expect(said).toContain(`listening on http://127.0.0.1:${port} with ${cores} worker${cores === 1 ? "" : "s"}`);
+      expect(said.match(/worker \d+ \(pid \d+\) serving/g) ?? []).toHaveLength(cores);
       const health = await send(port, "/health", null);
       expect(health.status).toBe(200);
+      // It watches the bundle: a rebuild (here the same bundle written again, renamed over) is a reload.
+      copyFileSync(bundle, path.join(dist, "server.tmp.mjs"));
+      renameSync(path.join(dist, "server.tmp.mjs"), path.join(dist, "server.mjs"));
+      await until("the reload", () => logMessages(output), (text) => text.includes("reloaded (the bundle changed): generation 2") || child.exitCode !== null, 60_000);
+      expect(logMessages(output)).toContain(`reloaded (the bundle changed): generation 2 serving http://127.0.0.1:${port}`);
+      expect((await send(port, "/health", null)).status).toBe(200);
       child.kill("SIGTERM");
       expect(await exited, logMessages(output)).toBe(0);
     } finally {
