@@ -1,8 +1,10 @@
-// The uWebSockets.js server: fixed paths on uWS's native router, each bound once to its handler, plus the
+// The HTTP server: fixed paths on the backend's router (uWS's native one, or node:http's through
+// runtime/http-backend/ when uWS has no binary for this Node), each bound once to its handler, plus the
 // lifecycle (open the store and load the keyring, listen, then on SIGTERM/SIGINT stop accepting, let
 // in-flight requests finish within a bound, flush the request log and the spend ledger, exit 0).
-import uWS from "uWebSockets.js";
-import type { HttpRequest, HttpResponse, us_listen_socket } from "uWebSockets.js";
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import { selectHttpBackend } from "./http-backend/select.ts";
+import type { HttpBackend, HttpListener } from "./http-backend/types.ts";
 import type { ClientApi, Gateway, TelemetrySettings } from "./contract.ts";
 import { createChatEndpoint } from "./chat-endpoint.ts";
 import { createCountTokensEndpoint } from "./count-tokens-endpoint.ts";
@@ -47,6 +49,8 @@ export interface RunningServer {
   readonly store: Store;
   /** Keys in the store when the server started. */
   readonly keyCount: number;
+  /** The HTTP server it runs on, and why that one. */
+  readonly backend: HttpBackend;
   /** Stop accepting, drain in-flight requests (bounded), flush logs, close upstream pools. */
   shutdown(): Promise<void>;
 }
@@ -59,9 +63,6 @@ const EMBEDDINGS_PATHS = ["/v1/embeddings", "/openai/embeddings", "/openai/v1/em
 const COMPLETIONS_PATHS = ["/v1/completions", "/openai/completions", "/openai/v1/completions"];
 
 const KNOWN_POST_PATHS = new Set([...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS, ...RESPONSES_PATHS, ...COUNT_TOKENS_PATHS, ...EMBEDDINGS_PATHS, ...COMPLETIONS_PATHS]);
-
-/** uWS's ListenOptions value (its typings declare the enum but the module exports only the number). */
-const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
 /** Which API a request that matched no route speaks, so even a 404 comes back in the client's format. */
 function guessApi(req: HttpRequest): ClientApi {
@@ -101,10 +102,13 @@ export interface StartOptions {
    * redacted and written off the event loop; absent (tests running from source), the log writes in this thread.
    */
   logWorker?: string | URL;
+  /** The HTTP server to run on (default: runtime/http-backend/select.ts's choice for this Node and env). */
+  backend?: HttpBackend;
 }
 
 export async function startServer(gateway: Gateway, listen: { host: string; port: number }, options: StartOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
+  const backend = options.backend ?? selectHttpBackend(env);
   // The store first: a gateway that cannot read its keys must not start open.
   const store = await openStore(gateway.access.store);
   const keys = new KeyCache(store);
@@ -126,7 +130,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   await redis?.whenReady(1000);
   const inflight = new Set<Promise<void>>();
   // HEAD mirrors every GET without its body (runtime/head.ts); CORS wraps both.
-  const app = withCors(withHead(uWS.App()), gateway.server.cors);
+  const http = backend.createServer();
+  const app = withCors(withHead(http.app), gateway.server.cors);
   const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
@@ -218,46 +223,40 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     sendJson(res, known ? "405 Method Not Allowed" : "404 Not Found", errorBody(api, { status, message }));
   });
 
-  // uWS sets SO_REUSEPORT unless told the port is exclusive: a lone gateway must not quietly share a port
-  // another process holds (traffic would split between them), while workers share theirs on purpose.
-  const listenOptions = worker === undefined ? LIBUS_LISTEN_EXCLUSIVE_PORT : 0;
-  return new Promise((resolve, reject) => {
-    /* uWS: listen(host, port, options, cb) is in the native module though its typings list only (port, options, cb). */
-    (app as unknown as { listen(host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void): void }).listen(listen.host, listen.port, listenOptions, (socket: us_listen_socket | false) => {
-      if (!socket) {
+  // A lone gateway must not quietly share a port another process holds (traffic would split between
+  // them), while workers share theirs on purpose.
+  const listener = await http.listen(listen.host, listen.port, worker !== undefined);
+  if (listener === null) {
+    keys.stop();
+    budgets.stop();
+    void tracing?.shutdown();
+    void log.close(Date.now());
+    void ledger.close().then(() => store.close());
+    throw new Error(`cannot listen on ${listen.host}:${listen.port}`);
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    host: listen.host,
+    port: listener.port,
+    authRequired,
+    store,
+    keyCount: keys.size,
+    backend,
+    shutdown() {
+      stopping ??= drain(listener, inflight, gateway, log).finally(async () => {
+        // Leased rate-limit units go back to the shared buckets while the connection is still open.
+        await limiter.close();
+        breakers?.close();
+        redis?.close();
         keys.stop();
         budgets.stop();
-        void tracing?.shutdown();
-        void log.close(Date.now());
-        void ledger.close().then(() => store.close());
-        reject(new Error(`cannot listen on ${listen.host}:${listen.port}`));
-        return;
-      }
-      const port = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
-      let stopping: Promise<void> | null = null;
-      resolve({
-        host: listen.host,
-        port,
-        authRequired,
-        store,
-        keyCount: keys.size,
-        shutdown() {
-          stopping ??= drain(socket, inflight, gateway, log).finally(async () => {
-            // Leased rate-limit units go back to the shared buckets while the connection is still open.
-            await limiter.close();
-            breakers?.close();
-            redis?.close();
-            keys.stop();
-            budgets.stop();
-            // Every request has ended (or the drain bound passed): export their spans before exiting.
-            await Promise.all([tracing?.shutdown(), ledger.close()]);
-            await store.close();
-          });
-          return stopping;
-        },
+        // Every request has ended (or the drain bound passed): export their spans before exiting.
+        await Promise.all([tracing?.shutdown(), ledger.close()]);
+        await store.close();
       });
-    });
-  });
+      return stopping;
+    },
+  };
 }
 
 function openTracingFor(gateway: Gateway, options: StartOptions): Tracing | null {
@@ -267,12 +266,12 @@ function openTracingFor(gateway: Gateway, options: StartOptions): Tracing | null
 }
 
 async function drain(
-  socket: us_listen_socket,
+  listener: HttpListener,
   inflight: Set<Promise<void>>,
   gateway: Gateway,
   log: RequestLog,
 ): Promise<void> {
-  uWS.us_listen_socket_close(socket);
+  listener.close();
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<void>((resolve) => {

@@ -13,6 +13,8 @@ import { endpointText } from "./observe/endpoint-text.ts";
 import { appLog } from "./log/app-log.ts";
 import { superviseWorkers } from "./cluster/supervisor.ts";
 import { workerLink } from "./cluster/worker-link.ts";
+import { selectHttpBackend } from "./http-backend/select.ts";
+import type { HttpBackend } from "./http-backend/types.ts";
 
 /** More processes than this on one port is a typo, not a machine. */
 const MAX_WORKERS = 1024;
@@ -36,6 +38,7 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
   let host: string;
   let port: number;
   let workers: number;
+  let backend: HttpBackend;
   try {
     const { values } = parseArgs({ args: argv, options: { host: { type: "string" }, port: { type: "string" }, workers: { type: "string" } } });
     gateway = build();
@@ -43,6 +46,8 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
     port = Number(values.port ?? process.env.SWITCHYARD_PORT ?? gateway.server.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`cannot start: bad port ${JSON.stringify(values.port ?? process.env.SWITCHYARD_PORT)}`);
     workers = parseWorkers(values.workers ?? process.env.SWITCHYARD_WORKERS);
+    // Chosen here, before anything listens: a forced backend that cannot load is a start-up error.
+    backend = options.backend ?? selectHttpBackend(options.env ?? process.env);
   } catch (error) {
     appLog.fatal(error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}`);
     process.exit(1);
@@ -57,7 +62,7 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
   if (link === null || !link.quiet) sayConfiguration(gateway);
   let server: RunningServer;
   try {
-    server = await startServer(gateway, { host, port }, link === null ? options : { ...options, worker: link });
+    server = await startServer(gateway, { host, port }, link === null ? { ...options, backend } : { ...options, backend, worker: link });
   } catch (error) {
     appLog.fatal(`cannot start: ${(error as Error).message}`);
     process.exit(1);
@@ -110,6 +115,7 @@ function sayConfiguration(gateway: Gateway): void {
 
 function sayServer(gateway: Gateway, server: RunningServer): void {
   logConfiguration(gateway, server);
+  appLog.info({ http_backend: server.backend.name }, `http server: ${server.backend.description}`);
   const keyCount = `${server.keyCount} key${server.keyCount === 1 ? "" : "s"} in ${server.store.where}`;
   if (server.authRequired) {
     appLog.info({ auth: "required", keys: server.keyCount, store: server.store.where }, `client keys required (${keyCount})`);
