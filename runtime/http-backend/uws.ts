@@ -35,7 +35,8 @@ export function loadNativeUws(): { ok: true; uws: Uws; file: string } | { ok: fa
 }
 
 export function createUwsServer(uws: Uws, options?: AppOptions): HttpServer {
-  const app = options?.key_file_name !== undefined ? uws.SSLApp(options) : uws.App(options);
+  // uWS aborts the process on an undefined options argument: App() takes none or an object.
+  const app = options === undefined ? uws.App() : options.key_file_name !== undefined ? uws.SSLApp(options) : uws.App(options);
   return {
     app,
     listen(host, port, shared) {

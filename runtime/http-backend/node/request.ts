@@ -9,7 +9,7 @@ export class NodeRequest implements Pick<HttpRequest, Used> {
   constructor(
     private readonly req: IncomingMessage,
     private readonly path: string,
-    /** Everything after "?", or undefined (uWS gives undefined for "/x" and "/x?" alike). */
+    /** Everything after "?" ("" for "/x?"), or undefined without one, as uWS gives it. */
     private readonly query: string | undefined,
     private readonly params: readonly string[],
   ) {}

@@ -90,6 +90,7 @@ export class NodeResponse implements UsedResponse {
   private headSent = false;
   private ended = false;
   private aborted = false;
+  /** Body bytes taken by tryEnd, as uWS counts them (write() does not move it there either). */
   private offset = 0;
   private abortHandler: (() => void) | null = null;
   private writableHandler: ((offset: number) => boolean) | null = null;
@@ -119,9 +120,7 @@ export class NodeResponse implements UsedResponse {
   write(chunk: RecognizedString): boolean {
     if (this.ended) return false;
     if (!this.headSent) this.sendHead();
-    const data = bytes(chunk);
-    this.offset += byteLength(data);
-    return this.res.write(data);
+    return this.res.write(bytes(chunk));
   }
 
   end(body?: RecognizedString, closeConnection?: boolean): this {
@@ -134,7 +133,6 @@ export class NodeResponse implements UsedResponse {
       this.sendHead();
     }
     this.ended = true;
-    if (data !== undefined) this.offset += byteLength(data);
     this.res.end(data);
     return this;
   }

@@ -40,7 +40,7 @@ export function createNodeServer(options?: AppOptions): HttpServer {
       res.writeHead(404, { "content-length": "0" }).end();
       return;
     }
-    const query = q === -1 || q === url.length - 1 ? undefined : url.slice(q + 1);
+    const query = q === -1 ? undefined : url.slice(q + 1);
     const response = new NodeResponse(req, res);
     void route.handler(response as unknown as HttpResponse, new NodeRequest(req, path, query, route.params) as unknown as HttpRequest);
   };
