@@ -4,7 +4,7 @@
 // Usage: node bench/report.mjs bench/.work/results.tsv
 import { readFileSync } from "node:fs";
 
-const TARGETS = ["direct", "minimal", "switchyard", "sy-metoff", "sy-sqlite", "sy-nobody", "sy-transl", "sy-xform", "sy-auth", "sy-budget", "sy-limits", "sy-redis", "portkey"];
+const TARGETS = ["direct", "minimal", "switchyard", "sy-metoff", "sy-sqlite", "sy-nobody", "sy-transl", "sy-xform", "sy-auth", "sy-budget", "sy-limits", "sy-redis", "sy-nodehttp", "sy-node22", "sy-node24", "portkey"];
 const MODES = ["plain", "stream"];
 
 const rows = new Map(); // "target/mode" -> measurement
@@ -91,6 +91,9 @@ line("throughput keys + budget / open", (m) => ratio("sy-budget", "switchyard", 
 line("throughput local limits / no limits", (m) => ratio("sy-limits", "switchyard", m));
 line("throughput Redis limits / no limits", (m) => ratio("sy-redis", "switchyard", m));
 line("CPU/request switchyard / minimal", (m) => cpuRatio("switchyard", "minimal", m));
+line("CPU/request node:http / uWS backend", (m) => cpuRatio("sy-nodehttp", "switchyard", m));
+line("CPU/request Node 22 / Node 20 (uWS)", (m) => cpuRatio("sy-node22", "switchyard", m));
+line("CPU/request Node 24 / Node 20 (uWS)", (m) => cpuRatio("sy-node24", "switchyard", m));
 line("CPU/request translated / pass-through", (m) => cpuRatio("sy-transl", "switchyard", m));
 line("CPU/request transforms / pass-through", (m) => cpuRatio("sy-xform", "switchyard", m));
 line("CPU/request metrics on / off", (m) => cpuRatio("switchyard", "sy-metoff", m));

