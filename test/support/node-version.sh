@@ -38,14 +38,18 @@ cp -a "$root/node_modules/better-sqlite3" "$overlay/better-sqlite3"
 
 if [ ! -f "$addon" ]; then
   gyp="$(dirname "$(readlink -f "$(command -v npm)")")/../node_modules/node-gyp/bin/node-gyp.js"
-  (
+  if ! (
     cd "$overlay/better-sqlite3"
-    node "$gyp" configure --release --nodedir="$cached/node" >/dev/null
+    node "$gyp" configure --release --nodedir="$cached/node"
     # -o: keep the project's sqlite3.a (plain C, the same for every Node); only the addon is rebuilt.
     keep=()
     for lib in Release/obj.target/deps/sqlite3.a Release/sqlite3.a; do [ -f "build/$lib" ] && keep+=(-o "$lib"); done
-    make -s -C build -j2 BUILDTYPE=Release "${keep[@]}" >/dev/null 2>&1
-  )
+    make -s -C build -j2 BUILDTYPE=Release "${keep[@]}"
+  ) >"$cached/build.log" 2>&1; then
+    echo "better-sqlite3 did not build for Node $version:" >&2
+    tail -n 30 "$cached/build.log" >&2
+    exit 1
+  fi
   cp "$overlay/better-sqlite3/build/Release/better_sqlite3.node" "$addon"
 fi
 cp "$addon" "$overlay/better-sqlite3/build/Release/better_sqlite3.node"
