@@ -290,7 +290,9 @@ bench_switchyard sy-limits bench/routes.yaml bench-limits "$SWITCHYARD_LIMITS_PO
 
 # Rate limits in Redis: a throwaway redis-server (no persistence) on core 0 beside wrk and the mock, as the
 # tests start one; its EVALSHA count over the row, per request, says how many round trips the limits cost.
-if command -v redis-server >/dev/null; then
+if ! wanted sy-redis; then
+  :
+elif command -v redis-server >/dev/null; then
   start redis "$LOAD_CORE" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no
   redis_pid=$STARTED_PID
   for ((i = 0; i < 100; i++)); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.05; done
