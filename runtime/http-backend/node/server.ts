@@ -28,6 +28,9 @@ export function hasReusePort(version = process.versions.node): boolean {
  */
 const WRITE_HIGH_WATER_MARK = 64 * 1024;
 
+/** node:http's 300 s cap on receiving a whole request, which uWS does not have, would cut a slow pass-through upload. */
+const SERVER_OPTIONS = { highWaterMark: WRITE_HIGH_WATER_MARK, requestTimeout: 0 };
+
 export function createNodeServer(options?: AppOptions): HttpServer {
   const router = new Router<Handler>();
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -52,11 +55,11 @@ export function createNodeServer(options?: AppOptions): HttpServer {
             cert: readFileSync(String(options.cert_file_name)),
             ...(options.ca_file_name === undefined ? {} : { ca: readFileSync(String(options.ca_file_name)) }),
             ...(options.passphrase === undefined ? {} : { passphrase: String(options.passphrase) }),
-            highWaterMark: WRITE_HIGH_WATER_MARK,
+            ...SERVER_OPTIONS,
           },
           handle,
         )
-      : createHttpServer({ highWaterMark: WRITE_HIGH_WATER_MARK }, handle);
+      : createHttpServer(SERVER_OPTIONS, handle);
 
   const app = {} as Record<keyof typeof METHODS, (pattern: string, handler: Handler) => unknown>;
   for (const [name, method] of Object.entries(METHODS) as Array<[keyof typeof METHODS, string]>) {
