@@ -168,7 +168,7 @@ describe.each(backends)("the %s backend", (_name, create) => {
     expect(rest).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
   });
 
-  it("hands the body to onData as ArrayBuffers with isLast on the final call, one empty call for none", async () => {
+  it("hands the body to onData as ArrayBuffers as it arrives, with isLast on the final call, one empty call for none", async () => {
     const calls: Array<{ bytes: number; last: boolean }[]> = [];
     let received = Buffer.alloc(0);
     const port = await serve((app) =>
@@ -195,6 +195,32 @@ describe.each(backends)("the %s backend", (_name, create) => {
     expect(received.equals(big)).toBe(true);
     expect(calls[1]!.filter((c) => c.last)).toHaveLength(1);
     expect(calls[1]!.at(-1)!.last).toBe(true);
+  });
+
+  it("hands over the start of a body before the client has sent the rest", async () => {
+    let received = 0;
+    let sawFirstHalf!: () => void;
+    const firstHalf = new Promise<void>((resolve) => (sawFirstHalf = resolve));
+    const port = await serve((app) =>
+      app.post("/upload", (res) => {
+        res.onAborted(() => {});
+        res.onData((chunk, isLast) => {
+          received += chunk.byteLength;
+          if (received >= 1000) sawFirstHalf();
+          if (isLast) res.cork(() => res.end(String(received)));
+        });
+      }),
+    );
+    const socket = connect(port, "127.0.0.1");
+    let text = "";
+    socket.on("data", (d) => (text += d));
+    socket.write(`POST /upload HTTP/1.1\r\nhost: x\r\ncontent-length: 2000\r\n\r\n${"a".repeat(1000)}`);
+    // A backend that held data back until it knew the last chunk would never get here.
+    await Promise.race([firstHalf, new Promise((_, reject) => setTimeout(() => reject(new Error("the first half was not handed over")), 5000))]);
+    socket.write("b".repeat(1000));
+    for (let i = 0; i < 200 && !text.endsWith("2000"); i++) await new Promise((r) => setTimeout(r, 10));
+    socket.destroy();
+    expect(text).toMatch(/2000$/);
   });
 
   it("reports backpressure from write() and calls onWritable once the client reads again", async () => {

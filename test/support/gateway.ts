@@ -49,6 +49,11 @@ export interface BuiltCase {
 /** `configFile` relative to the project root; output under test/.build/<name>/. */
 export async function buildCase(name: string, configFile: string, env = "dev"): Promise<BuiltCase> {
   const generatedDir = `test/.build/${name}/generated`;
+  // SWITCHYARD_TEST_PREBUILT=1: .ci/run's runs on other Node versions, right after the suite built every case
+  // from the same tree, take those bundles instead of building each again (the build does not depend on the
+  // Node that runs the bundle).
+  const prebuilt = path.join(root, `test/.build/${name}/dist/server.mjs`);
+  if (process.env.SWITCHYARD_TEST_PREBUILT === "1" && existsSync(prebuilt)) return { bundle: prebuilt, generatedDir: path.join(root, generatedDir) };
   const result = await buildConfig({ root, configFile, env, write: true, generatedDir, distDir: `test/.build/${name}/dist` });
   if (!result.ok) throw new Error(`build of ${configFile} failed:\n${result.report}`);
   return { bundle: result.bundlePath!, generatedDir: path.join(root, generatedDir) };

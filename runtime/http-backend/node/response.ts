@@ -3,8 +3,8 @@
 //     header list (repeated names such as vary stay separate lines, as uWS writes them);
 //   - end(body) sends Content-Length, never chunked framing; write() streams chunked;
 //   - write() returns false when the socket buffer is full, and onWritable's handler runs on 'drain';
-//   - onData hands each body chunk as an ArrayBuffer with isLast on the final one (one empty chunk for no
-//     body), holding one chunk back so a body that arrives in one piece is delivered in one call;
+//   - onData hands each body chunk as an ArrayBuffer as it arrives, then an empty one with isLast (uWS
+//     marks the last data chunk itself; both end on exactly one isLast call);
 //   - onAborted runs once if the connection closes before the response ended, or on close().
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
@@ -214,16 +214,10 @@ export class NodeResponse implements UsedResponse {
   }
 
   onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): this {
-    let held: Buffer | null = null;
-    this.req.on("data", (chunk: Buffer) => {
-      if (held !== null) handler(ownBuffer(held), false);
-      held = chunk;
-    });
-    this.req.once("end", () => {
-      const last = held;
-      held = null;
-      handler(last === null ? EMPTY : ownBuffer(last), true);
-    });
+    // Each chunk goes on at once, none held back to learn whether it is the last: a pass-through upload
+    // must reach the provider as it arrives. The end is one more, empty, call.
+    this.req.on("data", (chunk: Buffer) => handler(ownBuffer(chunk), false));
+    this.req.once("end", () => handler(EMPTY, true));
     return this;
   }
 
