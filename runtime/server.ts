@@ -1,10 +1,12 @@
-// The uWebSockets.js server: fixed paths on uWS's native router, each bound once to its handler, plus the
+// The HTTP server: fixed paths on the backend's router (uWS's native one, or node:http's through
+// runtime/http-backend/ when uWS has no binary for this Node), each bound once to its handler, plus the
 // lifecycle (open the store and load the keyring, listen over HTTP or HTTPS (listener/tls.ts), then on
 // SIGTERM/SIGINT stop accepting, let in-flight requests finish within a bound, flush the request log and the
 // spend ledger, exit 0). Routes are recorded once in a RouteTable so a listener re-opened with a new
 // certificate serves the same handlers.
-import uWS from "uWebSockets.js";
-import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from "uWebSockets.js";
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import { selectHttpBackend } from "./http-backend/select.ts";
+import type { HttpBackend, HttpListener, HttpServer } from "./http-backend/types.ts";
 import type { ClientApi, Gateway, TelemetrySettings } from "./contract.ts";
 import { createChatEndpoint } from "./chat-endpoint.ts";
 import { createCountTokensEndpoint } from "./count-tokens-endpoint.ts";
@@ -69,7 +71,9 @@ export interface RunningServer {
    * Reads the certificate and key again and serves them to new connections (open connections keep theirs).
    * Throws, still serving the previous pair, when the files are unreadable or do not match.
    */
-  reloadTls(): TlsPair;
+  reloadTls(): Promise<TlsPair>;
+  /** The HTTP server it runs on, and why that one. */
+  readonly backend: HttpBackend;
 }
 
 /**
@@ -87,9 +91,6 @@ const EMBEDDINGS_PATHS = ["/v1/embeddings", "/openai/embeddings", "/openai/v1/em
 const COMPLETIONS_PATHS = ["/v1/completions", "/openai/completions", "/openai/v1/completions"];
 
 const KNOWN_POST_PATHS = new Set([...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS, ...RESPONSES_PATHS, ...COUNT_TOKENS_PATHS, ...EMBEDDINGS_PATHS, ...COMPLETIONS_PATHS]);
-
-/** uWS's ListenOptions value (its typings declare the enum but the module exports only the number). */
-const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
 /** Which API a request that matched no route speaks, so even a 404 comes back in the client's format. */
 function guessApi(req: HttpRequest): ClientApi {
@@ -110,6 +111,8 @@ export function isLoopback(host: string): boolean {
 }
 
 export interface StartOptions {
+  /** The HTTP server to run on (default: runtime/http-backend/select.ts's choice for this Node and env). */
+  backend?: HttpBackend;
   /** Replaces the breaker store (default: Redis-backed with `redis:`, else in-process). */
   resilience?: ResilienceOptions;
   /** The process environment, for SWITCHYARD_ADMIN_KEY (default process.env). */
@@ -136,6 +139,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // A listener that cannot serve its certificate fails before anything else opens.
   const tlsFiles = listenerTls(gateway.server, env);
   let tls = tlsFiles === null ? null : readTls(tlsFiles);
+  const backend = options.backend ?? selectHttpBackend(env);
   // The store first: a gateway that cannot read its keys must not start open.
   const store = await openStore(gateway.access.store);
   const keys = new KeyCache(store);
@@ -251,17 +255,20 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // Responses say Connection: close once the listener is closed (listener/closing.ts).
   const closing = new Closing();
   // HEAD mirrors every GET without its body (runtime/head.ts); CORS wraps both; then every recorded route.
-  const openApp = (files: TlsFiles | null): TemplatedApp =>
-    app.applyTo(withClosing(withCors(withHead(files === null ? uWS.App() : uWS.SSLApp(uwsTlsOptions(files))), gateway.server.cors), closing));
+  const openServer = (files: TlsFiles | null): HttpServer => {
+    const server = backend.createServer(files === null ? undefined : uwsTlsOptions(files));
+    app.applyTo(withClosing(withCors(withHead(server.app), gateway.server.cors), closing));
+    return server;
+  };
 
-  // uWS sets SO_REUSEPORT unless told the port is exclusive: a lone gateway must not quietly share a port
-  // another process holds (traffic would split between them), while workers share theirs on purpose.
-  const listenOptions = worker === undefined ? LIBUS_LISTEN_EXCLUSIVE_PORT : 0;
-  let current = openApp(tlsFiles);
+  // A lone gateway must not quietly share a port another process holds (traffic would split between them),
+  // while workers share theirs on purpose.
+  const shared = worker !== undefined;
+  let current = openServer(tlsFiles);
   // Port 0 with HTTPS in a single process: a concrete port, so reloadTls can bind it again (reserve-port.ts).
-  const asked = listen.port === 0 && tlsFiles !== null && listenOptions !== 0 ? await reservePort(listen.host, 0) : listen.port;
-  const first = listenNow(current, listen.host, asked, listenOptions);
-  if (first === false) {
+  const asked = listen.port === 0 && tlsFiles !== null && !shared ? await reservePort(listen.host, 0) : listen.port;
+  const first = await current.listen(listen.host, asked, shared);
+  if (first === null) {
     keys.stop();
     budgets.stop();
     void tracing?.shutdown();
@@ -269,10 +276,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     void ledger.close().then(() => store.close());
     throw new Error(`cannot listen on ${listen.host}:${listen.port}`);
   }
-  let socket: us_listen_socket = first;
-  const port = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
-  // Apps replaced by reloadTls keep serving the connections they accepted; held here so nothing collects them.
-  const retired: TemplatedApp[] = [];
+  let listener: HttpListener = first;
+  const port = listener.port;
+  // Servers replaced by reloadTls keep serving the connections they accepted; held here so nothing collects them.
+  const retired: HttpServer[] = [];
   let stopping: Promise<void> | null = null;
   let listening = true;
   return {
@@ -288,28 +295,29 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     authRequired,
     store,
     keyCount: keys.size,
-    reloadTls() {
+    backend,
+    async reloadTls() {
       if (tlsFiles === null) throw new Error("this listener serves plain HTTP: there is no certificate to re-read");
       if (stopping !== null) throw new Error("the server is stopping");
       const pair = readTls(tlsFiles);
-      const next = openApp(tlsFiles);
+      const next = openServer(tlsFiles);
       // A shared port (a worker) can take the new listener first; an exclusive one must be let go of first,
-      // which refuses connections for the microseconds between the two calls.
-      if (listenOptions === 0) {
-        const opened = listenNow(next, listen.host, port, listenOptions);
-        if (opened === false) throw new Error(`cannot listen on ${listen.host}:${port} again`);
-        uWS.us_listen_socket_close(socket);
-        socket = opened;
+      // which refuses connections for the moment between the two calls.
+      if (shared) {
+        const opened = await next.listen(listen.host, port, shared);
+        if (opened === null) throw new Error(`cannot listen on ${listen.host}:${port} again`);
+        listener.close();
+        listener = opened;
       } else {
-        uWS.us_listen_socket_close(socket);
-        const opened = listenNow(next, listen.host, port, listenOptions);
-        if (opened === false) {
-          const back = listenNow(current, listen.host, port, listenOptions);
-          if (back !== false) socket = back;
+        listener.close();
+        const opened = await next.listen(listen.host, port, shared);
+        if (opened === null) {
+          const back = await current.listen(listen.host, port, shared);
+          if (back !== null) listener = back;
           else listening = false;
-          throw new Error(`cannot listen on ${listen.host}:${port} again${back === false ? ", nor with the previous certificate" : ""}`);
+          throw new Error(`cannot listen on ${listen.host}:${port} again${back === null ? ", nor with the previous certificate" : ""}`);
         }
-        socket = opened;
+        listener = opened;
       }
       retired.push(current);
       current = next;
@@ -317,7 +325,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
       return pair;
     },
     shutdown(options = {}) {
-      stopping ??= drain(() => uWS.us_listen_socket_close(socket), closing, options.linger === true, inflight, gateway, log).finally(async () => {
+      stopping ??= drain(() => listener.close(), closing, options.linger === true, inflight, gateway, log).finally(async () => {
         // Leased rate-limit units go back to the shared buckets while the connection is still open.
         await limiter.close();
         breakers?.close();
@@ -331,16 +339,6 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
       return stopping;
     },
   };
-}
-
-/** uWS calls listen's callback before listen returns: the socket, or false when the port cannot be had. */
-function listenNow(app: TemplatedApp, host: string, port: number, options: number): us_listen_socket | false {
-  let result: us_listen_socket | false = false;
-  /* uWS: listen(host, port, options, cb) is in the native module though its typings list only (port, options, cb). */
-  (app as unknown as { listen(host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void): void }).listen(host, port, options, (socket) => {
-    result = socket;
-  });
-  return result;
 }
 
 function openTracingFor(gateway: Gateway, options: StartOptions): Tracing | null {

@@ -17,6 +17,8 @@ import { appLog } from "./log/app-log.ts";
 import { superviseWorkers } from "./cluster/supervisor.ts";
 import { workerLink } from "./cluster/worker-link.ts";
 import { describeTls, listenerTls, readTls } from "./listener/tls.ts";
+import { selectHttpBackend } from "./http-backend/select.ts";
+import type { HttpBackend } from "./http-backend/types.ts";
 
 /** More processes than this on one port is a typo, not a machine. */
 const MAX_WORKERS = 1024;
@@ -43,6 +45,7 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
   let supervised: boolean;
   let watch: boolean;
   let https: boolean;
+  let backend: HttpBackend;
   try {
     const { values } = parseArgs({ args: argv, options: { host: { type: "string" }, port: { type: "string" }, workers: { type: "string" }, watch: { type: "boolean" } } });
     gateway = build();
@@ -58,6 +61,8 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
     const tlsFiles = !cluster.isWorker && supervised ? listenerTls(gateway.server) : null;
     if (tlsFiles !== null) readTls(tlsFiles);
     https = tlsFiles !== null;
+    // Chosen here, before anything listens: a forced backend that cannot load is a start-up error.
+    backend = options.backend ?? selectHttpBackend(options.env ?? process.env);
   } catch (error) {
     appLog.fatal(error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}`);
     process.exit(1);
@@ -73,7 +78,7 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
   if (link === null || !link.quiet) sayConfiguration(gateway);
   let server: RunningServer;
   try {
-    server = await startServer(gateway, { host, port }, link === null ? options : { ...options, worker: link });
+    server = await startServer(gateway, { host, port }, link === null ? { ...options, backend } : { ...options, backend, worker: link });
   } catch (error) {
     appLog.fatal(`cannot start: ${(error as Error).message}`);
     process.exit(1);
@@ -97,7 +102,7 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
   process.once("SIGINT", () => stop("SIGINT"));
   // A worker's SIGHUP is its supervisor's to act on (it reloads every worker); one from a closing terminal
   // reaches the whole process group and must not stop the workers. Alone, SIGHUP re-reads the certificate.
-  process.on("SIGHUP", () => (link === null ? reloadCertificate(server) : appLog.debug("SIGHUP: left to the supervisor")));
+  process.on("SIGHUP", () => (link === null ? void reloadCertificate(server) : appLog.debug("SIGHUP: left to the supervisor")));
   // A reload retires this worker: drain, and wait for its clients to leave their connections (server.ts).
   link?.onRetire(() => {
     if (stopping) return;
@@ -119,13 +124,13 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
 }
 
 /** SIGHUP in a single process: serve the certificate's files as they are now to new connections. */
-function reloadCertificate(server: RunningServer): void {
+async function reloadCertificate(server: RunningServer): Promise<void> {
   if (server.tls === null) {
     appLog.info("SIGHUP: plain HTTP in a single process, nothing to re-read (a reload needs a supervisor: switchyard serve, --watch or --workers N)");
     return;
   }
   try {
-    const pair = server.reloadTls();
+    const pair = await server.reloadTls();
     appLog.info(describeTls(pair), `SIGHUP: serving the certificate in ${pair.files.cert} (${pair.subject}, valid to ${pair.validTo.toISOString()}) to new connections`);
   } catch (error) {
     appLog.error(`SIGHUP: kept the previous certificate: ${(error as Error).message}`);
@@ -159,6 +164,7 @@ function sayConfiguration(gateway: Gateway): void {
 
 function sayServer(gateway: Gateway, server: RunningServer): void {
   logConfiguration(gateway, server);
+  appLog.info({ http_backend: server.backend.name }, `http server: ${server.backend.description}`);
   const keyCount = `${server.keyCount} key${server.keyCount === 1 ? "" : "s"} in ${server.store.where}`;
   if (server.authRequired) {
     appLog.info({ auth: "required", keys: server.keyCount, store: server.store.where }, `client keys required (${keyCount})`);

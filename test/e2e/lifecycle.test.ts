@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, root, startGateway } from "../support/gateway.ts";
+import { buildCase, bundleNodeModules, startGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 
 let bundle: string;
@@ -27,7 +27,7 @@ describe("the bundle", () => {
     mkdirSync(path.join(dir, "app"));
     copyFileSync(bundle, path.join(dir, "app/server.mjs"));
     // Only the uWebSockets.js addon comes from node_modules; everything else is inside server.mjs.
-    symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+    symlinkSync(bundleNodeModules, path.join(dir, "node_modules"));
     const gw = await startGateway(path.join(dir, "app/server.mjs"), { UPSTREAM_URL: mock.url, UPSTREAM_KEY: "sk-lifecycle-aaaaaaaaaaaa" }, { cwd: dir });
     try {
       const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });

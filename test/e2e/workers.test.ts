@@ -15,7 +15,7 @@ import Database from "better-sqlite3";
 import OpenAI from "openai";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, logMessages, root, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, bundleEnv, bundleNode, logMessages, root, runnableBundle, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { refusedPort, startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { startRedisServer, type RedisServer } from "../support/redis-server.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres-server.ts";
@@ -154,7 +154,7 @@ async function until<T>(what: string, read: () => T | Promise<T>, check: (value:
 function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const cwd = mkdtempSync(path.join(tmpdir(), "switchyard-workers-"));
-    const child = spawn(process.execPath, [bundle, "--host", "127.0.0.1", ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...baseEnv(cwd, env) }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bundleNode, [runnableBundle(bundle), "--host", "127.0.0.1", ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...bundleEnv(), ...baseEnv(cwd, env) }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
