@@ -17,7 +17,7 @@ export interface BuiltCase {
 /** `configFile` relative to the project root; output under test/.build/<name>/. */
 export async function buildCase(name: string, configFile: string, env = "dev"): Promise<BuiltCase> {
   const generatedDir = `test/.build/${name}/generated`;
-  const result = await buildConfig({ root, configFile, env, write: true, generatedDir, distDir: `test/.build/${name}/dist` });
+  const result = await buildConfig({ root, outDir: root, configFile, env, write: true, generatedDir, distDir: `test/.build/${name}/dist` });
   if (!result.ok) throw new Error(`build of ${configFile} failed:\n${result.report}`);
   return { bundle: result.bundlePath!, generatedDir: path.join(root, generatedDir) };
 }
