@@ -8,6 +8,7 @@ import { Project, ts } from "ts-morph";
 import type { Diagnostic } from "./diagnostics.ts";
 import type { GeneratedFile } from "./generate.ts";
 
+const TYPES_DIR = "generated/types/";
 const PROVENANCE = /^\/\/ @route (\S+)\s+(.+):(\d+):(\d+)\s/m;
 
 /** `root`: the package (runtime/, tsconfig.json); `outDir`: the folder the files' paths are relative to. */
@@ -23,6 +24,10 @@ export function typecheckGenerated(root: string, files: readonly GeneratedFile[]
     const absolute = path.join(outDir, file.path);
     byPath.set(absolute, file);
     project.createSourceFile(absolute, file.content, { overwrite: true });
+    // The runtime's own type-only imports name the package's generated/types/, which an installed package
+    // does not have (it is build output): the same files, in memory, stand in for it. The bundle needs
+    // none of them, since type imports are erased.
+    if (file.path.startsWith(TYPES_DIR) && outDir !== root) project.createSourceFile(path.join(root, file.path), file.content, { overwrite: true });
   }
   const diagnostics: Diagnostic[] = [];
   for (const d of project.getPreEmitDiagnostics()) {
