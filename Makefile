@@ -12,7 +12,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 install: node_modules/.package-lock.json
 
 build: install
-	$(SWITCHYARD) build $(CONFIG) --env $(ENV)
+	$(SWITCHYARD) build $(CONFIG) --env $(ENV) --out .
 
 check: install
 	$(SWITCHYARD) check $(CONFIG) --env $(ENV)

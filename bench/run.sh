@@ -231,7 +231,7 @@ stop "$pid"
 bench_switchyard() {
   local target=$1 config=$2 env=$3 port=$4 pid problem client_key=client-key store
   shift 4
-  if ! node bin/switchyard.mjs build "$config" --env "$env" >"$WORK/$target-build.log" 2>&1; then
+  if ! node bin/switchyard.mjs build "$config" --env "$env" --out . >"$WORK/$target-build.log" 2>&1; then
     note "$target" "not built (build failed, see $WORK/$target-build.log: $(log_tail "$WORK/$target-build.log"))"
     return
   fi

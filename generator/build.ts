@@ -159,7 +159,7 @@ export async function buildConfig(options: BuildOptions): Promise<BuildResult> {
   const runtimeDir = path.relative(options.outDir, path.join(options.root, "runtime")).split(path.sep).join("/");
   const files = [
     ...(await generateProviderTypes(schemaDir)),
-    ...generateEnvironment(ir, { outDir: generatedDir, runtimeDir, scenarios: scenarios.scenarios, schemaDir }),
+    ...generateEnvironment(ir, { outDir: generatedDir, runtimeDir, outRoot: options.outDir.split(path.sep).join("/"), scenarios: scenarios.scenarios, schemaDir }),
   ];
   done("emit", count(files.length, "file"));
 

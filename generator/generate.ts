@@ -30,6 +30,8 @@ export interface GenerateOptions {
    * `make build`), e.g. "node_modules/switchyard/runtime" in a user's folder.
    */
   runtimeDir?: string;
+  /** The output root as an absolute POSIX path, when runtimeDir climbs above it (default "/"). */
+  outRoot?: string;
   /** Scenario providers' compiled scripts, by provider name. */
   scenarios: ReadonlyMap<string, CompiledScenario>;
   /** Absolute path of schema/providers. */
@@ -37,7 +39,7 @@ export interface GenerateOptions {
 }
 
 export function generateEnvironment(ir: ConfigIR, options: GenerateOptions): GeneratedFile[] {
-  const ctx = emitContext(options.outDir, options.runtimeDir);
+  const ctx = emitContext(options.outDir, options.runtimeDir, undefined, options.outRoot);
   const file = (rel: string, content: string, tidyIt = true): GeneratedFile => ({
     path: path.posix.join(options.outDir, rel),
     content: tidyIt ? tidy(content) : content,

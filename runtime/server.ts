@@ -10,6 +10,7 @@ import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
 import { createPassthroughEndpoint } from "./passthrough/endpoint.ts";
 import { errorBody, JSON_HEADERS } from "./client-errors.ts";
 import { createModelsEndpoint } from "./endpoints/models.ts";
+import { listenFailure } from "./listen-error.ts";
 import { UpstreamModels } from "./endpoints/upstream-models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
 import { openRequestLog, type RequestLog } from "./log/writer.ts";
@@ -230,7 +231,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
         void tracing?.shutdown();
         void log.close(Date.now());
         void ledger.close().then(() => store.close());
-        reject(new Error(`cannot listen on ${listen.host}:${listen.port}`));
+        void listenFailure(listen.host, listen.port).then((reason) => reject(new Error(reason)));
         return;
       }
       const port = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);

@@ -5,12 +5,15 @@
 // what scripts and tests wait for (`listening on http://HOST:PORT`). With more than one worker this process
 // supervises N forked copies of itself (runtime/cluster/), which listen on the port together.
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Gateway } from "./contract.ts";
 import { StartupError } from "./env.ts";
 import { isLoopback, startServer, type RunningServer, type StartOptions } from "./server.ts";
 import { endpointText } from "./observe/endpoint-text.ts";
 import { appLog } from "./log/app-log.ts";
+import { parseSink } from "./log/sinks/open.ts";
+import { usageText, VERSION } from "./bundle-help.ts";
 import { superviseWorkers } from "./cluster/supervisor.ts";
 import { workerLink } from "./cluster/worker-link.ts";
 
@@ -37,14 +40,17 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
   let port: number;
   let workers: number;
   try {
-    const { values } = parseArgs({ args: argv, options: { host: { type: "string" }, port: { type: "string" }, workers: { type: "string" } } });
+    const { values } = parseArgs({ args: argv, options: { host: { type: "string" }, port: { type: "string" }, workers: { type: "string" }, help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" } } });
+    // Before build(): neither needs the environment's keys.
+    if (values.help || values.version) return void process.stdout.write(values.help ? usageText(process.argv[1]) : `switchyard ${VERSION}\n`);
     gateway = build();
     host = values.host ?? process.env.SWITCHYARD_HOST ?? gateway.server.host;
     port = Number(values.port ?? process.env.SWITCHYARD_PORT ?? gateway.server.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartupError(`cannot start: bad port ${JSON.stringify(values.port ?? process.env.SWITCHYARD_PORT)}`);
     workers = parseWorkers(values.workers ?? process.env.SWITCHYARD_WORKERS);
   } catch (error) {
-    appLog.fatal(error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}`);
+    const badArgument = String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
+    appLog.fatal(error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}${badArgument ? "; --help lists the options" : ""}`);
     process.exit(1);
   }
   const link = workerLink();
@@ -110,6 +116,8 @@ function sayConfiguration(gateway: Gateway): void {
 
 function sayServer(gateway: Gateway, server: RunningServer): void {
   logConfiguration(gateway, server);
+  const requestLog = requestLogWhere(gateway);
+  appLog.info({ request_log: requestLog }, `request log: ${requestLog}; \`switchyard logs tail\` reads it, \`switchyard usage\` sums it`);
   const keyCount = `${server.keyCount} key${server.keyCount === 1 ? "" : "s"} in ${server.store.where}`;
   if (server.authRequired) {
     appLog.info({ auth: "required", keys: server.keyCount, store: server.store.where }, `client keys required (${keyCount})`);
@@ -120,6 +128,17 @@ function sayServer(gateway: Gateway, server: RunningServer): void {
   }
   if (gateway.telemetry !== undefined) {
     appLog.info({ traces: endpointText(gateway.telemetry.endpoint), sample_ratio: gateway.telemetry.sampleRatio }, `traces to ${endpointText(gateway.telemetry.endpoint)} (OTLP/HTTP, sample ratio ${gateway.telemetry.sampleRatio})`);
+  }
+}
+
+/** Where request records go, as an absolute path (relative ones are the working directory's), never a password. */
+function requestLogWhere(gateway: Gateway): string {
+  try {
+    const target = parseSink(gateway.logs.sink ?? "", gateway.logs.dir);
+    if (target.kind === "jsonl") return `${resolve(target.dir)}/*.jsonl`;
+    return target.kind === "sqlite" ? `sqlite:${target.file}` : target.where;
+  } catch {
+    return gateway.logs.dir;
   }
 }
 
@@ -141,6 +160,6 @@ function logConfiguration(gateway: Gateway, server: RunningServer): void {
       metrics: gateway.metrics !== null,
       redis: gateway.redis !== null,
     },
-    `switchyard (${gateway.env}): ${routes} route${routes === 1 ? "" : "s"}, ${providers.length} provider${providers.length === 1 ? "" : "s"} (${providers.join(", ")}), metrics ${gateway.metrics === null ? "off" : "at /metrics"}, request log in ${gateway.logs.dir}/`,
+    `switchyard (${gateway.env}): ${routes} route${routes === 1 ? "" : "s"}, ${providers.length} provider${providers.length === 1 ? "" : "s"} (${providers.join(", ")}), metrics ${gateway.metrics === null ? "off" : "at /metrics"}`,
   );
 }

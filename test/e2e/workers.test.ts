@@ -262,7 +262,7 @@ describe("two workers on one port", () => {
     expect(pool.output).toContain(`cannot start: 127.0.0.1:${gw.port} is already in use`);
     const single = await runToExit(["--port", String(gw.port)], {});
     expect(single.code).toBe(1);
-    expect(single.output).toContain(`cannot start: cannot listen on 127.0.0.1:${gw.port}`);
+    expect(single.output).toContain(`cannot start: 127.0.0.1:${gw.port} is already in use`);
   });
 
   it("restart a worker that dies, and keep serving on both", async () => {
