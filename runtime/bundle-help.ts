@@ -1,10 +1,11 @@
 // What `node dist/<env>/server.mjs --help` and `--version` print: the bundle is run directly (a container's
 // CMD, a service unit), where the CLI's help is not at hand. The version is the package's that built the
-// bundle (package.json, inlined by esbuild: only its fields, never a file read at run time).
+// bundle (package.json's `version`, inlined by esbuild, which keeps only the fields named in an import: the
+// rest of package.json stays out of the bundle, and no file is read at run time).
 import path from "node:path";
-import packageJson from "../package.json" with { type: "json" };
+import { version } from "../package.json";
 
-export const VERSION: string = packageJson.version;
+export const VERSION: string = version;
 
 export function usageText(bundle: string | undefined): string {
   const shown = bundle === undefined ? "dist/<env>/server.mjs" : path.relative(process.cwd(), bundle) || bundle;
