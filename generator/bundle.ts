@@ -2,6 +2,7 @@
 // routes.yaml, schema/ or generator/. Native addons stay external, loaded from node_modules: uWebSockets.js
 // and better-sqlite3 (the SQLite store); pg's optional native binding is never used.
 // The dashboard's page is built here too and goes inside the bundle (see embedDashboard).
+import { renameSync } from "node:fs";
 import path from "node:path";
 import { build, type Plugin } from "esbuild";
 import { buildDashboard } from "./dashboard.ts";
@@ -48,10 +49,13 @@ function packagesFromRoot(root: string, generatedDir: string): Plugin {
 /** `generatedDir` (holding main.ts) and `distDir` are absolute; `root` is the package. Returns the bundle's path. */
 export async function bundleEnvironment(root: string, generatedDir: string, distDir: string, dashboard = true): Promise<string> {
   const outfile = path.join(distDir, "server.mjs");
+  // Written beside the bundle and renamed over it: a gateway reloading on a change of the file
+  // (switchyard serve, runtime/cluster/supervisor.ts) never starts a half-written bundle.
+  const written = path.join(distDir, `.server.${process.pid}.tmp.mjs`);
   await build({
     absWorkingDir: root,
     entryPoints: [path.join(generatedDir, "main.ts")],
-    outfile,
+    outfile: written,
     // The package's compiler settings for every file, generated ones included: a user's own tsconfig.json
     // next to routes.yaml is for their code, not ours.
     tsconfig: path.join(root, "tsconfig.json"),
@@ -66,5 +70,6 @@ export async function bundleEnvironment(root: string, generatedDir: string, dist
     // Bundled CommonJS dependencies (undici) call require() for Node built-ins; give ESM a real one.
     banner: { js: 'import { createRequire as __switchyardRequire } from "node:module";\nconst require = __switchyardRequire(import.meta.url);' },
   });
+  renameSync(written, outfile);
   return outfile;
 }

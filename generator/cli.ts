@@ -1,7 +1,7 @@
 // switchyard init [DIR]   write a starter routes.yaml and its demo scenario (generator/init.ts)
 // switchyard check [FILE] [--env NAME] [--strict-prices]   validate and type-check routes.yaml, write nothing (CI's fast path)
 // switchyard build [FILE] [--env NAME] [--out DIR] [--strict-prices]   generate generated/<env>/ and bundle dist/<env>/server.mjs
-// switchyard serve [--env NAME] [--config FILE] [--out DIR] [--host H] [--port N] [--workers N]   run dist/<env>/server.mjs, one process per core
+// switchyard serve [--env NAME] [--config FILE] [--out DIR] [--host H] [--port N] [--workers N]   run dist/<env>/server.mjs, one process per core; reloads on SIGHUP and on a rebuild
 // switchyard keys create|list|show|update|revoke|rotate   client keys in the store (generator/cli-keys.ts)
 // switchyard logs tail|show, switchyard usage   the request log, read from its sink (generator/cli-logs.ts)
 //
@@ -136,15 +136,16 @@ program
   .option("--host <host>", "listen address (default from routes.yaml)")
   .option("--port <port>", "listen port (default from routes.yaml)")
   .option("--workers <n>", "processes sharing the port: a number, or auto for one per core (default SWITCHYARD_WORKERS, else auto)")
-  .description("run the built bundle of an environment")
+  .description("run the built bundle of an environment; SIGHUP or a rebuild reloads it without dropping requests")
   .action(async (opts: { env: string; config: string; out?: string; host?: string; port?: string; workers?: string }) => {
     const bundle = path.resolve(opts.out ?? path.dirname(path.resolve(opts.config)), "dist", opts.env, "server.mjs");
     if (!existsSync(bundle)) {
       console.error(`${path.relative(process.cwd(), bundle)} does not exist: run \`switchyard build --env ${opts.env}\` first`);
       process.exit(1);
     }
-    // The bundle parses these itself; with more than one worker it forks copies of itself (runtime/cluster/).
-    process.argv = [process.argv[0]!, bundle, ...(opts.host ? ["--host", opts.host] : []), ...(opts.port ? ["--port", opts.port] : []), "--workers", opts.workers ?? (process.env.SWITCHYARD_WORKERS || "auto")];
+    // The bundle parses these itself. It supervises copies of itself (runtime/cluster/), even just one, which
+    // share the port: so SIGHUP, or a rebuild of the bundle (--watch), reloads them without dropping a request.
+    process.argv = [process.argv[0]!, bundle, ...(opts.host ? ["--host", opts.host] : []), ...(opts.port ? ["--port", opts.port] : []), "--workers", opts.workers ?? (process.env.SWITCHYARD_WORKERS || "auto"), "--watch"];
     await import(pathToFileURL(bundle).href);
   });
 

@@ -43,6 +43,18 @@ export interface ServerIR {
   cors?: CorsIR;
   /** Addresses and CIDR ranges of reverse proxies whose X-Forwarded-For names the client; empty: none. */
   trustProxy: string[];
+  /** `server.tls`: HTTPS from PEM files named here (never their contents), resolved and read at start; null: plain HTTP. */
+  tls: ServerTlsIR | null;
+}
+
+export interface ServerTlsIR {
+  cert: EnvStringIR;
+  key: EnvStringIR;
+  /** Where each path is written (the environment's overlay when it sets `server.tls`), for diagnostics and start-up errors. */
+  certPos: SourcePos;
+  keyPos: SourcePos;
+  /** JSON pointer of `tls` in force, e.g. /server/tls or /environments/prod/server/tls. */
+  pointer: string;
 }
 
 /** Who may use the gateway and what they may spend (runtime/access/, runtime/spend/, runtime/store/). */
@@ -366,6 +378,8 @@ export interface RedisIR {
   keyPrefix: string;
   /** Share of a shared bucket's capacity one instance may lease (runtime/rate-limit/leases.ts). */
   rateLimitLease: number;
+  /** Longest a command may take before the instance falls back to local state (runtime/redis/connection.ts). */
+  commandTimeoutMs: number;
   pos: SourcePos;
 }
 

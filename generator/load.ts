@@ -1,6 +1,7 @@
 // routes.yaml → diagnostics → ConfigIR. The yaml Document and its LineCounter are kept so every
 // problem, from a YAML syntax error to a shadowed glob, points at the exact key or value at fault.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
 import type { ConfigIR } from "./ir.ts";
@@ -85,7 +86,7 @@ function loadSource(file: string, source: string, env: string, options: LoadOpti
   const ir = resolveConfig(config as RoutesYaml, env, at, { diagnostics: found, ...(options.pricesAt ? { pricesAt: options.pricesAt } : {}) });
   const strict = (d: Diagnostic): Diagnostic => ({ ...d, severity: "error", hint: `${d.hint}; --strict-prices makes a target without a price an error` });
   const resolution = found.map((d) => (options.strictPrices && d.code === "no-price" ? strict(d) : d));
-  const all = sortDiagnostics([...diagnostics, ...resolution, ...accessWarnings(ir)]);
+  const all = sortDiagnostics([...diagnostics, ...resolution, ...accessWarnings(ir), ...tlsWarnings(ir, file)]);
   return { ir: all.some((d) => d.severity === "error") ? null : ir, diagnostics: all, source };
 }
 
@@ -102,6 +103,31 @@ function accessWarnings(ir: ConfigIR): Diagnostic[] {
       severity: "warning",
     },
   ];
+}
+
+/**
+ * `server.tls` files that are not there at build time. A warning, not an error: the bundle reads them when it
+ * starts, possibly on another machine (a container's mounted secret). Only literal paths are checked, relative
+ * ones against routes.yaml's directory, where `switchyard serve` runs; the files are never read here.
+ */
+function tlsWarnings(ir: ConfigIR, file: string): Diagnostic[] {
+  const tls = ir.server.tls;
+  if (tls === null) return [];
+  const found: Diagnostic[] = [];
+  for (const [field, value, pos] of [["cert", tls.cert, tls.certPos], ["key", tls.key, tls.keyPos]] as const) {
+    if (!value.parts.every((part) => "text" in part)) continue;
+    const written = value.parts.map((part) => ("text" in part ? part.text : "")).join("");
+    if (written === "" || existsSync(path.resolve(path.dirname(file), written))) continue;
+    found.push({
+      ...pos,
+      code: "missing-file",
+      pointer: `${tls.pointer}/${field}`,
+      message: `server.tls.${field}: there is no file at ${JSON.stringify(written)}${path.isAbsolute(written) ? "" : ` (next to ${path.basename(file)})`}; the gateway reads it when it starts, and cannot start without it`,
+      hint: `if it only exists where the gateway runs, name it there: \${TLS_${field.toUpperCase()}} in routes.yaml, or SWITCHYARD_TLS_CERT and SWITCHYARD_TLS_KEY`,
+      severity: "warning",
+    });
+  }
+  return found;
 }
 
 // ---- source positions ----

@@ -24,8 +24,10 @@ import type {
   LogsIR,
   PassthroughIR,
   RedactRuleIR,
+  ServerTlsIR,
 } from "./ir.ts";
 import type { Diagnostic, PathSegment, SourceLocator, Span } from "./diagnostics.ts";
+import { toPointer } from "./diagnostics.ts";
 import { isGlob } from "./glob.ts";
 import { camel, Scope } from "./code.ts";
 import { resolveTransforms, type TransformsYaml } from "./transforms/resolve.ts";
@@ -41,6 +43,7 @@ export interface ServerYaml {
   shutdown_timeout_ms?: number;
   cors?: { origins: "*" | string[]; headers?: string[]; max_age_s?: number };
   trust_proxy?: string[];
+  tls?: { cert: string; key: string };
 }
 export interface LogsYaml {
   dir?: string;
@@ -127,6 +130,7 @@ export interface RedisYaml {
   url: string;
   key_prefix?: string;
   rate_limit_lease?: number;
+  command_timeout_ms?: number;
 }
 export interface TelemetryYaml {
   otlp: { endpoint: string; headers?: Record<string, string>; service_name?: string; sample_ratio?: number };
@@ -198,6 +202,8 @@ export const DEFAULTS = {
   redisKeyPrefix: "switchyard:",
   // runtime/rate-limit/leases.ts: a tenth of a bucket per instance; buckets under 10 a minute stay exact.
   rateLimitLease: 0.1,
+  // runtime/redis/connection.ts: a Redis slower than this is treated as down, and each instance goes local.
+  redisCommandTimeoutMs: 50,
   store: "sqlite:data/switchyard.db",
   budgets: { maxTokens: 4096 },
   telemetry: { serviceName: "switchyard", sampleRatio: 1 },
@@ -499,6 +505,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       shutdownTimeoutMs: server.shutdown_timeout_ms ?? DEFAULTS.server.shutdownTimeoutMs,
       ...(server.cors === undefined ? {} : { cors: resolveCors(server.cors) }),
       trustProxy: [...new Set(server.trust_proxy ?? [])],
+      tls: resolveServerTls(server.tls, config.environments?.[env]?.server?.tls !== undefined ? ["environments", env, "server", "tls"] : ["server", "tls"], pos, at),
     },
     access: {
       auth: resolved.auth?.required === undefined ? "auto" : resolved.auth.required ? "required" : "off",
@@ -525,7 +532,13 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
     metrics: resolveMetrics(resolved.metrics, routes),
     redis: resolved.redis === undefined
       ? null
-      : { url: envString(resolved.redis.url), keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix, rateLimitLease: resolved.redis.rate_limit_lease ?? DEFAULTS.rateLimitLease, pos: pos(at.key(["redis"])) },
+      : {
+          url: envString(resolved.redis.url),
+          keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix,
+          rateLimitLease: resolved.redis.rate_limit_lease ?? DEFAULTS.rateLimitLease,
+          commandTimeoutMs: resolved.redis.command_timeout_ms ?? DEFAULTS.redisCommandTimeoutMs,
+          pos: pos(at.key(["redis"])),
+        },
     telemetry: resolved.telemetry === undefined ? null : resolveTelemetry(resolved.telemetry, pos(at.key(config.environments?.[env]?.telemetry !== undefined ? ["environments", env, "telemetry"] : ["telemetry"]))),
     providers,
     routes,
@@ -707,6 +720,18 @@ function responsesMode(kind: HttpProviderIR["kind"], set: "native" | "translate"
 
 function resolveTls(tls: NonNullable<ProviderYaml["tls"]>): TlsIR {
   return { verify: tls.verify ?? true, caFile: tls.ca_file === undefined ? null : envString(tls.ca_file) };
+}
+
+/** `server.tls` in force; `path` is where it is written (an environment's overlay replaces both files at once). */
+function resolveServerTls(tls: ServerYaml["tls"], path: PathSegment[], pos: (span: Span) => SourcePos, at: SourceLocator): ServerTlsIR | null {
+  if (tls === undefined) return null;
+  return {
+    cert: envString(tls.cert),
+    key: envString(tls.key),
+    certPos: pos(at.value([...path, "cert"])),
+    keyPos: pos(at.value([...path, "key"])),
+    pointer: toPointer(path),
+  };
 }
 
 function resolveCors(cors: NonNullable<ServerYaml["cors"]>): CorsIR {

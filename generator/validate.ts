@@ -243,7 +243,7 @@ function checkTelemetry(telemetry: unknown, path: readonly PathSegment[], report
   }
 }
 
-/** `store` and `server.trust_proxy`, at the top level or in an environment: mistakes that would otherwise only show at start. */
+/** `store`, `server.tls` and `server.trust_proxy`, at the top level or in an environment: mistakes that would otherwise only show at start. */
 function checkAccess(config: Record<string, unknown>, path: readonly PathSegment[], report: Report): void {
   if (typeof config.store === "string") {
     const storePath = [...path, "store"];
@@ -254,6 +254,14 @@ function checkAccess(config: Record<string, unknown>, path: readonly PathSegment
     }
   }
   const server = config.server;
+  if (isRecord(server) && isRecord(server.tls)) {
+    for (const field of ["cert", "key"] as const) {
+      const value = server.tls[field];
+      if (typeof value !== "string") continue;
+      const parsed = parseEnvString(value);
+      if (!parsed.ok) report("bad-env-reference", [...path, "server", "tls", field], { fragment: parsed.fragment }, parsed.message, ENV_REFERENCE_HINT);
+    }
+  }
   if (!isRecord(server) || !Array.isArray(server.trust_proxy)) return;
   server.trust_proxy.forEach((entry, index) => {
     if (typeof entry === "string" && !isAddressOrRange(entry)) {

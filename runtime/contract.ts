@@ -203,6 +203,20 @@ export interface ServerSettings {
   readonly cors?: CorsSettings;
   /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; absent: none. */
   readonly trustProxy?: readonly string[];
+  /**
+   * routes.yaml's `server.tls`, its paths resolved (either may be empty); runtime/tls/ decides what the listener
+   * serves, with SWITCHYARD_TLS_CERT/KEY first. Absent: plain HTTP unless those variables are set.
+   */
+  readonly tls?: ServerTlsSettings;
+}
+
+export interface ServerTlsSettings {
+  /** PEM certificate chain file. */
+  readonly cert: string;
+  /** PEM private key file. */
+  readonly key: string;
+  /** Where it is configured, for start-up errors: `server.tls (routes.yaml:LINE:COL)`. */
+  readonly origin: string;
 }
 
 /** Who may use the gateway and what they may spend (runtime/access/, runtime/spend/). */

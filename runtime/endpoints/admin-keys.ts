@@ -10,7 +10,8 @@
 //
 // A key's text appears only in the create and rotate answers. Every change reloads this instance's keyring
 // at once; other instances see it at their next poll (within about a second).
-import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import type { RouteRegistry } from "../listener/route-table.ts";
 import { ClientResponse } from "../client-response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "../client-errors.ts";
 import { readBody } from "../read-body.ts";
@@ -24,7 +25,7 @@ const DEFAULT_GRACE = "24h";
 
 type Handler = (params: readonly string[], body: KeyInput & { grace?: unknown }) => Promise<{ status: number; body: unknown }>;
 
-export function registerAdminKeys(app: TemplatedApp, admin: AdminKey, store: Store, keys: KeyCache): void {
+export function registerAdminKeys(app: RouteRegistry, admin: AdminKey, store: Store, keys: KeyCache): void {
   const notFound = (id: string) => ({ status: 404, body: { error: { message: `no key ${JSON.stringify(id)}`, type: "not_found_error", param: null, code: "key_not_found" } } });
   const changed = async <T>(result: T): Promise<T> => {
     await keys.reload();

@@ -1,13 +1,13 @@
 // `--workers 2` (what `switchyard serve` runs by default on this 2-core machine) through the built bundle:
 // the e2e smoke set (plain, stream, translated, auth 401) on two processes sharing one port, connections
-// actually spread over both (each log record names its worker), a rate limit held across them by a real
-// redis-server, /metrics summed over both, a killed worker restarted (and a slot that cannot restart
+// actually spread over both (each log record names its worker), rate limits held across them by a real
+// redis-server (exactly, and to within one lease for a limit large enough to be leased), /metrics summed over both, a killed worker restarted (and a slot that cannot restart
 // stopping the gateway after a backoff, not a spin), a port in use and workers that cannot start refused
 // with a non-zero exit, `switchyard serve`'s default of one worker per core, and SIGTERM draining both with
 // every log line written, in JSONL files (shared by both processes), SQLite and PostgreSQL.
 import { spawn } from "node:child_process";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
@@ -235,6 +235,35 @@ describe("two workers on one port", () => {
     expect(metric(await scrape(gw), "switchyard_rate_limited_total", { route: "shared" })).toBe(6);
   });
 
+  it("hold a leased limit across both workers: the limit in total, not per worker, to within one lease", async () => {
+    // 200 a minute: each worker leases up to floor(0.1 × 200) = 20 units and admits from its lease without a
+    // round trip. 300 requests, 25 at a time on connections of their own, so both workers take part.
+    const limit = 200;
+    const lease = 20;
+    const started = performance.now();
+    const answers: Answer[] = [];
+    for (let batch = 0; batch < 300; batch += 25) {
+      answers.push(...(await Promise.all(Array.from({ length: 25 }, (_, i) => chat(gw, key, "leased", `leased ${batch + i}`)))));
+    }
+    const elapsedMs = performance.now() - started;
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 429)).toEqual([]);
+    const allowed = answers.filter((a) => a.status === 200).length;
+    // A fresh bucket: nothing was leased before the first request, so the fleet admits no more than the
+    // bucket holds plus what it refills (200 a minute) while the test runs. Per-worker buckets would admit 400.
+    expect(allowed, logMessages(gw.output())).toBeLessThanOrEqual(limit + Math.ceil((elapsedMs * limit) / 60_000));
+    // Units one worker holds are not the other's until spent or returned: at most one lease refused early.
+    expect(allowed).toBeGreaterThanOrEqual(limit - lease);
+    const refused = answers.find((a) => a.status === 429)!;
+    expect(JSON.parse(refused.text).error).toMatchObject({ code: "rate_limit_exceeded" });
+    const records = await until("300 leased records", () => gw.logRecords().filter((r) => contentOf(r).startsWith("leased ")), (r) => r.length === 300);
+    // Both workers admitted and both refused: the total above is theirs together.
+    for (const worker of [1, 2]) {
+      expect(records.filter((r) => r.worker === worker && r.status === 200).length, `worker ${worker} admitted`).toBeGreaterThan(0);
+      expect(records.filter((r) => r.worker === worker && r.status === 429).length, `worker ${worker} refused`).toBeGreaterThan(0);
+    }
+    expect(metric(await scrape(gw), "switchyard_rate_limited_total", { route: "leased" })).toBe(300 - allowed);
+  });
+
   it("write whole JSONL lines from both processes into the same files: none torn, none lost", async () => {
     const n = 200;
     const padding = "x".repeat(6000);
@@ -360,10 +389,17 @@ describe("switchyard serve", () => {
       const cores = availableParallelism();
       const said = await until("serve to listen", () => logMessages(output), (text) => /listening on http:\/\/127\.0\.0\.1:\d+/.test(text) || child.exitCode !== null, 60_000);
       const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(said)![1]);
-      if (cores > 1) expect(said).toContain(`listening on http://127.0.0.1:${port} with ${cores} workers`);
-      expect(said.match(/worker \d+ \(pid \d+\) serving/g) ?? []).toHaveLength(cores > 1 ? cores : 0);
+      // `serve` supervises even one worker, so that it can reload (docs/operating.md).
+      expect(said).toContain(`listening on http://127.0.0.1:${port} with ${cores} worker${cores === 1 ? "" : "s"}`);
+      expect(said.match(/worker \d+ \(pid \d+\) serving/g) ?? []).toHaveLength(cores);
       const health = await send(port, "/health", null);
       expect(health.status).toBe(200);
+      // It watches the bundle: a rebuild (here the same bundle written again, renamed over) is a reload.
+      copyFileSync(bundle, path.join(dist, "server.tmp.mjs"));
+      renameSync(path.join(dist, "server.tmp.mjs"), path.join(dist, "server.mjs"));
+      await until("the reload", () => logMessages(output), (text) => text.includes("reloaded (the bundle changed): generation 2") || child.exitCode !== null, 60_000);
+      expect(logMessages(output)).toContain(`reloaded (the bundle changed): generation 2 serving http://127.0.0.1:${port}`);
+      expect((await send(port, "/health", null)).status).toBe(200);
       child.kill("SIGTERM");
       expect(await exited, logMessages(output)).toBe(0);
     } finally {

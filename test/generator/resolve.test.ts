@@ -56,7 +56,7 @@ describe("environment overlay", () => {
   it("deep-merges server, logs and provider fields over the base", () => {
     const ir = load(OVERLAY, "prod");
     expect(ir.env).toBe("prod");
-    expect(ir.server).toEqual({ host: "0.0.0.0", port: 9000, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
+    expect(ir.server).toEqual({ host: "0.0.0.0", port: 9000, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [], tls: null });
     expect(ir.logs).toEqual({ dir: "/var/log/switchyard", maxSizeBytes: 100 * 1024 ** 2, bodies: false, sink: null, sinkPos: expect.any(Object), retentionDays: null, queueSize: null, redact: [], redactEmails: false, redactCards: false });
     const openai = http(ir, "openai");
     expect(openai.apiKey).toEqual({ parts: [{ env: "OPENAI_API_KEY_PROD" }] });
@@ -66,6 +66,30 @@ describe("environment overlay", () => {
     ]);
     expect(openai.timeouts).toEqual({ connectMs: 500, idleMs: 30_000, totalMs: 0, firstByteMs: 30_000 });
     expect(scenario(ir, "demo").speed).toBe(0);
+  });
+
+  it("takes server.tls from the environment that sets it, with its position, paths kept as ${VAR} parts", () => {
+    const text = `
+server:
+  tls: { cert: "\${TLS_DIR}/cert.pem", key: "\${TLS_DIR}/key.pem" }
+providers:
+  demo: { kind: scenario, file: scenarios/demo.yaml }
+routes:
+  - model: demo
+    targets: [{ provider: demo }]
+environments:
+  prod:
+    server:
+      tls: { cert: /etc/switchyard/cert.pem, key: "\${TLS_KEY_FILE}" }
+`;
+    const dev = load(text).server.tls!;
+    expect(dev.cert).toEqual({ parts: [{ env: "TLS_DIR" }, { text: "/cert.pem" }] });
+    expect(dev.pointer).toBe("/server/tls");
+    expect(dev.certPos).toEqual({ file: "routes.yaml", line: 3, col: 16 });
+    const prod = loadConfig("routes.yaml", { text, env: "prod" });
+    // /etc/switchyard/cert.pem does not exist here: a warning at the overlay's line, and the IR still builds.
+    expect(prod.diagnostics.map((d) => [d.code, d.severity, d.pointer, d.line])).toEqual([["missing-file", "warning", "/environments/prod/server/tls/cert", 12]]);
+    expect(prod.ir!.server.tls).toMatchObject({ cert: { parts: [{ text: "/etc/switchyard/cert.pem" }] }, key: { parts: [{ env: "TLS_KEY_FILE" }] }, pointer: "/environments/prod/server/tls" });
   });
 
   it("leaves the base alone for dev and for an empty environment", () => {
@@ -149,7 +173,7 @@ routes:
   - model: gpt-4o
     targets: [{ provider: openai }]
 `);
-    expect(ir.server).toEqual({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 4 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
+    expect(ir.server).toEqual({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 4 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [], tls: null });
     expect(ir.logs).toEqual({ dir: "logs", maxSizeBytes: 100 * 1024 ** 2, bodies: true, sink: null, sinkPos: expect.any(Object), retentionDays: null, queueSize: null, redact: [], redactEmails: false, redactCards: false });
     expect(ir.access).toMatchObject({ auth: "auto", store: { parts: [{ text: "sqlite:data/switchyard.db" }] }, budgetMaxTokens: 4096 });
     expect(ir.providers.map((p) => p.name)).toEqual(["anthropic", "demo", "openai"]);
@@ -418,7 +442,7 @@ environments:
 `;
     expect(load(text).server.port).toBe(8787);
     const prod = load(text, "prod");
-    expect(prod.server).toEqual({ host: "0.0.0.0", port: 8080, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
+    expect(prod.server).toEqual({ host: "0.0.0.0", port: 8080, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [], tls: null });
     expect(prod.routes.map((r) => r.id)).toEqual(["gpt-4o", "claude-star"]);
   });
 });

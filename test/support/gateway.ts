@@ -23,6 +23,7 @@ export async function buildCase(name: string, configFile: string, env = "dev"): 
 }
 
 export interface RunningGateway {
+  /** http://127.0.0.1:PORT, or https:// when the gateway said it serves HTTPS. */
   url: string;
   port: number;
   /** Working directory of the process: its logs/ folder is here. */
@@ -65,15 +66,17 @@ export async function startGateway(bundle: string, env: Record<string, string>, 
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let scheme = "http";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${output}`)), 15_000);
     const check = () => {
-      const match = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+      const match = /listening on (https?):\/\/127\.0\.0\.1:(\d+)/.exec(output);
       if (match) {
         clearTimeout(timer);
-        resolve(Number(match[1]));
+        scheme = match[1]!;
+        resolve(Number(match[2]));
       }
     };
     child.stdout!.on("data", check);
@@ -84,7 +87,7 @@ export async function startGateway(bundle: string, env: Record<string, string>, 
   });
   const logDir = path.join(cwd, "logs");
   const gateway: RunningGateway = {
-    url: `http://127.0.0.1:${port}`,
+    url: `${scheme}://127.0.0.1:${port}`,
     port,
     cwd,
     process: child,
