@@ -293,7 +293,7 @@ declare -A BUILT=()
 build_switchyard() {
   local target=$1 config=$2 env=$3
   [[ -z ${BUILT[$config/$env]:-} ]] || return 0
-  node bin/switchyard.mjs build "$config" --env "$env" >"$WORK/$target-build.log" 2>&1 && BUILT[$config/$env]=1 && return 0
+  node bin/switchyard.mjs build "$config" --env "$env" --out . >"$WORK/$target-build.log" 2>&1 && BUILT[$config/$env]=1 && return 0
   note "$target" "not built (build failed, see $WORK/$target-build.log: $(log_tail "$WORK/$target-build.log"))"
   return 1
 }

@@ -274,7 +274,9 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     void tracing?.shutdown();
     void log.close(Date.now());
     void ledger.close().then(() => store.close());
-    throw new Error(`cannot listen on ${listen.host}:${listen.port}`);
+    // uWS says only that it failed (no errno): an exclusive bind of the same address tells a port another
+    // process holds ("… is already in use") from any other reason.
+    throw new Error(await reservePort(listen.host, listen.port).then(() => `cannot listen on ${listen.host}:${listen.port}`, (error: Error) => error.message));
   }
   let listener: HttpListener = first;
   const port = listener.port;

@@ -8,12 +8,15 @@
 // and SIGHUP re-reads its TLS certificate (docs/operating.md).
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Gateway } from "./contract.ts";
 import { StartupError } from "./env.ts";
 import { isLoopback, startServer, type RunningServer, type StartOptions } from "./server.ts";
 import { endpointText } from "./observe/endpoint-text.ts";
 import { appLog } from "./log/app-log.ts";
+import { parseSink } from "./log/sinks/open.ts";
+import { usageText, VERSION } from "./bundle-help.ts";
 import { superviseWorkers } from "./cluster/supervisor.ts";
 import { workerLink } from "./cluster/worker-link.ts";
 import { describeTls, listenerTls, readTls } from "./listener/tls.ts";
@@ -47,7 +50,9 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
   let https: boolean;
   let backend: HttpBackend;
   try {
-    const { values } = parseArgs({ args: argv, options: { host: { type: "string" }, port: { type: "string" }, workers: { type: "string" }, watch: { type: "boolean" } } });
+    const { values } = parseArgs({ args: argv, options: { host: { type: "string" }, port: { type: "string" }, workers: { type: "string" }, watch: { type: "boolean" }, help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" } } });
+    // Before build(): neither needs the environment's keys.
+    if (values.help || values.version) return void process.stdout.write(values.help ? usageText(process.argv[1]) : `switchyard ${VERSION}\n`);
     gateway = build();
     host = values.host ?? process.env.SWITCHYARD_HOST ?? gateway.server.host;
     port = Number(values.port ?? process.env.SWITCHYARD_PORT ?? gateway.server.port);
@@ -64,7 +69,8 @@ export async function main(build: () => Gateway, argv = process.argv.slice(2), o
     // Chosen here, before anything listens: a forced backend that cannot load is a start-up error.
     backend = options.backend ?? selectHttpBackend(options.env ?? process.env);
   } catch (error) {
-    appLog.fatal(error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}`);
+    const badArgument = String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS");
+    appLog.fatal(error instanceof StartupError ? error.message : `cannot start: ${(error as Error).message}${badArgument ? "; --help lists the options" : ""}`);
     process.exit(1);
   }
   // Once: a link listens for the supervisor's messages, and a second one would answer them too.
@@ -165,6 +171,8 @@ function sayConfiguration(gateway: Gateway): void {
 function sayServer(gateway: Gateway, server: RunningServer): void {
   logConfiguration(gateway, server);
   appLog.info({ http_backend: server.backend.name }, `http server: ${server.backend.description}`);
+  const requestLog = requestLogWhere(gateway);
+  appLog.info({ request_log: requestLog }, `request log: ${requestLog}; \`switchyard logs tail\` reads it, \`switchyard usage\` sums it`);
   const keyCount = `${server.keyCount} key${server.keyCount === 1 ? "" : "s"} in ${server.store.where}`;
   if (server.authRequired) {
     appLog.info({ auth: "required", keys: server.keyCount, store: server.store.where }, `client keys required (${keyCount})`);
@@ -181,6 +189,17 @@ function sayServer(gateway: Gateway, server: RunningServer): void {
   }
   if (gateway.telemetry !== undefined) {
     appLog.info({ traces: endpointText(gateway.telemetry.endpoint), sample_ratio: gateway.telemetry.sampleRatio }, `traces to ${endpointText(gateway.telemetry.endpoint)} (OTLP/HTTP, sample ratio ${gateway.telemetry.sampleRatio})`);
+  }
+}
+
+/** Where request records go, as an absolute path (relative ones are the working directory's), never a password. */
+function requestLogWhere(gateway: Gateway): string {
+  try {
+    const target = parseSink(gateway.logs.sink ?? "", gateway.logs.dir);
+    if (target.kind === "jsonl") return `${resolve(target.dir)}/*.jsonl`;
+    return target.kind === "sqlite" ? `sqlite:${target.file}` : target.where;
+  } catch {
+    return gateway.logs.dir;
   }
 }
 
@@ -202,6 +221,6 @@ function logConfiguration(gateway: Gateway, server: RunningServer): void {
       metrics: gateway.metrics !== null,
       redis: gateway.redis !== null,
     },
-    `switchyard (${gateway.env}): ${routes} route${routes === 1 ? "" : "s"}, ${providers.length} provider${providers.length === 1 ? "" : "s"} (${providers.join(", ")}), metrics ${gateway.metrics === null ? "off" : "at /metrics"}, request log in ${gateway.logs.dir}/`,
+    `switchyard (${gateway.env}): ${routes} route${routes === 1 ? "" : "s"}, ${providers.length} provider${providers.length === 1 ? "" : "s"} (${providers.join(", ")}), metrics ${gateway.metrics === null ? "off" : "at /metrics"}`,
   );
 }

@@ -3,9 +3,10 @@
 // serialised once at start, and again when a provider's list changes; a key whose policy names its models
 // gets only those it may use, serialised once per key (the cache is keyed by the key's object, which a
 // keyring reload replaces, so a changed policy is picked up with it). With keys required, listing needs a
-// key too.
+// key too. A model none of whose targets can answer (each on a provider whose key was empty at start, which
+// every request skips) is left out: a client that picks from the list should not pick a certain 503.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { ApiFamily, Router } from "../contract.ts";
+import type { ApiFamily, Route, Router } from "../contract.ts";
 import { errorBody, JSON_HEADERS } from "../client-errors.ts";
 import { readClientIdentity } from "../access/client-identity.ts";
 import type { ActiveKey } from "../access/keyring.ts";
@@ -31,6 +32,20 @@ function serialise(openai: readonly string[], anthropic: readonly string[]): Lis
   };
 }
 
+/** Whether a request routed here can reach some target: an HTTP provider without its key never can. */
+function canServe(route: Route | undefined): boolean {
+  // A name only conditional routes serve has no route without a request to look at: it stays listed.
+  return route === undefined || route.targets.some((target) => target.upstream.kind !== "http" || target.upstream.enabled);
+}
+
+/** The routed names of each API that some target can serve, decided once: keys are read at start. */
+export function servableModels(router: Router): Record<ApiFamily, readonly string[]> {
+  return {
+    openai: router.models.openai.filter((model) => canServe(router.openai(model))),
+    anthropic: router.models.anthropic.filter((model) => canServe(router.anthropic(model))),
+  };
+}
+
 function send(res: HttpResponse, status: string, body: string): void {
   res.cork(() => {
     res.writeStatus(status);
@@ -46,7 +61,7 @@ function send(res: HttpResponse, status: string, body: string): void {
  */
 export function createModelsEndpoint(router: Router, services: Pick<EndpointServices, "gate" | "proxies">, upstream: UpstreamModels | null = null) {
   const { gate, proxies } = services;
-  const models = router.models;
+  const models = servableModels(router);
   let version = -1;
   let names: Record<ApiFamily, readonly string[]> = { openai: models.openai, anthropic: models.anthropic };
   let all = serialise(models.openai, models.anthropic);

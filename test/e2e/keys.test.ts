@@ -284,7 +284,8 @@ describe("auth by default", () => {
     } finally {
       child.kill("SIGTERM");
     }
-  });
+    // It builds its own bundle: a whole type-check, which takes tens of seconds on a loaded 2-core machine.
+  }, 120_000);
 });
 
 /** Waits until `gw` knows `key` (its keyring poll), without spending anything: GET /v1/models needs a valid key. */

@@ -7,7 +7,7 @@
 // every log line written, in JSONL files (shared by both processes), SQLite and PostgreSQL.
 import { spawn } from "node:child_process";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
@@ -291,7 +291,7 @@ describe("two workers on one port", () => {
     expect(pool.output).toContain(`cannot start: 127.0.0.1:${gw.port} is already in use`);
     const single = await runToExit(["--port", String(gw.port)], {});
     expect(single.code).toBe(1);
-    expect(single.output).toContain(`cannot start: cannot listen on 127.0.0.1:${gw.port}`);
+    expect(single.output).toContain(`cannot start: 127.0.0.1:${gw.port} is already in use`);
   });
 
   it("restart a worker that dies, and keep serving on both", async () => {
@@ -368,12 +368,14 @@ describe("starting", () => {
 
 describe("switchyard serve", () => {
   it("runs one worker per core by default, each serving, and stops them all on SIGTERM", async () => {
-    // `serve` runs root/dist/<env>/server.mjs: the fixture's bundle, copied under an env name of this test's own.
+    // `serve` runs dist/<env>/server.mjs of the current directory, as a user's folder has it after
+    // `switchyard build`: the fixture's bundle, with the package's node_modules for its native addon.
     const env = "workers-serve-test";
-    const dist = path.join(root, "dist", env);
+    const cwd = mkdtempSync(path.join(tmpdir(), "switchyard-workers-"));
+    const dist = path.join(cwd, "dist", env);
     mkdirSync(dist, { recursive: true });
     copyFileSync(bundle, path.join(dist, "server.mjs"));
-    const cwd = mkdtempSync(path.join(tmpdir(), "switchyard-workers-"));
+    symlinkSync(path.join(root, "node_modules"), path.join(cwd, "node_modules"));
     const child = spawn(process.execPath, [path.join(root, "bin/switchyard.mjs"), "serve", "--env", env, "--host", "127.0.0.1", "--port", "0"], {
       cwd,
       env: { PATH: process.env.PATH ?? "", ...baseEnv(cwd, { REDIS_URL: redis.url }) },
@@ -402,7 +404,7 @@ describe("switchyard serve", () => {
       expect(await exited, logMessages(output)).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
-      rmSync(dist, { recursive: true, force: true });
+      rmSync(cwd, { recursive: true, force: true });
     }
   }, 90_000);
 });
