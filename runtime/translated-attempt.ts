@@ -7,7 +7,7 @@ import type { Dispatcher } from "undici";
 import type { HttpUpstream, Target, Translation } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
-import { abortWithClient, armDeadline, endWithStreamError, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
+import { abortWithClient, armDeadline, endWithStreamError, isLongAnswer, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { parseRetryAfter } from "./resilience/retry-after.ts";
 import { createLineSplitter } from "./ndjson-lines.ts";
 import { createSseReader } from "./sse-events.ts";
@@ -213,6 +213,7 @@ export function attemptTranslated(
           summary: tap ? withNativeUsage(tap.finish(), nativeUsage) : null,
           responseBody: undefined,
           error: `upstream stream broke: ${reason}`,
+          clientCaused: isLongAnswer(error),
         });
       },
     };

@@ -72,7 +72,7 @@ describe("createTargetWalk", () => {
   it("every target behind an open breaker: 503 with the wait until the first probe", async () => {
     const r = route(["a", "b"], breaker);
     const resilience = createResilience([r]);
-    for (const t of r.targets) resilience.record(r, t, "failure", false);
+    for (const t of r.targets) resilience.record(r, t, "m", "failure", false);
     const ctx = context();
     const end = await createTargetWalk(resilience, scripted({}))(r, request, {}, ctx);
     expect(end).toMatchObject({ kind: "exhausted", status: 503 });
@@ -86,7 +86,7 @@ describe("createTargetWalk", () => {
   it("one open breaker and a target that failed is a 502, not a 503", async () => {
     const r = route(["a", "b"], breaker);
     const resilience = createResilience([r]);
-    resilience.record(r, r.targets[0]!, "failure", false);
+    resilience.record(r, r.targets[0]!, "m", "failure", false);
     const end = await createTargetWalk(resilience, scripted({ b: [failed(500), failed(500)] }))(r, request, {}, context());
     expect(end).toEqual({ kind: "exhausted", status: 502, retryAfterMs: null });
   });
