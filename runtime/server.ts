@@ -20,6 +20,7 @@ import { createResilience, type ResilienceOptions } from "./resilience/resilienc
 import { RedisBreakerStore } from "./resilience/redis-breaker-store.ts";
 import { withCors } from "./cors.ts";
 import { withHead } from "./head.ts";
+import { withHeaderLimit } from "./header-limit.ts";
 import { balancerHealth } from "./balance/health.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/types.ts";
@@ -125,8 +126,9 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // Give Redis a moment so the first requests already share limits; an unreachable one is not waited for.
   await redis?.whenReady(1000);
   const inflight = new Set<Promise<void>>();
-  // HEAD mirrors every GET without its body (runtime/head.ts); CORS wraps both.
-  const app = withCors(withHead(uWS.App()), gateway.server.cors);
+  // HEAD mirrors every GET without its body (runtime/head.ts); CORS wraps both. Innermost, every handler
+  // runs only for requests within the header limit (runtime/header-limit.ts).
+  const app = withCors(withHead(withHeaderLimit(uWS.App())), gateway.server.cors);
   const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
