@@ -44,6 +44,11 @@ export interface HttpUpstream {
   readonly headers: Readonly<Record<string, string>>;
   /** Requests with a larger body (as the client sent it) skip this provider's targets; Infinity: no limit. */
   readonly bodyLimitBytes: number;
+  /**
+   * A response the gateway must hold whole (translated, or rewritten by body rules) fails the attempt once
+   * its upstream body passes this many bytes; streams relayed as they arrive are not bounded.
+   */
+  readonly responseLimitBytes: number;
   /** False when the key resolved to an empty string: targets on this provider are skipped. */
   readonly enabled: boolean;
   /** Why it is disabled, naming the key's variables (the skip reason clients read); null when enabled. */

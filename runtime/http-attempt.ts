@@ -9,7 +9,7 @@ import type { Dispatcher } from "undici";
 import type { ClientApi, HttpUpstream, Target } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import type { ClientIdentity } from "./access/client-identity.ts";
-import { describeTransportError, isFallbackStatus, TOTAL_TIMEOUT, totalTimeoutError } from "./failure-kind.ts";
+import { describeTransportError, isFallbackStatus, responseTooLarge, TOTAL_TIMEOUT, totalTimeoutError } from "./failure-kind.ts";
 import { parseRetryAfter } from "./resilience/retry-after.ts";
 import { streamErrorEvent } from "./resilience/stream-error.ts";
 import { spliceModel } from "./model-splice.ts";
@@ -262,6 +262,14 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
           return;
         }
         if (mode === Mode.Whole) {
+          size += chunk.length;
+          if (size > upstream.responseLimitBytes) {
+            // Held whole for the body rules: bounded by the provider's response_limit, as translated bodies are.
+            chunks = [];
+            settle({ kind: "failed", status, latencyMs: performance.now() - started, reason: responseTooLarge(upstream.responseLimitBytes), timeout: false, clientCaused: true });
+            _controller.abort(new Error("response_limit"));
+            return;
+          }
           chunks.push(chunk);
           return;
         }

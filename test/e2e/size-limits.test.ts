@@ -1,5 +1,6 @@
 // Size bounds, end to end against the built bundle: a request whose headers pass the gateway's limit is
-// refused on every path alike, with a 431 in the client's API format, before anything reaches a provider.
+// refused on every path alike, with a 431 in the client's API format, before anything reaches a provider;
+// a translated answer larger than its provider's response_limit fails the attempt with a clear error.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
@@ -64,5 +65,40 @@ describe("one request-header limit for every endpoint", () => {
     for (let i = 0; i < 8; i++) headers[`x-part-${i}`] = "b".repeat(5000);
     const res = await fetch(`${gw.url}/v1/messages`, { method: "POST", headers, body: chatBody("claude-x") });
     expect(res.status).toBe(431);
+  });
+});
+
+describe("a provider's response_limit on translated answers", () => {
+  const chat = (model: string) => fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: chatBody(model) });
+  const health = async (route: string) => ((await (await fetch(`${gw.url}/health`)).json()) as { targets: Array<Record<string, any>> }).targets.find((t) => t.route === route && t.target.startsWith("an-small"))!;
+
+  it("an answer under the limit is translated as usual", async () => {
+    an.script({ kind: "reply", text: "x".repeat(30_000) });
+    const res = await chat("gpt-via-claude");
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).choices[0].message.content).toHaveLength(30_000);
+  });
+
+  it("an answer over it is a 502 in the client's format naming the limit, not retried, and no breaker counts it", async () => {
+    const before = await gw.settledLogCount();
+    const seen = an.requests.length;
+    an.script({ kind: "reply", text: "x".repeat(200_000) });
+    const res = await chat("gpt-via-claude");
+    expect(res.status).toBe(502);
+    const error = (await res.json()) as any;
+    expect(error.error).toMatchObject({ type: "api_error", code: "all_targets_failed" });
+    expect(error.error.message).toContain("response larger than the provider's response_limit (65536 bytes)");
+    // The client's ask, not the upstream's fault: the same target is not asked again.
+    expect(an.requests.length - seen).toBe(1);
+    const [record] = (await gw.waitForLogRecords(before + 1)).slice(before);
+    expect(record!.attempts).toEqual([expect.objectContaining({ provider: "an-small", status: 200, error: "response larger than the provider's response_limit (65536 bytes)" })]);
+    expect(await health("gpt-via-claude")).toMatchObject({ state: "closed", failures: 0 });
+  });
+
+  it("falls back to the next target, which may hold more", async () => {
+    an.script({ kind: "reply", text: "x".repeat(200_000) });
+    const res = await chat("gpt-via-claude-or-oa");
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).choices[0].message.content).toBe("Hello from the mock upstream.");
   });
 });
