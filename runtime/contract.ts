@@ -99,6 +99,11 @@ export interface Target {
   readonly price: PriceLookup;
   /** Header and body rules (provider's, then route's) and bring-your-own-key; absent when there are none. */
   readonly transforms?: TargetTransforms;
+  /**
+   * The route forwards the client's own provider key (forward_client_key): a 401, 403 or 429 then speaks of
+   * that client's key, not of the provider, and no breaker counts it.
+   */
+  readonly forwardsClientKey?: true;
 }
 
 /** A translator bound to a route's options, chosen at build time for one (client API, target API) pair. */

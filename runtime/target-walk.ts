@@ -158,7 +158,7 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
         }
         span?.end(outcome.kind === "failed" || outcome.kind === "relayed" ? outcome.status : null, outcome.kind === "failed" ? outcome.reason : outcome.kind === "client-gone" ? "client closed the connection" : outcome.error);
         balancer?.end(target, latencySample(outcome, request.stream), outcome.kind === "failed");
-        resilience.record(route, target, model, breakerResult(outcome), admission.probe);
+        resilience.record(route, target, model, breakerResult(outcome, target, request), admission.probe);
         const attempt: AttemptRecord = {
           provider: upstream.name,
           model,
@@ -203,11 +203,18 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
  * What an attempt tells its breaker. A failure the client caused says nothing about the upstream's health,
  * and counting it would let one client open a breaker every other client shares: it counts as neither
  * (like a cancelled try, it frees a half-open probe slot). Relayed 4xx answers are successes: the upstream
- * answered, and a client naming a model that does not exist gets its 404 without harming anyone.
+ * answered, and a client naming a model that does not exist gets its 404 without harming anyone. On a
+ * bring-your-own-key route a 401, 403 or 429 is about the client's own key.
  */
-function breakerResult(outcome: AttemptOutcome): AttemptResult {
+function breakerResult(outcome: AttemptOutcome, target: Target, request: AttemptRequest): AttemptResult {
   if (outcome.kind === "client-gone") return "cancelled";
-  if (outcome.kind === "failed") return outcome.clientCaused === true ? "cancelled" : "failure";
+  if (outcome.kind === "failed") {
+    if (outcome.clientCaused === true) return "cancelled";
+    // The client's own key, refused or rate limited: one client with a bad key must not open the breaker for all.
+    const status = outcome.status;
+    if (target.forwardsClientKey === true && request.client.key !== null && (status === 401 || status === 403 || status === 429)) return "cancelled";
+    return "failure";
+  }
   if (outcome.error === undefined) return "success";
   return outcome.clientCaused === true ? "cancelled" : "failure";
 }
