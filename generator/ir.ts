@@ -143,6 +143,8 @@ export interface HttpProviderIR {
   tls?: TlsIR;
   /** Requests with a larger body skip this provider's targets; absent: no limit of its own. */
   bodyLimitBytes?: number;
+  /** Responses held whole (translated, body rules) fail past this; absent: the runtime's default. */
+  responseLimitBytes?: number;
   /** azure-openai: the api-version query parameter. */
   azureApiVersion?: string;
   /** POST /v1/responses: passed through (the provider speaks the Responses API) or translated to its chat API. */

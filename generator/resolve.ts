@@ -64,6 +64,7 @@ export interface ProviderOverrideYaml {
   max_connections?: number;
   tls?: { verify?: boolean; ca_file?: string };
   body_limit?: number | string;
+  response_limit?: number | string;
   file?: string;
   speed?: number;
   api_version?: string;
@@ -702,6 +703,7 @@ function resolveProvider(name: string, ident: string, provider: ProviderYaml, po
     transforms: resolveTransforms(provider.transforms, ["providers", name, "transforms"], at),
     ...(provider.tls === undefined ? {} : { tls: resolveTls(provider.tls) }),
     ...(provider.body_limit === undefined ? {} : { bodyLimitBytes: parseSize(provider.body_limit) }),
+    ...(provider.response_limit === undefined ? {} : { responseLimitBytes: parseSize(provider.response_limit) }),
     pos,
   };
 }

@@ -44,6 +44,11 @@ export interface HttpUpstream {
   readonly headers: Readonly<Record<string, string>>;
   /** Requests with a larger body (as the client sent it) skip this provider's targets; Infinity: no limit. */
   readonly bodyLimitBytes: number;
+  /**
+   * A response the gateway must hold whole (translated, or rewritten by body rules) fails the attempt once
+   * its upstream body passes this many bytes; streams relayed as they arrive are not bounded.
+   */
+  readonly responseLimitBytes: number;
   /** False when the key resolved to an empty string: targets on this provider are skipped. */
   readonly enabled: boolean;
   /** Why it is disabled, naming the key's variables (the skip reason clients read); null when enabled. */
@@ -94,6 +99,11 @@ export interface Target {
   readonly price: PriceLookup;
   /** Header and body rules (provider's, then route's) and bring-your-own-key; absent when there are none. */
   readonly transforms?: TargetTransforms;
+  /**
+   * The route forwards the client's own provider key (forward_client_key): a 401, 403 or 429 then speaks of
+   * that client's key, not of the provider, and no breaker counts it.
+   */
+  readonly forwardsClientKey?: true;
 }
 
 /** A translator bound to a route's options, chosen at build time for one (client API, target API) pair. */

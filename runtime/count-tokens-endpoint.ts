@@ -36,7 +36,7 @@ function firstUsableTarget(route: Route, resilience: Resilience, skipped: Attemp
   for (const target of route.targets) {
     const upstream = target.upstream;
     if (upstream.kind === "http" && !upstream.enabled) continue;
-    const retryAt = resilience.retryAt(route, target);
+    const retryAt = resilience.retryAt(route, target, target.model ?? model);
     if (retryAt !== null && retryAt > now) {
       skipped.push({ provider: upstream.name, model: target.model ?? model, status: null, latency_ms: 0, skipped: "circuit open" });
       continue;

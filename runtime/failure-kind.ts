@@ -6,6 +6,11 @@ export function isFallbackStatus(status: number): boolean {
   return status === 401 || status === 403 || status === 408 || status === 429 || status >= 500;
 }
 
+/** Why an attempt that outgrew the provider's response_limit failed; the client asked for that much. */
+export function responseTooLarge(limit: number): string {
+  return `response larger than the provider's response_limit (${limit} bytes)`;
+}
+
 /** The code of the error an attempt aborts its upstream request with when its total_ms runs out. */
 export const TOTAL_TIMEOUT = "SWITCHYARD_TOTAL_TIMEOUT";
 

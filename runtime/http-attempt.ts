@@ -9,7 +9,7 @@ import type { Dispatcher } from "undici";
 import type { ClientApi, HttpUpstream, Target } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
 import type { ClientIdentity } from "./access/client-identity.ts";
-import { describeTransportError, isFallbackStatus, totalTimeoutError } from "./failure-kind.ts";
+import { describeTransportError, isFallbackStatus, responseTooLarge, TOTAL_TIMEOUT, totalTimeoutError } from "./failure-kind.ts";
 import { parseRetryAfter } from "./resilience/retry-after.ts";
 import { streamErrorEvent } from "./resilience/stream-error.ts";
 import { spliceModel } from "./model-splice.ts";
@@ -71,6 +71,8 @@ export type AttemptOutcome =
       summary: ResponseSummary | null;
       responseBody: string | undefined;
       error?: string;
+      /** The break was the client's doing (e.g. a long answer cut by total_ms): the breaker does not count it. */
+      clientCaused?: boolean;
     }
   | {
       kind: "failed";
@@ -80,6 +82,8 @@ export type AttemptOutcome =
       timeout: boolean;
       /** The wait the upstream asked for (Retry-After and kin), when it named one. */
       retryAfterMs?: number | null;
+      /** The client's request caused it (e.g. an answer over the provider's response_limit): the breaker does not count it. */
+      clientCaused?: boolean;
     }
   | { kind: "client-gone"; latencyMs: number };
 
@@ -172,6 +176,14 @@ export function endWithStreamError(client: ClientResponse, api: ClientApi, reaso
   client.end();
 }
 
+/**
+ * total_ms cutting a response that was flowing (no idle gap reached idle_ms) means the client asked for a
+ * longer answer than the provider's bound allows, not that the upstream is unwell: no breaker counts it.
+ */
+export function isLongAnswer(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === TOTAL_TIMEOUT;
+}
+
 /** How the body of an accepted response travels: whole in one write, or chunk by chunk. */
 const enum Mode {
   Pending,
@@ -250,6 +262,14 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
           return;
         }
         if (mode === Mode.Whole) {
+          size += chunk.length;
+          if (size > upstream.responseLimitBytes) {
+            // Held whole for the body rules: bounded by the provider's response_limit, as translated bodies are.
+            chunks = [];
+            settle({ kind: "failed", status, latencyMs: performance.now() - started, reason: responseTooLarge(upstream.responseLimitBytes), timeout: false, clientCaused: true });
+            _controller.abort(new Error("response_limit"));
+            return;
+          }
           chunks.push(chunk);
           return;
         }
@@ -313,6 +333,7 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
           summary: tap !== null ? tap.finish() : null,
           responseBody: undefined,
           error: `upstream stream broke: ${reason}`,
+          clientCaused: isLongAnswer(error),
         });
       },
     };

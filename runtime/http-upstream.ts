@@ -35,9 +35,19 @@ export interface HttpUpstreamOptions {
   maxConnections: number;
   /** The provider's `body_limit`: larger requests skip its targets. */
   bodyLimitBytes?: number;
+  /** The provider's `response_limit`; absent: DEFAULT_RESPONSE_LIMIT_BYTES. */
+  responseLimitBytes?: number;
   /** The provider's `tls:`; absent keeps Node's defaults. `caFile` is read here, once, at start. */
   tls?: { verify: boolean; caFile: string | null };
 }
+
+/**
+ * A response the gateway holds whole (translated, or rewritten by body rules) may be this large unless the
+ * provider's `response_limit` says otherwise. Far above any chat answer (128k output tokens are well under
+ * 1 MB; base64 images a few MB), while bounding the memory one request can take: parsing, translating and
+ * serialising a held body costs about ten times its size (a 20 MB answer took 250 MB).
+ */
+export const DEFAULT_RESPONSE_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /** TLS options for the pool's connector: extra CAs are added to Node's bundled ones, not instead of them. */
 function tlsOptions(name: string, tls: HttpUpstreamOptions["tls"]): { rejectUnauthorized?: boolean; ca?: string[] } {
@@ -105,5 +115,6 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
     idleTimeoutMs: options.idleTimeoutMs ?? options.firstByteTimeoutMs,
     totalTimeoutMs: options.totalTimeoutMs ?? 0,
     bodyLimitBytes: options.bodyLimitBytes ?? Infinity,
+    responseLimitBytes: options.responseLimitBytes ?? DEFAULT_RESPONSE_LIMIT_BYTES,
   });
 }

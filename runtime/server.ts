@@ -24,6 +24,7 @@ import { createResilience, type ResilienceOptions } from "./resilience/resilienc
 import { RedisBreakerStore } from "./resilience/redis-breaker-store.ts";
 import { withCors } from "./cors.ts";
 import { withHead } from "./head.ts";
+import { withHeaderLimit } from "./header-limit.ts";
 import { balancerHealth } from "./balance/health.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/types.ts";
@@ -255,9 +256,10 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // Responses say Connection: close once the listener is closed (listener/closing.ts).
   const closing = new Closing();
   // HEAD mirrors every GET without its body (runtime/head.ts); CORS wraps both; then every recorded route.
+  // Innermost, every handler runs only for requests within the header limit (runtime/header-limit.ts).
   const openServer = (files: TlsFiles | null): HttpServer => {
     const server = backend.createServer(files === null ? undefined : uwsTlsOptions(files));
-    app.applyTo(withClosing(withCors(withHead(server.app), gateway.server.cors), closing));
+    app.applyTo(withClosing(withCors(withHead(withHeaderLimit(server.app)), gateway.server.cors), closing));
     return server;
   };
 

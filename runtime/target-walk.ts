@@ -15,6 +15,7 @@ import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
 import { roundMs, type AttemptRecord } from "./log/request-log.ts";
 import { latencySample } from "./balance/sample.ts";
 import { pause, type Resilience } from "./resilience/resilience.ts";
+import type { AttemptResult } from "./resilience/circuit-breaker.ts";
 import { retryAfterHeaders } from "./resilience/retry-after.ts";
 import type { RequestSpan } from "./observe/hooks.ts";
 
@@ -129,13 +130,13 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
       let backoffMs = 0;
       let last: { status: number | null; timeout: boolean } | null = null;
       for (let retry = 0; ; retry++) {
-        const admission = resilience.admit(route, target);
+        const admission = resilience.admit(route, target, model);
         if (!admission.ok) {
           if (retry === 0) {
             skip(upstream.name, model, admission.reason);
             if (!tried) {
               breakerSkips++;
-              const at = resilience.retryAt(route, target);
+              const at = resilience.retryAt(route, target, model);
               if (at !== null && at < reopensAt) reopensAt = at;
             }
           } else attempts[attempts.length - 1]!.no_retry = admission.reason;
@@ -150,15 +151,14 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
         try {
           outcome = await steps.attempt(ctx, request, json, target, prepared as P);
         } catch (error) {
-          resilience.record(route, target, "cancelled", admission.probe);
+          resilience.record(route, target, model, "cancelled", admission.probe);
           balancer?.end(target, null, false);
           span?.end(null, error instanceof Error ? error.message : String(error));
           throw error;
         }
         span?.end(outcome.kind === "failed" || outcome.kind === "relayed" ? outcome.status : null, outcome.kind === "failed" ? outcome.reason : outcome.kind === "client-gone" ? "client closed the connection" : outcome.error);
         balancer?.end(target, latencySample(outcome, request.stream), outcome.kind === "failed");
-        const broken = outcome.kind === "failed" || (outcome.kind === "relayed" && outcome.error !== undefined);
-        resilience.record(route, target, outcome.kind === "client-gone" ? "cancelled" : broken ? "failure" : "success", admission.probe);
+        resilience.record(route, target, model, breakerResult(outcome, target, request), admission.probe);
         const attempt: AttemptRecord = {
           provider: upstream.name,
           model,
@@ -197,6 +197,26 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
     }
     return exhausted(attempts.length > 0, tried, allRateLimited, allTimeouts, breakerSkips, disabledSkips, reopensAt, steps.untriedStatus);
   };
+}
+
+/**
+ * What an attempt tells its breaker. A failure the client caused says nothing about the upstream's health,
+ * and counting it would let one client open a breaker every other client shares: it counts as neither
+ * (like a cancelled try, it frees a half-open probe slot). Relayed 4xx answers are successes: the upstream
+ * answered, and a client naming a model that does not exist gets its 404 without harming anyone. On a
+ * bring-your-own-key route a 401, 403 or 429 is about the client's own key.
+ */
+function breakerResult(outcome: AttemptOutcome, target: Target, request: AttemptRequest): AttemptResult {
+  if (outcome.kind === "client-gone") return "cancelled";
+  if (outcome.kind === "failed") {
+    if (outcome.clientCaused === true) return "cancelled";
+    // The client's own key, refused or rate limited: one client with a bad key must not open the breaker for all.
+    const status = outcome.status;
+    if (target.forwardsClientKey === true && request.client.key !== null && (status === 401 || status === 403 || status === 429)) return "cancelled";
+    return "failure";
+  }
+  if (outcome.error === undefined) return "success";
+  return outcome.clientCaused === true ? "cancelled" : "failure";
 }
 
 function exhausted(any: boolean, tried: boolean, allRateLimited: boolean, allTimeouts: boolean, breakerSkips: number, disabledSkips: number, reopensAt: number, untriedStatus: number): Exhausted {

@@ -6,8 +6,8 @@
 import type { Dispatcher } from "undici";
 import type { HttpUpstream, Target, Translation } from "./contract.ts";
 import type { ClientResponse } from "./client-response.ts";
-import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
-import { abortWithClient, armDeadline, endWithStreamError, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
+import { describeTransportError, isFallbackStatus, responseTooLarge } from "./failure-kind.ts";
+import { abortWithClient, armDeadline, endWithStreamError, isLongAnswer, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
 import { parseRetryAfter } from "./resilience/retry-after.ts";
 import { createLineSplitter } from "./ndjson-lines.ts";
 import { createSseReader } from "./sse-events.ts";
@@ -18,8 +18,6 @@ import type { TargetTransforms } from "./transforms/types.ts";
 import { createSseTransform, transformJsonText, transformJsonValue } from "./transforms/apply.ts";
 
 const ERROR_TEXT_CAP = 300;
-/** An upstream body larger than this is not a chat answer; the attempt fails rather than buffer it. */
-const WHOLE_BODY_CAP = 64 << 20;
 
 /** The Messages API requires a version header; an OpenAI client never sends one. */
 const ANTHROPIC_VERSION = "2023-06-01";
@@ -154,8 +152,12 @@ export function attemptTranslated(
         // A failed answer is kept only up to what its reason quotes (its first chunk is kept whatever its size).
         if (!accepted && size > ERROR_TEXT_CAP) return;
         size += chunk.length;
-        if (size > WHOLE_BODY_CAP) {
-          controller.abort(new Error(`upstream body exceeds ${WHOLE_BODY_CAP} bytes`));
+        if (size > upstream.responseLimitBytes) {
+          // Held whole to be translated: past the provider's bound nothing more is kept, and the attempt fails
+          // at once (the abort's error then finds it settled). The next target, with its own bound, may answer.
+          chunks.length = 0;
+          settle({ kind: "failed", status, latencyMs: performance.now() - started, reason: responseTooLarge(upstream.responseLimitBytes), timeout: false, clientCaused: true });
+          controller.abort(new Error("response_limit"));
           return;
         }
         chunks.push(chunk);
@@ -213,6 +215,7 @@ export function attemptTranslated(
           summary: tap ? withNativeUsage(tap.finish(), nativeUsage) : null,
           responseBody: undefined,
           error: `upstream stream broke: ${reason}`,
+          clientCaused: isLongAnswer(error),
         });
       },
     };

@@ -114,7 +114,8 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR, locals: Locals
   idleTimeoutMs: ${code(String(provider.timeouts.idleMs))},
   totalTimeoutMs: ${code(String(provider.timeouts.totalMs))},
   maxConnections: ${code(String(provider.maxConnections))},${tls}${provider.bodyLimitBytes === undefined ? code("") : ts`
-  bodyLimitBytes: ${literal(provider.bodyLimitBytes)},`}
+  bodyLimitBytes: ${literal(provider.bodyLimitBytes)},`}${provider.responseLimitBytes === undefined ? code("") : ts`
+  responseLimitBytes: ${literal(provider.responseLimitBytes)},`}
 });`;
   return { resolve: join(resolveLines, "\n"), create };
 }

@@ -105,7 +105,7 @@ bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
   const factories = endpointApis(route).map((api) => {
     const targets = route.targets.map(
       (t) =>
-        ts`{ upstream: upstreams.${name(upstreamProperty(providers.get(t.provider)!))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}, price: ${prices.of(t)}${transformsOf(t)} },`,
+        ts`{ upstream: upstreams.${name(upstreamProperty(providers.get(t.provider)!))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}, price: ${prices.of(t)}${transformsOf(t)}${route.forwardClientKey ? code(", forwardsClientKey: true") : code("")} },`,
     );
     if (balancer !== null) {
       // The balancer needs the target objects themselves (it keys its per-target state on them).

@@ -333,6 +333,43 @@ describe("circuit breaker", () => {
     expect(record.attempts[0].skipped).toBe("circuit open");
   });
 
+  it("keys a glob target's breakers by model: failures on some models leave the others served", async () => {
+    // Before, one breaker covered every model of the route: these two failures answered glob-c with a 503.
+    flaky.script({ kind: "error", status: 500 }, { kind: "error", status: 500 });
+    for (const model of ["glob-a", "glob-b"]) {
+      const { error, record } = await logged(chat(model));
+      expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+      expect(record.attempts[0]).toMatchObject({ provider: "flaky", model, status: 500 });
+    }
+    const { result, record } = await logged(chat("glob-c"));
+    expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
+    expect(record.attempts).toEqual([expect.objectContaining({ provider: "flaky", model: "glob-c", status: 200 })]);
+    // The failed models' own breakers are open: the upstream is not asked again for them.
+    const seen = flaky.requests.length;
+    const { error } = await logged(chat("glob-a"));
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect(flaky.requests.length).toBe(seen);
+    const target = await breakerOf("glob-star", "flaky:*");
+    expect(target).toMatchObject({ state: "open", failures: 1, models_tracked: 3 });
+    expect(target.models.map((m: any) => [m.model, m.state]).sort()).toEqual([
+      ["glob-a", "open"],
+      ["glob-b", "open"],
+    ]);
+  });
+
+  it("a stream total_ms cuts while it flows is the client's long answer: the breaker does not count it", async () => {
+    slow.script({ kind: "slowStream", chunks: 60, intervalMs: 50 });
+    const { error, record } = await logged(async () => {
+      const stream = await openai.chat.completions.create({ model: "long-answer", messages: hello, stream: true });
+      for await (const _ of stream);
+    });
+    expect((error as Error).message).toContain("total timeout");
+    expect(record.error).toBe("upstream stream broke: total timeout");
+    expect(await breakerOf("long-answer", "bounded:long-answer")).toMatchObject({ state: "closed", failures: 0 });
+    const { result } = await logged(chat("long-answer"));
+    expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
+  });
+
   it("/health lists every target of every route, breakers off shown as disabled", async () => {
     const targets = await health();
     expect(targets.find((t) => t.route === "idle" && t.target === "stalling:idle")).toMatchObject({ state: "disabled" });

@@ -72,7 +72,7 @@ describe("createTargetWalk", () => {
   it("every target behind an open breaker: 503 with the wait until the first probe", async () => {
     const r = route(["a", "b"], breaker);
     const resilience = createResilience([r]);
-    for (const t of r.targets) resilience.record(r, t, "failure", false);
+    for (const t of r.targets) resilience.record(r, t, "m", "failure", false);
     const ctx = context();
     const end = await createTargetWalk(resilience, scripted({}))(r, request, {}, ctx);
     expect(end).toMatchObject({ kind: "exhausted", status: 503 });
@@ -83,10 +83,31 @@ describe("createTargetWalk", () => {
     expect(ctx.attempts.map((a) => a.skipped)).toEqual(["circuit open", "circuit open"]);
   });
 
+  it("failures the client caused are not counted by the breaker; the upstream's own are", async () => {
+    const byok = (name: string): Target => ({ ...target(name), forwardsClientKey: true }) as Target;
+    const withKey = { ...request, client: { key: "sk-client-own", keyId: "k", ip: "127.0.0.1" } } as unknown as AttemptRequest;
+    const r = { id: "byok", targets: [byok("a")], rateLimits: null, retry: { ...retry, maxAttempts: 1 }, breaker } as unknown as Route;
+    const resilience = createResilience([r]);
+    const cut: AttemptOutcome = { ...relayed, error: "upstream stream broke: total timeout", clientCaused: true };
+    const tooLarge: AttemptOutcome = { kind: "failed", status: 200, latencyMs: 1, reason: "response larger than the limit", timeout: false, clientCaused: true };
+    // The client's own key refused or rate limited (bring-your-own-key), a long answer cut, an answer too large.
+    const walk = createTargetWalk(resilience, scripted({ a: [failed(401), failed(429), cut, tooLarge] }));
+    for (let i = 0; i < 4; i++) await walk(r, withKey, {}, context());
+    expect(resilience.admit(r, r.targets[0]!, "m")).toEqual({ ok: true, probe: false });
+    // A 503 is the provider's: it opens the breaker (failures: 1).
+    await createTargetWalk(resilience, scripted({ a: [failed(503)] }))(r, withKey, {}, context());
+    expect(resilience.admit(r, r.targets[0]!, "m").ok).toBe(false);
+    // Without bring-your-own-key, a 401 is the gateway's key: counted.
+    const plain = route(["p"], breaker);
+    const counted = createResilience([plain]);
+    await createTargetWalk(counted, scripted({ p: [failed(401)] }))(plain, withKey, {}, context());
+    expect(counted.admit(plain, plain.targets[0]!, "m").ok).toBe(false);
+  });
+
   it("one open breaker and a target that failed is a 502, not a 503", async () => {
     const r = route(["a", "b"], breaker);
     const resilience = createResilience([r]);
-    resilience.record(r, r.targets[0]!, "failure", false);
+    resilience.record(r, r.targets[0]!, "m", "failure", false);
     const end = await createTargetWalk(resilience, scripted({ b: [failed(500), failed(500)] }))(r, request, {}, context());
     expect(end).toEqual({ kind: "exhausted", status: 502, retryAfterMs: null });
   });
