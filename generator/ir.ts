@@ -296,7 +296,7 @@ export interface WhenIR {
   clientKeys: string[] | null;
   tools: boolean | null;
   images: boolean | null;
-  /** The estimated prompt (runtime/token-estimate.ts) is larger than this many tokens. */
+  /** The estimated prompt (runtime/usage/token-estimate.ts) is larger than this many tokens. */
   promptTokensOver: number | null;
   pos: SourcePos;
 }

@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import type { CompiledScenario } from "./scenario/types.ts";
 import type { CommandUpstream } from "./command/types.ts";
 import type { AnyTranslator, TranslationOptions, UpstreamApi } from "./translate/translator.ts";
-import type { UpstreamPaths } from "./upstream-paths.ts";
+import type { UpstreamPaths } from "./upstream/paths.ts";
 import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
 import type { TargetTransforms } from "./transforms/types.ts";
 import type { RedisSettings } from "./redis/connection.ts";

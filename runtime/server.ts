@@ -8,11 +8,11 @@ import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import { selectHttpBackend } from "./http-backend/select.ts";
 import type { HttpBackend, HttpListener, HttpServer } from "./http-backend/types.ts";
 import type { ClientApi, Gateway, TelemetrySettings } from "./contract.ts";
-import { createChatEndpoint } from "./chat-endpoint.ts";
-import { createCountTokensEndpoint } from "./count-tokens-endpoint.ts";
-import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
+import { createChatEndpoint } from "./endpoints/chat.ts";
+import { createCountTokensEndpoint } from "./endpoints/count-tokens.ts";
+import { createOpenAIExtraEndpoint } from "./endpoints/openai-extra.ts";
 import { createPassthroughEndpoint } from "./passthrough/endpoint.ts";
-import { errorBody, JSON_HEADERS } from "./client-errors.ts";
+import { errorBody, JSON_HEADERS } from "./client/errors.ts";
 import { createModelsEndpoint } from "./endpoints/models.ts";
 import { UpstreamModels } from "./endpoints/upstream-models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
@@ -22,9 +22,9 @@ import { SharedRedis } from "./redis/connection.ts";
 import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
 import { RedisBreakerStore } from "./resilience/redis-breaker-store.ts";
-import { withCors } from "./cors.ts";
-import { withHead } from "./head.ts";
-import { withHeaderLimit } from "./header-limit.ts";
+import { withCors } from "./listener/cors.ts";
+import { withHead } from "./listener/head.ts";
+import { withHeaderLimit } from "./listener/header-limit.ts";
 import { balancerHealth } from "./balance/health.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/types.ts";
@@ -255,8 +255,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
 
   // Responses say Connection: close once the listener is closed (listener/closing.ts).
   const closing = new Closing();
-  // HEAD mirrors every GET without its body (runtime/head.ts); CORS wraps both; then every recorded route.
-  // Innermost, every handler runs only for requests within the header limit (runtime/header-limit.ts).
+  // HEAD mirrors every GET without its body (runtime/listener/head.ts); CORS wraps both; then every recorded route.
+  // Innermost, every handler runs only for requests within the header limit (runtime/listener/header-limit.ts).
   const openServer = (files: TlsFiles | null): HttpServer => {
     const server = backend.createServer(files === null ? undefined : uwsTlsOptions(files));
     app.applyTo(withClosing(withCors(withHead(withHeaderLimit(server.app)), gateway.server.cors), closing));

@@ -12,9 +12,9 @@
 // at once; other instances see it at their next poll (within about a second).
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { RouteRegistry } from "../listener/route-table.ts";
-import { ClientResponse } from "../client-response.ts";
-import { errorBody, JSON_HEADERS, type ClientError } from "../client-errors.ts";
-import { readBody } from "../read-body.ts";
+import { ClientResponse } from "../client/response.ts";
+import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
+import { readBody } from "../client/read-body.ts";
 import type { AdminKey } from "../access/admin-key.ts";
 import type { KeyCache } from "../access/keyring.ts";
 import { createKey, KeyInputError, keyReport, keyView, parseDuration, parsePolicy, rotateKey, type KeyInput } from "../access/key-admin.ts";

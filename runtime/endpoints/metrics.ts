@@ -4,8 +4,8 @@
 // on; otherwise the path falls through to the server's 404.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { RouteRegistry } from "../listener/route-table.ts";
-import { ClientResponse } from "../client-response.ts";
-import { errorBody, JSON_HEADERS } from "../client-errors.ts";
+import { ClientResponse } from "../client/response.ts";
+import { errorBody, JSON_HEADERS } from "../client/errors.ts";
 import type { AdminKey } from "../access/admin-key.ts";
 
 /** `scrape`: this process's registry as text, or with `--workers N` every worker's, aggregated (runtime/cluster/). */

@@ -7,7 +7,7 @@
 // every request skips) is left out: a client that picks from the list should not pick a certain 503.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { ApiFamily, Route, Router } from "../contract.ts";
-import { errorBody, JSON_HEADERS } from "../client-errors.ts";
+import { errorBody, JSON_HEADERS } from "../client/errors.ts";
 import { readClientIdentity } from "../access/client-identity.ts";
 import type { ActiveKey } from "../access/keyring.ts";
 import type { EndpointServices } from "../services.ts";

@@ -3,7 +3,7 @@
 // it to observers, the trace and the writer (writer.ts), which sends it to the configured sink.
 
 import { randomBytes } from "node:crypto";
-import type { Usage } from "../usage.ts";
+import type { Usage } from "../usage/usage.ts";
 import type { ClientIdentity } from "../access/client-identity.ts";
 
 export interface AttemptRecord {

@@ -9,15 +9,15 @@
 // The request body is not read before forwarding: uWS's chunks go into a Readable that undici sends
 // upstream as they come, and the client's socket is paused while the Readable is full, so an upload of
 // any size (up to the entry's body_limit) holds a bounded amount of memory.
-import { UNCONFIGURED_STATUS } from "../target-walk.ts";
+import { UNCONFIGURED_STATUS } from "../attempts/target-walk.ts";
 import { Readable } from "node:stream";
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { ClientApi } from "../contract.ts";
-import { ClientResponse } from "../client-response.ts";
-import { errorBody, JSON_HEADERS, type ClientError } from "../client-errors.ts";
-import { collectPassthroughHeaders } from "../forward-headers.ts";
+import { ClientResponse } from "../client/response.ts";
+import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
+import { collectPassthroughHeaders } from "../upstream/forward-headers.ts";
 import { readClientIdentity, type RequestIdentity } from "../access/client-identity.ts";
-import { bodyTooLarge } from "../json-request.ts";
+import { bodyTooLarge } from "../endpoints/json-request.ts";
 import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
 import type { EndpointServices } from "../services.ts";
 import type { RequestSpan } from "../observe/hooks.ts";
@@ -58,7 +58,7 @@ function refuseRestricted(identity: RequestIdentity): ClientError | null {
 }
 
 function disabled(entry: PassthroughEntry): ClientError {
-  // The status and code of a model route whose providers all lack keys (runtime/target-walk.ts): one answer,
+  // The status and code of a model route whose providers all lack keys (runtime/attempts/target-walk.ts): one answer,
   // which the SDKs do not retry, for one cause.
   return {
     status: UNCONFIGURED_STATUS,

@@ -1,9 +1,9 @@
-// What the target walk (runtime/target-walk.ts) asks before and after each attempt: may this target be tried
+// What the target walk (runtime/attempts/target-walk.ts) asks before and after each attempt: may this target be tried
 // (circuit breaker), should a failed attempt be retried here and after how long (retry policy, Retry-After,
 // retry budget), and what /health says about every target. Policies come from the generated route
 // constants; the only state is the breaker store and one retry budget per route.
 import type { Route, Target } from "../contract.ts";
-import type { ClientResponse } from "../client-response.ts";
+import type { ClientResponse } from "../client/response.ts";
 import { decideRetry, type FailureFacts, type RetryDecision } from "./backoff.ts";
 import { ADMITTED, MemoryBreakerStore, type Admission, type AttemptResult, type BreakerPolicy, type BreakerScope, type BreakerSnapshot, type BreakerStore } from "./circuit-breaker.ts";
 import { RetryBudget } from "./retry-budget.ts";

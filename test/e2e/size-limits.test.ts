@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
-import { HEADER_LIMIT_BYTES } from "../../runtime/header-limit.ts";
+import { HEADER_LIMIT_BYTES } from "../../runtime/listener/header-limit.ts";
 
 let oa: MockUpstream;
 let an: MockUpstream;

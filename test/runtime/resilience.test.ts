@@ -8,8 +8,8 @@ import { MemoryBreakerStore, type BreakerPolicy } from "../../runtime/resilience
 import { streamErrorEvent } from "../../runtime/resilience/stream-error.ts";
 import { createResilience } from "../../runtime/resilience/resilience.ts";
 import type { HttpUpstream, Route, Target } from "../../runtime/contract.ts";
-import { armDeadline } from "../../runtime/http-attempt.ts";
-import { describeTransportError } from "../../runtime/failure-kind.ts";
+import { armDeadline } from "../../runtime/attempts/http.ts";
+import { describeTransportError } from "../../runtime/attempts/failure-kind.ts";
 
 describe("parseRetryAfter", () => {
   const now = Date.parse("2026-01-01T00:00:00Z");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStreamTap, summarizeBody, type ResponseSummary } from "../../runtime/stream-tap.ts";
+import { createStreamTap, summarizeBody, type ResponseSummary } from "../../runtime/streams/stream-tap.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,15 +1,15 @@
-// The target walk on its own (runtime/target-walk.ts), with fake steps and the real resilience layer: how
+// The target walk on its own (runtime/attempts/target-walk.ts), with fake steps and the real resilience layer: how
 // the all-failed status is chosen, skips and stops from `prepare`, retries, and the 503 when every target
 // is behind an open breaker. The e2e suites cover the same paths through real endpoints.
 import { describe, expect, it } from "vitest";
 import type { Route, Target } from "../../runtime/contract.ts";
-import type { ClientResponse } from "../../runtime/client-response.ts";
-import type { AttemptOutcome, AttemptRequest } from "../../runtime/http-attempt.ts";
+import type { ClientResponse } from "../../runtime/client/response.ts";
+import type { AttemptOutcome, AttemptRequest } from "../../runtime/attempts/http.ts";
 import type { AttemptRecord } from "../../runtime/log/request-log.ts";
 import type { BreakerPolicy } from "../../runtime/resilience/circuit-breaker.ts";
 import type { RetryPolicy } from "../../runtime/resilience/backoff.ts";
 import { createResilience } from "../../runtime/resilience/resilience.ts";
-import { createTargetWalk, Skip, Stop, type WalkContext, type WalkSteps, exhaustedError, exhaustedHeaders, type Exhausted } from "../../runtime/target-walk.ts";
+import { createTargetWalk, Skip, Stop, type WalkContext, type WalkSteps, exhaustedError, exhaustedHeaders, type Exhausted } from "../../runtime/attempts/target-walk.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 0, maxMs: 0, patienceMs: 1000, budget: 1 };
 const breaker: BreakerPolicy = { failures: 1, errorRate: 1, windowMs: 1000, minRequests: 100, openMs: 30_000 };

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { attemptCommand } from "../../../runtime/command/attempt.ts";
-import type { AttemptOutcome } from "../../../runtime/http-attempt.ts";
+import type { AttemptOutcome } from "../../../runtime/attempts/http.ts";
 import { attemptRequest, FakeClient, isAlive, nodeUpstream, parseSse, waitUntil } from "./support.ts";
 
 const PROMPT = "héllo wörld 🚀 ünïcödé";

@@ -3,8 +3,8 @@ import type { HttpUpstream, ScenarioUpstream } from "../../../../runtime/contrac
 import type { CommandUpstream } from "../../../../runtime/command/types.ts";
 import { createCommandUpstream } from "../../../../runtime/command/upstream.ts";
 import { createEnvReader } from "../../../../runtime/env.ts";
-import { createHttpUpstream } from "../../../../runtime/http-upstream.ts";
-import { anthropicPaths, ollamaPaths, openaiPaths } from "../../../../runtime/upstream-paths.ts";
+import { createHttpUpstream } from "../../../../runtime/upstream/http-upstream.ts";
+import { anthropicPaths, ollamaPaths, openaiPaths } from "../../../../runtime/upstream/paths.ts";
 import { ollamaEmbeddings } from "../../../../runtime/translate/openai-to-ollama/embeddings.ts";
 import { _classScenario } from "./scenarios/class.ts";
 

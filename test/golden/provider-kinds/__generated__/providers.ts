@@ -3,11 +3,11 @@ import type { HttpUpstream } from "../../../../runtime/contract.ts";
 import type { CommandUpstream } from "../../../../runtime/command/types.ts";
 import { createCommandUpstream } from "../../../../runtime/command/upstream.ts";
 import { createEnvReader } from "../../../../runtime/env.ts";
-import { createHttpUpstream } from "../../../../runtime/http-upstream.ts";
-import { azurePaths, geminiPaths, ollamaPaths, vertexPaths } from "../../../../runtime/upstream-paths.ts";
+import { createHttpUpstream } from "../../../../runtime/upstream/http-upstream.ts";
+import { azurePaths, geminiPaths, ollamaPaths, vertexPaths } from "../../../../runtime/upstream/paths.ts";
 import { geminiEmbeddings } from "../../../../runtime/translate/openai-to-gemini/embeddings.ts";
 import { ollamaEmbeddings } from "../../../../runtime/translate/openai-to-ollama/embeddings.ts";
-import { readCredentialsFile } from "../../../../runtime/credentials-file.ts";
+import { readCredentialsFile } from "../../../../runtime/upstream/credentials-file.ts";
 import { createServiceAccountTokenSource } from "../../../../runtime/google-auth/index.ts";
 
 export interface Upstreams {

@@ -1,11 +1,11 @@
 // Embeddings for upstreams with their own embeddings API (Gemini's batchEmbedContents, Ollama's /api/embed):
 // the OpenAI request is translated, sent, and the answer translated back in one body. The translator comes
 // with the generated provider (its kind decides it at build time).
-import type { HttpUpstream, Target } from "./contract.ts";
-import type { ClientResponse } from "./client-response.ts";
+import type { HttpUpstream, Target } from "../contract.ts";
+import type { ClientResponse } from "../client/response.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
-import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
-import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
+import type { AttemptOutcome, AttemptRequest } from "./http.ts";
+import type { AnyEmbeddingsTranslator } from "../translate/embeddings.ts";
 
 const ERROR_TEXT_CAP = 300;
 

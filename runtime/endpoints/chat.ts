@@ -1,31 +1,31 @@
 // The chat endpoint, shared by both client APIs: read the body, check the client's key (runtime/access/),
 // check the body, find the route the generator compiled for the model, check the key may use it, check
 // rate limits, reserve against the key's budget (runtime/spend/), walk the route's targets
-// (runtime/target-walk.ts: balancing, breakers, retries), book what it cost and log one line. Everything
+// (runtime/attempts/target-walk.ts: balancing, breakers, retries), book what it cost and log one line. Everything
 // route-specific (targets, renames, upstream URLs, headers, prices) comes from generated objects; nothing
 // here reads configuration.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { ClientApi, Gateway, Route, Target } from "./contract.ts";
-import { ClientResponse } from "./client-response.ts";
-import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
-import { readBody } from "./read-body.ts";
+import type { ClientApi, Gateway, Route, Target } from "../contract.ts";
+import { ClientResponse } from "../client/response.ts";
+import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
+import { readBody } from "../client/read-body.ts";
 import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
-import { attemptScenario } from "./scenario-attempt.ts";
-import { attemptCommand } from "./command/attempt.ts";
-import { attemptTranslated, translateRequest, type TranslatedRequest } from "./translated-attempt.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "./log/request-log.ts";
-import { collectForwardHeaders } from "./forward-headers.ts";
-import { readClientIdentity, type RequestIdentity } from "./access/client-identity.ts";
-import { estimatedUsage, usageFromBody, usageFromBodyTail } from "./usage.ts";
-import { estimatePromptTokens, estimateTokens } from "./token-estimate.ts";
-import type { RateLimitTicket } from "./rate-limit/limiter.ts";
-import type { ResponseSummary } from "./stream-tap.ts";
-import { requestedMaxTokens, type Reservation } from "./spend/budget.ts";
-import type { EndpointServices } from "./services.ts";
-import type { RequestSpan } from "./observe/hooks.ts";
+import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "../attempts/http.ts";
+import { attemptScenario } from "../attempts/scenario.ts";
+import { attemptCommand } from "../command/attempt.ts";
+import { attemptTranslated, translateRequest, type TranslatedRequest } from "../attempts/translated.ts";
+import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
+import { collectForwardHeaders } from "../upstream/forward-headers.ts";
+import { readClientIdentity, type RequestIdentity } from "../access/client-identity.ts";
+import { estimatedUsage, usageFromBody, usageFromBodyTail } from "../usage/usage.ts";
+import { estimatePromptTokens, estimateTokens } from "../usage/token-estimate.ts";
+import type { RateLimitTicket } from "../rate-limit/limiter.ts";
+import type { ResponseSummary } from "../streams/stream-tap.ts";
+import { requestedMaxTokens, type Reservation } from "../spend/budget.ts";
+import type { EndpointServices } from "../services.ts";
+import type { RequestSpan } from "../observe/hooks.ts";
 import { attemptViaChat, chatForResponses, type ChatForResponses } from "./responses-via-chat.ts";
-import { createTargetWalk, exhaustedError, exhaustedHeaders, Stop, type WalkEnd, type WalkSteps } from "./target-walk.ts";
+import { createTargetWalk, exhaustedError, exhaustedHeaders, Stop, type WalkEnd, type WalkSteps } from "../attempts/target-walk.ts";
 
 
 interface Exchange extends LoggedRequest {
@@ -49,7 +49,7 @@ interface Exchange extends LoggedRequest {
   json: unknown;
   /** The prompt estimate, once something needed it (rate limits, a budget, the cost fallback); -1 before. */
   promptTokens: number;
-  /** The target walk's tries and skips (runtime/target-walk.ts). */
+  /** The target walk's tries and skips (runtime/attempts/target-walk.ts). */
   readonly attempts: AttemptRecord[];
   /** The target whose response went to the client. */
   served: Target | null;
@@ -68,7 +68,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
   /**
    * Per target: translate once when the target speaks another API; each kind of upstream tries its own way.
    * Scenario and command targets render chat or messages themselves: a Responses request reaches them as
-   * chat, and their output is translated back (runtime/responses-via-chat.ts).
+   * chat, and their output is translated back (runtime/endpoints/responses-via-chat.ts).
    */
   const steps: WalkSteps<Exchange, TranslatedRequest | ChatForResponses | undefined> = {
     untriedStatus: 502,

@@ -3,19 +3,19 @@
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
 import { Pool } from "undici";
-import type { DynamicAuth, HttpUpstream } from "./contract.ts";
-import type { UpstreamApi } from "./translate/translator.ts";
-import type { PathsFactory } from "./upstream-paths.ts";
-import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
-import { registerSecret } from "./log/secrets.ts";
-import { StartupError } from "./env.ts";
+import type { DynamicAuth, HttpUpstream } from "../contract.ts";
+import type { UpstreamApi } from "../translate/translator.ts";
+import type { PathsFactory } from "./paths.ts";
+import type { AnyEmbeddingsTranslator } from "../translate/embeddings.ts";
+import { registerSecret } from "../log/secrets.ts";
+import { StartupError } from "../env.ts";
 
 export interface HttpUpstreamOptions {
   name: string;
   api: UpstreamApi;
   /** Resolved base URL, e.g. https://api.openai.com/v1 */
   baseUrl: string;
-  /** The kind's endpoints below the base URL (runtime/upstream-paths.ts). */
+  /** The kind's endpoints below the base URL (runtime/upstream/paths.ts). */
   paths: PathsFactory;
   auth?: DynamicAuth | null;
   /** The kind's embeddings translator, for provider-native embeddings APIs. */

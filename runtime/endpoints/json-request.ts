@@ -1,7 +1,7 @@
 // The first steps every POST endpoint takes with a body, and the errors they end in: over the size limit
 // (413), not JSON (400), or a model no route serves (404). Worded once, so every endpoint says the same.
-import type { ClientError } from "./client-errors.ts";
-import type { BodyResult } from "./read-body.ts";
+import type { ClientError } from "../client/errors.ts";
+import type { BodyResult } from "../client/read-body.ts";
 
 /** `raw` is there whenever the body was read (also when it is not JSON), for the request log. */
 export type JsonBody =

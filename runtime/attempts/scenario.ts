@@ -1,11 +1,11 @@
 // Serves a request from a compiled scenario: the frames are computed up front (playback is deterministic)
 // and written on their timers, streamed or as one body, stopping as soon as the client goes away.
-import type { ScenarioUpstream } from "./contract.ts";
-import type { ClientSink } from "./client-response.ts";
-import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
-import { playScenario } from "./scenario/play.ts";
-import type { ResponseSummary } from "./stream-tap.ts";
-import { usageFromAnthropic } from "./usage.ts";
+import type { ScenarioUpstream } from "../contract.ts";
+import type { ClientSink } from "../client/response.ts";
+import type { AttemptOutcome, AttemptRequest } from "./http.ts";
+import { playScenario } from "../scenario/play.ts";
+import type { ResponseSummary } from "../streams/stream-tap.ts";
+import { usageFromAnthropic } from "../usage/usage.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -6,7 +6,7 @@
 // clients authenticate with a key header, which a preflight allows like any other header.
 // @see https://fetch.spec.whatwg.org/#http-cors-protocol
 import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
-import type { CorsSettings } from "./contract.ts";
+import type { CorsSettings } from "../contract.ts";
 
 type Handler = (res: HttpResponse, req: HttpRequest) => void | Promise<void>;
 

@@ -1,7 +1,7 @@
 // Glob routes are folded at build time into one RegExp of alternatives in declaration order, each ending in
 // an empty capture group `()`. One exec finds the first glob that matches, and the position of the empty
 // string among the captures says which (Hono's RegExpRouter trick): no loop over patterns per request.
-import type { ConditionRequest, Route } from "./contract.ts";
+import type { ConditionRequest, Route } from "../contract.ts";
 
 // Syntax characters plus "/" (for emitting a regex literal); all are valid escapes with and without `u`.
 const REGEXP_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;

@@ -2,8 +2,8 @@
 // route's conditions as one boolean expression over these helpers and the request's headers and key id
 // (generated/<env>/routes/<id>.ts, `when…` functions), cheapest checks first, so the prompt is only
 // measured when every other condition already holds.
-import type { ConditionRequest, Route } from "./contract.ts";
-import { estimatePromptTokens } from "./token-estimate.ts";
+import type { ConditionRequest, Route } from "../contract.ts";
+import { estimatePromptTokens } from "../usage/token-estimate.ts";
 
 export type { ConditionRequest };
 
@@ -41,7 +41,7 @@ function partsHaveImage(content: unknown): boolean {
   return false;
 }
 
-/** The estimated prompt size in tokens (runtime/token-estimate.ts: messages, system and tools). */
+/** The estimated prompt size in tokens (runtime/usage/token-estimate.ts: messages, system and tools). */
 export function promptTokens(body: unknown): number {
   return estimatePromptTokens(body);
 }

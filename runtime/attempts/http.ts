@@ -6,16 +6,16 @@
 // to uWS, with no Readable stream, no AbortSignal and no promise per chunk in between. Backpressure is the
 // dispatch controller's pause()/resume(), driven by uWS's write result and onWritable.
 import type { Dispatcher } from "undici";
-import type { ClientApi, HttpUpstream, Target } from "./contract.ts";
-import type { ClientResponse } from "./client-response.ts";
-import type { ClientIdentity } from "./access/client-identity.ts";
+import type { ClientApi, HttpUpstream, Target } from "../contract.ts";
+import type { ClientResponse } from "../client/response.ts";
+import type { ClientIdentity } from "../access/client-identity.ts";
 import { describeTransportError, isFallbackStatus, responseTooLarge, TOTAL_TIMEOUT, totalTimeoutError } from "./failure-kind.ts";
-import { parseRetryAfter } from "./resilience/retry-after.ts";
-import { streamErrorEvent } from "./resilience/stream-error.ts";
-import { spliceModel } from "./model-splice.ts";
-import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
-import { createSseTransform, transformJsonText, transformRequestBody } from "./transforms/apply.ts";
-import { deadlines } from "./timers/deadline-wheel.ts";
+import { parseRetryAfter } from "../resilience/retry-after.ts";
+import { streamErrorEvent } from "../resilience/stream-error.ts";
+import { spliceModel } from "../upstream/model-splice.ts";
+import { createStreamTap, type ResponseSummary } from "../streams/stream-tap.ts";
+import { createSseTransform, transformJsonText, transformRequestBody } from "../transforms/apply.ts";
+import { deadlines } from "../timers/deadline-wheel.ts";
 
 /** Non-stream bodies up to this size are sent in one corked `end` (content-length known, one syscall). */
 const SEND_WHOLE_BELOW = 1 << 20;

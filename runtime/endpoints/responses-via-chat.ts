@@ -2,11 +2,11 @@
 // (the offline `scenario` provider, `command` CLIs): the request is translated to chat completions as for an
 // OpenAI-format upstream, the target renders chat, and what it writes is translated back on its way out by
 // the same translator (runtime/translate/responses-to-openai/), so those providers need no third renderer.
-import type { ClientResponse, ClientSink } from "./client-response.ts";
-import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
-import { responsesToOpenAI } from "./translate/responses-to-openai/index.ts";
-import type { StreamTranslator, TranslationOptions, TranslationState } from "./translate/translator.ts";
-import { Stop } from "./target-walk.ts";
+import type { ClientResponse, ClientSink } from "../client/response.ts";
+import type { AttemptOutcome, AttemptRequest } from "../attempts/http.ts";
+import { responsesToOpenAI } from "../translate/responses-to-openai/index.ts";
+import type { StreamTranslator, TranslationOptions, TranslationState } from "../translate/translator.ts";
+import { Stop } from "../attempts/target-walk.ts";
 
 /** Scenario and command targets never drop a field (they read text only); nothing is unsupported there. */
 const OPTIONS: TranslationOptions = { defaultMaxTokens: 4096, unsupported: "drop", keepCacheControl: false };

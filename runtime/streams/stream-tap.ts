@@ -4,7 +4,7 @@
 // what the client receives. Nothing here throws either: a malformed stream just yields a thinner summary.
 
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, type Usage } from "./usage.ts";
+import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, type Usage } from "../usage/usage.ts";
 
 export interface ToolCallSummary {
   id: string;

@@ -1,7 +1,7 @@
 // Error bodies in the client's own API format, so SDKs raise their usual typed errors
 // (openai: APIError subclasses keyed by status; @anthropic-ai/sdk: the same, reading error.type). The
 // Responses API answers errors in OpenAI's format.
-import type { ClientApi } from "./contract.ts";
+import type { ClientApi } from "../contract.ts";
 
 /** Anthropic's error `type` for each status it documents; everything else is an api_error. */
 const anthropicTypes: Record<number, string> = {
@@ -11,7 +11,7 @@ const anthropicTypes: Record<number, string> = {
   404: "not_found_error",
   405: "invalid_request_error",
   413: "request_too_large",
-  // A provider disabled by the gateway's configuration (runtime/target-walk.ts): the server's side, not the request.
+  // A provider disabled by the gateway's configuration (runtime/attempts/target-walk.ts): the server's side, not the request.
   424: "api_error",
   429: "rate_limit_error",
   500: "api_error",

@@ -4,8 +4,8 @@
 // on another, outside the client's API format. Every registration goes through `withHeaderLimit`, as HEAD
 // goes through `withHead`, so no endpoint (pass-through, admin, dashboard, the 404) is left out.
 import type { HttpRequest, HttpResponse, RecognizedString, TemplatedApp } from "uWebSockets.js";
-import type { ClientApi } from "./contract.ts";
-import { errorBody } from "./client-errors.ts";
+import type { ClientApi } from "../contract.ts";
+import { errorBody } from "../client/errors.ts";
 
 type Handler = (res: HttpResponse, req: HttpRequest) => void | Promise<void>;
 

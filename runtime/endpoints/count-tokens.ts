@@ -3,7 +3,7 @@
 // an Anthropic upstream that does not implement the endpoint) it is answered here with an estimate. An
 // upstream that cannot count is never treated as a failed target: this endpoint does no fallback at all.
 //
-// It does not take part in the target walk (runtime/target-walk.ts) on purpose. Claude Code asks it before
+// It does not take part in the target walk (runtime/attempts/target-walk.ts) on purpose. Claude Code asks it before
 // every turn and an estimate is always a valid answer, so: a target whose circuit breaker is open is passed
 // over (logged as skipped) without taking the half-open probe; nothing is retried; the answer feeds no
 // breaker, balancer or retry budget (a 5xx here must not open a breaker on the route's chat traffic); and
@@ -11,19 +11,19 @@
 // per-minute allowance). Keys do: a key that may not use the model may not count for it either.
 // Targets are taken in priority order, never through the balancer, whose rotation it would disturb.
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { Gateway, HttpUpstream, Route, Target } from "./contract.ts";
-import { ClientResponse } from "./client-response.ts";
-import { errorBody, JSON_HEADERS } from "./client-errors.ts";
-import { collectForwardHeaders } from "./forward-headers.ts";
-import { readClientIdentity } from "./access/client-identity.ts";
-import type { EndpointServices } from "./services.ts";
-import { spliceModel } from "./model-splice.ts";
-import { readBody } from "./read-body.ts";
+import type { Gateway, HttpUpstream, Route, Target } from "../contract.ts";
+import { ClientResponse } from "../client/response.ts";
+import { errorBody, JSON_HEADERS } from "../client/errors.ts";
+import { collectForwardHeaders } from "../upstream/forward-headers.ts";
+import { readClientIdentity } from "../access/client-identity.ts";
+import type { EndpointServices } from "../services.ts";
+import { spliceModel } from "../upstream/model-splice.ts";
+import { readBody } from "../client/read-body.ts";
 import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { baseRecord, newRequestId, traceIdOf, type AttemptRecord } from "./log/request-log.ts";
-import type { Resilience } from "./resilience/resilience.ts";
-import type { AttemptSpan } from "./observe/hooks.ts";
-import { estimatePromptTokens } from "./token-estimate.ts";
+import { baseRecord, newRequestId, traceIdOf, type AttemptRecord } from "../log/request-log.ts";
+import type { Resilience } from "../resilience/resilience.ts";
+import type { AttemptSpan } from "../observe/hooks.ts";
+import { estimatePromptTokens } from "../usage/token-estimate.ts";
 
 const COUNT_PATH_SUFFIX = "/count_tokens";
 

@@ -5,7 +5,7 @@
 //
 // Field names are typed against the generated wire types (generated/types, from schema/providers), so a
 // schema change that renames a usage field breaks the build here, not the token counts in production.
-import type { AnthropicUsage, OpenAIChatUsage } from "../generated/types/index.ts";
+import type { AnthropicUsage, OpenAIChatUsage } from "../../generated/types/index.ts";
 
 /** An upstream's usage object, read defensively: any field may be missing or mistyped. */
 type Untrusted<T> = { readonly [K in keyof T]?: unknown };

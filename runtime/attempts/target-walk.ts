@@ -8,16 +8,16 @@
 // prepared once for a request (chat translates the body; embeddings pick pass-through or a translator) and
 // how one try is made. The walk allocates nothing per request beyond today's chat loop: the context is the
 // endpoint's own per-request object, the end is the attempt's outcome itself, and steps are not closures.
-import type { Route, Target } from "./contract.ts";
-import type { ClientResponse } from "./client-response.ts";
-import type { ClientError } from "./client-errors.ts";
-import type { AttemptOutcome, AttemptRequest } from "./http-attempt.ts";
-import { roundMs, type AttemptRecord } from "./log/request-log.ts";
-import { latencySample } from "./balance/sample.ts";
-import { pause, type Resilience } from "./resilience/resilience.ts";
-import type { AttemptResult } from "./resilience/circuit-breaker.ts";
-import { retryAfterHeaders } from "./resilience/retry-after.ts";
-import type { RequestSpan } from "./observe/hooks.ts";
+import type { Route, Target } from "../contract.ts";
+import type { ClientResponse } from "../client/response.ts";
+import type { ClientError } from "../client/errors.ts";
+import type { AttemptOutcome, AttemptRequest } from "./http.ts";
+import { roundMs, type AttemptRecord } from "../log/request-log.ts";
+import { latencySample } from "../balance/sample.ts";
+import { pause, type Resilience } from "../resilience/resilience.ts";
+import type { AttemptResult } from "../resilience/circuit-breaker.ts";
+import { retryAfterHeaders } from "../resilience/retry-after.ts";
+import type { RequestSpan } from "../observe/hooks.ts";
 
 /** What the walk needs of an endpoint's per-request object. */
 export interface WalkContext {

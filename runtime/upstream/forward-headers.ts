@@ -2,7 +2,7 @@
 // SDK telemetry headers all pass), minus what belongs to the connection or to the client's own credentials:
 // a client's key never reaches a provider; the provider's key comes from the generated upstream headers.
 import type { HttpRequest } from "uWebSockets.js";
-import type { ClientApi } from "./contract.ts";
+import type { ClientApi } from "../contract.ts";
 
 const NOT_FORWARDED = new Set([
   "host",

@@ -2,20 +2,20 @@
 // before it leaves, and the answer is translated back on its way in. Whole bodies are parsed, translated
 // and sent in one write; streams go event by event through the route's stream translator, each event's
 // output written as soon as it is produced, with the same backpressure and abort rules as pass-through.
-// Fallback rules are those of http-attempt.ts: nothing has reached the client until the first write.
+// Fallback rules are those of attempts/http.ts: nothing has reached the client until the first write.
 import type { Dispatcher } from "undici";
-import type { HttpUpstream, Target, Translation } from "./contract.ts";
-import type { ClientResponse } from "./client-response.ts";
+import type { HttpUpstream, Target, Translation } from "../contract.ts";
+import type { ClientResponse } from "../client/response.ts";
 import { describeTransportError, isFallbackStatus, responseTooLarge } from "./failure-kind.ts";
-import { abortWithClient, armDeadline, endWithStreamError, isLongAnswer, type AttemptOutcome, type AttemptRequest } from "./http-attempt.ts";
-import { parseRetryAfter } from "./resilience/retry-after.ts";
-import { createLineSplitter } from "./ndjson-lines.ts";
-import { createSseReader } from "./sse-events.ts";
-import { createStreamTap, type ResponseSummary } from "./stream-tap.ts";
-import type { Usage } from "./usage.ts";
-import type { TranslationState } from "./translate/translator.ts";
-import type { TargetTransforms } from "./transforms/types.ts";
-import { createSseTransform, transformJsonText, transformJsonValue } from "./transforms/apply.ts";
+import { abortWithClient, armDeadline, endWithStreamError, isLongAnswer, type AttemptOutcome, type AttemptRequest } from "./http.ts";
+import { parseRetryAfter } from "../resilience/retry-after.ts";
+import { createLineSplitter } from "../streams/ndjson-lines.ts";
+import { createSseReader } from "../streams/sse-events.ts";
+import { createStreamTap, type ResponseSummary } from "../streams/stream-tap.ts";
+import type { Usage } from "../usage/usage.ts";
+import type { TranslationState } from "../translate/translator.ts";
+import type { TargetTransforms } from "../transforms/types.ts";
+import { createSseTransform, transformJsonText, transformJsonValue } from "../transforms/apply.ts";
 
 const ERROR_TEXT_CAP = 300;
 

@@ -1,29 +1,29 @@
 // POST /v1/embeddings and POST /v1/completions (legacy text completions): OpenAI-format endpoints routed by
 // model like chat, through the same route table (routes that serve the openai API), with the same rate
-// limits and the same target walk (runtime/target-walk.ts: balancing, circuit breakers, retries with
+// limits and the same target walk (runtime/attempts/target-walk.ts: balancing, circuit breakers, retries with
 // backoff and Retry-After). Targets that speak the OpenAI format (OpenAI, Azure, OpenRouter, vLLM…) get the
 // request passed through, streams included; Gemini and Ollama answer embeddings through their embeddings
 // translators; a target whose kind has no such endpoint (Anthropic, scenario, command) is skipped and named
 // in the log. Breakers, balancer state and retry budgets are the route's own, shared with its chat traffic;
 // keys, budgets and cost accounting are chat's (runtime/access/, runtime/spend/).
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
-import type { Gateway, HttpUpstream, Route, Target } from "./contract.ts";
-import { ClientResponse } from "./client-response.ts";
-import { errorBody, JSON_HEADERS, type ClientError } from "./client-errors.ts";
-import { collectForwardHeaders } from "./forward-headers.ts";
-import { readClientIdentity, type RequestIdentity } from "./access/client-identity.ts";
-import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "./http-attempt.ts";
-import { readBody } from "./read-body.ts";
+import type { Gateway, HttpUpstream, Route, Target } from "../contract.ts";
+import { ClientResponse } from "../client/response.ts";
+import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
+import { collectForwardHeaders } from "../upstream/forward-headers.ts";
+import { readClientIdentity, type RequestIdentity } from "../access/client-identity.ts";
+import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "../attempts/http.ts";
+import { readBody } from "../client/read-body.ts";
 import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "./log/request-log.ts";
-import { estimatedUsage, usageFromBody } from "./usage.ts";
-import { estimateInputTokens } from "./token-estimate.ts";
-import { translateEmbeddings } from "./embeddings-translation.ts";
-import type { RateLimitTicket } from "./rate-limit/limiter.ts";
-import { requestedMaxTokens, type Reservation } from "./spend/budget.ts";
-import type { EndpointServices } from "./services.ts";
-import type { RequestSpan } from "./observe/hooks.ts";
-import { createTargetWalk, exhaustedError, exhaustedHeaders, Skip, type WalkSteps } from "./target-walk.ts";
+import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
+import { estimatedUsage, usageFromBody } from "../usage/usage.ts";
+import { estimateInputTokens } from "../usage/token-estimate.ts";
+import { translateEmbeddings } from "../attempts/embeddings-translated.ts";
+import type { RateLimitTicket } from "../rate-limit/limiter.ts";
+import { requestedMaxTokens, type Reservation } from "../spend/budget.ts";
+import type { EndpointServices } from "../services.ts";
+import type { RequestSpan } from "../observe/hooks.ts";
+import { createTargetWalk, exhaustedError, exhaustedHeaders, Skip, type WalkSteps } from "../attempts/target-walk.ts";
 
 const NOTHING_DROPPED: readonly string[] = Object.freeze([]);
 
