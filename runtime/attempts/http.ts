@@ -13,6 +13,7 @@ import { isFallbackStatus } from "./failure-kind.ts";
 import { AttemptSettle, ERROR_TEXT_CAP } from "./settle.ts";
 import { parseRetryAfter } from "../resilience/retry-after.ts";
 import { spliceModel } from "../upstream/model-splice.ts";
+import { upstreamRequestHeaders } from "../upstream/request-headers.ts";
 import { createStreamTap, type ResponseSummary } from "../streams/stream-tap.ts";
 import { createSseTransform, transformJsonText, transformRequestBody } from "../transforms/apply.ts";
 
@@ -248,12 +249,11 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
       const reason = `request transforms failed: ${error instanceof Error ? error.message : String(error)}`;
       return attempt.fail(null, reason, false);
     }
-    const requestHeaders = transforms?.requestHeaders;
     upstream.dispatcher.dispatch(
       {
         path: upstreamPath(request, target, upstream)!,
         method: "POST",
-        headers: requestHeaders ? requestHeaders(request.headers, upstream.headers, request.client.key) : { ...request.headers, ...upstream.headers },
+        headers: upstreamRequestHeaders(request.headers, upstream, transforms?.requestHeaders, request.client.key),
         body,
         // headersTimeout (the first-byte timeout) is set once on the provider's Pool.
       },

@@ -17,25 +17,7 @@ import type { Usage } from "../usage/usage.ts";
 import type { TranslationState } from "../translate/translator.ts";
 import type { TargetTransforms } from "../transforms/types.ts";
 import { createSseTransform, transformJsonText, transformJsonValue } from "../transforms/apply.ts";
-
-/** The Messages API requires a version header; an OpenAI client never sends one. */
-const ANTHROPIC_VERSION = "2023-06-01";
-
-/**
- * Client headers that still make sense for the other API: none of the client API's own (anthropic-*,
- * openai-*, x-stainless-* SDK telemetry), which the upstream would misread or reject.
- */
-function translatedHeaders(client: Readonly<Record<string, string>>, upstream: HttpUpstream, transforms: TargetTransforms | undefined, clientKey: string | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name in client) {
-    if (name.startsWith("anthropic-") || name.startsWith("openai-") || name.startsWith("x-stainless-")) continue;
-    out[name] = client[name]!;
-  }
-  if (upstream.api === "anthropic") out["anthropic-version"] = ANTHROPIC_VERSION;
-  if (transforms?.requestHeaders) return transforms.requestHeaders(out, upstream.headers, clientKey);
-  Object.assign(out, upstream.headers);
-  return out;
-}
+import { translatedRequestHeaders } from "../upstream/request-headers.ts";
 
 export interface TranslatedRequest {
   readonly body: string;
@@ -191,7 +173,7 @@ export function attemptTranslated(
     };
 
     const dispatch = (auth: Readonly<Record<string, string>> | null) => {
-      const headers = translatedHeaders(request.headers, upstream, transforms, request.client.key);
+      const headers = translatedRequestHeaders(request.headers, upstream, transforms?.requestHeaders, request.client.key);
       if (auth !== null) Object.assign(headers, auth);
       upstream.dispatcher.dispatch({ path: upstream.paths.chat(translated.model, request.stream), method: "POST", headers, body: translated.body }, handler);
     };
