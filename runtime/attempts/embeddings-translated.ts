@@ -5,6 +5,7 @@ import type { HttpUpstream, Target } from "../contract.ts";
 import type { ClientResponse } from "../client/response.ts";
 import { describeTransportError, isFallbackStatus } from "./failure-kind.ts";
 import type { AttemptOutcome, AttemptRequest } from "./http.ts";
+import { gatewayRequestHeaders } from "../upstream/request-headers.ts";
 import type { AnyEmbeddingsTranslator } from "../translate/embeddings.ts";
 
 const ERROR_TEXT_CAP = 300;
@@ -37,7 +38,7 @@ export async function translateEmbeddings(
     const response = await upstream.dispatcher.request({
       path,
       method: "POST",
-      headers: { "content-type": "application/json", ...upstream.headers, ...auth },
+      headers: gatewayRequestHeaders(upstream, { "content-type": "application/json", ...auth }),
       body: JSON.stringify(translated.body),
     });
     const text = await response.body.text();

@@ -9,19 +9,18 @@ import type { Dispatcher } from "undici";
 import type { ClientApi, HttpUpstream, Target } from "../contract.ts";
 import type { ClientResponse } from "../client/response.ts";
 import type { ClientIdentity } from "../access/client-identity.ts";
-import { describeTransportError, isFallbackStatus, responseTooLarge, TOTAL_TIMEOUT, totalTimeoutError } from "./failure-kind.ts";
+import { isFallbackStatus } from "./failure-kind.ts";
+import { AttemptSettle, ERROR_TEXT_CAP } from "./settle.ts";
 import { parseRetryAfter } from "../resilience/retry-after.ts";
-import { streamErrorEvent } from "../resilience/stream-error.ts";
 import { spliceModel } from "../upstream/model-splice.ts";
+import { upstreamRequestHeaders } from "../upstream/request-headers.ts";
 import { createStreamTap, type ResponseSummary } from "../streams/stream-tap.ts";
 import { createSseTransform, transformJsonText, transformRequestBody } from "../transforms/apply.ts";
-import { deadlines } from "../timers/deadline-wheel.ts";
 
 /** Non-stream bodies up to this size are sent in one corked `end` (content-length known, one syscall). */
 const SEND_WHOLE_BELOW = 1 << 20;
 /** The request log keeps at most this much of a streamed non-SSE body; an error body is kept to this. */
 const LOG_BODY_CAP = 4 << 20;
-const ERROR_TEXT_CAP = 300;
 
 /** Response headers that describe the upstream connection, not the payload; uWS writes its own. */
 const DROPPED_RESPONSE_HEADERS = new Set([
@@ -122,68 +121,6 @@ export function upstreamPath(request: AttemptRequest, target: Target, upstream: 
   }
 }
 
-/** The upstream request ends when the client goes away (or has already gone). */
-export function abortWithClient(client: ClientResponse, controller: { abort(reason: Error): void }): void {
-  if (client.aborted) controller.abort(new Error("client went away"));
-  else client.onAbort(() => controller.abort(new Error("client went away")));
-}
-
-/** An attempt's total_ms bound: one wheel deadline per attempt, none at all when the provider sets no total_ms. */
-export interface Deadline {
-  /** From onRequestStart: false when time ran out while the request waited (it is aborted on the spot). */
-  bind(controller: { abort(reason: Error): void }): boolean;
-  disarm(): void;
-}
-
-const NO_DEADLINE: Deadline = { bind: () => true, disarm: () => {} };
-
-/**
- * Arms the attempt's total_ms. When it runs out, the upstream request is aborted (its error handler
- * settles the attempt); if the request has not started yet (queued for a connection, or waiting for
- * credentials), `expired` settles the attempt now and the request is aborted once it starts.
- */
-export function armDeadline(upstream: HttpUpstream, expired: (reason: string) => void): Deadline {
-  const ms = upstream.totalTimeoutMs;
-  if (ms <= 0) return NO_DEADLINE;
-  let controller: { abort(reason: Error): void } | null = null;
-  let error: Error | null = null;
-  // On the process's deadline wheel: total_ms fires within one tick (25 ms) after it runs out.
-  const timer = deadlines.schedule(ms, () => {
-    error = totalTimeoutError(ms);
-    if (controller !== null) controller.abort(error);
-    else expired(describeTransportError(error).reason);
-  });
-  return {
-    bind(c) {
-      if (error !== null) {
-        c.abort(error);
-        return false;
-      }
-      controller = c;
-      return true;
-    },
-    disarm: () => timer.cancel(),
-  };
-}
-
-/**
- * Ends an event stream whose upstream broke after bytes went out (a reset, a timeout, data that could not be
- * read) with an error event the client's SDK raises as an API error, then closes it cleanly: a bare cut
- * looks to some clients like a finished answer. 504 for timeouts, 502 for the rest, as before the stream.
- */
-export function endWithStreamError(client: ClientResponse, api: ClientApi, reason: string, timeout: boolean): void {
-  client.write(streamErrorEvent(api, timeout ? 504 : 502, `upstream ${reason} after the response started`));
-  client.end();
-}
-
-/**
- * total_ms cutting a response that was flowing (no idle gap reached idle_ms) means the client asked for a
- * longer answer than the provider's bound allows, not that the upstream is unwell: no breaker counts it.
- */
-export function isLongAnswer(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === TOTAL_TIMEOUT;
-}
-
 /** How the body of an accepted response travels: whole in one write, or chunk by chunk. */
 const enum Mode {
   Pending,
@@ -194,7 +131,6 @@ const enum Mode {
 
 export function attemptHttp(request: AttemptRequest, target: Target, upstream: HttpUpstream, client: ClientResponse): Promise<AttemptOutcome> {
   return new Promise((resolve) => {
-    const started = performance.now();
     let mode = Mode.Pending;
     let status = 0;
     let headers: Record<string, string> = {};
@@ -207,20 +143,12 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
     /** Rewrites a streamed response event by event when the route has response body rules. */
     let rewriter: ReturnType<typeof createSseTransform> | null = null;
     let retryAfterMs: number | null = null;
-    let settled = false;
-    const deadline = armDeadline(upstream, (reason) => settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason, timeout: true }));
-    const settle = (outcome: AttemptOutcome) => {
-      if (settled) return;
-      settled = true;
-      deadline.disarm();
-      client.onAbort(null);
-      resolve(outcome);
-    };
+    const attempt = new AttemptSettle(upstream, client, request.api, resolve);
+    const { started } = attempt;
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
-        if (!deadline.bind(controller)) return;
-        abortWithClient(client, controller);
+        attempt.requestStarted(controller);
       },
 
       onResponseStart(controller, statusCode, upstreamHeaders) {
@@ -266,8 +194,7 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
           if (size > upstream.responseLimitBytes) {
             // Held whole for the body rules: bounded by the provider's response_limit, as translated bodies are.
             chunks = [];
-            settle({ kind: "failed", status, latencyMs: performance.now() - started, reason: responseTooLarge(upstream.responseLimitBytes), timeout: false, clientCaused: true });
-            _controller.abort(new Error("response_limit"));
+            attempt.tooLarge(status, _controller);
             return;
           }
           chunks.push(chunk);
@@ -288,21 +215,18 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
       },
 
       onResponseEnd() {
+        if (attempt.clientGone()) return;
         const latencyMs = performance.now() - started;
-        if (client.aborted) return settle({ kind: "client-gone", latencyMs });
-        if (mode === Mode.Fallback) {
-          const text = Buffer.concat(chunks).toString("utf8").slice(0, ERROR_TEXT_CAP);
-          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text}` : ""}`, timeout: false, retryAfterMs });
-        }
+        if (mode === Mode.Fallback) return attempt.fallbackStatus(status, chunks, retryAfterMs);
         if (mode === Mode.Whole) {
           let body: Buffer | string = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
           if (bodyTransform !== null) body = transformJsonText(body.toString("utf8"), bodyTransform);
           client.send(status, headers, body);
-          return settle({ kind: "relayed", status, latencyMs, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody: body.toString() });
+          return attempt.settle({ kind: "relayed", status, latencyMs, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody: body.toString() });
         }
         rewriter?.end();
         client.end();
-        settle({
+        attempt.settle({
           kind: "relayed",
           status,
           latencyMs,
@@ -313,28 +237,8 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
       },
 
       onResponseError(_controller, error) {
-        const latencyMs = performance.now() - started;
-        if (client.aborted) return settle({ kind: "client-gone", latencyMs });
-        const { reason, timeout } = describeTransportError(error);
-        if (mode !== Mode.Stream) {
-          // Nothing reached the client yet: another target may still answer.
-          return settle({ kind: "failed", status: mode === Mode.Pending ? null : status, latencyMs, reason: mode === Mode.Pending ? reason : `body: ${reason}`, timeout });
-        }
-        // Bytes already went out: no fallback is possible. An event stream ends with an error event in the
-        // client's format; any other body has no way to say so, so the connection is cut rather than ended
-        // cleanly, letting the client see a truncated response instead of a silently short one.
-        if (tap !== null) endWithStreamError(client, request.api, reason, timeout);
-        else client.close();
-        settle({
-          kind: "relayed",
-          status,
-          latencyMs,
-          ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs,
-          summary: tap !== null ? tap.finish() : null,
-          responseBody: undefined,
-          error: `upstream stream broke: ${reason}`,
-          clientCaused: isLongAnswer(error),
-        });
+        const tapped = tap;
+        attempt.transportError(error, { status, clientStarted: mode === Mode.Stream, eventStream: tapped !== null, ttfbMs, summary: () => (tapped !== null ? tapped.finish() : null) });
       },
     };
 
@@ -343,14 +247,13 @@ export function attemptHttp(request: AttemptRequest, target: Target, upstream: H
       body = upstreamBody(request, target);
     } catch (error) {
       const reason = `request transforms failed: ${error instanceof Error ? error.message : String(error)}`;
-      return settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason, timeout: false });
+      return attempt.fail(null, reason, false);
     }
-    const requestHeaders = transforms?.requestHeaders;
     upstream.dispatcher.dispatch(
       {
         path: upstreamPath(request, target, upstream)!,
         method: "POST",
-        headers: requestHeaders ? requestHeaders(request.headers, upstream.headers, request.client.key) : { ...request.headers, ...upstream.headers },
+        headers: upstreamRequestHeaders(request.headers, upstream, transforms?.requestHeaders, request.client.key),
         body,
         // headersTimeout (the first-byte timeout) is set once on the provider's Pool.
       },

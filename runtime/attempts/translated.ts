@@ -6,8 +6,9 @@
 import type { Dispatcher } from "undici";
 import type { HttpUpstream, Target, Translation } from "../contract.ts";
 import type { ClientResponse } from "../client/response.ts";
-import { describeTransportError, isFallbackStatus, responseTooLarge } from "./failure-kind.ts";
-import { abortWithClient, armDeadline, endWithStreamError, isLongAnswer, type AttemptOutcome, type AttemptRequest } from "./http.ts";
+import { isFallbackStatus } from "./failure-kind.ts";
+import type { AttemptOutcome, AttemptRequest } from "./http.ts";
+import { AttemptSettle, ERROR_TEXT_CAP } from "./settle.ts";
 import { parseRetryAfter } from "../resilience/retry-after.ts";
 import { createLineSplitter } from "../streams/ndjson-lines.ts";
 import { createSseReader } from "../streams/sse-events.ts";
@@ -16,27 +17,7 @@ import type { Usage } from "../usage/usage.ts";
 import type { TranslationState } from "../translate/translator.ts";
 import type { TargetTransforms } from "../transforms/types.ts";
 import { createSseTransform, transformJsonText, transformJsonValue } from "../transforms/apply.ts";
-
-const ERROR_TEXT_CAP = 300;
-
-/** The Messages API requires a version header; an OpenAI client never sends one. */
-const ANTHROPIC_VERSION = "2023-06-01";
-
-/**
- * Client headers that still make sense for the other API: none of the client API's own (anthropic-*,
- * openai-*, x-stainless-* SDK telemetry), which the upstream would misread or reject.
- */
-function translatedHeaders(client: Readonly<Record<string, string>>, upstream: HttpUpstream, transforms: TargetTransforms | undefined, clientKey: string | null): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name in client) {
-    if (name.startsWith("anthropic-") || name.startsWith("openai-") || name.startsWith("x-stainless-")) continue;
-    out[name] = client[name]!;
-  }
-  if (upstream.api === "anthropic") out["anthropic-version"] = ANTHROPIC_VERSION;
-  if (transforms?.requestHeaders) return transforms.requestHeaders(out, upstream.headers, clientKey);
-  Object.assign(out, upstream.headers);
-  return out;
-}
+import { translatedRequestHeaders } from "../upstream/request-headers.ts";
 
 export interface TranslatedRequest {
   readonly body: string;
@@ -65,7 +46,6 @@ export function attemptTranslated(
   const bodyTransform = transforms?.responseBody ?? null;
   const clientHeaders = (headers: Record<string, string>) => (transforms?.responseHeaders ? transforms.responseHeaders(headers) : headers);
   return new Promise((resolve) => {
-    const started = performance.now();
     let status = 0;
     let accepted = false;
     let streaming = false;
@@ -80,15 +60,8 @@ export function attemptTranslated(
     /** Provider-native streams: the upstream's own usage, which the client-format stream may not carry. */
     let nativeUsage: (() => Usage | null) | undefined;
     let retryAfterMs: number | null = null;
-    let settled = false;
-    const deadline = armDeadline(upstream, (reason) => settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason, timeout: true }));
-    const settle = (outcome: AttemptOutcome) => {
-      if (settled) return;
-      settled = true;
-      deadline.disarm();
-      client.onAbort(null);
-      resolve(outcome);
-    };
+    const attempt = new AttemptSettle(upstream, client, request.api, resolve);
+    const { started } = attempt;
     const emit = (text: string) => {
       client.write(text);
       clientSide?.push(Buffer.from(text));
@@ -103,8 +76,7 @@ export function attemptTranslated(
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(controller) {
-        if (!deadline.bind(controller)) return;
-        abortWithClient(client, controller);
+        attempt.requestStarted(controller);
       },
 
       onResponseStart(controller, statusCode, headers) {
@@ -156,25 +128,22 @@ export function attemptTranslated(
           // Held whole to be translated: past the provider's bound nothing more is kept, and the attempt fails
           // at once (the abort's error then finds it settled). The next target, with its own bound, may answer.
           chunks.length = 0;
-          settle({ kind: "failed", status, latencyMs: performance.now() - started, reason: responseTooLarge(upstream.responseLimitBytes), timeout: false, clientCaused: true });
-          controller.abort(new Error("response_limit"));
+          attempt.tooLarge(status, controller);
           return;
         }
         chunks.push(chunk);
       },
 
       onResponseEnd() {
+        if (attempt.clientGone()) return;
+        if (!accepted) return attempt.fallbackStatus(status, chunks, retryAfterMs);
         const latencyMs = performance.now() - started;
-        if (client.aborted) return settle({ kind: "client-gone", latencyMs });
         const text = Buffer.concat(chunks).toString("utf8");
-        if (!accepted) {
-          return settle({ kind: "failed", status, latencyMs, reason: `HTTP ${status}${text ? `: ${text.slice(0, ERROR_TEXT_CAP)}` : ""}`, timeout: false, retryAfterMs });
-        }
         if (streaming) {
           closeStream();
           const summary = withNativeUsage(tap!.finish(), nativeUsage);
           client.end();
-          return settle({ kind: "relayed", status, latencyMs, ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs, summary, responseBody: undefined });
+          return attempt.settle({ kind: "relayed", status, latencyMs, ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs, summary, responseBody: undefined });
         }
         const headers = clientHeaders({ "content-type": "application/json", "x-switchyard-request-id": request.requestId });
         let body: string;
@@ -187,41 +156,24 @@ export function attemptTranslated(
           try {
             parsed = JSON.parse(text);
           } catch {
-            return settle({ kind: "failed", status, latencyMs, reason: `upstream answered ${status} with a body that is not JSON: ${text.slice(0, 100)}`, timeout: false });
+            return attempt.settle({ kind: "failed", status, latencyMs, reason: `upstream answered ${status} with a body that is not JSON: ${text.slice(0, 100)}`, timeout: false });
           }
           const response = translator.response(parsed, translated.state);
           body = bodyTransform === null ? JSON.stringify(response) : transformJsonValue(response, bodyTransform);
         }
         client.send(status, headers, body);
-        settle({ kind: "relayed", status, latencyMs, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody: body });
+        attempt.settle({ kind: "relayed", status, latencyMs, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody: body });
       },
 
       onResponseError(_controller, error) {
-        const latencyMs = performance.now() - started;
-        if (client.aborted) return settle({ kind: "client-gone", latencyMs });
-        const { reason, timeout } = describeTransportError(error);
-        if (!client.started) {
-          return settle({ kind: "failed", status: status || null, latencyMs, reason: status ? `body: ${reason}` : reason, timeout });
-        }
-        // Bytes already went out: no fallback. The stream ends with an error event in the client's format
-        // (the translator's events are whole, so nothing is left half-written before it).
-        if (streaming) endWithStreamError(client, request.api, reason, timeout);
-        else client.close();
-        settle({
-          kind: "relayed",
-          status,
-          latencyMs,
-          ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs,
-          summary: tap ? withNativeUsage(tap.finish(), nativeUsage) : null,
-          responseBody: undefined,
-          error: `upstream stream broke: ${reason}`,
-          clientCaused: isLongAnswer(error),
-        });
+        const tapped = tap;
+        const summary = () => (tapped !== null ? withNativeUsage(tapped.finish(), nativeUsage) : null);
+        attempt.transportError(error, { status, clientStarted: client.started, eventStream: streaming, ttfbMs, summary });
       },
     };
 
     const dispatch = (auth: Readonly<Record<string, string>> | null) => {
-      const headers = translatedHeaders(request.headers, upstream, transforms, request.client.key);
+      const headers = translatedRequestHeaders(request.headers, upstream, transforms?.requestHeaders, request.client.key);
       if (auth !== null) Object.assign(headers, auth);
       upstream.dispatcher.dispatch({ path: upstream.paths.chat(translated.model, request.stream), method: "POST", headers, body: translated.body }, handler);
     };
@@ -229,7 +181,7 @@ export function attemptTranslated(
     const cached = upstream.auth.cached();
     if (cached !== null) return dispatch(cached);
     upstream.auth.headers().then(dispatch, (error: unknown) => {
-      settle({ kind: "failed", status: null, latencyMs: performance.now() - started, reason: `credentials: ${error instanceof Error ? error.message : String(error)}`, timeout: false });
+      attempt.fail(null, `credentials: ${error instanceof Error ? error.message : String(error)}`, false);
     });
   });
 }

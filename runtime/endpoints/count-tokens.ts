@@ -18,6 +18,7 @@ import { collectForwardHeaders } from "../upstream/forward-headers.ts";
 import { readClientIdentity } from "../access/client-identity.ts";
 import type { EndpointServices } from "../services.ts";
 import { spliceModel } from "../upstream/model-splice.ts";
+import { upstreamRequestHeaders } from "../upstream/request-headers.ts";
 import { readBody } from "../client/read-body.ts";
 import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { baseRecord, newRequestId, traceIdOf, type AttemptRecord } from "../log/request-log.ts";
@@ -49,13 +50,12 @@ function firstUsableTarget(route: Route, resilience: Resilience, skipped: Attemp
 /** The upstream's own count when it is Anthropic and can count; null means estimate locally. */
 async function askUpstream(upstream: HttpUpstream, target: Target, raw: string, headers: Record<string, string>, clientKey: string | null, span: AttemptSpan | null) {
   // The route's header rules and bring-your-own-key apply here as on the messages it counts for.
-  const requestHeaders = target.transforms?.requestHeaders;
   const body = target.modelJson === null ? raw : (spliceModel(raw, target.modelJson) ?? raw);
   try {
     const response = await upstream.dispatcher.request({
       path: upstream.paths.chat(target.model ?? "", false) + COUNT_PATH_SUFFIX,
       method: "POST",
-      headers: requestHeaders ? requestHeaders(headers, upstream.headers, clientKey) : { ...headers, ...upstream.headers },
+      headers: upstreamRequestHeaders(headers, upstream, target.transforms?.requestHeaders, clientKey),
       body,
     });
     const text = await response.body.text();

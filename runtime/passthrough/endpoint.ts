@@ -16,6 +16,7 @@ import type { ClientApi } from "../contract.ts";
 import { ClientResponse } from "../client/response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
 import { collectPassthroughHeaders } from "../upstream/forward-headers.ts";
+import { upstreamRequestHeaders } from "../upstream/request-headers.ts";
 import { readClientIdentity, type RequestIdentity } from "../access/client-identity.ts";
 import { bodyTooLarge } from "../endpoints/json-request.ts";
 import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
@@ -137,7 +138,7 @@ export function createPassthroughEndpoint(table: PassthroughTable, services: End
     const upstream = entry.upstream;
     const path = upstream.basePath + found.path.slice(entry.strip) + (query ? `?${query}` : "");
     const rules = entry.headers;
-    const headers = rules?.request ? rules.request(clientHeaders, upstream.headers, null) : { ...clientHeaders, ...upstream.headers };
+    const headers = upstreamRequestHeaders(clientHeaders, upstream, rules?.request, null);
     // Framing, not content: a header rule cannot turn a sized upload into a chunked one.
     if (clientHeaders["content-length"] !== undefined) headers["content-length"] = clientHeaders["content-length"];
     const outcome = await relay(upstream, { method: call.method, path, headers, body, requestId: call.requestId, receivedAt: call.receivedAt }, call.client, rules);

@@ -12,6 +12,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, readLogRecords, root, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
+import { until } from "../support/wait.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres-server.ts";
 import { SqliteSink } from "../../runtime/log/sinks/sqlite.ts";
 import { PostgresSink } from "../../runtime/log/sinks/postgres.ts";
@@ -77,16 +78,6 @@ async function chat(gw: RunningGateway, body: object = {}): Promise<Answer> {
 
 async function health(gw: RunningGateway): Promise<{ sink: string; queued: number; dropped: number; state: string }> {
   return ((await (await fetch(`${gw.url}/health`)).json()) as any).log;
-}
-
-async function until<T>(what: string, read: () => Promise<T> | T, check: (value: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function sqliteIds(file: string): string[] {

@@ -10,6 +10,7 @@ import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, logMessages, root, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
+import { waitForOutput } from "../support/wait.ts";
 
 const UPSTREAM_KEY = "sk-reload-upstream-0123456789";
 const CLIENTS = 6;
@@ -63,14 +64,6 @@ async function load(url: string, agent: Agent, done: () => boolean, outcome: Out
   }
 }
 
-async function waitFor(text: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!logMessages(gw!.output()).includes(text)) {
-    if (Date.now() > deadline) throw new Error(`expected "${text}" in the output:\n${logMessages(gw!.output())}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const upstreamModels = () => mock.requests.map((r) => r.json?.model as string);
 
 describe("reload under load", () => {
@@ -96,7 +89,7 @@ describe("reload under load", () => {
       // (1) The rebuild: written beside the served file, renamed over it (generator/bundle.ts does the same).
       copyFileSync(bundleB, `${served}.tmp`);
       renameSync(`${served}.tmp`, served);
-      await waitFor("reloaded (the bundle changed): generation 2 serving http://127.0.0.1");
+      await waitForOutput(gw!, "reloaded (the bundle changed): generation 2 serving http://127.0.0.1", 60_000);
       const afterFirst = mock.requests.length;
       await new Promise((r) => setTimeout(r, 1500));
       // New connections reach the new bundle; connections to the old one were told to close.
@@ -104,9 +97,9 @@ describe("reload under load", () => {
 
       // (2) SIGHUP reloads the same (new) bundle again.
       gw.process.kill("SIGHUP");
-      await waitFor("reloaded (SIGHUP): generation 3 serving http://127.0.0.1");
+      await waitForOutput(gw!, "reloaded (SIGHUP): generation 3 serving http://127.0.0.1", 60_000);
       // The first generation's workers drained and left while requests kept coming.
-      await waitFor("of a previous generation drained and exited");
+      await waitForOutput(gw!, "of a previous generation drained and exited", 60_000);
       await new Promise((r) => setTimeout(r, 1500));
     } finally {
       stop = true;
@@ -121,7 +114,7 @@ describe("reload under load", () => {
     const models = upstreamModels();
     expect(models.slice(-CLIENTS * 2).every((m) => m === "upstream-b")).toBe(true);
     // Every worker of generations 1 and 2 exited 0 after draining: 2 reloads × 2 workers.
-    await waitFor("of a previous generation drained and exited");
+    await waitForOutput(gw!, "of a previous generation drained and exited", 60_000);
     expect(await gw.stop("SIGTERM")).toBe(0);
     const messages = logMessages(gw.output());
     expect(messages.match(/of a previous generation drained and exited/g)?.length).toBe(4);

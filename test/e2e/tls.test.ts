@@ -13,6 +13,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, logMessages, runToExit, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
+import { waitForOutput } from "../support/wait.ts";
 
 interface Pair {
   cert: string;
@@ -73,14 +74,6 @@ function client(gw: RunningGateway, ca: string): { openai: OpenAI; agent: Agent 
   return { openai, agent };
 }
 
-async function waitFor(gw: RunningGateway, text: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!logMessages(gw.output()).includes(text)) {
-    if (Date.now() > deadline) throw new Error(`expected "${text}" in the output:\n${logMessages(gw.output())}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe("HTTPS listener", () => {
   it("serves routes.yaml's certificate to the openai SDK, plain and streamed, and says https:// with what it serves", async () => {
     const gw = await gateway({ TLS_CERT_FILE: pairs.a!.cert, TLS_KEY_FILE: pairs.a!.key });
@@ -138,13 +131,13 @@ describe("HTTPS listener", () => {
     // A key that does not match the certificate: refused, and the old pair is still served.
     copyFileSync(pairs.c!.cert, cert);
     gw.process.kill("SIGHUP");
-    await waitFor(gw, "SIGHUP: kept the previous certificate");
+    await waitForOutput(gw, "SIGHUP: kept the previous certificate");
     expect(logMessages(gw.output())).toContain(`the key in ${key} does not belong to the certificate in ${cert}`);
     expect(await servedFingerprint(gw.port, pairs.a!.cert)).toBe(pairs.a!.fingerprint);
 
     copyFileSync(pairs.c!.key, key);
     gw.process.kill("SIGHUP");
-    await waitFor(gw, `SIGHUP: serving the certificate in ${cert} (CN=switchyard-test-c`);
+    await waitForOutput(gw, `SIGHUP: serving the certificate in ${cert} (CN=switchyard-test-c`);
     expect(await servedFingerprint(gw.port, pairs.c!.cert)).toBe(pairs.c!.fingerprint);
 
     expect(await collected).toBe(Array.from({ length: 8 }, (_, i) => `t${i} `).join(""));
@@ -167,11 +160,11 @@ describe("HTTPS listener", () => {
     copyFileSync(pairs.d!.cert, cert);
     copyFileSync(pairs.d!.key, key);
     gw.process.kill("SIGHUP");
-    await waitFor(gw, "reloaded (SIGHUP): generation 2 serving https://");
+    await waitForOutput(gw, "reloaded (SIGHUP): generation 2 serving https://");
     // Once the old worker has closed its listener (within a turn of saying so), every new connection reaches
     // the new one. A connection the kernel queues on the old listener in the microseconds before it closes is
     // reset: docs/operating.md says so, and how net.ipv4.tcp_migrate_req avoids it.
-    await waitFor(gw, "retiring: draining for the new bundle");
+    await waitForOutput(gw, "retiring: draining for the new bundle");
     await new Promise((r) => setTimeout(r, 200));
     expect(await servedFingerprint(gw.port, pairs.d!.cert)).toBe(pairs.d!.fingerprint);
     expect(await gw.stop()).toBe(0);

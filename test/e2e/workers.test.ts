@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, bundleEnv, bundleNode, logMessages, root, runnableBundle, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { refusedPort, startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { startRedisServer, type RedisServer } from "../support/redis-server.ts";
+import { until } from "../support/wait.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres-server.ts";
 
 const UPSTREAM_KEY = "sk-upstream-workers-0123456789abcdef";
@@ -138,16 +139,6 @@ function workerPids(gw: RunningGateway): Map<number, number> {
 function contentOf(record: Record<string, any>): string {
   const body = record.request_body;
   return typeof body === "object" && body !== null ? String(body.messages?.[0]?.content ?? "") : "";
-}
-
-async function until<T>(what: string, read: () => T | Promise<T>, check: (value: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Runs the bundle expecting it to exit at start; its exit code and output. */

@@ -8,7 +8,7 @@ import { MemoryBreakerStore, type BreakerPolicy } from "../../runtime/resilience
 import { streamErrorEvent } from "../../runtime/resilience/stream-error.ts";
 import { createResilience } from "../../runtime/resilience/resilience.ts";
 import type { HttpUpstream, Route, Target } from "../../runtime/contract.ts";
-import { armDeadline } from "../../runtime/attempts/http.ts";
+import { armDeadline } from "../../runtime/attempts/settle.ts";
 import { describeTransportError } from "../../runtime/attempts/failure-kind.ts";
 
 describe("parseRetryAfter", () => {

@@ -199,6 +199,11 @@ export function runToExit(bundle: string, env: Record<string, string>): Promise<
   });
 }
 
+/** The `n` request-log records written after the first `from` (a test counts the log first, then reads its own). */
+export async function logRecordsAfter(gw: RunningGateway, from: number, n: number): Promise<Array<Record<string, any>>> {
+  return (await gw.waitForLogRecords(from + n)).slice(from);
+}
+
 /** Runs one request through `gw` and returns what it resolved or threw and the request-log record it left. */
 export async function logged<T>(gw: RunningGateway, run: () => Promise<T>): Promise<{ result: T | undefined; error: any; record: Record<string, any> }> {
   const before = await gw.settledLogCount();
