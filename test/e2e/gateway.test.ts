@@ -191,10 +191,12 @@ describe("fallback", () => {
     const started = Date.now();
     const completion = await openai.chat.completions.create({ model: "gpt-test", messages: hello });
     expect(completion.choices[0]!.message.content).toBe("Hello from the mock upstream.");
-    expect(Date.now() - started).toBeGreaterThanOrEqual(650);
+    // undici's headers timeout runs on its own coarse clock, which lags real time on a busy machine: it can
+    // fire a little before 700 ms of wall time. Well past zero is what shows the attempt waited for it.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
     const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record!.attempts[0]).toMatchObject({ provider: "oa-primary", status: null, error: "first byte timeout" });
-    expect(record!.attempts[0].latency_ms).toBeGreaterThanOrEqual(650);
+    expect(record!.attempts[0].latency_ms).toBeGreaterThanOrEqual(450);
   });
 
   it("moves on when the connection is refused", async () => {
