@@ -204,9 +204,13 @@ export async function logRecordsAfter(gw: RunningGateway, from: number, n: numbe
   return (await gw.waitForLogRecords(from + n)).slice(from);
 }
 
-/** Runs one request through `gw` and returns what it resolved or threw and the request-log record it left. */
-export async function logged<T>(gw: RunningGateway, run: () => Promise<T>): Promise<{ result: T | undefined; error: any; record: Record<string, any> }> {
+/**
+ * Runs one request through `gw` and returns what it resolved or threw, how long the client waited (ms) and the
+ * request-log record it left.
+ */
+export async function logged<T>(gw: RunningGateway, run: () => Promise<T>): Promise<{ result: T | undefined; error: any; record: Record<string, any>; elapsed: number }> {
   const before = await gw.settledLogCount();
+  const started = performance.now();
   let result: T | undefined;
   let error: unknown;
   try {
@@ -214,6 +218,7 @@ export async function logged<T>(gw: RunningGateway, run: () => Promise<T>): Prom
   } catch (e) {
     error = e;
   }
+  const elapsed = performance.now() - started;
   const records = await gw.waitForLogRecords(before + 1);
-  return { result, error, record: records[before]! };
+  return { result, error, record: records[before]!, elapsed };
 }
