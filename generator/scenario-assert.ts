@@ -147,7 +147,7 @@ class AssertCompiler {
         this.reader.error(this.reader.valueOrKey(pair), at, `\`${kind}\` must be a mapping of checks`, `e.g. ${example(kind)}`);
       } else {
         // The format asks runners to warn on kinds they do not know; the report lists it as skipped.
-        this.reader.report("warning", keyNode, at, withSuggestion(`unknown assertion kind "${kind}" (skipped)`, kind, KNOWN_KINDS));
+        this.reader.report("warning", keyNode, at, withSuggestion(`unknown assertion kind "${kind}" (skipped)`, kind, [...KNOWN_KINDS, ...NAMESPACES]));
         this.add({ kind, at: this.where(keyNode), check: "skipped", reason: `unknown assertion kind "${kind}"` });
       }
     }
