@@ -107,7 +107,7 @@ describe("the scenario control API", () => {
     expect(outside.body.error.message).toContain("is outside the gateway's working directory");
     expect((await api("POST", "", { file: "scenarios/missing.yaml" })).body.error.message).toBe('cannot read "scenarios/missing.yaml": ENOENT');
     expect((await api("POST", "", { yaml: "x", file: "y" })).status).toBe(400);
-    expect((await api("GET", "")).body.scenarios.map((s: any) => s.name)).toEqual(["demo"]);
+    expect((await api("GET", "")).body.scenarios.map((s: any) => s.name)).toEqual(["demo", "checked"]);
   });
 
   it("loads a file, plays two sessions at once through both SDKs, and reports each assertion with its file:line", async () => {
@@ -116,6 +116,7 @@ describe("the scenario control API", () => {
     expect((await api("GET", "")).body).toEqual({
       scenarios: [
         { name: "demo", source: "bundled (provider demo)", sessions: 0 },
+        { name: "checked", source: "bundled (provider checked)", sessions: 0 },
         { name: "agent", source: "scenarios/agent.yaml", sessions: 0 },
       ],
     });
@@ -177,6 +178,17 @@ describe("the scenario control API", () => {
     expect(sessions.length).toBe(before + 2);
     // Key ids, never the keys themselves.
     expect(JSON.stringify(sessions)).not.toContain("key-one");
+  });
+
+  it("runs the asserts of a scenario bundled by the build, named after its provider", async () => {
+    const client = openai({ "x-switchyard-session": "built" });
+    await client.chat.completions.create({ model: "checked", messages: [{ role: "user", content: "list the files" }] });
+    const report = (await api("GET", "/checked/report")).body;
+    expect(report.assertions.slice(0, 2)).toEqual([
+      // Named by its path from where the build ran, as build diagnostics name it.
+      { session: "built", at: "test/fixtures/scenarios/asserts.yaml:6", kind: "request.lastUserMessage.contains", status: "passed", message: "" },
+      { session: "built", at: "test/fixtures/scenarios/asserts.yaml:13", kind: "request.toolResult", status: "pending", message: "waiting for the request that response 2 answers (1 assistant turn in its history)" },
+    ]);
   });
 
   it("replaces a scenario loaded again under the same name, unloads it, and answers an unknown name in the client's format", async () => {
