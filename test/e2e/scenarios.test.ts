@@ -178,6 +178,10 @@ describe("the scenario control API", () => {
     expect(sessions.length).toBe(before + 2);
     // Key ids, never the keys themselves.
     expect(JSON.stringify(sessions)).not.toContain("key-one");
+    // Session names are kept in memory: a bounded length.
+    const long = await openai({ "x-switchyard-session": "s".repeat(129) }).chat.completions.create({ model: "scripted", messages: [{ role: "user", content: "Hi" }] }).catch((error: unknown) => error);
+    expect(long).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((long as InstanceType<typeof OpenAI.BadRequestError>).error).toMatchObject({ message: "x-switchyard-session is longer than 128 characters", code: "invalid_session" });
   });
 
   it("runs the asserts of a scenario bundled by the build, named after its provider", async () => {

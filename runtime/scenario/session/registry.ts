@@ -11,6 +11,8 @@ import { PlayableScenario } from "./playable.ts";
 
 export const SCENARIO_HEADER = "x-switchyard-scenario";
 export const SESSION_HEADER = "x-switchyard-session";
+/** A session's name is kept per session: longer ones are refused (400). */
+export const MAX_SESSION_CHARS = 128;
 
 export interface ScenarioLimits {
   readonly maxScenarios: number;
