@@ -55,7 +55,7 @@ export function registerScenariosApi(app: RouteRegistry, admin: AdminKey, regist
   const workingDir = path.resolve(options.workingDir ?? process.cwd());
 
   const find = (name: string): PlayableScenario => {
-    const playable = registry.pick(name);
+    const playable = registry.peek(name);
     if (playable === undefined) throw new ApiError({ status: 404, code: "scenario_not_found", message: `no scenario named ${JSON.stringify(name)}: GET ${BASE} lists them` });
     return playable;
   };

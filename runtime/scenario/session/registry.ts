@@ -56,6 +56,11 @@ export class ScenarioRegistry {
     return loaded;
   }
 
+  /** A scenario by name without marking it used: for the control API, which only looks. */
+  peek(name: string): PlayableScenario | undefined {
+    return this.loaded.get(name) ?? this.bundled.get(name);
+  }
+
   isBundled(name: string): boolean {
     return this.bundled.has(name);
   }
