@@ -1,5 +1,6 @@
-// A scenario compiled into the bundle by the generator (generator/scenario.ts). The runtime never parses YAML:
-// it receives this plain data, already validated, as a module constant.
+// A scenario compiled by generator/scenario.ts: into the bundle as a module constant, or, for one loaded at run
+// time through /_switchyard/scenarios, by the same compiler bundled into the server. Playback only ever sees
+// this plain data, already validated.
 
 /** `[ms, text]`: text that takes `ms` milliseconds to arrive (real time, before the speed factor). */
 export type TimedText = readonly [number, string];
