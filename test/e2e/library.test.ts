@@ -32,7 +32,8 @@ beforeAll(async () => {
   [upstream, other] = await Promise.all([startMockUpstream({ api: "openai" }), startMockUpstream({ api: "openai" })]);
   ({ bundle } = await buildCase("library", "test/e2e/library.routes.yaml"));
   gateway = await createGateway({ bundle, environment: environment(upstream, "a.db") });
-});
+  // The build's type-check: a minute, several on a loaded 2-core machine.
+}, 300_000);
 
 afterAll(async () => {
   await gateway?.close();
