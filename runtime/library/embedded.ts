@@ -13,6 +13,7 @@ import { createWebApp, webBackend } from "../http-backend/web/app.ts";
 import { selectHttpBackend } from "../http-backend/select.ts";
 import type { HttpListener } from "../http-backend/types.ts";
 import { reservePort } from "../listener/reserve-port.ts";
+import { appLog } from "../log/app-log.ts";
 import { openScenario, type ScenarioHandle, type ScenarioSource } from "./scenarios.ts";
 
 /** The origin of requests the gateway makes to itself (metrics, the scenario control API). */
@@ -48,6 +49,10 @@ export async function openEmbeddedGateway(build: (env: NodeJS.ProcessEnv) => Gat
   if (!env[ADMIN_KEY_VARIABLE]) env[ADMIN_KEY_VARIABLE] = `sk-sy-admin-${randomBytes(24).toString("base64url")}`;
   const adminKey = env[ADMIN_KEY_VARIABLE]!;
   const gateway = build(env);
+  // What `serve` says at start about keys the environment lacks (start.ts), so an embedding program hears it too.
+  for (const upstream of gateway.upstreams) {
+    if (upstream.kind === "http" && !upstream.enabled) appLog.warn({ provider: upstream.name }, `provider ${upstream.name} has an empty api key; its targets are skipped`);
+  }
   // auth: auto decides by the address served; in-process, that is the config's own (SWITCHYARD_HOST, as for serve).
   const host = env.SWITCHYARD_HOST || gateway.server.host;
   const web = createWebApp();
