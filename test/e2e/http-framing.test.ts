@@ -48,7 +48,7 @@ for (const backend of backends) {
         checkRow(row, got);
       };
       if (row.knownGap !== undefined) {
-        // Expected to fail on this backend: see row.knownGap and docs/http-framing.md.
+        // Expected to fail on this backend: see row.knownGap and docs/operating.md, Malformed HTTP.
         it.fails(`${row.name} [known gap on ${backend}: ${row.knownGap}]`, run, 30_000);
       } else {
         it(row.name, async () => {
