@@ -21,8 +21,7 @@ export function readBody(res: HttpResponse, limit: number, declaredLength: numbe
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    let idle: Deadline | null = null;
-    let lastChunkAt = 0;
+    let lastChunkAt = performance.now();
     const stalled = () => {
       if (done) return;
       const quiet = performance.now() - lastChunkAt;
@@ -33,9 +32,12 @@ export function readBody(res: HttpResponse, limit: number, declaredLength: numbe
       done = true;
       resolve({ ok: false, reason: "timeout" });
     };
+    // Set even for a body that came with its headers: uWS delivers it only after the handler's microtasks
+    // have run, so nothing here can tell it is already there. The wheel makes this an insert and an unlink.
+    let idle: Deadline = deadlines.schedule(BODY_IDLE_MS, stalled);
     const finish = (result: BodyResult) => {
       done = true;
-      idle?.cancel();
+      idle.cancel();
       resolve(result);
     };
     res.onData((chunk, isLast) => {
@@ -46,13 +48,7 @@ export function readBody(res: HttpResponse, limit: number, declaredLength: numbe
       const copy = Buffer.from(new Uint8Array(chunk));
       if (isLast) return finish({ ok: true, body: chunks.length === 0 ? copy : Buffer.concat([...chunks, copy], size) });
       chunks.push(copy);
-      if (idle !== null) lastChunkAt = performance.now();
-    });
-    // A body that came with its headers (nearly every one) is read before this runs: no deadline to set.
-    queueMicrotask(() => {
-      if (done) return;
       lastChunkAt = performance.now();
-      idle = deadlines.schedule(BODY_IDLE_MS, stalled);
     });
   });
 }
