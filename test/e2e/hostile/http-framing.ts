@@ -5,7 +5,7 @@
 // uWebSockets.js 20.30 (the pinned native build) refuses some of these inside its C++ parser, before any
 // JavaScript runs, by holding the connection until its 10 s idle timeout or by closing it without a word;
 // the gateway cannot answer there (docs/operating.md, Malformed HTTP). Those rows carry `knownGap` on the uws backend:
-// they state the answer a client should get, and the test expects them to fail there until uWS answers.
+// they state the answer a client should get, and the test checks that uWS still misses it (and still serves).
 import { converse, type HostileRow, type Step } from "./wire.ts";
 
 export type Backend = "uws" | "node";
