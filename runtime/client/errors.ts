@@ -37,6 +37,11 @@ export interface ClientError {
   code?: string;
   /** OpenAI `param`: the offending request field. */
   param?: string;
+  /**
+   * The request log's `error_code` when `code` is absent: a stable name for a refusal whose body keeps
+   * `code: null`, as OpenAI's own API does for a malformed or oversized request. Never sent to the client.
+   */
+  logCode?: string;
 }
 
 export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": "application/json" });
