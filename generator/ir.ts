@@ -139,6 +139,11 @@ export interface HttpProviderIR {
   headers: Array<{ name: string; value: EnvStringIR }>;
   timeouts: TimeoutsIR;
   maxConnections: number;
+  /**
+   * Requests beyond maxConnections wait for a connection: at most `max` of them (default maxConnections),
+   * each at most `timeoutMs` (default 5000); past either the target is skipped.
+   */
+  queue: { max: number; timeoutMs: number };
   /** Absent: Node's defaults (verify against the system CAs). */
   tls?: TlsIR;
   /** Requests with a larger body skip this provider's targets; absent: no limit of its own. */

@@ -62,6 +62,7 @@ export interface ProviderOverrideYaml {
   headers?: Record<string, string>;
   timeouts?: { connect_ms?: number; first_byte_ms?: number; idle_ms?: number; total_ms?: number };
   max_connections?: number;
+  queue?: { max?: number; timeout_ms?: number };
   tls?: { verify?: boolean; ca_file?: string };
   body_limit?: number | string;
   response_limit?: number | string;
@@ -198,6 +199,8 @@ export const DEFAULTS = {
   command: { prompt: "stdin", timeoutMs: 300_000, maxConcurrent: 4 },
   timeouts: { connectMs: 10_000, firstByteMs: 120_000 },
   maxConnections: 128,
+  // runtime/upstream/connection-queue.ts: as many may wait as the pool holds, each for at most 5 s.
+  queueTimeoutMs: 5000,
   speed: 1,
   translation: { maxTokens: 4096, unsupported: "drop", cacheControl: "drop" },
   redisKeyPrefix: "switchyard:",
@@ -685,6 +688,7 @@ function resolveProvider(name: string, ident: string, provider: ProviderYaml, po
   const defaultBaseUrl = vertex ? `https://${vertex.location}-aiplatform.googleapis.com` : DEFAULTS.baseUrl[kind];
   // validate.ts requires base_url where there is no default (azure-openai).
   if (provider.base_url === undefined && defaultBaseUrl === undefined) throw new Error(`provider "${name}" has no base_url`);
+  const maxConnections = provider.max_connections ?? DEFAULTS.maxConnections;
   return {
     name,
     ident,
@@ -699,7 +703,8 @@ function resolveProvider(name: string, ident: string, provider: ProviderYaml, po
       .sort(([a], [b]) => compare(a, b))
       .map(([header, value]) => ({ name: header, value: envString(value) })),
     timeouts: resolveTimeouts(provider.timeouts),
-    maxConnections: provider.max_connections ?? DEFAULTS.maxConnections,
+    maxConnections,
+    queue: { max: provider.queue?.max ?? maxConnections, timeoutMs: provider.queue?.timeout_ms ?? DEFAULTS.queueTimeoutMs },
     transforms: resolveTransforms(provider.transforms, ["providers", name, "transforms"], at),
     ...(provider.tls === undefined ? {} : { tls: resolveTls(provider.tls) }),
     ...(provider.body_limit === undefined ? {} : { bodyLimitBytes: parseSize(provider.body_limit) }),

@@ -13,7 +13,7 @@ import { checkReplace, checkTransforms } from "./transforms/check.ts";
 import { parsePathGlob, pathGlobMatches, pathGlobsOverlap, TRANSLATED_PATHS } from "./passthrough-paths.ts";
 
 const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "azure-openai", "gemini", "ollama", "scenario", "command"];
-const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "tls", "body_limit", "response_limit", "transforms", "price"] as const;
+const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "queue", "tls", "body_limit", "response_limit", "transforms", "price"] as const;
 /** The fields each kind takes besides `kind`; any other provider field is an error for it. */
 const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
   openai: [...HTTP_FIELDS, "responses"],

@@ -14,6 +14,7 @@ import type { ClientIdentity } from "./access/client-identity.ts";
 import type { PriceLookup } from "./spend/price.ts";
 import type { LogRedaction } from "./log/redact.ts";
 import type { PassthroughTable } from "./passthrough/table.ts";
+import type { ConnectionQueue } from "./upstream/connection-queue.ts";
 
 /** The APIs clients speak: OpenAI chat completions, Anthropic messages, and OpenAI's Responses API. */
 export type ClientApi = "openai" | "anthropic" | "responses";
@@ -54,6 +55,8 @@ export interface HttpUpstream {
   /** Why it is disabled, naming the key's variables (the skip reason clients read); null when enabled. */
   readonly disabledReason: string | null;
   readonly dispatcher: Dispatcher;
+  /** The bounded wait for one of the pool's max_connections (runtime/upstream/connection-queue.ts). */
+  readonly queue: ConnectionQueue;
   readonly connectTimeoutMs: number;
   readonly firstByteTimeoutMs: number;
   /** Longest gap between body chunks once the response started (undici's bodyTimeout). */

@@ -113,7 +113,8 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR, locals: Locals
   firstByteTimeoutMs: ${code(String(provider.timeouts.firstByteMs))},
   idleTimeoutMs: ${code(String(provider.timeouts.idleMs))},
   totalTimeoutMs: ${code(String(provider.timeouts.totalMs))},
-  maxConnections: ${code(String(provider.maxConnections))},${tls}${provider.bodyLimitBytes === undefined ? code("") : ts`
+  maxConnections: ${code(String(provider.maxConnections))},
+  queue: { max: ${code(String(provider.queue.max))}, timeoutMs: ${code(String(provider.queue.timeoutMs))} },${tls}${provider.bodyLimitBytes === undefined ? code("") : ts`
   bodyLimitBytes: ${literal(provider.bodyLimitBytes)},`}${provider.responseLimitBytes === undefined ? code("") : ts`
   responseLimitBytes: ${literal(provider.responseLimitBytes)},`}
 });`;
