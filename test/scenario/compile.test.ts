@@ -17,7 +17,7 @@ describe("compileScenario: the demo and fixtures", () => {
     expect(diagnostics).toEqual([]);
     expect(scenario!.name).toBe("switchyard-demo");
     expect(scenario!.responses.map((r) => r.parts.map((p) => p.type))).toEqual([["think", "text"], ["text", "tool"], ["text"]]);
-    expect(scenario!.responses[1]!.parts[1]).toEqual({ type: "tool", name: "get_weather", input: { city: "Paris" }, delayMs: 0 });
+    expect(scenario!.responses[1]!.parts[1]).toEqual({ type: "tool", name: "get_weather", input: { city: "Paris" }, delayMs: 0, at: "scenarios/demo.yaml:26" });
     const greeting = scenario!.responses[0]!.parts.flatMap((p) => (p.type === "tool" ? [] : p.chunks));
     const ms = greeting.reduce((sum, [t]) => sum + t, 0);
     expect(ms).toBeGreaterThanOrEqual(800);
@@ -25,29 +25,32 @@ describe("compileScenario: the demo and fixtures", () => {
     expect(greeting.map(([, text]) => text).join("")).toContain("Switchyard");
   });
 
-  it("keeps legacy standalone events as one-element responses and skips harness events", () => {
+  it("keeps legacy standalone events as one-element responses and harness events' time as the next one's wait", () => {
     const { scenario, diagnostics } = compileScenario("legacy.yaml", readFileSync(fixture("legacy.yaml"), "utf8"));
     expect(diagnostics).toEqual([]);
     expect(scenario).toEqual({
       name: "legacy-forms",
       responses: [
-        { parts: [{ type: "think", chunks: [[50, "thinking alone"]] }] },
-        { parts: [{ type: "text", chunks: [[10, "first"], [20, " answer"]] }] },
+        // The user typed for 100 ms before the first response.
+        { parts: [{ type: "think", chunks: [[50, "thinking alone"]] }], waitMs: 100 },
+        { parts: [{ type: "text", chunks: [[10, "first"], [20, " answer"]] }], waitMs: 200 },
+        // `{ type: advanceMs, ms: 50 }` alongside `{ type: userInputs }` typed over 100 ms: advanceMs covers
+        // what runs concurrently, so the longer of the two passes, not their sum.
         // result and status describe the harness's tool run, not the call: not part of the input.
-        { parts: [{ type: "tool", name: "Bash", input: { command: "ls -la" }, delayMs: 0 }] },
+        { parts: [{ type: "tool", name: "Bash", input: { command: "ls -la" }, delayMs: 0, at: "legacy.yaml:26" }], waitMs: 100 },
       ],
     });
   });
 
-  it("maps named tool events to tool calls named as written, with their fields as input", () => {
+  it("keeps named tool events with their event name, arguments as written and file:line (the profile maps them when played)", () => {
     const { scenario, diagnostics } = compileScenario("tools.yaml", readFileSync(fixture("tools.yaml"), "utf8"));
     expect(diagnostics).toEqual([]);
     const tools = scenario!.responses.map((r) => r.parts.filter((p) => p.type === "tool"));
     expect(tools[0]).toEqual([
-      { type: "tool", name: "runCmd", input: { cmd: "ls", cwd: "." }, delayMs: 0 },
-      { type: "tool", name: "readFile", input: { path: "src/main.ts" }, delayMs: 0 },
-      { type: "tool", name: "grep", input: { pattern: "TODO", path: "src" }, delayMs: 0 },
-      { type: "tool", name: "listDir", input: {}, delayMs: 0 },
+      { type: "tool", name: "runCmd", event: "runCmd", input: { cmd: "ls", cwd: "." }, delayMs: 0, at: "tools.yaml:7" },
+      { type: "tool", name: "readFile", event: "readFile", input: { path: "src/main.ts" }, delayMs: 0, at: "tools.yaml:8" },
+      { type: "tool", name: "grep", event: "grep", input: { pattern: "TODO", path: "src" }, delayMs: 0, at: "tools.yaml:9" },
+      { type: "tool", name: "listDir", event: "listDir", input: {}, delayMs: 0, at: "tools.yaml:10" },
     ]);
     expect(tools[1]!.map((p) => p.type === "tool" && [p.name, p.input])).toEqual([
       ["editFile", { path: "src/main.ts", old: "a", new: "b" }],
