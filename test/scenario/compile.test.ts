@@ -101,6 +101,31 @@ describe("compileScenario: diagnostics", () => {
     ]);
   });
 
+  it("warns with their line about keys a named tool event, an event item or a `type:` form does not take", () => {
+    const text = [
+      "server: { toolsProfile: claude-code, strict: false }",
+      "timeline:",
+      "  - advanceMs: 5",
+      "    note: slow",
+      "  - { type: advanceMs, ms: 5, unit: ms }",
+      "  - userInputs: [[10, hi]]",
+      "    target: tui",
+      "  - userInputs: hello",
+      "  - llmResponse:",
+      "      - runCmd: { cmd: ls, shell: zsh }",
+    ].join("\n");
+    const { scenario, diagnostics } = compileScenario("k.yaml", text);
+    expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.severity} ${d.pointer}: ${d.message}`)).toEqual([
+      '4:5 warning /timeline/0/note: unknown key "note" in a "advanceMs" event (ignored)',
+      '5:31 warning /timeline/1/unit: unknown key "unit" in a `type: advanceMs` event (ignored)',
+      "8:17 warning /timeline/3/userInputs: `userInputs` should be a list of [ms, text] pairs: its time is not counted",
+      '10:28 warning /timeline/4/llmResponse/0/runCmd/shell: unknown key "shell" in a `runCmd` event (ignored)',
+    ]);
+    expect(scenario).toMatchObject({ toolsProfile: "claude-code", strict: false });
+    // advanceMs 5 + 5 against 10 ms of typing: the longer passes.
+    expect(scenario!.responses[0]!.waitMs).toBe(10);
+  });
+
   it.each([
     ["YAML syntax", "timeline:\n  - assistant: [[1, \"a\"]\n", /^\d+:\d+ error : /],
     ["a non-mapping file", "- just\n- a list\n", /^1:1 error : a scenario file is a mapping/],
@@ -113,6 +138,10 @@ describe("compileScenario: diagnostics", () => {
     ["a bad llmApiStyle", "server:\n  llmApiStyle: antropic\ntimeline:\n  - assistant: [[1, a]]\n", /^2:16 error \/server\/llmApiStyle: `llmApiStyle` must be "openai" or "anthropic". Did you mean "anthropic"\?/],
     ["a non-boolean coalesce flag", "server: { coalesceThinkingWithToolUse: yes }\ntimeline:\n  - assistant: [[1, a]]\n", /^1:40 error \/server\/coalesceThinkingWithToolUse: /],
     ["negative advanceMs", "timeline:\n  - advanceMs: -3\n  - assistant: [[1, a]]\n", /^2:16 error \/timeline\/0\/advanceMs: /],
+    ["a named tool event without a required argument", "timeline:\n  - llmResponse:\n      - editFile: { path: a.ts, old: x }\n", /^3:19 error \/timeline\/0\/llmResponse\/0\/editFile: `editFile` needs `new` \(arguments: path, old, new, replaceAll\)/],
+    ["an unknown tools profile", "server: { toolsProfile: claude_code }\ntimeline:\n  - assistant: [[1, a]]\n", /^1:25 error \/server\/toolsProfile: `toolsProfile` must be one of "auto", "claude-code", "codex", "openai-generic". Did you mean "claude-code"\?/],
+    ["a non-boolean strict", "server: { strict: 1 }\ntimeline:\n  - assistant: [[1, a]]\n", /^1:19 error \/server\/strict: `strict` must be true or false/],
+    ["a typed advanceMs without ms", "timeline:\n  - { type: advanceMs }\n  - assistant: [[1, a]]\n", /^2:13 error \/timeline\/0\/type: `type: advanceMs` needs `ms`/],
     ["tags that are not strings", "tags: [1]\ntimeline:\n  - assistant: [[1, a]]\n", /^1:7 error \/tags: /],
   ])("rejects %s", (_, text, want) => {
     const result = compileScenario("s.yaml", text);
