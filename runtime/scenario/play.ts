@@ -51,13 +51,17 @@ export function playScenario(scenario: CompiledScenario, request: ScenarioReques
     inputTokens: estimateInputTokens(request.body),
     speed: settings.speed,
   };
-  const declared = declaredTools(request.api, request.body);
-  const response = resolveTools(selectResponse(scenario, turn, request.api), {
-    scenario: scenario.name,
-    profile: pickProfile(scenario.toolsProfile ?? settings.toolsProfile ?? "auto", declared),
-    declared,
-    strict: scenario.strict ?? settings.strict ?? false,
-    onFallback: settings.onFallback,
-  });
+  let response = selectResponse(scenario, turn, request.api);
+  // Only a response with tool calls looks at the request's tools (most responses are text).
+  if (response.parts.some((part) => part.type === "tool")) {
+    const declared = declaredTools(request.api, request.body);
+    response = resolveTools(response, {
+      scenario: scenario.name,
+      profile: pickProfile(scenario.toolsProfile ?? settings.toolsProfile ?? "auto", declared),
+      declared,
+      strict: scenario.strict ?? settings.strict ?? false,
+      onFallback: settings.onFallback,
+    });
+  }
   return request.api === "openai" ? renderOpenAI(response, ctx) : renderAnthropic(response, ctx);
 }

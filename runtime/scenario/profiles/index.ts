@@ -49,9 +49,8 @@ export interface ToolContext {
   readonly onFallback?: (tool: string, at: string | undefined) => void;
 }
 
-/** The response with each tool call named and shaped for the client; the same object when it has none. */
+/** The response with each tool call named and shaped for the client. */
 export function resolveTools(response: ScenarioResponse, ctx: ToolContext): ScenarioResponse {
-  if (!response.parts.some((part) => part.type === "tool")) return response;
   return { ...response, parts: response.parts.map((part) => (part.type === "tool" ? resolvePart(part, ctx) : part)) };
 }
 
