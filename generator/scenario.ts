@@ -291,7 +291,7 @@ function readEvent(reader: ScenarioReader, event: YamlNode | null, pointer: stri
   const key = String((eventPair.key as { value: unknown }).value);
   const at = `${pointer}/${segment(key)}`;
   // `assert` items carry their own fields (checked where assertions are compiled).
-  if (key !== "assert") warnExtraKeys(reader, event.items, [key, ...(EVENT_EXTRA_KEYS[key] ?? [])], pointer, `"${key}" event`);
+  if (key !== "assert") warnExtraKeys(reader, event.items, [key, ...(EVENT_EXTRA_KEYS[key] ?? [])], pointer, `beside \`${key}\``);
   if (key === "llmResponse") return readLlmResponse(reader, eventPair, at);
   if (has(LEGACY_RESPONSE_EVENTS, key)) {
     const part = readSubEvent(reader, key, eventPair, at);
@@ -302,11 +302,12 @@ function readEvent(reader: ScenarioReader, event: YamlNode | null, pointer: stri
   return { advanceMs: 0, ownMs: 0 };
 }
 
-function warnExtraKeys(reader: ScenarioReader, items: readonly Pair[], allowed: readonly string[], pointer: string, what: string) {
+/** `where` completes "unknown key \"x\" …": `beside `advanceMs``, `in `runCmd``. */
+function warnExtraKeys(reader: ScenarioReader, items: readonly Pair[], allowed: readonly string[], pointer: string, where: string) {
   for (const item of items) {
     const key = isScalar(item.key) ? String(item.key.value) : "";
     if (key === "" || has(allowed, key)) continue;
-    reader.report("warning", item.key as YamlNode, `${pointer}/${segment(key)}`, withSuggestion(`unknown key "${key}" in a ${what} (ignored)`, key, allowed));
+    reader.report("warning", item.key as YamlNode, `${pointer}/${segment(key)}`, withSuggestion(`unknown key "${key}" ${where} (ignored)`, key, allowed));
   }
 }
 
@@ -347,7 +348,7 @@ function readTypedEvent(reader: ScenarioReader, event: YAMLMap, typePair: Pair, 
     reader.report("warning", type, at, withSuggestion(`unknown timeline event "${type.value}" (skipped)`, type.value, HARNESS_EVENTS));
   } else {
     const fields = TYPED_EVENT_KEYS[type.value];
-    if (fields !== undefined) warnExtraKeys(reader, event.items, ["type", ...fields], pointer, `\`type: ${type.value}\` event`);
+    if (fields !== undefined) warnExtraKeys(reader, event.items, ["type", ...fields], pointer, `in \`type: ${type.value}\``);
     const field = (name: string) => event.items.find((item) => isScalar(item.key) && item.key.value === name);
     if (type.value === "advanceMs") {
       const ms = field("ms");
@@ -401,7 +402,7 @@ function readSubEvent(reader: ScenarioReader, key: string, pair: Pair, pointer: 
 /**
  * A named tool event: its fields are the call's arguments, in the format's words (runtime/scenario/profiles/
  * events.ts); the runtime maps them to the client's tool. A missing required argument is an error, an unknown
- * one a warning (it is dropped when a profile maps the event, and kept when the event goes out as written).
+ * one a warning, and left out of the call.
  */
 function readNamedTool(reader: ScenarioReader, key: keyof typeof NAMED_TOOL_EVENT_ARGS, pair: Pair, pointer: string): ScenarioPart | null {
   const spec = NAMED_TOOL_EVENT_ARGS[key];
@@ -413,14 +414,17 @@ function readNamedTool(reader: ScenarioReader, key: keyof typeof NAMED_TOOL_EVEN
     return null;
   }
   const items = isMap(value) ? value.items : [];
-  warnExtraKeys(reader, items, known, pointer, `\`${key}\` event`);
+  warnExtraKeys(reader, items, known, pointer, `in \`${key}\``);
   const given = items.map((item) => (isScalar(item.key) ? String(item.key.value) : ""));
   const missing = spec.required.filter((name) => !given.includes(name));
   if (missing.length > 0) {
     reader.error(reader.valueOrKey(pair), pointer, `\`${key}\` needs ${missing.map((m) => `\`${m}\``).join(" and ")} (arguments: ${known.join(", ")})`);
     return null;
   }
-  const input = isMap(value) ? (reader.toJS(value) as Record<string, unknown>) : {};
+  // Unknown arguments were warned about and are left out, whichever tool the call becomes.
+  const written = isMap(value) ? (reader.toJS(value) as Record<string, unknown>) : {};
+  const input: Record<string, unknown> = {};
+  for (const name of known) if (name in written) input[name] = written[name];
   return { type: "tool", name: key, input, delayMs: 0, event: key, at: reader.at(pair.key as YamlNode) };
 }
 

@@ -116,12 +116,14 @@ describe("compileScenario: diagnostics", () => {
     ].join("\n");
     const { scenario, diagnostics } = compileScenario("k.yaml", text);
     expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.severity} ${d.pointer}: ${d.message}`)).toEqual([
-      '4:5 warning /timeline/0/note: unknown key "note" in a "advanceMs" event (ignored)',
-      '5:31 warning /timeline/1/unit: unknown key "unit" in a `type: advanceMs` event (ignored)',
+      '4:5 warning /timeline/0/note: unknown key "note" beside `advanceMs` (ignored)',
+      '5:31 warning /timeline/1/unit: unknown key "unit" in `type: advanceMs` (ignored)',
       "8:17 warning /timeline/3/userInputs: `userInputs` should be a list of [ms, text] pairs: its time is not counted",
-      '10:28 warning /timeline/4/llmResponse/0/runCmd/shell: unknown key "shell" in a `runCmd` event (ignored)',
+      '10:28 warning /timeline/4/llmResponse/0/runCmd/shell: unknown key "shell" in `runCmd` (ignored)',
     ]);
     expect(scenario).toMatchObject({ toolsProfile: "claude-code", strict: false });
+    expect(scenario!.responses[0]!.parts[0]).toMatchObject({ name: "runCmd", input: { cmd: "ls" } });
+    expect(Object.keys((scenario!.responses[0]!.parts[0] as { input: object }).input)).toEqual(["cmd"]);
     // advanceMs 5 + 5 against 10 ms of typing: the longer passes.
     expect(scenario!.responses[0]!.waitMs).toBe(10);
   });
