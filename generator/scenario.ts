@@ -424,7 +424,7 @@ function readNamedTool(reader: ScenarioReader, key: keyof typeof NAMED_TOOL_EVEN
   // Unknown arguments were warned about and are left out, whichever tool the call becomes.
   const written = isMap(value) ? (reader.toJS(value) as Record<string, unknown>) : {};
   const input: Record<string, unknown> = {};
-  for (const name of known) if (name in written) input[name] = written[name];
+  for (const name in written) if (known.includes(name)) input[name] = written[name];
   return { type: "tool", name: key, input, delayMs: 0, event: key, at: reader.at(pair.key as YamlNode) };
 }
 
