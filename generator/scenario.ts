@@ -65,6 +65,7 @@ class ScenarioReader {
     private readonly file: string,
     private readonly doc: Document,
     private readonly lines: LineCounter,
+    private readonly source: string,
   ) {}
 
   get failed(): boolean {
@@ -115,18 +116,20 @@ class ScenarioReader {
 
   /** `file:line` of a node, as strict-mode errors name an event. */
   at(node: YamlNode | null | undefined): string {
-    return `${this.file}:${this.lines.linePos(node?.range?.[0] ?? 0).line}`;
+    return `${this.source}:${this.lines.linePos(node?.range?.[0] ?? 0).line}`;
   }
 }
 
 /**
- * Compiles one scenario file. `file` names it in diagnostics (as written in routes.yaml); `text` is its content.
+ * Compiles one scenario file. `file` names it in diagnostics; `text` is its content; `source` names it in the
+ * compiled data (the `file:line` of strict-mode errors, default `file`): the build passes the path as written
+ * in routes.yaml, so the bundle does not depend on the folder the build ran in.
  * Every problem is collected, so one run reports them all.
  */
-export function compileScenario(file: string, text: string): ScenarioCompileResult {
+export function compileScenario(file: string, text: string, options: { source?: string } = {}): ScenarioCompileResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const reader = new ScenarioReader(file, doc, lines);
+  const reader = new ScenarioReader(file, doc, lines, options.source ?? file);
   for (const problem of doc.errors) reader.reportAt("error", problem.pos, "", firstLine(problem.message));
   for (const problem of doc.warnings) reader.reportAt("warning", problem.pos, "", firstLine(problem.message));
   if (reader.failed) return { scenario: null, diagnostics: reader.diagnostics };
