@@ -187,6 +187,10 @@ export interface ScenarioProviderIR {
   file: string;
   /** Playback speed: 1 = real time, 0 = instant, 10 = ten times faster. */
   speed: number;
+  /** `tools_profile`: which agent's tools named tool events become; absent = auto (the scenario's own setting wins). */
+  toolsProfile?: "auto" | "claude-code" | "codex" | "openai-generic";
+  /** `strict`: a tool the client did not declare stops playback; absent = false (the scenario's own setting wins). */
+  strict?: boolean;
   pos: SourcePos;
 }
 

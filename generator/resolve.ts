@@ -13,6 +13,7 @@ import type {
   EnvStringIR,
   ProviderIR,
   HttpProviderIR,
+  ScenarioProviderIR,
   MetricsIR,
   ProviderKind,
   RateLimitRuleIR,
@@ -68,6 +69,8 @@ export interface ProviderOverrideYaml {
   response_limit?: number | string;
   file?: string;
   speed?: number;
+  tools_profile?: "auto" | "claude-code" | "codex" | "openai-generic";
+  strict?: boolean;
   api_version?: string;
   responses?: "native" | "translate";
   vertex?: { project: string; location: string; credentials_file: string };
@@ -664,7 +667,10 @@ export function resolveRateLimits(defaults: RateLimitsYaml | undefined, own: Rat
 function resolveProvider(name: string, ident: string, provider: ProviderYaml, pos: SourcePos, at: SourceLocator): ProviderIR {
   if (provider.kind === "scenario") {
     if (provider.file === undefined) throw new Error(`scenario provider "${name}" has no file`);
-    return { name, ident, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
+    const scenario: ScenarioProviderIR = { name, ident, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
+    if (provider.tools_profile !== undefined) scenario.toolsProfile = provider.tools_profile;
+    if (provider.strict !== undefined) scenario.strict = provider.strict;
+    return scenario;
   }
   if (provider.kind === "command") {
     if (provider.command === undefined) throw new Error(`command provider "${name}" has no command`);

@@ -21,7 +21,7 @@ const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
   ollama: HTTP_FIELDS,
   "azure-openai": [...HTTP_FIELDS, "api_version", "responses"],
   gemini: [...HTTP_FIELDS, "vertex"],
-  scenario: ["file", "speed", "price"],
+  scenario: ["file", "speed", "tools_profile", "strict", "price"],
   command: ["command", "args", "prompt", "timeout_ms", "max_concurrent", "env", "price"],
 };
 const ALL_FIELDS = [...new Set(Object.values(KIND_FIELDS).flat())];

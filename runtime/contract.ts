@@ -1,7 +1,7 @@
 // The shapes generated code fills in and the runtime serves. Generated modules build these objects once,
 // at start; the request path only reads them (no config lookups, no parsing of routes.yaml).
 import type { Dispatcher } from "undici";
-import type { CompiledScenario } from "./scenario/types.ts";
+import type { CompiledScenario, ToolsProfileSetting } from "./scenario/types.ts";
 import type { CommandUpstream } from "./command/types.ts";
 import type { AnyTranslator, TranslationOptions, UpstreamApi } from "./translate/translator.ts";
 import type { UpstreamPaths } from "./upstream/paths.ts";
@@ -80,6 +80,10 @@ export interface ScenarioUpstream {
   readonly scenario: CompiledScenario;
   /** 1 = real time, 0 = instant. */
   readonly speed: number;
+  /** routes.yaml `tools_profile` (default auto); the scenario's `server.toolsProfile` wins. */
+  readonly toolsProfile?: ToolsProfileSetting;
+  /** routes.yaml `strict` (default false); the scenario's `server.strict` wins. */
+  readonly strict?: boolean;
 }
 
 export type Upstream = HttpUpstream | ScenarioUpstream | CommandUpstream;

@@ -156,7 +156,12 @@ export function scenarioModuleName(provider: ScenarioProviderIR): string {
 }
 
 function emitScenarioProvider(provider: ScenarioProviderIR, locals: Locals): Code {
-  return ts`const ${name(locals.upstream.get(provider.name)!)}: ScenarioUpstream = { kind: "scenario", name: ${provider.name}, scenario: ${name(scenarioModuleName(provider))}, speed: ${code(String(provider.speed))} };`;
+  // Tools settings only when routes.yaml has them, so a plain scenario provider's module stays as it was.
+  const tools = [
+    provider.toolsProfile !== undefined ? ts`, toolsProfile: ${provider.toolsProfile}` : code(""),
+    provider.strict !== undefined ? ts`, strict: ${code(String(provider.strict))}` : code(""),
+  ];
+  return ts`const ${name(locals.upstream.get(provider.name)!)}: ScenarioUpstream = { kind: "scenario", name: ${provider.name}, scenario: ${name(scenarioModuleName(provider))}, speed: ${code(String(provider.speed))}${tools[0]!}${tools[1]!} };`;
 }
 
 export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {

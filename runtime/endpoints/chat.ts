@@ -223,6 +223,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     record.ttfb_ms = roundMs(outcome.ttfbMs);
     record.usage = outcome.summary?.usage ?? null;
     if (outcome.summary?.usageEstimated) record.usage_estimated = true;
+    // An answer that is itself an error (a scenario's strict-mode stop) is logged as one, body or not.
+    if (outcome.error) record.error = outcome.error;
     if (outcome.responseBody !== undefined) {
       const body = outcome.responseBody;
       record.response_body = body;
@@ -250,7 +252,6 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
         ...(outcome.summary.toolCalls.length ? { tool_calls: outcome.summary.toolCalls } : {}),
       };
     }
-    if (outcome.error) record.error = outcome.error;
     settle(exchange, record, outcome.summary);
     recordRequest(exchange, record, { requestBodyIsJson: true });
   }

@@ -48,7 +48,7 @@ environments:
         api_key: \${OPENAI_API_KEY_PROD}
         headers: { X-B: prod }
         timeouts: { first_byte_ms: 30000 }
-      demo: { speed: 0 }
+      demo: { speed: 0, tools_profile: claude-code, strict: true }
   empty:
 `;
 
@@ -66,6 +66,10 @@ describe("environment overlay", () => {
     ]);
     expect(openai.timeouts).toEqual({ connectMs: 500, idleMs: 30_000, totalMs: 0, firstByteMs: 30_000 });
     expect(scenario(ir, "demo").speed).toBe(0);
+    expect(scenario(ir, "demo")).toMatchObject({ toolsProfile: "claude-code", strict: true });
+    // Unset in the base: absent from the IR, so the generated provider stays as it was (auto, not strict).
+    const base = scenario(load(OVERLAY, "empty"), "demo");
+    expect("toolsProfile" in base || "strict" in base).toBe(false);
   });
 
   it("takes server.tls from the environment that sets it, with its position, paths kept as ${VAR} parts", () => {
