@@ -1,6 +1,7 @@
 // Issue 16's done-when, played to the real Claude Code CLI (`claude -p`) in an empty temp folder: a scenario
 // (test/fixtures/scenarios/claude-code-play.yaml) whose runCmd the claude-code tools profile turns into
-// Claude Code's own Bash call, which Claude Code runs (it writes a file the test then reads); and a strict
+// Claude Code's own Bash call, which Claude Code runs (it writes a file the test then reads, and the
+// scenario's `assert` checks the result it sends back: the run's report says every assertion passed); and a strict
 // scenario whose todoWrite Claude Code does not declare, which stops with the event's file:line.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { installClient } from "../support/npm-client.ts";
 /** The version test/clients/claude-code.test.ts pins; the strict scenario relies on it declaring no TodoWrite. */
 const CLAUDE_CODE = "@anthropic-ai/claude-code@2.1.332";
 const MARKER = "switchyard-42-scenario";
+const ADMIN_KEY = "admin-key-for-the-claude-code-scenario-test-0123";
 
 let claude: Awaited<ReturnType<typeof installClient>>;
 let gw: RunningGateway | undefined;
@@ -28,7 +30,7 @@ beforeAll(async () => {
     return;
   }
   const { bundle } = await buildCase("clients-claude-code-scenario", "test/scenario/agents.routes.yaml");
-  gw = await startGateway(bundle, {});
+  gw = await startGateway(bundle, { SWITCHYARD_ADMIN_KEY: ADMIN_KEY });
 }, 600_000);
 
 afterAll(async () => {
@@ -95,10 +97,14 @@ describe(`Claude Code CLI (${CLAUDE_CODE}) playing scenarios`, () => {
     expect(JSON.stringify(answered!.request_body.messages)).toContain(MARKER);
     for (const record of records) expect(record).toMatchObject({ route: "claude-sonnet-4-5", api: "anthropic", status: 200 });
 
-    // ASSERT (session part of issue 16): the scenario's `assert` event (see the ASSERT comment in
-    // claude-code-play.yaml) checks that tool result; once the control API exists, this test reads
-    // GET /_switchyard/scenarios/claude-code-play/report (admin key) and expects `passed: true`, every
-    // assertion "passed". Not written here: that endpoint and the assert events are the session engineer's.
+    // The scenario's own `assert` saw that tool result arrive, and the run reports every assertion passed.
+    const report = await fetch(`${gw!.url}/_switchyard/scenarios/play/report`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(report.status).toBe(200);
+    const body = (await report.json()) as { passed: boolean; assertions: Array<{ kind: string; status: string; at: string }> };
+    expect(body.assertions.length).toBeGreaterThan(0);
+    expect(body.assertions.every((a) => a.status === "passed"), JSON.stringify(body.assertions)).toBe(true);
+    expect(body.assertions[0]).toMatchObject({ kind: "request.toolResult", at: expect.stringMatching(/claude-code-play\.yaml:\d+$/) });
+    expect(body.passed).toBe(true);
   });
 
   it("stops a strict scenario at a tool Claude Code does not declare, with the event's file:line", { timeout: 150_000 }, async (ctx) => {

@@ -131,8 +131,8 @@ describe("the scenario control API", () => {
     expect(status.body).toEqual({
       name: "agent",
       sessions: expect.arrayContaining([
-        { session: "alice", turn: 3, timeMs: 10 + 20 + 30, eventsLeft: 0, assertions: { passed: 6, failed: 0, pending: 0, skipped: 1 } },
-        { session: "bob", turn: 2, timeMs: 10 + 20, eventsLeft: 1, assertions: { passed: 0, failed: 2, pending: 4, skipped: 1 } },
+        { session: "alice", turn: 3, timeMs: 10 + 100 + 20 + 30, eventsLeft: 0, assertions: { passed: 6, failed: 0, pending: 0, skipped: 1 } },
+        { session: "bob", turn: 2, timeMs: 10 + 100 + 20, eventsLeft: 1, assertions: { passed: 0, failed: 2, pending: 4, skipped: 1 } },
       ]),
     });
     expect(status.body.sessions).toHaveLength(2);

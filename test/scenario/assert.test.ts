@@ -154,7 +154,7 @@ describe("sessions", () => {
     playable.observe("a", 1, "openai", requests.second("README.md"));
     expect(playable.status()).toEqual([
       { session: "b", turn: 1, timeMs: 10, eventsLeft: 2, assertions: { passed: 0, failed: 1, pending: 5, skipped: 1 } },
-      { session: "a", turn: 2, timeMs: 10 + 20, eventsLeft: 1, assertions: { passed: 2, failed: 0, pending: 4, skipped: 1 } },
+      { session: "a", turn: 2, timeMs: 10 + 100 + 20, eventsLeft: 1, assertions: { passed: 2, failed: 0, pending: 4, skipped: 1 } },
     ]);
     const report = playable.report();
     expect(report.passed).toBe(false);
@@ -196,7 +196,7 @@ describe("sessions", () => {
     const report = playable.report();
     expect(report.assertions.map((a) => a.status)).toEqual(["passed", "passed", "passed", "passed", "passed", "skipped", "passed"]);
     expect(report.passed).toBe(true);
-    expect(playable.status()[0]).toMatchObject({ turn: 3, timeMs: 60, eventsLeft: 0 });
+    expect(playable.status()[0]).toMatchObject({ turn: 3, timeMs: 10 + 100 + 20 + 30, eventsLeft: 0 });
   });
 
   it("evicts the least recently used session and scenario beyond the limits", () => {

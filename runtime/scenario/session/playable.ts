@@ -44,7 +44,7 @@ class Session {
 
 /** Scripted milliseconds of one response; `waitMs` is the time the timeline waits before it (advanceMs and harness events). */
 export function responseDurationMs(response: ScenarioResponse): number {
-  let ms = (response as { readonly waitMs?: number }).waitMs ?? 0;
+  let ms = response.waitMs ?? 0;
   for (const part of response.parts) {
     if (part.type === "tool") ms += part.delayMs;
     else for (const [chunkMs] of part.chunks) ms += chunkMs;
