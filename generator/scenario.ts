@@ -5,11 +5,12 @@
 // Only what a gateway can answer with is kept: each `llmResponse` (or legacy standalone `think`, `assistant`,
 // `agentToolUse`, `agentEdits`) becomes one ScenarioResponse. Events for other harnesses (user input, screenshots,
 // asserts, `advanceMs`) are accepted and skipped: between responses, time is driven by the client's requests.
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import type { Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
 import type { CompiledScenario, ScenarioPart, ScenarioResponse, TimedText } from "../runtime/scenario/types.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { withSuggestion } from "./did-you-mean.ts";
+import { LineIndex } from "./line-index.ts";
 
 export interface ScenarioCompileResult {
   /** Null when any error was reported (warnings alone keep the scenario). */
@@ -48,7 +49,7 @@ class ScenarioReader {
   constructor(
     private readonly file: string,
     private readonly doc: Document,
-    private readonly lines: LineCounter,
+    private readonly lines: LineIndex,
   ) {}
 
   get failed(): boolean {
@@ -103,8 +104,9 @@ class ScenarioReader {
  * Every problem is collected, so one run reports them all.
  */
 export function compileScenario(file: string, text: string): ScenarioCompileResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // Positions from the text itself: yaml's LineCounter misses line breaks inside broken tokens (line-index.ts).
+  const lines = new LineIndex(text);
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const reader = new ScenarioReader(file, doc, lines);
   for (const problem of doc.errors) reader.reportAt("error", problem.pos, "", firstLine(problem.message));
   for (const problem of doc.warnings) reader.reportAt("warning", problem.pos, "", firstLine(problem.message));
