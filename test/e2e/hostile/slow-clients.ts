@@ -25,7 +25,7 @@ async function normalRequest(port: number): Promise<void> {
 }
 
 /**
- * Opens SLOW_CONNECTIONS connections that send `opening` and then trickle; once they are all sending, five
+ * Opens SLOW_CONNECTIONS connections that send `opening` and then trickle; once they are all sending, three
  * normal requests run one after another and must all complete before any slow connection is closed. Then
  * every slow connection must be closed by the gateway (the trickle never finishes a request, so a close is
  * the gateway's). The row's result is the first slow connection's.
@@ -39,8 +39,8 @@ async function slowloris(port: number, opening: string): Promise<WireResult> {
       return result;
     }),
   );
-  await new Promise((r) => setTimeout(r, 1500));
-  for (let i = 0; i < 5; i++) await normalRequest(port);
+  await new Promise((r) => setTimeout(r, 500));
+  for (let i = 0; i < 3; i++) await normalRequest(port);
   normalsDone = true;
   if (closedEarly > 0) throw new Error(`${closedEarly} slow connections ended before the normal requests completed: the order shows nothing`);
   const results = await Promise.all(slow);
