@@ -94,10 +94,19 @@ async function startGateway(upstreams: { oa: MockUpstream; an: MockUpstream }): 
 
 const fdCount = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 
-interface MemorySample { t: number; rss: number; heapUsed: number }
-function memorySamples(file: string): MemorySample[] {
+interface MemorySample { t: number; thread: string; rss: number; heapUsed: number }
+/** The probe's samples of one thread ("main", or "worker-N": the request log's writer thread). */
+function memorySamples(file: string, thread = "main"): MemorySample[] {
   try {
-    return readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as MemorySample);
+    return readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line) as MemorySample).filter((s) => s.thread === thread);
+  } catch {
+    return [];
+  }
+}
+function otherThreads(file: string): string[] {
+  try {
+    const threads = readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => (JSON.parse(line) as MemorySample).thread);
+    return [...new Set(threads)].filter((t) => t !== "main");
   } catch {
     return [];
   }
@@ -233,7 +242,7 @@ async function main(): Promise<void> {
     const kinds = [...outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ");
     console.log(
       `[${label} ${elapsed.toFixed(0).padStart(4)} s] sent ${totalSent()} (${(totalSent() / Math.max(1, elapsed)).toFixed(0)}/s), log lines ${logs.count()}; ` +
-        `rss ${last ? mb(last.rss) : "?"} MB, heap ${last ? mb(last.heapUsed) : "?"} MB, slope after warm-up ${Number.isNaN(rssSlope) ? "n/a" : rssSlope.toFixed(2)} / ${Number.isNaN(heapSlope) ? "n/a" : heapSlope.toFixed(2)} MB/min; ` +
+        `rss ${last ? mb(last.rss) : "?"} MB, main heap ${last ? mb(last.heapUsed) : "?"} MB, slope after warm-up ${Number.isNaN(rssSlope) ? "n/a" : rssSlope.toFixed(2)} / ${Number.isNaN(heapSlope) ? "n/a" : heapSlope.toFixed(2)} MB/min; ` +
         `fds ${fdCount(gw.pid)} (baseline ${baselineFds}); outcomes: ${kinds}`,
     );
     return { rssSlope, heapSlope, warm };
@@ -262,7 +271,12 @@ async function main(): Promise<void> {
   console.log(`requests sent       ${sentTotal} (${byKind})`);
   console.log(`request-log lines   ${lines} ${lines === sentTotal ? "= requests sent" : `≠ requests sent (${lines - sentTotal > 0 ? "+" : ""}${lines - sentTotal})`}`);
   console.log(`RSS                 ${first ? mb(first.rss) : "?"} MB after warm-up → ${final ? mb(final.rss) : "?"} MB at the end (peak ${mb(peak)} MB), slope ${end.rssSlope.toFixed(2)} MB/min`);
-  console.log(`heap in use (post-GC) ${first ? mb(first.heapUsed) : "?"} MB after warm-up → ${final ? mb(final.heapUsed) : "?"} MB, slope ${end.heapSlope.toFixed(2)} MB/min`);
+  console.log(`main heap (post-GC) ${first ? mb(first.heapUsed) : "?"} MB after warm-up → ${final ? mb(final.heapUsed) : "?"} MB, slope ${end.heapSlope.toFixed(2)} MB/min`);
+  for (const thread of otherThreads(gw.probeFile)) {
+    const warm = memorySamples(gw.probeFile, thread).filter((x) => x.t - started >= WARMUP_S * 1000);
+    const heapSlope = slope(warm.map((x) => [(x.t - started) / 60_000, x.heapUsed / 1024 / 1024]));
+    console.log(`${thread} heap     ${warm[0] ? mb(warm[0].heapUsed) : "?"} MB after warm-up → ${warm.at(-1) ? mb(warm.at(-1)!.heapUsed) : "?"} MB, slope ${heapSlope.toFixed(2)} MB/min (a worker thread of the gateway)`);
+  }
   console.log(`file descriptors    ${fds} after the drain, ${baselineFds} at start ${fds <= baselineFds ? "(back to baseline)" : `(+${fds - baselineFds})`}`);
   console.log(`outcomes            ${[...outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ")}`);
   console.log(`upstream requests   openai mock ${oa.requests.length}, anthropic mock ${an.requests.length}`);
