@@ -50,6 +50,14 @@ const seeds: Array<{ file: string; text: string }> = [
     .map((d) => `test/golden/${d.name}/routes.yaml`),
 ].map((file) => ({ file, text: readFileSync(path.join(root, file), "utf8") }));
 
+/** Scenario files (a `scenario` provider's script, compiled by the build): the seeds of the scenario mutants. */
+const scenarioSeeds: Array<{ file: string; text: string }> = [
+  "scenarios/demo.yaml",
+  ...readdirSync(path.join(root, "test/fixtures/scenarios")).filter((f) => f.endsWith(".yaml")).map((f) => `test/fixtures/scenarios/${f}`),
+].map((file) => ({ file, text: readFileSync(path.join(root, file), "utf8") }));
+/** Scenario mutants per run: compiling one is cheap. */
+const SCENARIO_CASES = 150;
+
 /** Bits of YAML and not-quite-YAML that break parsers: flow openers, anchors, tags, tabs, quotes. */
 const GARBAGE = ["{", "}", "[", "]", ": :", "- -", "&a", "*a", "*nope", "!!binary", "!custom", "%YAML 1.1", "---", "...", "'", '"', "\t", "? ", "|", ">-", "#", "${", "${UNCLOSED", "\u0000", "\ufeff", "\u202e", "<<: *x", "~", "0x", "1e999", "-.inf", ".nan", "🚀"];
 
@@ -178,10 +186,10 @@ interface Mutant {
   text: string;
 }
 
-function mutants(): Mutant[] {
+function mutants(from: ReadonlyArray<{ file: string; text: string }>, cases: number): Mutant[] {
   const out: Mutant[] = [];
-  for (let i = 0; i < CASES; i++) {
-    const seed = pick(seeds);
+  for (let i = 0; i < cases; i++) {
+    const seed = pick(from);
     let text = seed.text;
     const applied: string[] = [];
     // Mostly one mutation; sometimes two or three stacked.
@@ -236,6 +244,21 @@ const REGRESSIONS: Array<[string, string]> = [
   ["a byte-order mark inside a flow map after a broken line", "providers:\n  oa:\n    headers:\n      set: {? \n}\n\ufeff x-gateway: switchyard }\n      remove: [x-debug]\n"],
 ];
 
+describe(`scenario file fuzz (seed ${SEED}, ${SCENARIO_CASES} mutants)`, () => {
+  it.each(scenarioMutants.map((m, i) => [i, m] as const))("scenario mutant %i", (i, mutant) => {
+    const label = `scenario mutant ${i} of ${mutant.seed} (${mutant.mutations.join(" + ")}), seed ${SEED}`;
+    let result: ReturnType<typeof compileScenario>;
+    try {
+      result = compileScenario(mutant.seed, mutant.text);
+    } catch (error) {
+      throw new Error(`${label}: compileScenario threw: ${(error as Error).stack}`);
+    }
+    expectLocatedInside(mutant.seed, mutant.text, result.diagnostics, label);
+    const errors = result.diagnostics.some((d) => d.severity === "error");
+    expect(result.scenario === null, `${label}: a compiled scenario despite errors, or none without`).toBe(errors);
+  });
+});
+
 describe("config loader regressions found by the fuzz", () => {
   it.each(REGRESSIONS)("%s: every diagnostic inside the file", (name, text) => {
     const result = loadConfig("routes.yaml", { text, pricesAt: PRICES_AT });
@@ -245,7 +268,8 @@ describe("config loader regressions found by the fuzz", () => {
   });
 });
 
-const all = mutants();
+const all = mutants(seeds, CASES);
+const scenarioMutants = mutants(scenarioSeeds, SCENARIO_CASES);
 /** Emitted files of loaded mutants picked for the type-check, each under its own generated/ folder. */
 const sample: GeneratedFile[] = [];
 let sampled = 0;
