@@ -9,9 +9,10 @@
 // with their slope after warm-up, open file descriptors against the baseline taken before any load, requests
 // sent against request-log lines, and the clients' outcomes by kind. At the end it stops the load, lets the
 // connections go idle and checks: log lines = requests sent, fds back to baseline.
-// Usage: npx tsx bench/soak.ts BUNDLE   (SOAK_MINUTES, SOAK_CONCURRENCY, SOAK_WARMUP_S, SOAK_REPORT_S)
+// Usage: npx tsx bench/soak.ts BUNDLE   (SOAK_MINUTES, SOAK_CONCURRENCY, SOAK_WARMUP_S, SOAK_REPORT_S; SOAK_KEEP=1
+// keeps the gateway's folder with its request log and the probe's samples)
 import { spawn } from "node:child_process";
-import { mkdtempSync, openSync, readdirSync, readFileSync, readSync, closeSync, statSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -291,6 +292,9 @@ async function main(): Promise<void> {
   if (!alive) console.log(`the gateway exited during the soak:\n${gw.output()}`);
   await gw.stop();
   await Promise.all([oa.close(), an.close()]);
+  // The request log of a 10-minute run is ~100 MB: kept only when asked for.
+  if (process.env.SOAK_KEEP === "1") console.log(`kept the gateway's folder (request log, probe samples): ${gw.cwd}`);
+  else rmSync(gw.cwd, { recursive: true, force: true });
   process.exitCode = alive && lines === sentTotal && fds <= baselineFds ? 0 : 1;
 }
 
