@@ -3,7 +3,7 @@ ENV ?= dev
 CONFIG ?= routes.yaml
 SWITCHYARD = node bin/switchyard.mjs
 
-.PHONY: install build check run test test-plan golden bench profile clean
+.PHONY: install build check run test test-plan golden bench soak profile clean
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -40,6 +40,10 @@ golden: install
 
 bench: install
 	bash bench/run.sh
+
+# Not in CI: SOAK_MINUTES (10) of mixed load with upstream faults; RSS/heap slope, fds, log lines vs requests.
+soak: install
+	bash bench/soak.sh
 
 # A CPU profile of the stream path under load and its hottest functions (PROFILE_MODE=plain|stream|translated).
 profile: install

@@ -1,14 +1,15 @@
-// routes.yaml → diagnostics → ConfigIR. The yaml Document and its LineCounter are kept so every
+// routes.yaml → diagnostics → ConfigIR. The yaml Document and a line index of the text are kept so every
 // problem, from a YAML syntax error to a shadowed glob, points at the exact key or value at fault.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { isAlias, isCollection, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
 import type { ConfigIR } from "./ir.ts";
 import type { Diagnostic, PathSegment, SourceLocator, Span } from "./diagnostics.ts";
 import { fromPointer, sortDiagnostics, toPointer } from "./diagnostics.ts";
 import { didYouMean, withSuggestion } from "./did-you-mean.ts";
 import { checkConfig } from "./validate.ts";
+import { LineIndex } from "./line-index.ts";
 import { DEFAULT_ENV, resolveConfig, type RoutesYaml } from "./resolve.ts";
 
 export interface LoadOptions {
@@ -50,10 +51,11 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
 }
 
 function loadSource(file: string, source: string, env: string, options: LoadOptions): LoadResult {
-  const lineCounter = new LineCounter();
+  // Positions come from the text (LineIndex), not from the yaml parser's LineCounter: see line-index.ts.
+  const lineCounter = new LineIndex(source);
   // `merge: true` lets a file share provider settings between environments with `<<: *anchor`.
   // logLevel "error": yaml would otherwise print its own warnings to stderr; ours are diagnostics.
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true, logLevel: "error" });
+  const doc = parseDocument(source, { prettyErrors: false, merge: true, uniqueKeys: true, logLevel: "error" });
   const at = createLocator(file, source, doc, lineCounter);
 
   // yaml's warnings (e.g. an unresolved `!tag`) change what the value means, so they fail the build too.
@@ -144,7 +146,7 @@ interface Found {
   complete: boolean;
 }
 
-function createLocator(file: string, source: string, doc: Document, lineCounter: LineCounter): YamlLocator {
+function createLocator(file: string, source: string, doc: Document, lineCounter: LineIndex): YamlLocator {
   const offsets = (start: number, end: number): Span => {
     const { line, col } = lineCounter.linePos(start);
     const endPos = lineCounter.linePos(Math.max(start, end));

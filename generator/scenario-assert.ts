@@ -8,7 +8,8 @@
 // skipped. Regular expressions are checked here and stay source text in the compiled data: the runtime makes
 // each a RegExp once, when it loads the scenario, never per request.
 import { isAlias, isMap, isScalar, isSeq } from "yaml";
-import type { LineCounter, Node as YamlNode, Pair, YAMLMap } from "yaml";
+import type { Node as YamlNode, Pair, YAMLMap } from "yaml";
+import type { LineIndex } from "./line-index.ts";
 import type { CompiledScenario, RegexSource, ScenarioCheck, TextTest } from "../runtime/scenario/types.ts";
 import { withSuggestion } from "./did-you-mean.ts";
 
@@ -54,7 +55,7 @@ class AssertCompiler {
 
   constructor(
     private readonly reader: AssertReader,
-    private readonly lines: LineCounter,
+    private readonly lines: LineIndex,
     private readonly file: string,
   ) {}
 
@@ -302,7 +303,7 @@ function example(kind: string): string {
  * Attaches the checks of the timeline's `assert` events to `scenario` (null when the file had errors: the
  * asserts are still read, so their mistakes are reported together with the rest).
  */
-export function compileAssertions(reader: AssertReader, lines: LineCounter, file: string, root: YAMLMap, scenario: CompiledScenario | null): CompiledScenario | null {
+export function compileAssertions(reader: AssertReader, lines: LineIndex, file: string, root: YAMLMap, scenario: CompiledScenario | null): CompiledScenario | null {
   const timeline = root.items.find((pair) => keyText(pair) === "timeline");
   if (timeline === undefined) return scenario;
   const compiler = new AssertCompiler(reader, lines, file);

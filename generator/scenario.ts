@@ -7,11 +7,12 @@
 // asserts) are accepted and skipped, but their time is kept: `advanceMs` and the harness events written between
 // two responses become the later one's `waitMs`. Named tool events keep their event name, arguments and
 // file:line; the runtime's tools profiles (runtime/scenario/profiles/) turn them into the client's own tools.
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import type { Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
 import { NAMED_TOOL_EVENT_ARGS, NAMED_TOOL_EVENTS } from "../runtime/scenario/profiles/events.ts";
 import type { CompiledScenario, ScenarioPart, ScenarioResponse, TimedText, ToolsProfileSetting } from "../runtime/scenario/types.ts";
 import type { Diagnostic } from "./diagnostics.ts";
+import { LineIndex } from "./line-index.ts";
 import { withSuggestion } from "./did-you-mean.ts";
 import { compileAssertions } from "./scenario-assert.ts";
 
@@ -65,7 +66,7 @@ class ScenarioReader {
   constructor(
     private readonly file: string,
     private readonly doc: Document,
-    private readonly lines: LineCounter,
+    private readonly lines: LineIndex,
     private readonly source: string,
   ) {}
 
@@ -128,8 +129,9 @@ class ScenarioReader {
  * Every problem is collected, so one run reports them all.
  */
 export function compileScenario(file: string, text: string, options: { source?: string } = {}): ScenarioCompileResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // Positions come from the text (LineIndex), not from the yaml parser's LineCounter: see line-index.ts.
+  const lines = new LineIndex(text);
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const reader = new ScenarioReader(file, doc, lines, options.source ?? file);
   for (const problem of doc.errors) reader.reportAt("error", problem.pos, "", firstLine(problem.message));
   for (const problem of doc.warnings) reader.reportAt("warning", problem.pos, "", firstLine(problem.message));
