@@ -10,6 +10,7 @@ import type { Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
 import type { CompiledScenario, ScenarioPart, ScenarioResponse, TimedText } from "../runtime/scenario/types.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { withSuggestion } from "./did-you-mean.ts";
+import { withRecorded } from "./scenario-recorded.ts";
 
 export interface ScenarioCompileResult {
   /** Null when any error was reported (warnings alone keep the scenario). */
@@ -224,7 +225,7 @@ function readEvent(reader: ScenarioReader, event: YamlNode | null, pointer: stri
   const eventPair = eventPairs[0]!;
   const key = String((eventPair.key as { value: unknown }).value);
   const at = `${pointer}/${segment(key)}`;
-  if (key === "llmResponse") return readLlmResponse(reader, eventPair, at);
+  if (key === "llmResponse") return withRecorded(reader, event, readLlmResponse(reader, eventPair, at), pointer);
   if (has(LEGACY_RESPONSE_EVENTS, key)) {
     const part = readSubEvent(reader, key, eventPair, at);
     return part ? { parts: [part] } : null;

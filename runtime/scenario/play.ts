@@ -4,6 +4,7 @@ import type { PlayContext } from "./context.ts";
 import { renderAnthropic } from "./anthropic.ts";
 import { renderOpenAI } from "./openai.ts";
 import type { ScenarioReply } from "./reply.ts";
+import { replayRecorded } from "./record/replay.ts";
 import { countAssistantTurns, estimateInputTokens } from "./request.ts";
 import type { CompiledScenario, ScenarioResponse } from "./types.ts";
 
@@ -35,5 +36,6 @@ export function playScenario(scenario: CompiledScenario, request: ScenarioReques
     speed,
   };
   const response = selectResponse(scenario, turn);
-  return request.api === "openai" ? renderOpenAI(response, ctx) : renderAnthropic(response, ctx);
+  // A recorded response is sent byte for byte to a client of its API and stream flag (runtime/scenario/record/).
+  return replayRecorded(response, request.api, ctx) ?? (request.api === "openai" ? renderOpenAI(response, ctx) : renderAnthropic(response, ctx));
 }
