@@ -1,7 +1,7 @@
 // A route's `record:` setting: every conversation on the route becomes a scenario file in `dir`, which a
 // `scenario` provider plays back (byte for byte to the same client, runtime/scenario/record/replay.ts).
 //
-// What one conversation is (docs/scenarios.md, Recording):
+// What one conversation is (docs/recording.md):
 // - a request whose history has no assistant turn starts a new file;
 // - a request whose history, up to its last assistant turn, is the history of a recorded response plus that
 //   response's reply (runtime/scenario/record/history.ts) continues that response's file, within the same
