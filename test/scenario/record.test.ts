@@ -101,7 +101,7 @@ async function filesOf(dir: string, count: number): Promise<Array<{ text: string
       return [];
     }
   };
-  const texts = await until(`${count} recordings`, read, (t) => t.length === count, 5000);
+  await until(`${count} recordings`, read, (t) => t.length === count, 5000);
   await new Promise((r) => setTimeout(r, 50));
   return read()
     .map((text) => ({ text, turns: text.split("- llmResponse:").length - 1 }))
