@@ -17,7 +17,7 @@
 // Nothing here runs on the response path: the relay only hands chunks to a ResponseCapture; `finish` queues
 // the rest for a later turn of the event loop (setImmediate), and each file is appended to in order, one write
 // at a time, without waiting for the previous request.
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { appLog } from "../../log/app-log.ts";
@@ -54,11 +54,14 @@ const MAX_EXPECTED = 10_000;
 
 interface Conversation {
   readonly file: string;
-  /** Each response's timeline item, in order, for forks. */
-  readonly items: string[];
+  /** Responses written (or queued) so far. */
+  turns: number;
   /** Appends in order: each write starts when the previous one ended. */
   writes: Promise<void>;
 }
+
+/** Where each timeline item of a recording starts: its `# turn N` comment (comments are one line, strings too). */
+const ITEM_START = /\n(?= {2}# turn \d+)/;
 
 export class ConversationRecorder {
   /** History digest → the conversation that history continues, and its turn. */
@@ -100,19 +103,21 @@ export class ConversationRecorder {
     const found = turn === 0 ? undefined : this.expected.get(historyDigest(exchange.session, throughLastAssistant(history)));
 
     let conversation: Conversation;
-    if (found !== undefined && found.conversation.items.length === turn) {
+    if (found !== undefined && found.conversation.turns === turn) {
       conversation = found.conversation;
-      conversation.items.push(item);
+      conversation.turns++;
       this.append(conversation, item);
+    } else if (found !== undefined) {
+      // A retry of an earlier turn, or an edited history: a new file with the source's first turns, read
+      // back from it once its queued writes are done (nothing of a conversation is held in memory).
+      const source = found.conversation;
+      conversation = this.create(api, turn + 1, source.writes.then(() => readFile(source.file, "utf8")).then((text) => earlierItems(text, turn) + item));
     } else {
-      // A new conversation, a fork of a recorded one, or one whose start this recorder never saw.
-      const earlier =
-        found !== undefined
-          ? found.conversation.items.slice(0, turn)
-          : historyTurns(api, body).map((t, i) =>
-              responseItem(i, "", scrubReadable({ text: t.text, reasoning: t.reasoning, toolCalls: t.toolCalls, firstMs: 0, restMs: 0 }, scrub).value, null, "from the request's history (not recorded here)"),
-            );
-      conversation = this.create(api, [...earlier, item]);
+      // A new conversation, or one whose start this recorder never saw: its earlier turns from the history.
+      const earlier = historyTurns(api, body).map((t, i) =>
+        responseItem(i, "", scrubReadable({ text: t.text, reasoning: t.reasoning, toolCalls: t.toolCalls, firstMs: 0, restMs: 0 }, scrub).value, null, "from the request's history (not recorded here)"),
+      );
+      conversation = this.create(api, turn + 1, Promise.resolve(earlier.join("") + item));
     }
     this.remember(historyDigest(exchange.session, [...history, reduceReply(reply.readable.text, reply.readable.toolCalls)]), conversation, turn + 1);
   }
@@ -123,14 +128,17 @@ export class ConversationRecorder {
     if (this.expected.size > MAX_EXPECTED) this.expected.delete(this.expected.keys().next().value!);
   }
 
-  private create(api: RecordApi, items: string[]): Conversation {
+  private create(api: RecordApi, turns: number, items: Promise<string>): Conversation {
     const now = new Date();
     const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
     const name = `${this.settings.route}-${stamp}-${randomBytes(3).toString("hex")}`;
     const file = path.join(this.settings.dir, `${name}.yaml`);
-    const conversation: Conversation = { file, items, writes: Promise.resolve() };
+    const conversation: Conversation = { file, turns, writes: Promise.resolve() };
     this.dirReady ??= mkdir(this.settings.dir, { recursive: true });
-    conversation.writes = this.dirReady.then(() => appendFile(file, fileHeader({ name, route: this.settings.route, api, startedAt: now.toISOString() }) + items.join(""), { flag: "wx" })).catch((error) => this.failed(file, error));
+    const head = fileHeader({ name, route: this.settings.route, api, startedAt: now.toISOString() });
+    conversation.writes = Promise.all([this.dirReady, items])
+      .then(([, text]) => appendFile(file, head + text, { flag: "wx" }))
+      .catch((error) => this.failed(file, error));
     return conversation;
   }
 
@@ -141,6 +149,16 @@ export class ConversationRecorder {
   private failed(file: string, error: unknown): void {
     appLog.error({ err: error, file }, "record: could not write the recording");
   }
+}
+
+/** The first `turns` timeline items of a recording's text. */
+function earlierItems(text: string, turns: number): string {
+  const body = text.slice(text.indexOf("\ntimeline:\n") + "\ntimeline:\n".length);
+  return body
+    .split(ITEM_START)
+    .slice(0, turns)
+    .map((part) => (part.endsWith("\n") ? part : part + "\n"))
+    .join("");
 }
 
 export function createRecorder(settings: RecordSettings): ConversationRecorder {
