@@ -8,6 +8,9 @@ export default defineConfig({
     // child processes (bundles, mocks, real CLIs), so a second file overlaps those waits.
     maxWorkers: 2,
     testTimeout: 30_000,
+    // `import { createGateway } from "switchyard"` runs as Node runs it: its import() of a bundle is Node's,
+    // which keeps the URL's query (one module instance per gateway), not vitest's transform of 3 MB of bundle.
+    server: { deps: { external: [/\/lib\/index\.mjs$/] } },
     hookTimeout: 120_000,
   },
 });

@@ -10,6 +10,7 @@ import type { Document, Node as YamlNode, Pair, YAMLMap } from "yaml";
 import type { CompiledScenario, ScenarioPart, ScenarioResponse, TimedText } from "../runtime/scenario/types.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { withSuggestion } from "./did-you-mean.ts";
+import { compileAssertions } from "./scenario-assert.ts";
 import { withRecorded } from "./scenario-recorded.ts";
 
 export interface ScenarioCompileResult {
@@ -117,7 +118,9 @@ export function compileScenario(file: string, text: string): ScenarioCompileResu
     return { scenario: null, diagnostics: reader.diagnostics };
   }
   const scenario = readRoot(reader, root, file);
-  return { scenario: reader.failed ? null : scenario, diagnostics: reader.diagnostics };
+  // `assert` events: checks on the request each response answers (generator/scenario-assert.ts).
+  const checked = compileAssertions(reader, lines, file, root, reader.failed ? null : scenario);
+  return { scenario: reader.failed ? null : checked, diagnostics: reader.diagnostics };
 }
 
 function firstLine(message: string): string {

@@ -16,6 +16,8 @@ import { errorBody, JSON_HEADERS } from "./client/errors.ts";
 import { createModelsEndpoint } from "./endpoints/models.ts";
 import { UpstreamModels } from "./endpoints/upstream-models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
+import { registerScenariosApi } from "./endpoints/scenarios-api.ts";
+import { ScenarioRegistry } from "./scenario/session/registry.ts";
 import { openRequestLog, type RequestLog } from "./log/writer.ts";
 import { openWorkerRequestLog } from "./log/log-worker.ts";
 import { SharedRedis } from "./redis/connection.ts";
@@ -199,6 +201,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     gate: new AccessGate(keys, authRequired),
     accounting: new Accounting(budgets, ledger),
     proxies: gateway.server.trustProxy === undefined ? null : new TrustedProxies(gateway.server.trustProxy),
+    // Every scenario provider's bundled script, prepared now (its checks' regexes compiled once).
+    scenarios: new ScenarioRegistry(gateway.router.routes.flatMap((route) => route.targets.map((target) => target.upstream)).filter((upstream) => upstream.kind === "scenario")),
   };
 
   // The Responses API goes through the chat endpoint too: same auth, limits, budgets, target walk and log.
@@ -223,6 +227,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   app.get("/openai/v1/models", models("openai"));
   app.get("/anthropic/v1/models", models("anthropic"));
   registerAdminKeys(app, admin, store, keys);
+  registerScenariosApi(app, admin, services.scenarios);
   if (live !== null) {
     const { recentRequests, historyHours } = dashboard;
     registerDashboard(app, { env: gateway.env, admin, store, keys, view: live, assets: DASHBOARD_ASSETS, recentRequests, historyHours, bodies: gateway.logs.bodies });

@@ -128,20 +128,26 @@ passthrough: createPassthrough(${code(passthroughReadsEnv(ir) ? "upstreams, proc
 }
 
 export function emitMain(ir: ConfigIR, ctx: EmitContext): string {
-  // Only a bundle with `telemetry:` imports the tracing module, and with it OpenTelemetry.
+  // createGateway (lib/) imports the bundle with ?switchyard-embed and calls openEmbedded; run as a program
+  // (node server.mjs, switchyard serve), it starts serving. Only a bundle with `telemetry:` imports the
+  // tracing module, and with it OpenTelemetry.
   if (ir.telemetry !== null) {
     return ts`${header(ir)}
 import { main } from ${ctx.runtime("start.ts")};
+import { embeddable, isEmbedded } from ${ctx.runtime("library/entry.ts")};
 import { openTracing } from ${ctx.runtime("observe/tracing.ts")};
 import { buildGateway } from "./index.ts";
 
-void main(() => buildGateway(), process.argv.slice(2), { openTracing });
+export const openEmbedded = embeddable(buildGateway, { openTracing });
+if (!isEmbedded(import.meta.url)) void main(() => buildGateway(), process.argv.slice(2), { openTracing });
 `.text;
   }
   return ts`${header(ir)}
 import { main } from ${ctx.runtime("start.ts")};
+import { embeddable, isEmbedded } from ${ctx.runtime("library/entry.ts")};
 import { buildGateway } from "./index.ts";
 
-void main(() => buildGateway());
+export const openEmbedded = embeddable(buildGateway);
+if (!isEmbedded(import.meta.url)) void main(() => buildGateway());
 `.text;
 }

@@ -1,9 +1,14 @@
 // Serves a request from a compiled scenario: the frames are computed up front (playback is deterministic)
-// and written on their timers, streamed or as one body, stopping as soon as the client goes away.
+// and written on their timers, streamed or as one body, stopping as soon as the client goes away. The
+// scenario is the provider's bundled one, or a loaded one named by `x-switchyard-scenario`; its session
+// (runtime/scenario/session/) runs the request's checks and counts what was served.
 import type { ScenarioUpstream } from "../contract.ts";
 import type { ClientSink } from "../client/response.ts";
 import type { AttemptOutcome, AttemptRequest } from "./http.ts";
 import { playScenario } from "../scenario/play.ts";
+import { countAssistantTurns } from "../scenario/request.ts";
+import { MAX_SESSION_CHARS, SCENARIO_HEADER, SESSION_HEADER, type ScenarioRegistry } from "../scenario/session/registry.ts";
+import { errorBody, JSON_HEADERS } from "../client/errors.ts";
 import type { ResponseSummary } from "../streams/stream-tap.ts";
 import { usageFromAnthropic } from "../usage/usage.ts";
 
@@ -14,9 +19,26 @@ export async function attemptScenario(
   body: unknown,
   upstream: ScenarioUpstream,
   client: ClientSink,
+  scenarios: ScenarioRegistry,
 ): Promise<AttemptOutcome> {
   const started = performance.now();
-  const reply = playScenario(upstream.scenario, { api: request.api === "anthropic" ? "anthropic" : "openai", body, stream: request.stream, model: request.model }, upstream.speed);
+  const api = request.api === "anthropic" ? "anthropic" : "openai";
+  const refuse = (status: number, code: string, message: string): AttemptOutcome => {
+    const error = errorBody(api, { status, message, code });
+    client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": request.requestId }, error);
+    return { kind: "relayed", status, latencyMs: performance.now() - started, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody: error, error: message };
+  };
+  const named = request.headers[SCENARIO_HEADER];
+  const playable = named === undefined ? scenarios.forUpstream(upstream) : scenarios.pick(named);
+  if (playable === undefined) {
+    return refuse(404, "scenario_not_found", `no scenario named ${JSON.stringify(named)} is loaded: load it with POST /_switchyard/scenarios, or drop the ${SCENARIO_HEADER} header to play the provider's own`);
+  }
+  // Sessions keep parallel tests apart: the header, else the client's key, else one shared session.
+  const session = request.headers[SESSION_HEADER] ?? request.client.keyId ?? "default";
+  // Sessions are kept in memory, up to a count per scenario: their names are bounded too.
+  if (session.length > MAX_SESSION_CHARS) return refuse(400, "invalid_session", `${SESSION_HEADER} is longer than ${MAX_SESSION_CHARS} characters`);
+  playable.observe(session, countAssistantTurns(body), api, body);
+  const reply = playScenario(playable.scenario, { api, body, stream: request.stream, model: request.model }, upstream.speed);
   const headers = { "content-type": reply.contentType, "x-switchyard-request-id": request.requestId };
   let ttfbMs = -1;
   if (request.stream) {

@@ -62,7 +62,7 @@ interface Exchange extends LoggedRequest {
 }
 
 export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: EndpointServices) {
-  const { record: recordRequest, tracing, inflight, limiter, resilience, gate, accounting, proxies } = services;
+  const { record: recordRequest, tracing, inflight, limiter, resilience, gate, accounting, proxies, scenarios } = services;
   const findRoute = gateway.router[api];
   const validate = gateway.validators[api];
   const bodyLimit = gateway.server.bodyLimitBytes;
@@ -91,8 +91,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     attempt(exchange, request, json, target, prepared) {
       const upstream = target.upstream;
       if (upstream.kind === "scenario") {
-        if (prepared !== undefined) return attemptViaChat(prepared as ChatForResponses, exchange.client, (r, j, sink) => attemptScenario(r, j, upstream, sink));
-        return attemptScenario(request, json, upstream, exchange.client);
+        if (prepared !== undefined) return attemptViaChat(prepared as ChatForResponses, exchange.client, (r, j, sink) => attemptScenario(r, j, upstream, sink, scenarios));
+        return attemptScenario(request, json, upstream, exchange.client, scenarios);
       }
       if (upstream.kind === "command") {
         if (prepared !== undefined) return attemptViaChat(prepared as ChatForResponses, exchange.client, (r, j, sink) => attemptCommand(r, j, upstream, sink));

@@ -2,7 +2,7 @@
 // (uWS's TemplatedApp surface, which every endpoint is written against) and a listen that reports the port.
 import type { AppOptions, TemplatedApp } from "uWebSockets.js";
 
-export type BackendName = "uws" | "node";
+export type BackendName = "uws" | "node" | "web";
 
 /** A bound listening socket. */
 export interface HttpListener {

@@ -1,5 +1,6 @@
-// A scenario compiled into the bundle by the generator (generator/scenario.ts). The runtime never parses YAML:
-// it receives this plain data, already validated, as a module constant.
+// A scenario compiled by generator/scenario.ts: into the bundle as a module constant, or, for one loaded at run
+// time through /_switchyard/scenarios, by the same compiler bundled into the server. Playback only ever sees
+// this plain data, already validated.
 
 /** `[ms, text]`: text that takes `ms` milliseconds to arrive (real time, before the speed factor). */
 export type TimedText = readonly [number, string];
@@ -15,9 +16,55 @@ export type ScenarioPart =
       readonly delayMs: number;
     };
 
+/** A regular expression as data (the bundle holds scenarios as JSON); made a RegExp once, when the scenario is loaded. */
+export interface RegexSource {
+  readonly source: string;
+  readonly flags: string;
+}
+
+/** One text test: a substring, or a regular expression (`/…/flags` or a bare source in the file). */
+export type TextTest = { readonly contains: string } | { readonly matches: RegexSource };
+
+/**
+ * One check of an `assert` event (generator/scenario-assert.ts), on the request that the next response answers.
+ * `kind` is as the file names it, for the report; `check` says what the gateway does with it.
+ */
+export type ScenarioCheck = {
+  /** e.g. "request.lastUserMessage.contains", "request.toolResult", "fs.exists". */
+  readonly kind: string;
+  /** "file:line" of the check in the scenario file. */
+  readonly at: string;
+} & (
+  | {
+      /** The text of the request's last user message (tool results left out) passes `test`. */
+      readonly check: "lastUserMessage";
+      readonly test: TextTest;
+    }
+  | {
+      /**
+       * The request carries the result of the `call`-th tool call (0-based) of response `response`, found by the
+       * id the client received in that assistant turn; its text passes every test, and its error flag is `isError`.
+       */
+      readonly check: "toolResult";
+      readonly response: number;
+      readonly call: number;
+      /** The tool event as written (e.g. "runCmd"), for messages. */
+      readonly tool: string;
+      readonly tests: readonly TextTest[];
+      readonly isError?: boolean;
+    }
+  | {
+      /** Another runner's kind (fs.exists, text.contains, …) or one this version does not know: reported, never run. */
+      readonly check: "skipped";
+      readonly reason: string;
+    }
+);
+
 /** One API response (one `llmResponse` of the scenario's timeline). */
 export interface ScenarioResponse {
   readonly parts: readonly ScenarioPart[];
+  /** The `assert` events written after the previous llmResponse: they check the request this response answers. */
+  readonly checks?: readonly ScenarioCheck[];
   /**
    * The exact response a recording captured (runtime/scenario/record/): played verbatim when the client's API
    * and stream flag match, else `parts` are rendered as for any scripted response.
@@ -43,4 +90,6 @@ export interface CompiledScenario {
   readonly name: string;
   /** Response N answers the request whose history holds N assistant turns (clamped to the last). */
   readonly responses: readonly ScenarioResponse[];
+  /** `assert` events after the last llmResponse: they check the request that follows it (answered by the last response again). */
+  readonly finalChecks?: readonly ScenarioCheck[];
 }

@@ -4,7 +4,7 @@
 // native addon noted below, so a file missing from package.json's `files`, a build tool left in
 // devDependencies, or a path resolved against the package instead of the user's folder fails here.
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -83,6 +83,43 @@ describe("installed from the packed tarball, in an empty folder", () => {
     for (const inPackage of ["generated", "dist"]) expect(existsSync(path.join(app, "node_modules/switchyard", inPackage))).toBe(false);
     // The whole type-check of the runtime: ~20 s of CPU, a minute on a loaded 2-core machine.
   }, 180_000);
+
+  it("createGateway is importable with its types, and opens the built bundle and the routes.yaml in-process", ({ skip }) => {
+    if (skipped) return skip(skipped);
+    // A program of the user's: the package's `exports` (lib/index.mjs), its `types` (lib/index.d.ts).
+    writeFileSync(
+      path.join(app, "embed.mts"),
+      `import { createGateway, type Gateway } from "switchyard";
+const ask = async (gateway: Gateway): Promise<string> => {
+  const response = await gateway.handle(new Request("http://embedded/v1/chat/completions", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "demo", messages: [{ role: "user", content: "Hi" }] }),
+  }));
+  const body = (await response.json()) as { choices: Array<{ message: { content: string } }> };
+  return \`\${response.status} \${body.choices[0]!.message.content}\`;
+};
+for (const options of [{ bundle: "dist/dev/server.mjs" }, { config: "routes.yaml" }] as const) {
+  const gateway = await createGateway(options);
+  console.log(Object.keys(options)[0], await ask(gateway));
+  await gateway.close();
+}
+`,
+    );
+    const types = run("npx", ["tsc", "--noEmit", "--strict", "--target", "es2022", "--module", "nodenext", "--moduleResolution", "nodenext", "--skipLibCheck", "embed.mts"], { cwd: app, timeout: 120_000 });
+    expect(types.status, said(types)).toBe(0);
+    // Node runs the program's JavaScript: the same file without its type annotations.
+    const js = readFileSync(path.join(app, "embed.mts"), "utf8").replace(", type Gateway", "").replace("(gateway: Gateway): Promise<string>", "(gateway)").replace(" as { choices: Array<{ message: { content: string } }> }", "").replace("!.message", ".message").replace(" as const", "");
+    writeFileSync(path.join(app, "embed.mjs"), js);
+    const bundleWritten = statSync(path.join(app, "dist/dev/server.mjs")).mtimeMs;
+    const embedded = run("node", ["embed.mjs"], { cwd: app, timeout: 240_000 });
+    expect(embedded.status, said(embedded)).toBe(0);
+    expect(embedded.stdout).toMatch(/^bundle 200 Hello! This is Switchyard answering offline/m);
+    expect(embedded.stdout).toMatch(/^config 200 Hello! This is Switchyard answering offline/m);
+    // The config was built in a temporary folder: not over the folder's own dist/, nor inside the package.
+    expect(statSync(path.join(app, "dist/dev/server.mjs")).mtimeMs).toBe(bundleWritten);
+    for (const inPackage of ["generated", "dist"]) expect(existsSync(path.join(app, "node_modules/switchyard", inPackage))).toBe(false);
+  }, 300_000);
 
   it("serve serves the demo, lists only the models it can serve, and stops on SIGTERM", async ({ skip }) => {
     if (skipped) return skip(skipped);

@@ -36,6 +36,8 @@ describe("compileScenario: the demo and fixtures", () => {
         // result and status describe the harness's tool run, not the call: not part of the input.
         { parts: [{ type: "tool", name: "Bash", input: { command: "ls -la" }, delayMs: 0 }] },
       ],
+      // Another runner's assertion after the last response: kept for the report, as skipped (test/scenario/assert.test.ts).
+      finalChecks: [{ kind: "fs.exists", at: "legacy.yaml:33", check: "skipped", reason: "fs.exists is checked by the runner that drives the workspace, not by the gateway" }],
     });
   });
 
