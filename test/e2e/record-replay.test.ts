@@ -17,6 +17,7 @@ const KEYS = { OA_KEY: "sk-oa-record-0123456789abcdefghij", AN_KEY: "sk-ant-reco
 const ACCOUNT = "ACME-123456";
 const USER_KEY = "sk-proj-userpasted0123456789abcdef";
 const ECHOED_ACCOUNT = "ACME-654321";
+const ADMIN_KEY = "admin-key-for-the-record-test-0123456789";
 
 const weather = { type: "function" as const, function: { name: "get_weather", description: "Weather in a city", parameters: { type: "object", properties: { city: { type: "string" } } } } };
 const weatherTool = { name: "get_weather", description: "Weather in a city", input_schema: { type: "object" as const, properties: { city: { type: "string" } } } };
@@ -42,24 +43,24 @@ function teeFetch(bodies: string[]): typeof fetch {
 }
 
 /** Conversation A (openai SDK): a streamed tool call, then a whole answer to the tool's result. */
-async function openaiConversation(openai: OpenAI, prompt: string, headers?: Record<string, string>) {
+async function openaiConversation(openai: OpenAI, prompt: string, headers?: Record<string, string>, model = "gpt-rec") {
   const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: "user", content: prompt }];
-  const first = await openai.chat.completions.stream({ model: "gpt-rec", messages, tools: [weather] }, { headers }).finalChatCompletion();
+  const first = await openai.chat.completions.stream({ model, messages, tools: [weather] }, { headers }).finalChatCompletion();
   const call = first.choices[0]!.message.tool_calls![0]!;
   messages.push({ role: "assistant", content: first.choices[0]!.message.content ?? null, tool_calls: [call] } as OpenAI.ChatCompletionAssistantMessageParam);
   messages.push({ role: "tool", tool_call_id: call.id, content: '{"sky":"clear"}' });
-  const second = await openai.chat.completions.create({ model: "gpt-rec", messages, tools: [weather] }, { headers });
+  const second = await openai.chat.completions.create({ model, messages, tools: [weather] }, { headers });
   return [call.function.name, second.choices[0]!.message.content];
 }
 
 /** Conversation B (@anthropic-ai/sdk): a whole tool call, then a streamed answer to the tool's result. */
-async function anthropicConversation(anthropic: Anthropic) {
+async function anthropicConversation(anthropic: Anthropic, model = "claude-rec") {
   const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Weather in Paris?" }];
-  const first = await anthropic.messages.create({ model: "claude-rec", max_tokens: 200, system: "Be brief.", messages, tools: [weatherTool] });
+  const first = await anthropic.messages.create({ model, max_tokens: 200, system: "Be brief.", messages, tools: [weatherTool] });
   const use = first.content.find((block) => block.type === "tool_use")!;
   messages.push({ role: "assistant", content: first.content });
   messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: use.id, content: "clear sky" }] });
-  const second = await anthropic.messages.stream({ model: "claude-rec", max_tokens: 200, system: "Be brief.", messages, tools: [weatherTool] }).finalMessage();
+  const second = await anthropic.messages.stream({ model, max_tokens: 200, system: "Be brief.", messages, tools: [weatherTool] }).finalMessage();
   return [use.type === "tool_use" ? use.name : "", second.content.map((block) => (block.type === "text" ? block.text : "")).join("")];
 }
 
@@ -83,7 +84,7 @@ function listFiles(dir: string): string[] {
 beforeAll(async () => {
   [oa, an] = await Promise.all([startMockUpstream({ api: "openai", default: answer }), startMockUpstream({ api: "anthropic", default: answer })]);
   const { bundle } = await buildCase("record-replay", "test/e2e/record.routes.yaml");
-  recorder = await startGateway(bundle, { ...KEYS, OA_URL: oa.url, AN_URL: an.url });
+  recorder = await startGateway(bundle, { ...KEYS, OA_URL: oa.url, AN_URL: an.url, SWITCHYARD_ADMIN_KEY: ADMIN_KEY });
 }, 240_000);
 
 afterAll(async () => {
@@ -144,9 +145,32 @@ describe("recording", () => {
 });
 
 describe("replay", () => {
-  it("gives the same clients byte-identical response bodies, with the upstreams stopped", async () => {
-    await recorder.stop();
+  it("in the same gateway: a recording loaded through the control API plays on a scenario route, upstreams stopped", async () => {
     await Promise.all([oa.close(), an.close()]);
+    const load = async (name: string, file: string) => {
+      const response = await fetch(`${recorder.url}/_switchyard/scenarios`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+        body: JSON.stringify({ name, file: path.relative(recorder.cwd, file) }),
+      });
+      expect(await response.json()).toMatchObject({ name, responses: 2, warnings: [] });
+    };
+    await load("session-a", fileWith("Weather in Paris? My"));
+    await load("session-b", files.find((f) => path.basename(f).startsWith("claude-rec-"))!);
+    const replayed = { openai: [] as string[], anthropic: [] as string[] };
+    const openai = new OpenAI({ baseURL: `${recorder.url}/v1`, apiKey: "unused", maxRetries: 0, fetch: teeFetch(replayed.openai), defaultHeaders: { "x-switchyard-scenario": "session-a" } });
+    const anthropic = new Anthropic({ baseURL: recorder.url, apiKey: "unused", maxRetries: 0, fetch: teeFetch(replayed.anthropic), defaultHeaders: { "x-switchyard-scenario": "session-b" } });
+    expect(await openaiConversation(openai, `Weather in Paris? My account is ${ACCOUNT}, key ${USER_KEY}.`, undefined, "replayed")).toEqual(["get_weather", "It is sunny in Paris."]);
+    expect(await anthropicConversation(anthropic, "replayed")).toEqual(["get_weather", "It is sunny in Paris."]);
+    await until("every body read", () => [...replayed.openai, ...replayed.anthropic], (bodies) => bodies.every(Boolean), 5000);
+    expect(replayed.openai).toEqual(recorded.openai.slice(0, 2));
+    expect(replayed.anthropic).toEqual(recorded.anthropic);
+    // The scenario route is not recorded: still the five files.
+    expect(listFiles(path.join(recorder.cwd, "recordings"))).toHaveLength(5);
+  });
+
+  it("in a second bundle: the same clients get byte-identical response bodies", async () => {
+    await recorder.stop();
     mkdirSync(caseDir, { recursive: true });
     writeFileSync(path.join(caseDir, "gpt.yaml"), read(fileWith("Weather in Paris? My")));
     writeFileSync(path.join(caseDir, "claude.yaml"), read(files.find((f) => path.basename(f).startsWith("claude-rec-"))!));
