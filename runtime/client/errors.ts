@@ -10,6 +10,7 @@ const anthropicTypes: Record<number, string> = {
   403: "permission_error",
   404: "not_found_error",
   405: "invalid_request_error",
+  408: "invalid_request_error",
   413: "request_too_large",
   // A provider disabled by the gateway's configuration (runtime/attempts/target-walk.ts): the server's side, not the request.
   424: "api_error",
@@ -37,6 +38,8 @@ export interface ClientError {
   code?: string;
   /** OpenAI `param`: the offending request field. */
   param?: string;
+  /** The connection cannot be reused after this answer (a body that stopped mid-way): it is closed. */
+  closeConnection?: boolean;
 }
 
 export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": "application/json" });

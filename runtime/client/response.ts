@@ -71,8 +71,8 @@ export class ClientResponse {
     this.abortHandler = handler;
   }
 
-  /** Whole response in one corked call: the common case for errors and non-stream bodies. */
-  send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array): void {
+  /** Whole response in one corked call: the common case for errors and non-stream bodies; `closeConnection` ends the connection after it. */
+  send(status: number, headers: Readonly<Record<string, string>>, body: string | Uint8Array, closeConnection = false): void {
     if (this.aborted || this.finished) return;
     this.started = true;
     this.finished = true;
@@ -84,7 +84,7 @@ export class ClientResponse {
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status));
       this.writeHeaders(headers);
-      this.res.end(body);
+      this.res.end(body, closeConnection);
     });
   }
 

@@ -15,6 +15,7 @@ import type { RouteRegistry } from "../listener/route-table.ts";
 import { ClientResponse } from "../client/response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
 import { readBody } from "../client/read-body.ts";
+import { bodyStalled } from "./json-request.ts";
 import type { AdminKey } from "../access/admin-key.ts";
 import type { KeyCache } from "../access/keyring.ts";
 import { createKey, KeyInputError, keyReport, keyView, parseDuration, parsePolicy, rotateKey, type KeyInput } from "../access/key-admin.ts";
@@ -67,12 +68,12 @@ export function registerAdminKeys(app: RouteRegistry, admin: AdminKey, store: St
       const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? "");
       const body = method === "get" || method === "del" ? null : readBody(res, ADMIN_BODY_LIMIT, Number(req.getHeader("content-length") || 0));
       const reply = (status: number, payload: unknown) => client.send(status, JSON_HEADERS, JSON.stringify(payload));
-      const fail = (error: ClientError) => client.send(error.status, JSON_HEADERS, errorBody("openai", error));
+      const fail = (error: ClientError) => client.send(error.status, JSON_HEADERS, errorBody("openai", error), error.closeConnection);
       void (async () => {
         let input: KeyInput = {};
         if (body !== null) {
           const read = await body;
-          if (!read.ok) return fail({ status: 413, message: `request body is larger than the ${ADMIN_BODY_LIMIT} byte limit` });
+          if (!read.ok) return fail(read.reason === "timeout" ? bodyStalled() : { status: 413, message: `request body is larger than the ${ADMIN_BODY_LIMIT} byte limit` });
           if (read.body.byteLength > 0) {
             try {
               input = JSON.parse(read.body.toString("utf8")) as KeyInput;

@@ -9,7 +9,7 @@ import type { ClientApi, Gateway, Route, Target } from "../contract.ts";
 import { ClientResponse } from "../client/response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
 import { readBody } from "../client/read-body.ts";
-import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
+import { bodyStalled, bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "../attempts/http.ts";
 import { attemptScenario } from "../attempts/scenario.ts";
 import { attemptCommand } from "../command/attempt.ts";
@@ -146,6 +146,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
 
   async function handle(exchange: Exchange, headers: Record<string, string>, bodyPromise: ReturnType<typeof readBody>) {
     const read = await bodyPromise;
+    // A body cut off mid-way ends the connection whoever sent it: what follows on it cannot be framed.
+    if (!read.ok && read.reason === "timeout") return fail(exchange, bodyStalled());
     const identity = exchange.identity;
     // The key first: a client without one learns nothing about the body or the routes.
     const denied = gate.authenticate(identity);
@@ -309,7 +311,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
       // Headers already went out (an internal error mid-relay): all we can do is cut the connection.
       exchange.client.close();
     } else {
-      exchange.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": exchange.requestId }, errorBody(exchange.api, error));
+      exchange.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": exchange.requestId }, errorBody(exchange.api, error), error.closeConnection);
     }
     const record = baseRecord(exchange, exchange.client.aborted ? CLIENT_CLOSED : error.status);
     record.error = error.message;

@@ -20,7 +20,7 @@ import type { EndpointServices } from "../services.ts";
 import { spliceModel } from "../upstream/model-splice.ts";
 import { upstreamRequestHeaders } from "../upstream/request-headers.ts";
 import { readBody } from "../client/read-body.ts";
-import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
+import { bodyStalled, bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { baseRecord, newRequestId, traceIdOf, type AttemptRecord } from "../log/request-log.ts";
 import type { Resilience } from "../resilience/resilience.ts";
 import type { AttemptSpan } from "../observe/hooks.ts";
@@ -103,20 +103,22 @@ export function createCountTokensEndpoint(gateway: Gateway, services: EndpointSe
     };
     const attempts = request.attempts;
     const done = (async () => {
-      const reply = (status: number, text: string, error?: string, estimate?: { input_tokens: number }) => {
-        client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": request.requestId }, text);
+      const reply = (status: number, text: string, error?: string, estimate?: { input_tokens: number }, closeConnection?: boolean) => {
+        client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": request.requestId }, text, closeConnection);
         const record = baseRecord(request, status);
         if (error) record.error = error;
         if (estimate) record.estimate = estimate;
         recordRequest(request, record);
       };
-      const fail = (status: number, message: string) => reply(status, errorBody("anthropic", { status, message }), message);
+      const fail = (status: number, message: string, closeConnection?: boolean) => reply(status, errorBody("anthropic", { status, message }), message, undefined, closeConnection);
 
       const read = await body;
+      // A body cut off mid-way ends the connection whoever sent it: what follows on it cannot be framed.
+      if (!read.ok && read.reason === "timeout") return fail(408, bodyStalled().message, true);
       const denied = gate.authenticate(identity);
       if (denied) return fail(denied.status, denied.message);
       const parsed = parseJsonBody(read, limit);
-      if (!parsed.ok) return fail(parsed.error.status, parsed.error.message);
+      if (!parsed.ok) return fail(parsed.error.status, parsed.error.message, parsed.error.closeConnection);
       const raw = parsed.raw;
       const json = parsed.json as { model?: unknown; system?: unknown; messages?: unknown; tools?: unknown } | null;
       if (typeof json !== "object" || json === null || typeof json.model !== "string") return fail(400, "invalid request at /model: must be a string");

@@ -1,7 +1,7 @@
 // The first steps every POST endpoint takes with a body, and the errors they end in: over the size limit
-// (413), not JSON (400), or a model no route serves (404). Worded once, so every endpoint says the same.
+// (413), not all there (408), not JSON (400), or a model no route serves (404). Worded once, so every endpoint says the same.
 import type { ClientError } from "../client/errors.ts";
-import type { BodyResult } from "../client/read-body.ts";
+import { BODY_IDLE_MS, type BodyResult } from "../client/read-body.ts";
 
 /** `raw` is there whenever the body was read (also when it is not JSON), for the request log. */
 export type JsonBody =
@@ -9,7 +9,7 @@ export type JsonBody =
   | { ok: false; error: ClientError; raw?: string };
 
 export function parseJsonBody(read: BodyResult, limit: number): JsonBody {
-  if (!read.ok) return { ok: false, error: bodyTooLarge(limit) };
+  if (!read.ok) return { ok: false, error: read.reason === "timeout" ? bodyStalled() : bodyTooLarge(limit) };
   const raw = read.body.toString("utf8");
   try {
     return { ok: true, raw, bytes: read.body, json: JSON.parse(raw) };
@@ -20,6 +20,11 @@ export function parseJsonBody(read: BodyResult, limit: number): JsonBody {
 
 export function bodyTooLarge(limit: number): ClientError {
   return { status: 413, message: `request body is larger than the ${limit} byte limit` };
+}
+
+/** The rest of the body never came: what follows on the connection cannot be framed, so it is closed. */
+export function bodyStalled(): ClientError {
+  return { status: 408, code: "request_timeout", message: `request body incomplete: no bytes for ${BODY_IDLE_MS / 1000} s`, closeConnection: true };
 }
 
 export function modelNotRouted(model: string): ClientError {

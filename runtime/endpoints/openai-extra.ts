@@ -14,7 +14,7 @@ import { collectForwardHeaders } from "../upstream/forward-headers.ts";
 import { readClientIdentity, type RequestIdentity } from "../access/client-identity.ts";
 import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "../attempts/http.ts";
 import { readBody } from "../client/read-body.ts";
-import { bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
+import { bodyStalled, bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
 import { estimatedUsage, usageFromBody } from "../usage/usage.ts";
 import { estimateInputTokens } from "../usage/token-estimate.ts";
@@ -126,6 +126,8 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
 
   async function handle(call: Call, headers: Record<string, string>, bodyPromise: ReturnType<typeof readBody>) {
     const read = await bodyPromise;
+    // A body cut off mid-way ends the connection whoever sent it: what follows on it cannot be framed.
+    if (!read.ok && read.reason === "timeout") return fail(call, bodyStalled());
     const identity = call.identity;
     const denied = gate.authenticate(identity);
     if (denied) return fail(call, denied);
@@ -231,7 +233,7 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
       // Headers already went out (an internal error mid-relay): all we can do is cut the connection.
       call.client.close();
     } else {
-      call.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": call.requestId }, errorBody("openai", error));
+      call.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": call.requestId }, errorBody("openai", error), error.closeConnection);
     }
     const out = baseRecord(call, call.client.aborted ? CLIENT_CLOSED : error.status);
     out.error = error.message;

@@ -54,7 +54,9 @@ export async function buildCase(name: string, configFile: string, env = "dev"): 
   // Node that runs the bundle).
   const prebuilt = path.join(root, `test/.build/${name}/dist/server.mjs`);
   if (process.env.SWITCHYARD_TEST_PREBUILT === "1" && existsSync(prebuilt)) return { bundle: prebuilt, generatedDir: path.join(root, generatedDir) };
-  const result = await buildConfig({ root, outDir: root, configFile, env, write: true, generatedDir, distDir: `test/.build/${name}/dist` });
+  // No type-check per fixture: test/generator/fixtures-typecheck.test.ts checks every fixture's generated code in
+  // one program, which costs about what one of these would (most of a check is the runtime's own types).
+  const result = await buildConfig({ root, outDir: root, configFile, env, write: true, generatedDir, distDir: `test/.build/${name}/dist`, typeCheck: false });
   if (!result.ok) throw new Error(`build of ${configFile} failed:\n${result.report}`);
   return { bundle: result.bundlePath!, generatedDir: path.join(root, generatedDir) };
 }

@@ -10,6 +10,7 @@ import type { HttpServer } from "../types.ts";
 import { Router } from "./router.ts";
 import { NodeRequest } from "./request.ts";
 import { NodeResponse } from "./response.ts";
+import { HEADERS_TIMEOUT_MS, NODE_MAX_HEADER_BYTES, onClientError } from "./client-error.ts";
 
 type Handler = (res: HttpResponse, req: HttpRequest) => void | Promise<void>;
 
@@ -28,8 +29,18 @@ export function hasReusePort(version = process.versions.node): boolean {
  */
 const WRITE_HIGH_WATER_MARK = 64 * 1024;
 
-/** node:http's 300 s cap on receiving a whole request, which uWS does not have, would cut a slow pass-through upload. */
-const SERVER_OPTIONS = { highWaterMark: WRITE_HIGH_WATER_MARK, requestTimeout: 0 };
+/**
+ * node:http's 300 s cap on receiving a whole request, which uWS does not have, would cut a slow pass-through
+ * upload, so it is off; that also turns off the headers timeout it bounds, so that one is set on its own
+ * (checked every second: a client that never finishes its headers gets its 408 within a second of it).
+ */
+const SERVER_OPTIONS = {
+  highWaterMark: WRITE_HIGH_WATER_MARK,
+  requestTimeout: 0,
+  headersTimeout: HEADERS_TIMEOUT_MS,
+  connectionsCheckingInterval: 1_000,
+  maxHeaderSize: NODE_MAX_HEADER_BYTES,
+};
 
 export function createNodeServer(options?: AppOptions): HttpServer {
   const router = new Router<Handler>();
@@ -60,6 +71,7 @@ export function createNodeServer(options?: AppOptions): HttpServer {
           handle,
         )
       : createHttpServer(SERVER_OPTIONS, handle);
+  server.on("clientError", onClientError);
 
   const app = {} as Record<keyof typeof METHODS, (pattern: string, handler: Handler) => unknown>;
   for (const [name, method] of Object.entries(METHODS) as Array<[keyof typeof METHODS, string]>) {
