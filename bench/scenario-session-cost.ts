@@ -45,6 +45,6 @@ for (let round = 1; round <= 3; round++) {
   });
   measure(`render: playScenario, not streamed (round ${round})`, (i) => {
     const body = bodies[i & 3]!;
-    playScenario(scenario, { api: "openai", body, stream: false, model: "scripted" }, 0);
+    playScenario(scenario, { api: "openai", body, stream: false, model: "scripted" }, { speed: 0 });
   });
 }

@@ -80,7 +80,7 @@ function compileScenarios(options: BuildOptions, ir: ConfigIR, sources: Map<stri
     }
     const text = readFileSync(absolute, "utf8");
     sources.set(shown, text);
-    const compiled = compileScenario(shown, text);
+    const compiled = compileScenario(shown, text, { source: provider.file });
     diagnostics.push(...compiled.diagnostics);
     if (compiled.scenario) scenarios.set(provider.name, compiled.scenario);
   }

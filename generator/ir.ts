@@ -139,6 +139,11 @@ export interface HttpProviderIR {
   headers: Array<{ name: string; value: EnvStringIR }>;
   timeouts: TimeoutsIR;
   maxConnections: number;
+  /**
+   * Requests beyond maxConnections wait for a connection: at most `max` of them (default maxConnections),
+   * each at most `timeoutMs` (default 5000); past either the target is skipped.
+   */
+  queue: { max: number; timeoutMs: number };
   /** Absent: Node's defaults (verify against the system CAs). */
   tls?: TlsIR;
   /** Requests with a larger body skip this provider's targets; absent: no limit of its own. */
@@ -182,6 +187,10 @@ export interface ScenarioProviderIR {
   file: string;
   /** Playback speed: 1 = real time, 0 = instant, 10 = ten times faster. */
   speed: number;
+  /** `tools_profile`: which agent's tools named tool events become; absent = auto (the scenario's own setting wins). */
+  toolsProfile?: "auto" | "claude-code" | "codex" | "openai-generic";
+  /** `strict`: a tool the client did not declare stops playback; absent = false (the scenario's own setting wins). */
+  strict?: boolean;
   pos: SourcePos;
 }
 

@@ -13,6 +13,7 @@ import type {
   EnvStringIR,
   ProviderIR,
   HttpProviderIR,
+  ScenarioProviderIR,
   MetricsIR,
   ProviderKind,
   RateLimitRuleIR,
@@ -62,11 +63,14 @@ export interface ProviderOverrideYaml {
   headers?: Record<string, string>;
   timeouts?: { connect_ms?: number; first_byte_ms?: number; idle_ms?: number; total_ms?: number };
   max_connections?: number;
+  queue?: { max?: number; timeout_ms?: number };
   tls?: { verify?: boolean; ca_file?: string };
   body_limit?: number | string;
   response_limit?: number | string;
   file?: string;
   speed?: number;
+  tools_profile?: "auto" | "claude-code" | "codex" | "openai-generic";
+  strict?: boolean;
   api_version?: string;
   responses?: "native" | "translate";
   vertex?: { project: string; location: string; credentials_file: string };
@@ -199,6 +203,8 @@ export const DEFAULTS = {
   command: { prompt: "stdin", timeoutMs: 300_000, maxConcurrent: 4 },
   timeouts: { connectMs: 10_000, firstByteMs: 120_000 },
   maxConnections: 128,
+  // runtime/upstream/connection-queue.ts: as many may wait as the pool holds, each for at most 5 s.
+  queueTimeoutMs: 5000,
   speed: 1,
   translation: { maxTokens: 4096, unsupported: "drop", cacheControl: "drop" },
   redisKeyPrefix: "switchyard:",
@@ -663,7 +669,10 @@ export function resolveRateLimits(defaults: RateLimitsYaml | undefined, own: Rat
 function resolveProvider(name: string, ident: string, provider: ProviderYaml, pos: SourcePos, at: SourceLocator): ProviderIR {
   if (provider.kind === "scenario") {
     if (provider.file === undefined) throw new Error(`scenario provider "${name}" has no file`);
-    return { name, ident, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
+    const scenario: ScenarioProviderIR = { name, ident, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
+    if (provider.tools_profile !== undefined) scenario.toolsProfile = provider.tools_profile;
+    if (provider.strict !== undefined) scenario.strict = provider.strict;
+    return scenario;
   }
   if (provider.kind === "command") {
     if (provider.command === undefined) throw new Error(`command provider "${name}" has no command`);
@@ -687,6 +696,7 @@ function resolveProvider(name: string, ident: string, provider: ProviderYaml, po
   const defaultBaseUrl = vertex ? `https://${vertex.location}-aiplatform.googleapis.com` : DEFAULTS.baseUrl[kind];
   // validate.ts requires base_url where there is no default (azure-openai).
   if (provider.base_url === undefined && defaultBaseUrl === undefined) throw new Error(`provider "${name}" has no base_url`);
+  const maxConnections = provider.max_connections ?? DEFAULTS.maxConnections;
   return {
     name,
     ident,
@@ -701,7 +711,8 @@ function resolveProvider(name: string, ident: string, provider: ProviderYaml, po
       .sort(([a], [b]) => compare(a, b))
       .map(([header, value]) => ({ name: header, value: envString(value) })),
     timeouts: resolveTimeouts(provider.timeouts),
-    maxConnections: provider.max_connections ?? DEFAULTS.maxConnections,
+    maxConnections,
+    queue: { max: provider.queue?.max ?? maxConnections, timeoutMs: provider.queue?.timeout_ms ?? DEFAULTS.queueTimeoutMs },
     transforms: resolveTransforms(provider.transforms, ["providers", name, "transforms"], at),
     ...(provider.tls === undefined ? {} : { tls: resolveTls(provider.tls) }),
     ...(provider.body_limit === undefined ? {} : { bodyLimitBytes: parseSize(provider.body_limit) }),

@@ -13,7 +13,7 @@ import { checkReplace, checkTransforms } from "./transforms/check.ts";
 import { parsePathGlob, pathGlobMatches, pathGlobsOverlap, TRANSLATED_PATHS } from "./passthrough-paths.ts";
 
 const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "azure-openai", "gemini", "ollama", "scenario", "command"];
-const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "tls", "body_limit", "response_limit", "transforms", "price"] as const;
+const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "queue", "tls", "body_limit", "response_limit", "transforms", "price"] as const;
 /** The fields each kind takes besides `kind`; any other provider field is an error for it. */
 const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
   openai: [...HTTP_FIELDS, "responses"],
@@ -21,7 +21,7 @@ const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
   ollama: HTTP_FIELDS,
   "azure-openai": [...HTTP_FIELDS, "api_version", "responses"],
   gemini: [...HTTP_FIELDS, "vertex"],
-  scenario: ["file", "speed", "price"],
+  scenario: ["file", "speed", "tools_profile", "strict", "price"],
   command: ["command", "args", "prompt", "timeout_ms", "max_concurrent", "env", "price"],
 };
 const ALL_FIELDS = [...new Set(Object.values(KIND_FIELDS).flat())];

@@ -1,7 +1,7 @@
 // The shapes generated code fills in and the runtime serves. Generated modules build these objects once,
 // at start; the request path only reads them (no config lookups, no parsing of routes.yaml).
 import type { Dispatcher } from "undici";
-import type { CompiledScenario } from "./scenario/types.ts";
+import type { CompiledScenario, ToolsProfileSetting } from "./scenario/types.ts";
 import type { CommandUpstream } from "./command/types.ts";
 import type { AnyTranslator, TranslationOptions, UpstreamApi } from "./translate/translator.ts";
 import type { UpstreamPaths } from "./upstream/paths.ts";
@@ -14,6 +14,7 @@ import type { ClientIdentity } from "./access/client-identity.ts";
 import type { PriceLookup } from "./spend/price.ts";
 import type { LogRedaction } from "./log/redact.ts";
 import type { PassthroughTable } from "./passthrough/table.ts";
+import type { ConnectionQueue } from "./upstream/connection-queue.ts";
 import type { ConversationRecorder } from "./scenario/record/recorder.ts";
 
 /** The APIs clients speak: OpenAI chat completions, Anthropic messages, and OpenAI's Responses API. */
@@ -55,6 +56,8 @@ export interface HttpUpstream {
   /** Why it is disabled, naming the key's variables (the skip reason clients read); null when enabled. */
   readonly disabledReason: string | null;
   readonly dispatcher: Dispatcher;
+  /** The bounded wait for one of the pool's max_connections (runtime/upstream/connection-queue.ts). */
+  readonly queue: ConnectionQueue;
   readonly connectTimeoutMs: number;
   readonly firstByteTimeoutMs: number;
   /** Longest gap between body chunks once the response started (undici's bodyTimeout). */
@@ -78,6 +81,10 @@ export interface ScenarioUpstream {
   readonly scenario: CompiledScenario;
   /** 1 = real time, 0 = instant. */
   readonly speed: number;
+  /** routes.yaml `tools_profile` (default auto); the scenario's `server.toolsProfile` wins. */
+  readonly toolsProfile?: ToolsProfileSetting;
+  /** routes.yaml `strict` (default false); the scenario's `server.strict` wins. */
+  readonly strict?: boolean;
 }
 
 export type Upstream = HttpUpstream | ScenarioUpstream | CommandUpstream;

@@ -28,6 +28,7 @@ import { withCors } from "./listener/cors.ts";
 import { withHead } from "./listener/head.ts";
 import { withHeaderLimit } from "./listener/header-limit.ts";
 import { balancerHealth } from "./balance/health.ts";
+import { connectionHealth } from "./upstream/connection-queue.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/types.ts";
 import { KeyCache } from "./access/keyring.ts";
@@ -171,7 +172,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const metrics =
     gateway.metrics === null
       ? null
-      : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, droppedRecords: () => ({ [log.health().sink]: log.dropped() }) });
+      : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, upstreams: connectionHealth.bind(null, gateway.upstreams), droppedRecords: () => ({ [log.health().sink]: log.dropped() }) });
   const observers: RecordObserver[] = metrics === null ? [] : [metrics];
   const { dashboard } = gateway;
   const live = dashboard.enabled ? new LiveView({ recentRequests: dashboard.recentRequests, historyHours: dashboard.historyHours, bodies: gateway.logs.bodies, redact: gateway.logs.redact }) : null;
@@ -237,7 +238,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   if (metrics !== null) registerMetricsEndpoint(app, metrics.contentType, worker === undefined ? () => metrics.scrape() : () => worker.scrape(), services.gate, admin);
   // Built per call: breaker and balancer states change; /health is not on the request path.
   app.get("/health", (res) =>
-    sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes), log: log.health() })),
+    sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes), upstreams: connectionHealth(gateway.upstreams), log: log.health() })),
   );
 
   // The root says which gateway answers here: clients probe it (Claude Code sends HEAD / at every start) and a

@@ -113,7 +113,8 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR, locals: Locals
   firstByteTimeoutMs: ${code(String(provider.timeouts.firstByteMs))},
   idleTimeoutMs: ${code(String(provider.timeouts.idleMs))},
   totalTimeoutMs: ${code(String(provider.timeouts.totalMs))},
-  maxConnections: ${code(String(provider.maxConnections))},${tls}${provider.bodyLimitBytes === undefined ? code("") : ts`
+  maxConnections: ${code(String(provider.maxConnections))},
+  queue: { max: ${code(String(provider.queue.max))}, timeoutMs: ${code(String(provider.queue.timeoutMs))} },${tls}${provider.bodyLimitBytes === undefined ? code("") : ts`
   bodyLimitBytes: ${literal(provider.bodyLimitBytes)},`}${provider.responseLimitBytes === undefined ? code("") : ts`
   responseLimitBytes: ${literal(provider.responseLimitBytes)},`}
 });`;
@@ -155,7 +156,12 @@ export function scenarioModuleName(provider: ScenarioProviderIR): string {
 }
 
 function emitScenarioProvider(provider: ScenarioProviderIR, locals: Locals): Code {
-  return ts`const ${name(locals.upstream.get(provider.name)!)}: ScenarioUpstream = { kind: "scenario", name: ${provider.name}, scenario: ${name(scenarioModuleName(provider))}, speed: ${code(String(provider.speed))} };`;
+  // Tools settings only when routes.yaml has them, so a plain scenario provider's module stays as it was.
+  const tools = [
+    provider.toolsProfile !== undefined ? ts`, toolsProfile: ${provider.toolsProfile}` : code(""),
+    provider.strict !== undefined ? ts`, strict: ${code(String(provider.strict))}` : code(""),
+  ];
+  return ts`const ${name(locals.upstream.get(provider.name)!)}: ScenarioUpstream = { kind: "scenario", name: ${provider.name}, scenario: ${name(scenarioModuleName(provider))}, speed: ${code(String(provider.speed))}${tools[0]!}${tools[1]!} };`;
 }
 
 export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {

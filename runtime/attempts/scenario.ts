@@ -1,18 +1,34 @@
 // Serves a request from a compiled scenario: the frames are computed up front (playback is deterministic)
 // and written on their timers, streamed or as one body, stopping as soon as the client goes away. The
 // scenario is the provider's bundled one, or a loaded one named by `x-switchyard-scenario`; its session
-// (runtime/scenario/session/) runs the request's checks and counts what was served.
+// (runtime/scenario/session/) runs the request's checks and counts what was served. Strict mode's stop is
+// answered as a 400 in the client's format, before any byte of a stream, and kept in the request log as the
+// attempt's error.
 import type { ScenarioUpstream } from "../contract.ts";
+import { errorBody, JSON_HEADERS } from "../client/errors.ts";
 import type { ClientSink } from "../client/response.ts";
 import type { AttemptOutcome, AttemptRequest } from "./http.ts";
-import { playScenario } from "../scenario/play.ts";
+import { appLog } from "../log/app-log.ts";
+import { playScenario, ScenarioStrictError, type ScenarioReply } from "../scenario/play.ts";
 import { countAssistantTurns } from "../scenario/request.ts";
 import { MAX_SESSION_CHARS, SCENARIO_HEADER, SESSION_HEADER, type ScenarioRegistry } from "../scenario/session/registry.ts";
-import { errorBody, JSON_HEADERS } from "../client/errors.ts";
 import type { ResponseSummary } from "../streams/stream-tap.ts";
 import { usageFromAnthropic } from "../usage/usage.ts";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** (scenario, tool) pairs already warned about: once each per process, not once per request. */
+const warnedFallbacks = new Set<string>();
+
+function warnFallback(scenario: string, provider: string, tool: string, at: string | undefined): void {
+  const key = `${scenario}\u0000${tool}`;
+  if (warnedFallbacks.has(key)) return;
+  warnedFallbacks.add(key);
+  appLog.warn(
+    { provider, scenario, tool, at },
+    `scenario "${scenario}"${at ? ` (${at})` : ""}: the client did not declare a tool "${tool}"; sent under that name (set server.strict: true to stop instead)`,
+  );
+}
 
 export async function attemptScenario(
   request: AttemptRequest,
@@ -38,7 +54,21 @@ export async function attemptScenario(
   // Sessions are kept in memory, up to a count per scenario: their names are bounded too.
   if (session.length > MAX_SESSION_CHARS) return refuse(400, "invalid_session", `${SESSION_HEADER} is longer than ${MAX_SESSION_CHARS} characters`);
   playable.observe(session, countAssistantTurns(body), api, body);
-  const reply = playScenario(playable.scenario, { api, body, stream: request.stream, model: request.model }, upstream.speed);
+  let reply: ScenarioReply;
+  try {
+    reply = playScenario(playable.scenario, { api, body, stream: request.stream, model: request.model }, {
+      speed: upstream.speed,
+      toolsProfile: upstream.toolsProfile,
+      strict: upstream.strict,
+      onFallback: (tool, at) => warnFallback(playable.scenario.name, upstream.name, tool, at),
+    });
+  } catch (error) {
+    if (!(error instanceof ScenarioStrictError)) throw error;
+    const responseBody = errorBody(request.api, { status: 400, message: error.message, code: "scenario_strict_tool" });
+    client.send(400, { ...JSON_HEADERS, "x-switchyard-request-id": request.requestId }, responseBody);
+    const latencyMs = performance.now() - started;
+    return { kind: "relayed", status: 400, latencyMs, ttfbMs: performance.now() - request.receivedAt, summary: null, responseBody, error: error.message, clientCaused: true };
+  }
   const headers = { "content-type": reply.contentType, "x-switchyard-request-id": request.requestId };
   let ttfbMs = -1;
   if (request.stream) {

@@ -18,6 +18,7 @@ import { pause, type Resilience } from "../resilience/resilience.ts";
 import type { AttemptResult } from "../resilience/circuit-breaker.ts";
 import { retryAfterHeaders } from "../resilience/retry-after.ts";
 import type { RequestSpan } from "../observe/hooks.ts";
+import { QUEUE_RETRY_AFTER_MS } from "../upstream/connection-queue.ts";
 
 /** What the walk needs of an endpoint's per-request object. */
 export interface WalkContext {
@@ -73,11 +74,11 @@ export interface Exhausted {
   readonly kind: "exhausted";
   /**
    * 429 when every target's last try was rate limited, 504 when every one timed out, 503 when nothing
-   * was tried because breakers were open, UNCONFIGURED_STATUS when nothing was tried and some target's
+   * was tried because breakers were open or connection queues full (or their wait ran out), UNCONFIGURED_STATUS when nothing was tried and some target's
    * provider is disabled, `untriedStatus` when nothing could be tried for other reasons, 502 otherwise.
    */
   readonly status: number;
-  /** Milliseconds until the first open breaker lets a probe through (with the 503); null otherwise. */
+  /** With the 503: milliseconds until the first open breaker lets a probe through, at most QUEUE_RETRY_AFTER_MS when a queue was full; null otherwise. */
   readonly retryAfterMs: number | null;
 }
 
@@ -95,6 +96,8 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
     /** Whether any try went out; until one does, breaker skips may make this a 503. */
     let tried = false;
     let breakerSkips = 0;
+    /** Targets passed over because their provider's connection queue was full or its wait ran out. */
+    let queueSkips = 0;
     /** Targets skipped because their provider is disabled by configuration (an empty key). */
     let disabledSkips = 0;
     let reopensAt = Infinity;
@@ -142,6 +145,24 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
           } else attempts[attempts.length - 1]!.no_retry = admission.reason;
           break;
         }
+        // One of the provider's connections, or a bounded wait for one (upstream/connection-queue.ts). A
+        // provider with a free connection costs a compare and an increment here; the slot is held for the try
+        // only, never across a backoff.
+        const queue = upstream.kind === "http" ? upstream.queue : null;
+        if (queue !== null && !queue.tryAcquire()) {
+          const waited = await queue.wait(ctx.client);
+          if (waited !== "ready") {
+            // Not a try: the breaker's probe slot (if this was the probe) goes back, and nothing is counted.
+            resilience.record(route, target, model, "cancelled", admission.probe);
+            if (waited === "gone") return GONE;
+            const reason = queue.reason(waited);
+            if (retry === 0) {
+              skip(upstream.name, model, reason);
+              if (!tried) queueSkips++;
+            } else attempts[attempts.length - 1]!.no_retry = reason;
+            break;
+          }
+        }
         tried = true;
         let outcome: AttemptOutcome;
         balancer?.begin(target);
@@ -151,11 +172,14 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
         try {
           outcome = await steps.attempt(ctx, request, json, target, prepared as P);
         } catch (error) {
+          queue?.release();
           resilience.record(route, target, model, "cancelled", admission.probe);
           balancer?.end(target, null, false);
           span?.end(null, error instanceof Error ? error.message : String(error));
           throw error;
         }
+        // The attempt settles once its upstream response has ended or failed: its connection is free again.
+        queue?.release();
         span?.end(outcome.kind === "failed" || outcome.kind === "relayed" ? outcome.status : null, outcome.kind === "failed" ? outcome.reason : outcome.kind === "client-gone" ? "client closed the connection" : outcome.error);
         balancer?.end(target, latencySample(outcome, request.stream), outcome.kind === "failed");
         resilience.record(route, target, model, breakerResult(outcome, target, request), admission.probe);
@@ -195,7 +219,7 @@ export function createTargetWalk<C extends WalkContext, P>(resilience: Resilienc
         if (!last.timeout) allTimeouts = false;
       }
     }
-    return exhausted(attempts.length > 0, tried, allRateLimited, allTimeouts, breakerSkips, disabledSkips, reopensAt, steps.untriedStatus);
+    return exhausted(attempts.length > 0, tried, allRateLimited, allTimeouts, breakerSkips, queueSkips, disabledSkips, reopensAt, steps.untriedStatus);
   };
 }
 
@@ -219,10 +243,12 @@ function breakerResult(outcome: AttemptOutcome, target: Target, request: Attempt
   return outcome.clientCaused === true ? "cancelled" : "failure";
 }
 
-function exhausted(any: boolean, tried: boolean, allRateLimited: boolean, allTimeouts: boolean, breakerSkips: number, disabledSkips: number, reopensAt: number, untriedStatus: number): Exhausted {
-  if (!tried && breakerSkips > 0) {
-    // A probe in flight (half-open) names no future time: ask for the shortest wait.
-    const waitMs = reopensAt === Infinity ? 0 : reopensAt - Date.now();
+function exhausted(any: boolean, tried: boolean, allRateLimited: boolean, allTimeouts: boolean, breakerSkips: number, queueSkips: number, disabledSkips: number, reopensAt: number, untriedStatus: number): Exhausted {
+  if (!tried && (breakerSkips > 0 || queueSkips > 0)) {
+    // A probe in flight (half-open) names no future time: ask for the shortest wait. A busy provider frees
+    // connections all the time, so its wait is short; with breakers open too, the sooner of the two.
+    let waitMs = reopensAt === Infinity ? (queueSkips > 0 ? QUEUE_RETRY_AFTER_MS : 0) : reopensAt - Date.now();
+    if (queueSkips > 0 && waitMs > QUEUE_RETRY_AFTER_MS) waitMs = QUEUE_RETRY_AFTER_MS;
     return { kind: "exhausted", status: 503, retryAfterMs: Math.max(0, waitMs) };
   }
   // Nothing went out and a disabled provider is part of why: only a configuration change can help.

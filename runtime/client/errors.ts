@@ -40,6 +40,11 @@ export interface ClientError {
   param?: string;
   /** The connection cannot be reused after this answer (a body that stopped mid-way): it is closed. */
   closeConnection?: boolean;
+  /**
+   * The request log's `error_code` when `code` is absent: a stable name for a refusal whose body keeps
+   * `code: null`, as OpenAI's own API does for a malformed or oversized request. Never sent to the client.
+   */
+  logCode?: string;
 }
 
 export const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "content-type": "application/json" });

@@ -9,12 +9,12 @@ import type { ClientApi, Gateway, Route, Target } from "../contract.ts";
 import { ClientResponse } from "../client/response.ts";
 import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
 import { readBody } from "../client/read-body.ts";
-import { bodyStalled, bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
+import { bodyStalled, bodyTooLarge, invalidRequest, modelNotRouted, parseJsonBody } from "./json-request.ts";
 import { attemptHttp, type AttemptOutcome, type AttemptRequest } from "../attempts/http.ts";
 import { attemptScenario } from "../attempts/scenario.ts";
 import { attemptCommand } from "../command/attempt.ts";
 import { attemptTranslated, translateRequest, type TranslatedRequest } from "../attempts/translated.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
+import { baseRecord, recordError, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
 import { collectForwardHeaders } from "../upstream/forward-headers.ts";
 import { readClientIdentity, type RequestIdentity } from "../access/client-identity.ts";
 import { estimatedUsage, usageFromBody, usageFromBodyTail } from "../usage/usage.ts";
@@ -158,8 +158,11 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     const { raw, json } = parsed;
     const problem = validate(json);
     if (problem) {
+      // The log names the model asked for when the body names one, even if something else in it is wrong.
+      const named = (json as { model?: unknown } | null)?.model;
+      if (typeof named === "string") exchange.model = named;
       const where = problem.path ? ` at ${problem.path}` : "";
-      return fail(exchange, { status: 400, message: `invalid request${where}: ${problem.message}`, param: problem.path.slice(1).replaceAll("/", ".") || undefined });
+      return fail(exchange, invalidRequest(`invalid request${where}: ${problem.message}`, problem.path.slice(1).replaceAll("/", ".") || undefined));
     }
     const body = json as { model: string; stream?: boolean };
     exchange.json = json;
@@ -234,6 +237,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     record.ttfb_ms = roundMs(outcome.ttfbMs);
     record.usage = outcome.summary?.usage ?? null;
     if (outcome.summary?.usageEstimated) record.usage_estimated = true;
+    // An answer that is itself an error (a scenario's strict-mode stop) is logged as one, body or not.
+    if (outcome.error) record.error = outcome.error;
     if (outcome.responseBody !== undefined) {
       const body = outcome.responseBody;
       record.response_body = body;
@@ -261,7 +266,6 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
         ...(outcome.summary.toolCalls.length ? { tool_calls: outcome.summary.toolCalls } : {}),
       };
     }
-    if (outcome.error) record.error = outcome.error;
     settle(exchange, record, outcome.summary);
     recordRequest(exchange, record, { requestBodyIsJson: true });
   }
@@ -314,8 +318,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
       exchange.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": exchange.requestId }, errorBody(exchange.api, error), error.closeConnection);
     }
     const record = baseRecord(exchange, exchange.client.aborted ? CLIENT_CLOSED : error.status);
-    record.error = error.message;
-    if (error.code !== undefined) record.error_code = error.code;
+    recordError(record, error);
     recordRequest(exchange, record);
   }
 

@@ -13,15 +13,15 @@
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { Gateway, HttpUpstream, Route, Target } from "../contract.ts";
 import { ClientResponse } from "../client/response.ts";
-import { errorBody, JSON_HEADERS } from "../client/errors.ts";
+import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
 import { collectForwardHeaders } from "../upstream/forward-headers.ts";
 import { readClientIdentity } from "../access/client-identity.ts";
 import type { EndpointServices } from "../services.ts";
 import { spliceModel } from "../upstream/model-splice.ts";
 import { upstreamRequestHeaders } from "../upstream/request-headers.ts";
 import { readBody } from "../client/read-body.ts";
-import { bodyStalled, bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { baseRecord, newRequestId, traceIdOf, type AttemptRecord } from "../log/request-log.ts";
+import { bodyStalled, bodyTooLarge, invalidRequest, modelNotRouted, parseJsonBody } from "./json-request.ts";
+import { baseRecord, recordError, newRequestId, traceIdOf, type AttemptRecord } from "../log/request-log.ts";
 import type { Resilience } from "../resilience/resilience.ts";
 import type { AttemptSpan } from "../observe/hooks.ts";
 import { estimatePromptTokens } from "../usage/token-estimate.ts";
@@ -103,35 +103,35 @@ export function createCountTokensEndpoint(gateway: Gateway, services: EndpointSe
     };
     const attempts = request.attempts;
     const done = (async () => {
-      const reply = (status: number, text: string, error?: string, estimate?: { input_tokens: number }, closeConnection?: boolean) => {
-        client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": request.requestId }, text, closeConnection);
+      const reply = (status: number, text: string, error?: ClientError, estimate?: { input_tokens: number }) => {
+        client.send(status, { ...JSON_HEADERS, "x-switchyard-request-id": request.requestId }, text, error?.closeConnection);
         const record = baseRecord(request, status);
-        if (error) record.error = error;
+        if (error) recordError(record, error);
         if (estimate) record.estimate = estimate;
         recordRequest(request, record);
       };
-      const fail = (status: number, message: string, closeConnection?: boolean) => reply(status, errorBody("anthropic", { status, message }), message, undefined, closeConnection);
+      const fail = (error: ClientError) => reply(error.status, errorBody("anthropic", error), error);
 
       const read = await body;
       // A body cut off mid-way ends the connection whoever sent it: what follows on it cannot be framed.
-      if (!read.ok && read.reason === "timeout") return fail(408, bodyStalled().message, true);
+      if (!read.ok && read.reason === "timeout") return fail(bodyStalled());
       const denied = gate.authenticate(identity);
-      if (denied) return fail(denied.status, denied.message);
+      if (denied) return fail(denied);
       const parsed = parseJsonBody(read, limit);
-      if (!parsed.ok) return fail(parsed.error.status, parsed.error.message, parsed.error.closeConnection);
+      if (!parsed.ok) return fail(parsed.error);
       const raw = parsed.raw;
       const json = parsed.json as { model?: unknown; system?: unknown; messages?: unknown; tools?: unknown } | null;
-      if (typeof json !== "object" || json === null || typeof json.model !== "string") return fail(400, "invalid request at /model: must be a string");
+      if (typeof json !== "object" || json === null || typeof json.model !== "string") return fail(invalidRequest("invalid request at /model: must be a string"));
       request.model = json.model;
-      if (!Array.isArray(json.messages)) return fail(400, "invalid request at /messages: must be an array");
+      if (!Array.isArray(json.messages)) return fail(invalidRequest("invalid request at /messages: must be an array"));
       // The route a messages request with this body would take, conditions (`when:`) included.
       const route = gateway.router.anthropic(json.model, { headers, client: identity }, json);
-      if (!route) return fail(404, modelNotRouted(json.model).message);
+      if (!route) return fail(modelNotRouted(json.model));
       request.route = route;
       const refused = gate.refuseModel(identity, json.model);
-      if (refused) return fail(refused.status, refused.message);
+      if (refused) return fail(refused);
       const routeLimit = route.bodyLimitBytes ?? serverLimit;
-      if (parsed.bytes.byteLength > routeLimit) return fail(413, bodyTooLarge(routeLimit).message);
+      if (parsed.bytes.byteLength > routeLimit) return fail(bodyTooLarge(routeLimit));
       const target = firstUsableTarget(route, resilience, attempts, json.model);
       if (target && target.upstream.kind === "http" && target.translation === null) {
         const span = request.span === null ? null : request.span.attempt(target, target.model ?? json.model, 0, json);

@@ -14,12 +14,17 @@ export function parseJsonBody(read: BodyResult, limit: number): JsonBody {
   try {
     return { ok: true, raw, bytes: read.body, json: JSON.parse(raw) };
   } catch (error) {
-    return { ok: false, raw, error: { status: 400, message: `request body is not valid JSON: ${(error as Error).message}` } };
+    return { ok: false, raw, error: { status: 400, logCode: "invalid_json", message: `request body is not valid JSON: ${(error as Error).message}` } };
   }
 }
 
 export function bodyTooLarge(limit: number): ClientError {
-  return { status: 413, message: `request body is larger than the ${limit} byte limit` };
+  return { status: 413, logCode: "request_too_large", message: `request body is larger than the ${limit} byte limit` };
+}
+
+/** A body that is JSON but not a valid request for the endpoint (its schema, a required field). */
+export function invalidRequest(message: string, param?: string): ClientError {
+  return param === undefined ? { status: 400, logCode: "invalid_request", message } : { status: 400, logCode: "invalid_request", message, param };
 }
 
 /** The rest of the body never came: what follows on the connection cannot be framed, so it is closed. */

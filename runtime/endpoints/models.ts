@@ -12,6 +12,7 @@ import { readClientIdentity } from "../access/client-identity.ts";
 import type { ActiveKey } from "../access/keyring.ts";
 import type { EndpointServices } from "../services.ts";
 import type { UpstreamModels } from "./upstream-models.ts";
+import { baseRecord, newRequestId, recordError, traceIdOf, type LoggedRequest } from "../log/request-log.ts";
 
 const EPOCH = "1970-01-01T00:00:00Z";
 
@@ -59,8 +60,8 @@ function send(res: HttpResponse, status: string, body: string): void {
  * `upstream` adds what glob routes' providers list (list_models.upstream); the lists are serialised again only
  * when those change, never per request.
  */
-export function createModelsEndpoint(router: Router, services: Pick<EndpointServices, "gate" | "proxies">, upstream: UpstreamModels | null = null) {
-  const { gate, proxies } = services;
+export function createModelsEndpoint(router: Router, services: Pick<EndpointServices, "gate" | "proxies" | "record">, upstream: UpstreamModels | null = null) {
+  const { gate, proxies, record: recordRequest } = services;
   const models = servableModels(router);
   let version = -1;
   let names: Record<ApiFamily, readonly string[]> = { openai: models.openai, anthropic: models.anthropic };
@@ -96,7 +97,19 @@ export function createModelsEndpoint(router: Router, services: Pick<EndpointServ
       const api: keyof Lists = which !== "auto" ? which : req.getHeader("anthropic-version") !== "" ? "anthropic" : "openai";
       const identity = readClientIdentity(res, req, proxies);
       const denied = gate.authenticate(identity);
-      if (denied) return send(res, "401 Unauthorized", errorBody(api, denied));
+      if (denied) {
+        const receivedAt = performance.now();
+        const path = req.getUrl();
+        const traceId = traceIdOf(req.getHeader("traceparent") || undefined);
+        send(res, "401 Unauthorized", errorBody(api, denied));
+        // Logged as a refused model request is, so an operator sees who was turned away (never the key itself).
+        const request: LoggedRequest = { api, path, requestId: newRequestId(), receivedAt, time: Date.now(), attempts: [], route: null, model: null, stream: false, raw: undefined, traceId, identity };
+        const record = baseRecord(request, 401);
+        record.method = "GET";
+        recordError(record, denied);
+        recordRequest(request, record);
+        return;
+      }
       send(res, "200 OK", listsFor(identity.account)[api]);
     };
 }

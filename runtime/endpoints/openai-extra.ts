@@ -14,8 +14,8 @@ import { collectForwardHeaders } from "../upstream/forward-headers.ts";
 import { readClientIdentity, type RequestIdentity } from "../access/client-identity.ts";
 import { attemptHttp, upstreamPath, type AttemptOutcome, type AttemptRequest, type Endpoint } from "../attempts/http.ts";
 import { readBody } from "../client/read-body.ts";
-import { bodyStalled, bodyTooLarge, modelNotRouted, parseJsonBody } from "./json-request.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
+import { bodyStalled, bodyTooLarge, invalidRequest, modelNotRouted, parseJsonBody } from "./json-request.ts";
+import { baseRecord, recordError, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
 import { estimatedUsage, usageFromBody } from "../usage/usage.ts";
 import { estimateInputTokens } from "../usage/token-estimate.ts";
 import { translateEmbeddings } from "../attempts/embeddings-translated.ts";
@@ -134,11 +134,11 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
     const parsed = parseJsonBody(read, limit);
     if (!parsed.ok) return fail(call, parsed.error);
     const json = parsed.json as Record<string, unknown>;
-    if (typeof json !== "object" || json === null || Array.isArray(json)) return fail(call, { status: 400, message: "request body must be a JSON object" });
-    if (typeof json.model !== "string") return fail(call, { status: 400, message: "invalid request at /model: must be a string", param: "model" });
-    if (json[field] === undefined) return fail(call, { status: 400, message: `invalid request: must have required property '${field}'`, param: field });
+    if (typeof json !== "object" || json === null || Array.isArray(json)) return fail(call, invalidRequest("request body must be a JSON object"));
+    if (typeof json.model !== "string") return fail(call, invalidRequest("invalid request at /model: must be a string", "model"));
     const model = json.model;
     call.model = model;
+    if (json[field] === undefined) return fail(call, invalidRequest(`invalid request: must have required property '${field}'`, field));
     const route = findRoute(model, { headers, client: identity }, json);
     if (!route) return fail(call, modelNotRouted(model));
     call.route = route;
@@ -236,8 +236,7 @@ export function createOpenAIExtraEndpoint(endpoint: Exclude<Endpoint, "chat">, g
       call.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": call.requestId }, errorBody("openai", error), error.closeConnection);
     }
     const out = baseRecord(call, call.client.aborted ? CLIENT_CLOSED : error.status);
-    out.error = error.message;
-    if (error.code !== undefined) out.error_code = error.code;
+    recordError(out, error);
     recordRequest(call, out);
   }
 

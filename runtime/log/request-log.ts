@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { Usage } from "../usage/usage.ts";
 import type { ClientIdentity } from "../access/client-identity.ts";
+import type { ClientError } from "../client/errors.ts";
 
 export interface AttemptRecord {
   provider: string;
@@ -163,4 +164,14 @@ export function baseRecord(request: LoggedRequest, status: number): RequestLogRe
   };
   if (request.raw !== undefined) record.request_body = request.raw;
   return record;
+}
+
+/**
+ * A refused or failed request's error on its record: the message and a stable code, the client's own or the
+ * log's (ClientError.logCode), so an operator can count who was turned away and why.
+ */
+export function recordError(record: RequestLogRecord, error: ClientError): void {
+  record.error = error.message;
+  const code = error.code ?? error.logCode;
+  if (code !== undefined) record.error_code = code;
 }

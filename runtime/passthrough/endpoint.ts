@@ -19,7 +19,7 @@ import { collectPassthroughHeaders } from "../upstream/forward-headers.ts";
 import { upstreamRequestHeaders } from "../upstream/request-headers.ts";
 import { readClientIdentity, type RequestIdentity } from "../access/client-identity.ts";
 import { bodyTooLarge } from "../endpoints/json-request.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
+import { baseRecord, recordError, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
 import type { EndpointServices } from "../services.ts";
 import type { RequestSpan } from "../observe/hooks.ts";
 import { matchPassthrough, type PassthroughMatch } from "./match.ts";
@@ -182,8 +182,7 @@ export function createPassthroughEndpoint(table: PassthroughTable, services: End
     if (call.client.started) call.client.close();
     else call.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": call.requestId }, errorBody(call.api, error));
     const record = finalRecord(call, call.client.aborted ? CLIENT_CLOSED : error.status, 0);
-    record.error = error.message;
-    if (error.code !== undefined) record.error_code = error.code;
+    recordError(record, error);
     recordRequest(call, record);
   }
 }

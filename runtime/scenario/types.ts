@@ -5,15 +5,25 @@
 /** `[ms, text]`: text that takes `ms` milliseconds to arrive (real time, before the speed factor). */
 export type TimedText = readonly [number, string];
 
+/** The agents whose tools named tool events map to (runtime/scenario/profiles/). */
+export type ToolsProfileName = "claude-code" | "codex" | "openai-generic";
+/** A profile, or `auto`: picked per request from the tools the client declares. */
+export type ToolsProfileSetting = ToolsProfileName | "auto";
+
 export type ScenarioPart =
   | { readonly type: "think"; readonly chunks: readonly TimedText[] }
   | { readonly type: "text"; readonly chunks: readonly TimedText[] }
   | {
       readonly type: "tool";
-      /** Tool name as the client declared it (e.g. "Bash"), or as written for agentToolUse. */
+      /** The tool name as written: agentToolUse's `toolName`, or the named event (`runCmd`) when no profile maps it. */
       readonly name: string;
+      /** The input as written in the scenario. */
       readonly input: Readonly<Record<string, unknown>>;
       readonly delayMs: number;
+      /** For a named tool event (`runCmd`, `readFile`, …): the tools profile maps it to the client's own tool. */
+      readonly event?: string;
+      /** `file:line` of the event, for strict-mode errors. */
+      readonly at?: string;
     };
 
 /** A regular expression as data (the bundle holds scenarios as JSON); made a RegExp once, when the scenario is loaded. */
@@ -66,6 +76,11 @@ export interface ScenarioResponse {
   /** The `assert` events written after the previous llmResponse: they check the request this response answers. */
   readonly checks?: readonly ScenarioCheck[];
   /**
+   * Scenario time that passes before this response starts: `advanceMs` and other harnesses' events written
+   * since the previous response (absent when none). Scaled by the playback speed like every other wait.
+   */
+  readonly waitMs?: number;
+  /**
    * The exact response a recording captured (runtime/scenario/record/): played verbatim when the client's API
    * and stream flag match, else `parts` are rendered as for any scripted response.
    */
@@ -92,4 +107,14 @@ export interface CompiledScenario {
   readonly responses: readonly ScenarioResponse[];
   /** `assert` events after the last llmResponse: they check the request that follows it (answered by the last response again). */
   readonly finalChecks?: readonly ScenarioCheck[];
+  /**
+   * `server.coalesceThinkingWithToolUse: false`: what Anthropic clients are played instead of `responses`,
+   * with each response that holds thinking and tool calls split in two (the thinking, then the rest).
+   * Absent when the flag is true (the default) or nothing needs splitting.
+   */
+  readonly anthropicResponses?: readonly ScenarioResponse[];
+  /** `server.toolsProfile`; absent: the provider's `tools_profile`, else auto. */
+  readonly toolsProfile?: ToolsProfileSetting;
+  /** `server.strict`; absent: the provider's `strict`, else false. */
+  readonly strict?: boolean;
 }

@@ -9,6 +9,7 @@ import type { PathsFactory } from "./paths.ts";
 import type { AnyEmbeddingsTranslator } from "../translate/embeddings.ts";
 import { registerSecret } from "../log/secrets.ts";
 import { StartupError } from "../env.ts";
+import { ConnectionQueue } from "./connection-queue.ts";
 
 export interface HttpUpstreamOptions {
   name: string;
@@ -33,6 +34,8 @@ export interface HttpUpstreamOptions {
   /** Whole-attempt bound; 0 or absent = none. */
   totalTimeoutMs?: number;
   maxConnections: number;
+  /** The provider's `queue`: how many requests may wait for a connection, and for how long. */
+  queue: { max: number; timeoutMs: number };
   /** The provider's `body_limit`: larger requests skip its targets. */
   bodyLimitBytes?: number;
   /** The provider's `response_limit`; absent: DEFAULT_RESPONSE_LIMIT_BYTES. */
@@ -110,6 +113,7 @@ export function createHttpUpstream(options: HttpUpstreamOptions): HttpUpstream {
     enabled: options.apiKey !== "",
     disabledReason: options.apiKey === "" ? disabledReason(options.apiKeyVariables ?? []) : null,
     dispatcher,
+    queue: new ConnectionQueue(options.maxConnections, options.queue.max, options.queue.timeoutMs),
     connectTimeoutMs: options.connectTimeoutMs,
     firstByteTimeoutMs: options.firstByteTimeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? options.firstByteTimeoutMs,

@@ -155,6 +155,46 @@ describe("a burst of concurrent requests", () => {
   });
 });
 
+describe("refused requests (issue 15: who was turned away)", () => {
+  /** A body that is not JSON (400) and a model no route serves (404): the sink stores both with what is known. */
+  async function refuse(gw: RunningGateway): Promise<{ malformed: string; unknown: string }> {
+    const malformed = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"model":' });
+    await malformed.text();
+    expect(malformed.status).toBe(400);
+    const unknown = await chat(gw, { model: "no-such-model" });
+    expect(unknown.status).toBe(404);
+    await until("every record", () => health(gw), (h) => h.queued === 0);
+    return { malformed: malformed.headers.get("x-switchyard-request-id")!, unknown: unknown.id };
+  }
+  const want = (ids: { malformed: string; unknown: string }) => [
+    { id: ids.malformed, status: 400, key_id: null, route: null, model: null, error_code: "invalid_json" },
+    { id: ids.unknown, status: 404, key_id: null, route: null, model: "no-such-model", error_code: "model_not_found" },
+  ];
+
+  it("land in SQLite with no key, route or model where there was none", async () => {
+    const file = path.join(tempDir(), "requests.db");
+    const gw = await gateway(`sqlite:${file}`);
+    const ids = await refuse(gw);
+    await gw.stop();
+    const db = new Database(file, { readonly: true });
+    try {
+      const rows = db.prepare("SELECT id, status, key_id, route, model, record FROM request_log ORDER BY seq").all() as Array<Record<string, any>>;
+      expect(rows.map(({ record, ...row }) => ({ ...row, error_code: JSON.parse(record).error_code }))).toEqual(want(ids));
+    } finally {
+      db.close();
+    }
+  });
+
+  it("land in PostgreSQL with no key, route or model where there was none", async () => {
+    const url = await database("refused");
+    const gw = await gateway(url);
+    const ids = await refuse(gw);
+    await gw.stop();
+    const rows = await postgresQuery<Record<string, any>>(url, "SELECT id, status, key_id, route, model, record->>'error_code' AS error_code FROM request_log ORDER BY seq");
+    expect(rows).toEqual(want(ids));
+  });
+});
+
 describe("a sink outage of 10 s", () => {
   it("SQLite locked by another process: every request still answers 200 promptly, and no record is lost", async () => {
     const file = path.join(tempDir(), "requests.db");

@@ -48,7 +48,7 @@ environments:
         api_key: \${OPENAI_API_KEY_PROD}
         headers: { X-B: prod }
         timeouts: { first_byte_ms: 30000 }
-      demo: { speed: 0 }
+      demo: { speed: 0, tools_profile: claude-code, strict: true }
   empty:
 `;
 
@@ -66,6 +66,10 @@ describe("environment overlay", () => {
     ]);
     expect(openai.timeouts).toEqual({ connectMs: 500, idleMs: 30_000, totalMs: 0, firstByteMs: 30_000 });
     expect(scenario(ir, "demo").speed).toBe(0);
+    expect(scenario(ir, "demo")).toMatchObject({ toolsProfile: "claude-code", strict: true });
+    // Unset in the base: absent from the IR, so the generated provider stays as it was (auto, not strict).
+    const base = scenario(load(OVERLAY, "empty"), "demo");
+    expect("toolsProfile" in base || "strict" in base).toBe(false);
   });
 
   it("takes server.tls from the environment that sets it, with its position, paths kept as ${VAR} parts", () => {
@@ -185,6 +189,8 @@ routes:
       headers: [],
       timeouts: { connectMs: 10_000, firstByteMs: 120_000, idleMs: 120_000, totalMs: 0 },
       maxConnections: 128,
+      // As many requests may wait for a connection as the pool holds, each for at most 5 s.
+      queue: { max: 128, timeoutMs: 5000 },
     });
     expect(ir.routes[0]!.retry).toEqual({ maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 });
     expect(ir.routes[0]!.breaker).toEqual({ failures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 30_000 });
@@ -192,6 +198,27 @@ routes:
     expect(scenario(ir, "demo")).toMatchObject({ kind: "scenario", file: "demo.yaml", speed: 1 });
     expect(ir.routes[0]!.targets[0]!.model).toBeNull();
     expect(ir.dashboard).toEqual({ enabled: true, recentRequests: 500, historyHours: 24 });
+  });
+
+  it("bounds the wait for a provider's connections: queue.max follows max_connections unless set, each key on its own, an environment's over them", () => {
+    const text = `
+providers:
+  small: { kind: openai, max_connections: 8 }
+  sized: { kind: openai, max_connections: 8, queue: { max: 0 } }
+  slow: { kind: anthropic, queue: { timeout_ms: 250 } }
+environments:
+  prod:
+    providers:
+      small: { queue: { max: 2, timeout_ms: 1000 } }
+routes:
+  - model: a
+    targets: [{ provider: small }, { provider: sized }, { provider: slow }]
+`;
+    const ir = load(text);
+    expect(http(ir, "small").queue).toEqual({ max: 8, timeoutMs: 5000 });
+    expect(http(ir, "sized").queue).toEqual({ max: 0, timeoutMs: 5000 });
+    expect(http(ir, "slow").queue).toEqual({ max: 128, timeoutMs: 250 });
+    expect(http(load(text, "prod"), "small").queue).toEqual({ max: 2, timeoutMs: 1000 });
   });
 
   it("takes dashboard settings, each key defaulting on its own, and an environment's over them", () => {

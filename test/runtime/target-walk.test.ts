@@ -9,15 +9,17 @@ import type { AttemptRecord } from "../../runtime/log/request-log.ts";
 import type { BreakerPolicy } from "../../runtime/resilience/circuit-breaker.ts";
 import type { RetryPolicy } from "../../runtime/resilience/backoff.ts";
 import { createResilience } from "../../runtime/resilience/resilience.ts";
+import { ConnectionQueue } from "../../runtime/upstream/connection-queue.ts";
 import { createTargetWalk, Skip, Stop, type WalkContext, type WalkSteps, exhaustedError, exhaustedHeaders, type Exhausted } from "../../runtime/attempts/target-walk.ts";
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 0, maxMs: 0, patienceMs: 1000, budget: 1 };
 const breaker: BreakerPolicy = { failures: 1, errorRate: 1, windowMs: 1000, minRequests: 100, openMs: 30_000 };
 
 // Only the fields the walk reads.
-const target = (name: string): Target => ({ label: `${name}:m`, model: "m", upstream: { kind: "http", name, enabled: true, bodyLimitBytes: Infinity } }) as unknown as Target;
+const target = (name: string, queue = new ConnectionQueue(128, 128, 5000)): Target =>
+  ({ label: `${name}:m`, model: "m", upstream: { kind: "http", name, enabled: true, bodyLimitBytes: Infinity, queue } }) as unknown as Target;
 const route = (names: string[], policy: BreakerPolicy | null = null): Route =>
-  ({ id: names.join("+"), targets: names.map(target), rateLimits: null, retry, breaker: policy }) as unknown as Route;
+  ({ id: names.join("+"), targets: names.map((name) => target(name)), rateLimits: null, retry, breaker: policy }) as unknown as Route;
 const request = { model: "m", stream: false, rawBytes: Buffer.from("{}"), client: { keyId: null, ip: "127.0.0.1" } } as unknown as AttemptRequest;
 const context = (): WalkContext => ({ client: { aborted: false, onAbort() {} } as unknown as ClientResponse, attempts: [] as AttemptRecord[], served: null, span: null });
 
@@ -110,6 +112,54 @@ describe("createTargetWalk", () => {
     resilience.record(r, r.targets[0]!, "m", "failure", false);
     const end = await createTargetWalk(resilience, scripted({ b: [failed(500), failed(500)] }))(r, request, {}, context());
     expect(end).toEqual({ kind: "exhausted", status: 502, retryAfterMs: null });
+  });
+
+  describe("a provider's bounded connection queue", () => {
+    const routeOf = (targets: Target[]): Route => ({ id: "r", targets, rateLimits: null, retry, breaker: null }) as unknown as Route;
+
+    it("a full queue skips the target at once and the next one serves; the slot taken for a try is given back", async () => {
+      const busy = new ConnectionQueue(1, 0, 5000);
+      expect(busy.tryAcquire()).toBe(true);
+      const free = new ConnectionQueue(1, 0, 5000);
+      const ctx = context();
+      const end = await createTargetWalk(createResilience([]), scripted({}))(routeOf([target("a", busy), target("b", free)]), request, {}, ctx);
+      expect(end).toBe(relayed);
+      expect(ctx.attempts.map((a) => [a.provider, a.status, a.skipped])).toEqual([
+        ["a", null, "connection queue full: 1 connections in use, 0 requests waiting"],
+        ["b", 200, undefined],
+      ]);
+      expect([busy.inFlight, busy.rejectedFull, free.inFlight]).toEqual([1, 1, 0]);
+    });
+
+    it("every target's queue full: 503 asking the client to come back in a second", async () => {
+      const busy = new ConnectionQueue(1, 0, 5000);
+      busy.tryAcquire();
+      const ctx = context();
+      const end = (await createTargetWalk(createResilience([]), scripted({}))(routeOf([target("a", busy)]), request, {}, ctx)) as Exhausted;
+      expect(end).toEqual({ kind: "exhausted", status: 503, retryAfterMs: 1000 });
+      expect(exhaustedHeaders(end)).toEqual({ "retry-after": "1", "retry-after-ms": "1000" });
+      expect(exhaustedError("r", end, ctx.attempts, "every target of route r failed").message).toContain("a:m → connection queue full");
+    });
+
+    it("a waiter gets the connection a finished try gives back, before any newcomer", async () => {
+      const queue = new ConnectionQueue(1, 4, 5000);
+      expect(queue.tryAcquire()).toBe(true);
+      const walk = createTargetWalk(createResilience([]), scripted({}));
+      const waiting = walk(routeOf([target("a", queue)]), request, {}, context());
+      await Promise.resolve();
+      expect(queue.depth).toBe(1);
+      queue.release();
+      expect(queue.tryAcquire()).toBe(false);
+      expect(await waiting).toBe(relayed);
+      expect([queue.depth, queue.inFlight]).toEqual([0, 0]);
+    });
+
+    it("a try that throws still gives its connection back", async () => {
+      const queue = new ConnectionQueue(1, 0, 5000);
+      const steps: WalkSteps<WalkContext, null> = { ...scripted({}), attempt: () => Promise.reject(new Error("boom")) };
+      await expect(createTargetWalk(createResilience([]), steps)(routeOf([target("a", queue)]), request, {}, context())).rejects.toThrow("boom");
+      expect(queue.inFlight).toBe(0);
+    });
   });
 
   describe("providers disabled by configuration (an empty key)", () => {

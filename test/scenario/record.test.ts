@@ -31,7 +31,7 @@ describe("the recorded YAML", () => {
     expect(response.recorded!.frames.map(([ms]) => ms)).toEqual([0, 1.5, 3, 4.5]);
     expect(response.parts).toEqual([
       { type: "text", chunks: [[15.3, "a: b # c"]] },
-      { type: "tool", name: "run", input: { cmd: 'ls "x"', n: [1, { k: null }] }, delayMs: 0 },
+      { type: "tool", name: "run", input: { cmd: 'ls "x"', n: [1, { k: null }] }, delayMs: 0, at: "r.yaml:13" },
     ]);
   });
 
@@ -59,18 +59,18 @@ describe("playing a recorded response", () => {
   const request = (api: "openai" | "anthropic", stream: boolean) => ({ api, stream, model: "m", body: { messages: [{ role: "user", content: "hi" }] } });
 
   it("sends the exact bytes with their gaps scaled by the speed to a client of the same API and stream flag", () => {
-    const reply = playScenario(scenario, request("openai", true), 2);
+    const reply = playScenario(scenario, request("openai", true), { speed: 2 });
     expect(reply.contentType).toBe("text/event-stream; charset=utf-8");
     expect(reply.frames).toEqual([{ delayMs: 50, data: frames[0] }, { delayMs: 20, data: frames[1] }]);
     expect(reply.summary.text).toBe("Hello");
-    expect(playScenario(scenario, request("openai", true), 0).frames.map((f) => f.delayMs)).toEqual([0, 0]);
+    expect(playScenario(scenario, request("openai", true), { speed: 0 }).frames.map((f) => f.delayMs)).toEqual([0, 0]);
   });
 
   it("renders the readable events for another API or stream flag", () => {
-    const whole = playScenario(scenario, request("openai", false), 0);
+    const whole = playScenario(scenario, request("openai", false), { speed: 0 });
     expect(whole.contentType).toBe("application/json");
     expect(JSON.parse(whole.frames[0]!.data).choices[0].message.content).toBe("Hello");
-    const anthropic = playScenario(scenario, request("anthropic", true), 0);
+    const anthropic = playScenario(scenario, request("anthropic", true), { speed: 0 });
     expect(anthropic.frames[0]!.data).toMatch(/^event: message_start\n/);
   });
 });
@@ -145,6 +145,6 @@ describe("conversations", () => {
     expect(filled.text).toContain("# from the request's history (not recorded here)");
     expect(filled.text.match(/^ {4}recorded:/gm)).toHaveLength(1);
     const scenario = compileScenario("f.yaml", filled.text).scenario!;
-    expect(scenario.responses[0]!.parts).toEqual([{ type: "tool", name: "get_weather", input: { city: "Paris" }, delayMs: 0 }]);
+    expect(scenario.responses[0]!.parts).toEqual([{ type: "tool", name: "get_weather", input: { city: "Paris" }, delayMs: 0, at: "f.yaml:13" }]);
   });
 });

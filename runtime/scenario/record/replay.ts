@@ -11,6 +11,8 @@ export function replayRecorded(response: ScenarioResponse, api: "openai" | "anth
   const recorded = response.recorded;
   if (recorded === undefined || recorded.api !== api || recorded.stream !== ctx.stream) return null;
   const timeline = new FrameTimeline(ctx.speed);
+  // `advanceMs` written before it (a human's edit) passes first, as for a rendered response.
+  timeline.wait(response.waitMs ?? 0);
   for (const [ms, text] of recorded.frames) {
     timeline.wait(ms);
     timeline.emit(text);

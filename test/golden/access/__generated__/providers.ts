@@ -31,6 +31,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
 
   return { openai };

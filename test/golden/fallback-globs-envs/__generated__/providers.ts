@@ -39,6 +39,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 32,
+    queue: { max: 64, timeoutMs: 2000 },
   });
   const openai = createHttpUpstream({
     name: "openai",
@@ -57,6 +58,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 30000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const openrouter = createHttpUpstream({
     name: "openrouter",
@@ -77,6 +79,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
 
   return { anthropic, openai, openrouter };

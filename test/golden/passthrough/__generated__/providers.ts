@@ -36,6 +36,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const compat = createHttpUpstream({
     name: "compat",
@@ -52,6 +53,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const openai = createHttpUpstream({
     name: "openai",
@@ -70,6 +72,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
 
   return { anthropic, compat, openai };

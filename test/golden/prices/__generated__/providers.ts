@@ -39,6 +39,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const deepseek = createHttpUpstream({
     name: "deepseek",
@@ -57,6 +58,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const ollama = createHttpUpstream({
     name: "ollama",
@@ -73,6 +75,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const vllm = createHttpUpstream({
     name: "vllm",
@@ -89,6 +92,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
 
   return { anthropic, deepseek, ollama, vllm };

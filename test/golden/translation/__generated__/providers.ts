@@ -34,6 +34,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const openrouter = createHttpUpstream({
     name: "openrouter",
@@ -52,6 +53,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
 
   return { anthropic, openrouter };
