@@ -333,6 +333,11 @@ export interface RouteIR {
    * the target providers' own model lists, read at run time (runtime/endpoints/upstream-models.ts). null: nothing.
    */
   listModels: { upstream: boolean; examples: string[] } | null;
+  /**
+   * `record:`: every conversation on the route is written to a scenario file in `dir` (relative to the
+   * gateway's working directory) by runtime/scenario/record/; null: not recorded.
+   */
+  record: { dir: string } | null;
   /** Settings for targets reached through a translator (client API ≠ the target's API). */
   translation: TranslationIR;
   /** Header and body rules of this route, applied after its target provider's. */

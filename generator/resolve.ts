@@ -115,6 +115,7 @@ export interface RouteYaml {
   when?: WhenYaml;
   body_limit?: number | string;
   list_models?: { upstream?: boolean; examples?: string[] };
+  record?: { dir: string };
 }
 export interface PassthroughYaml {
   id?: string;
@@ -471,6 +472,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       when: route.when === undefined ? null : resolveWhen(route.when, pos(at.value([...path, "when"]))),
       bodyLimitBytes: route.body_limit === undefined ? null : parseSize(route.body_limit),
       listModels: route.list_models === undefined ? null : { upstream: route.list_models.upstream ?? false, examples: route.list_models.examples ?? [] },
+      record: route.record === undefined ? null : { dir: route.record.dir },
       translation: {
         maxTokens: route.translation?.max_tokens ?? DEFAULTS.translation.maxTokens,
         unsupported: route.translation?.unsupported ?? DEFAULTS.translation.unsupported,

@@ -15,6 +15,7 @@ import type { Diagnostic } from "./diagnostics.ts";
 import { LineIndex } from "./line-index.ts";
 import { withSuggestion } from "./did-you-mean.ts";
 import { compileAssertions } from "./scenario-assert.ts";
+import { RECORDED_KEY, withRecorded } from "./scenario-recorded.ts";
 
 export interface ScenarioCompileResult {
   /** Null when any error was reported (warnings alone keep the scenario). */
@@ -37,7 +38,8 @@ const TIMELINE_EVENTS = ["llmResponse", ...LEGACY_RESPONSE_EVENTS, ...HARNESS_EV
 /** agentToolUse fields that describe the harness's side of the tool run, not the call the model makes. */
 const AGENT_TOOL_USE_KEYS = ["toolName", "args", "result", "status", "progress"] as const;
 /** Keys an event item may hold besides its event key (`- userInputs: [...]\n  target: tui`). */
-const EVENT_EXTRA_KEYS: Readonly<Record<string, readonly string[]>> = { userInputs: ["target"] };
+/** `recorded:` beside an llmResponse is a recording's exact bytes (generator/scenario-recorded.ts). */
+const EVENT_EXTRA_KEYS: Readonly<Record<string, readonly string[]>> = { userInputs: ["target"], llmResponse: [RECORDED_KEY] };
 /** Fields of the older `{ type: … }` forms this compiler reads; other harness events' fields are not checked. */
 const TYPED_EVENT_KEYS: Readonly<Record<string, readonly string[]>> = { advanceMs: ["ms"], userInputs: ["inputs", "target"], screenshot: ["name"] };
 
@@ -300,7 +302,7 @@ function readEvent(reader: ScenarioReader, event: YamlNode | null, pointer: stri
   const at = `${pointer}/${segment(key)}`;
   // `assert` items carry their own fields (checked where assertions are compiled).
   if (key !== "assert") warnExtraKeys(reader, event.items, [key, ...(EVENT_EXTRA_KEYS[key] ?? [])], pointer, `beside \`${key}\``);
-  if (key === "llmResponse") return readLlmResponse(reader, eventPair, at);
+  if (key === "llmResponse") return withRecorded(reader, event, readLlmResponse(reader, eventPair, at), pointer);
   if (has(LEGACY_RESPONSE_EVENTS, key)) {
     const part = readSubEvent(reader, key, eventPair, at);
     return part ? { parts: [part] } : null;

@@ -452,6 +452,7 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
     checkWhen(route, path, report);
     checkWeights(route, targets, path, report);
     checkListModels(route, targets, targetKinds, path, report);
+    checkRecord(route, targets, targetKinds, path, report);
 
     if (typeof route.id === "string") {
       const first = ids.get(route.id);
@@ -478,6 +479,25 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
   });
 
   checkPrecedence(facts, report);
+}
+
+/** `record` on a route that only plays scenarios would record the recording: an error. */
+function checkRecord(
+  route: Record<string, unknown>,
+  targets: readonly unknown[],
+  kinds: ReadonlyArray<ProviderKind | undefined>,
+  path: readonly PathSegment[],
+  report: Report,
+): void {
+  if (!isRecord(route.record) || targets.length === 0) return;
+  if (!kinds.every((kind) => kind === "scenario")) return;
+  report(
+    "bad-value",
+    [...path, "record"],
+    "key",
+    "\"record\" has no effect: every target of this route is a scenario, which is already a recording",
+    "record the route that reaches the live providers, then play the file with a scenario provider",
+  );
 }
 
 /**

@@ -15,6 +15,7 @@ import type { PriceLookup } from "./spend/price.ts";
 import type { LogRedaction } from "./log/redact.ts";
 import type { PassthroughTable } from "./passthrough/table.ts";
 import type { ConnectionQueue } from "./upstream/connection-queue.ts";
+import type { ConversationRecorder } from "./scenario/record/recorder.ts";
 
 /** The APIs clients speak: OpenAI chat completions, Anthropic messages, and OpenAI's Responses API. */
 export type ClientApi = "openai" | "anthropic" | "responses";
@@ -132,6 +133,8 @@ export interface Route {
   readonly balancer?: Balancer;
   /** The route's own `body_limit`; absent means the server's. */
   readonly bodyLimitBytes?: number;
+  /** `record:`: writes each conversation on the route to a scenario file (runtime/scenario/record/); absent: off. */
+  readonly record?: ConversationRecorder;
 }
 
 /** Orders a balanced route's targets for one request and learns from every attempt on them. */

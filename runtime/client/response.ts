@@ -20,6 +20,12 @@ export interface Pausable {
   resume(): void;
 }
 
+/** Sees the response as it goes to the client (a route's recording, runtime/scenario/record/capture.ts). */
+export interface ResponseObserver {
+  head(status: number, headers: Readonly<Record<string, string>>): void;
+  chunk(data: Uint8Array | string): void;
+}
+
 export class ClientResponse {
   aborted = false;
   /** True once the status line went out: from then on there is no fallback. */
@@ -51,6 +57,9 @@ export class ClientResponse {
   /** Headers the gateway adds to whatever response goes out (rate-limit state); they replace same-named upstream ones. */
   extraHeaders: Readonly<Record<string, string>> | null = null;
 
+  /** Set only on recorded routes: one null check per write elsewhere. */
+  observer: ResponseObserver | null = null;
+
   private writeHeaders(headers: Readonly<Record<string, string>>): void {
     const extra = this.extraHeaders;
     for (const name in headers) if (extra === null || !(name in extra)) this.res.writeHeader(name, headers[name]!);
@@ -67,6 +76,10 @@ export class ClientResponse {
     if (this.aborted || this.finished) return;
     this.started = true;
     this.finished = true;
+    if (this.observer !== null) {
+      this.observer.head(status, headers);
+      this.observer.chunk(body);
+    }
     /* uWS: writes outside the request's own tick must be corked into one syscall. */
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status));
@@ -81,6 +94,7 @@ export class ClientResponse {
     this.started = true;
     this.source = source;
     this.head = { status, headers };
+    this.observer?.head(status, headers);
   }
 
   /**
@@ -90,6 +104,7 @@ export class ClientResponse {
   write(chunk: Uint8Array | string): void {
     if (this.aborted || this.finished) return;
     this.pending.push(chunk);
+    if (this.observer !== null) this.observer.chunk(chunk);
     this.scheduleFlush();
   }
 

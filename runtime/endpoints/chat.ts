@@ -26,6 +26,7 @@ import type { EndpointServices } from "../services.ts";
 import type { RequestSpan } from "../observe/hooks.ts";
 import { attemptViaChat, chatForResponses, type ChatForResponses } from "./responses-via-chat.ts";
 import { createTargetWalk, exhaustedError, exhaustedHeaders, Stop, type WalkEnd, type WalkSteps } from "../attempts/target-walk.ts";
+import type { ResponseCapture } from "../scenario/record/capture.ts";
 
 
 interface Exchange extends LoggedRequest {
@@ -54,6 +55,10 @@ interface Exchange extends LoggedRequest {
   /** The target whose response went to the client. */
   served: Target | null;
   readonly span: RequestSpan | null;
+  /** On a route with `record:`, what went to the client (runtime/scenario/record/); null otherwise. */
+  capture: ResponseCapture | null;
+  /** The request's forwardable headers (the recording's session header). */
+  headers: Readonly<Record<string, string>> | null;
 }
 
 export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: EndpointServices) {
@@ -127,6 +132,8 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
       promptTokens: -1,
       attempts: [],
       served: null,
+      capture: null,
+      headers: null,
     };
     const declaredLength = Number(req.getHeader("content-length") || 0);
     const body = readBody(res, readLimit, declaredLength);
@@ -180,6 +187,12 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     exchange.route = route;
     const refused = gate.refuseModel(identity, body.model);
     if (refused) return fail(exchange, refused);
+    if (route.record !== undefined && exchange.api !== "responses") {
+      // Recorded routes only: the client response tells the capture what it sends (runtime/scenario/record/).
+      exchange.capture = route.record.capture(exchange.receivedAt);
+      exchange.client.observer = exchange.capture;
+      exchange.headers = headers;
+    }
     const limit = route.bodyLimitBytes ?? bodyLimit;
     if (parsed.bytes.byteLength > limit) return fail(exchange, bodyTooLarge(limit));
     const account = identity.account;
@@ -218,6 +231,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
   }
 
   function finish(exchange: Exchange, outcome: Extract<AttemptOutcome, { kind: "relayed" }>) {
+    if (exchange.capture !== null) finishRecording(exchange, outcome);
     const record = baseRecord(exchange, outcome.status);
     record.upstream_latency_ms = roundMs(outcome.latencyMs);
     record.ttfb_ms = roundMs(outcome.ttfbMs);
@@ -254,6 +268,14 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     }
     settle(exchange, record, outcome.summary);
     recordRequest(exchange, record, { requestBodyIsJson: true });
+  }
+
+  /** A complete 2xx answer goes to the route's recording, which writes it later, off this path. */
+  function finishRecording(exchange: Exchange, outcome: Extract<AttemptOutcome, { kind: "relayed" }>) {
+    const capture = exchange.capture!;
+    if (outcome.error !== undefined || outcome.status < 200 || outcome.status >= 300 || capture.pieces.length === 0) return;
+    const session = exchange.headers?.["x-switchyard-session"] || exchange.identity.keyId || "default";
+    exchange.route!.record!.finish({ api: exchange.api as "openai" | "anthropic", stream: exchange.stream, body: exchange.json, session, capture, redact: gateway.logs.redact });
   }
 
   function finishGone(exchange: Exchange) {

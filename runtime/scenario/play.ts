@@ -5,6 +5,7 @@ import { renderAnthropic } from "./anthropic.ts";
 import { renderOpenAI } from "./openai.ts";
 import { declaredTools, pickProfile, resolveTools } from "./profiles/index.ts";
 import type { ScenarioReply } from "./reply.ts";
+import { replayRecorded } from "./record/replay.ts";
 import { countAssistantTurns, estimateInputTokens } from "./request.ts";
 import type { CompiledScenario, ScenarioResponse, ToolsProfileSetting } from "./types.ts";
 
@@ -52,6 +53,10 @@ export function playScenario(scenario: CompiledScenario, request: ScenarioReques
     speed: settings.speed,
   };
   let response = selectResponse(scenario, turn, request.api);
+  // A recorded response is sent byte for byte to a client of its API and stream flag (runtime/scenario/record/):
+  // what the client received when it was recorded, its tools included.
+  const recorded = replayRecorded(response, request.api, ctx);
+  if (recorded !== null) return recorded;
   // Only a response with tool calls looks at the request's tools (most responses are text).
   if (response.parts.some((part) => part.type === "tool")) {
     const declared = declaredTools(request.api, request.body);

@@ -80,6 +80,25 @@ export interface ScenarioResponse {
    * since the previous response (absent when none). Scaled by the playback speed like every other wait.
    */
   readonly waitMs?: number;
+  /**
+   * The exact response a recording captured (runtime/scenario/record/): played verbatim when the client's API
+   * and stream flag match, else `parts` are rendered as for any scripted response.
+   */
+  readonly recorded?: RecordedResponse;
+}
+
+/** A response as the client received it when it was recorded (the `recorded:` key of a timeline item). */
+export interface RecordedResponse {
+  readonly api: "openai" | "anthropic";
+  readonly stream: boolean;
+  readonly contentType: string;
+  /** The whole body, exactly (a stream's events joined). */
+  readonly body: string;
+  /**
+   * Streams: the body as it arrived, `[ms after the previous piece (the first: after the request), text]`;
+   * joined they are `body`. A whole body arrives `frames[0][0]` ms after the request.
+   */
+  readonly frames: readonly TimedText[];
 }
 
 export interface CompiledScenario {

@@ -4,6 +4,7 @@ import type { Route } from "../../../../../runtime/contract.ts";
 import type { RetryPolicy } from "../../../../../runtime/resilience/backoff.ts";
 import type { BreakerPolicy } from "../../../../../runtime/resilience/circuit-breaker.ts";
 import type { Upstreams } from "../providers.ts";
+import { createRecorder } from "../../../../../runtime/scenario/record/recorder.ts";
 import { unpriced } from "../../../../../runtime/spend/price-lookup.ts";
 import type { Translator, TranslationOptions } from "../../../../../runtime/translate/translator.ts";
 import type { OpenAIChatRequest, OpenAIChatResponse, OpenAIResponsesRequest, OpenAIResponsesResponse } from "../../../../../generated/types/index.ts";
@@ -14,6 +15,7 @@ const responsesToOpenaiChecked: Translator<OpenAIResponsesRequest, OpenAIChatReq
 
 const retry: RetryPolicy = { maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 };
 const breaker: BreakerPolicy = { failures: 5, errorRate: 0.5, windowMs: 60000, minRequests: 20, openMs: 30000 };
+const recorder = createRecorder({ dir: "recordings/any", route: "any-openrouter" });
 
 export function routeAnyOpenrouterForOpenai(upstreams: Upstreams): Route {
   return {
@@ -21,6 +23,7 @@ export function routeAnyOpenrouterForOpenai(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.openrouter, label: "openrouter:*", model: null, modelJson: null, translation: null, price: unpriced },
     ],
+    record: recorder,
     rateLimits: null,
     retry,
     breaker,
@@ -33,6 +36,7 @@ export function routeAnyOpenrouterForResponses(upstreams: Upstreams): Route {
     targets: [
       { upstream: upstreams.openrouter, label: "openrouter:*", model: null, modelJson: null, translation: { translator: responsesToOpenaiChecked, options }, price: unpriced },
     ],
+    record: recorder,
     rateLimits: null,
     retry,
     breaker,
