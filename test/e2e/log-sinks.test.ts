@@ -283,7 +283,8 @@ describe("retention (logs.retention_days: 30), applied at start", () => {
     const gw = await gateway(`sqlite:${file}`);
     await until("old rows to go", () => sqliteIds(file), (ids) => ids.length === 1);
     expect(sqliteIds(file)).toEqual(["recent"]);
-    expect(gw.output()).toMatch(/request log retention \(30 days\): deleted 2 records from sqlite:/);
+    // The line is written once the delete has committed, so it can trail the rows' disappearance.
+    await until("the retention line", () => gw.output(), (text) => /request log retention \(30 days\): deleted 2 records from sqlite:/.test(text));
   });
 
   it("deletes old rows from PostgreSQL", async () => {
