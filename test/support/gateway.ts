@@ -88,9 +88,12 @@ export function readLogRecords(dir: string): Array<Record<string, any>> {
   } catch {
     return [];
   }
+  // Only complete lines: the writer may be mid-line when a test reads, and the part after the last newline is
+  // either "" or a record still being written.
   return files.flatMap((f) =>
     readFileSync(path.join(dir, f), "utf8")
       .split("\n")
+      .slice(0, -1)
       .filter(Boolean)
       .map((line) => JSON.parse(line)),
   );
