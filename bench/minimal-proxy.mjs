@@ -3,21 +3,29 @@
 // Content-Type and body. Nothing else: no routing, parsing, logging or fallback. A body with a Content-Length
 // is buffered and sent in one write; anything else (SSE) is relayed as it arrives, one client write per
 // upstream socket read, with backpressure.
-// Usage: node bench/minimal-proxy.mjs --port N --upstream http://127.0.0.1:M [--host 127.0.0.1]
+// Usage: node bench/minimal-proxy.mjs --port N --upstream http://127.0.0.1:M [--host 127.0.0.1] [--connections 1024]
 import { STATUS_CODES } from "node:http";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import uWS from "uWebSockets.js";
 
 const { values } = parseArgs({
-  options: { port: { type: "string" }, host: { type: "string", default: "127.0.0.1" }, upstream: { type: "string" } },
+  options: {
+    port: { type: "string" },
+    host: { type: "string", default: "127.0.0.1" },
+    upstream: { type: "string" },
+    // As many upstream connections as the bench's largest client concurrency, like the Switchyard bench
+    // configs' max_connections: at 1000 streams a smaller pool would queue requests, not relay them.
+    connections: { type: "string", default: "1024" },
+  },
 });
 const port = Number(values.port);
-if (!Number.isInteger(port) || port <= 0 || !values.upstream) {
-  throw new Error("minimal-proxy: --port N and --upstream URL are required");
+const connections = Number(values.connections);
+if (!Number.isInteger(port) || port <= 0 || !values.upstream || !Number.isInteger(connections) || connections <= 0) {
+  throw new Error("minimal-proxy: --port N and --upstream URL are required; --connections must be a positive count");
 }
 
-const pool = new Pool(new URL(values.upstream).origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 });
+const pool = new Pool(new URL(values.upstream).origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
 
 const statusLines = new Map();
 const statusLine = (code) => {

@@ -3,13 +3,22 @@
 // (when the request body has "stream":true) an SSE stream of 10 chat.completion.chunk events and
 // `data: [DONE]`. POST /v1/messages: the same answer as an Anthropic message, or its event stream with the
 // same 8 text deltas (which a translating gateway turns back into the same 10 OpenAI chunks).
-// Usage: node bench/mock-upstream.mjs --port N [--host 127.0.0.1]
+// With --hold-ms H every response takes about H ms: a stream's events go out one per tick of H/10 ms (the
+// first with the head, each its own upstream read, as a model's tokens arrive), a plain answer after 10 ticks.
+// The 1000-connection rows need that: an instant upstream would leave the connections queued in the gateway,
+// not concurrent streams in flight through it.
+// Usage: node bench/mock-upstream.mjs --port N [--host 127.0.0.1] [--hold-ms H]
 import { parseArgs } from "node:util";
 import uWS from "uWebSockets.js";
 
-const { values } = parseArgs({ options: { port: { type: "string" }, host: { type: "string", default: "127.0.0.1" } } });
+const { values } = parseArgs({
+  options: { port: { type: "string" }, host: { type: "string", default: "127.0.0.1" }, "hold-ms": { type: "string", default: "0" } },
+});
 const port = Number(values.port);
 if (!Number.isInteger(port) || port <= 0) throw new Error("mock-upstream: --port N is required");
+const holdMs = Number(values["hold-ms"]);
+if (!Number.isInteger(holdMs) || holdMs < 0) throw new Error("mock-upstream: --hold-ms must be a whole number of milliseconds");
+const HOLD_TICKS = 10;
 
 const ID = "chatcmpl-bench0000000000000000000000";
 const CREATED = 1_700_000_000;
@@ -75,7 +84,8 @@ const MESSAGE_EVENTS = [
 
 const STREAM_FLAG = /"stream"\s*:\s*true/;
 
-function answer(res, body, whole, events) {
+function answer(res, state, body, whole, events) {
+  if (holdMs > 0) return hold(res, state, STREAM_FLAG.test(body) ? events : null, whole);
   res.cork(() => {
     if (STREAM_FLAG.test(body)) {
       res.writeStatus("200 OK").writeHeader("Content-Type", "text/event-stream").writeHeader("Cache-Control", "no-cache");
@@ -87,17 +97,59 @@ function answer(res, body, whole, events) {
   });
 }
 
+// Held responses: one timer for all of them (not one per response, which would make the mock, on the load
+// core with wrk, the limit at 1000 streams). Each tick sends every held stream its next event and ends
+// the plain answers that have waited HOLD_TICKS ticks.
+const held = new Set();
+let ticker = null;
+
+function hold(res, state, events, whole) {
+  const entry = { res, state, events, whole, next: 0, ticks: 0 };
+  if (events !== null) {
+    res.cork(() => {
+      res.writeStatus("200 OK").writeHeader("Content-Type", "text/event-stream").writeHeader("Cache-Control", "no-cache");
+      res.write(events[entry.next++]);
+    });
+  }
+  held.add(entry);
+  ticker ??= setInterval(tick, Math.max(1, Math.round(holdMs / HOLD_TICKS)));
+}
+
+function tick() {
+  for (const entry of held) {
+    // A held response must not be written to once its connection is gone.
+    if (entry.state.aborted) {
+      held.delete(entry);
+      continue;
+    }
+    const { res, events } = entry;
+    entry.ticks++;
+    if (events !== null) {
+      const last = entry.next === events.length - 1;
+      res.cork(() => (last ? res.end(events[entry.next++]) : res.write(events[entry.next++])));
+      if (last) held.delete(entry);
+    } else if (entry.ticks >= HOLD_TICKS) {
+      res.cork(() => res.writeStatus("200 OK").writeHeader("Content-Type", "application/json").end(entry.whole));
+      held.delete(entry);
+    }
+  }
+  if (held.size === 0) {
+    clearInterval(ticker);
+    ticker = null;
+  }
+}
+
 /** A POST handler that reads the whole body, then answers with `whole` or `events`. */
 function endpoint(whole, events) {
   return (res) => {
-    let aborted = false;
+    const state = { aborted: false };
     let body = "";
     res.onAborted(() => {
-      aborted = true;
+      state.aborted = true;
     });
     res.onData((ab, isLast) => {
       body += Buffer.from(ab).toString("latin1");
-      if (isLast && !aborted) answer(res, body, whole, events);
+      if (isLast && !state.aborted) answer(res, state, body, whole, events);
     });
   };
 }

@@ -27,7 +27,7 @@ command -v wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y w
 
 mkdir -p "$OUT" "$WORK/profile-run"
 rm -rf "$OUT"/*.cpuprofile.tmp "$WORK/profile-run"/*
-node bin/switchyard.mjs build "$config" --env "$env" >"$WORK/profile-build.log" 2>&1 || { echo "build failed: see $WORK/profile-build.log" >&2; exit 1; }
+node bin/switchyard.mjs build "$config" --env "$env" --out . >"$WORK/profile-build.log" 2>&1 || { echo "build failed: see $WORK/profile-build.log" >&2; exit 1; }
 
 read -r MOCK_PORT GATEWAY_PORT <<<"$(node -e '
   const net = require("node:net");

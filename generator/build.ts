@@ -1,8 +1,11 @@
 // The build pipeline behind `switchyard check` and `switchyard build`:
 //   routes.yaml → loadConfig (parse, validate, resolve the environment) → compile scenario files →
 //   emit generated/<env>/ and generated/types/ → type-check with the runtime → write → bundle dist/<env>/.
-// `check` stops before writing anything.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+// `check` stops before writing anything. Two places are involved: the package (`root`: runtime/, schema/,
+// tsconfig.json, wherever npm installed it) and the user's project (`outDir`: generated/ and dist/, next
+// to their routes.yaml). Generated modules import the runtime by a relative path from outDir to root, so
+// the same files type-check and bundle whether the package is the project or sits in its node_modules.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { CompiledScenario } from "../runtime/scenario/types.ts";
 import type { ConfigIR, ScenarioProviderIR } from "./ir.ts";
@@ -14,12 +17,14 @@ import { typecheckGenerated } from "./typecheck.ts";
 import { bundleEnvironment } from "./bundle.ts";
 
 export interface BuildOptions {
-  /** Project root (where runtime/, schema/ and tsconfig.json are). */
+  /** The package's root (where runtime/, schema/ and tsconfig.json are). */
   root: string;
-  /** Config file path as the user typed it (shown in diagnostics). */
+  /** Absolute folder that receives generated/ and dist/: the config's folder, or `--out DIR`. */
+  outDir: string;
+  /** Config file path as the user typed it (shown in diagnostics), relative to the current directory. */
   configFile: string;
   env: string;
-  /** Relative to root; default generated/<env> and dist/<env>. */
+  /** Relative to outDir; default generated/<env> and dist/<env>. */
   generatedDir?: string;
   distDir?: string;
   /** false: validate and type-check only (`switchyard check`). */
@@ -28,6 +33,22 @@ export interface BuildOptions {
   strictPrices?: boolean;
   /** The date whose dataset prices apply; default: SOURCE_DATE_EPOCH, else now. */
   pricesAt?: Date;
+  /** Told as each stage starts and ends (the CLI prints them: the type-check alone takes seconds). */
+  progress?: BuildProgress;
+  /**
+   * false skips the type-check stage (default true). Only for the test suite's fixture bundles, which
+   * test/generator/fixtures-typecheck.test.ts type-checks together in one program instead of one each.
+   */
+  typeCheck?: boolean;
+}
+
+/** "bundle" includes writing generated/ (build only; check stops after the type-check). */
+export type BuildStage = "load" | "validate" | "emit" | "type-check" | "bundle";
+
+export interface BuildProgress {
+  start(stage: BuildStage): void;
+  /** `detail` says what the stage produced, e.g. "7 routes" or "dist/dev/server.mjs". */
+  end(stage: BuildStage, ms: number, detail: string): void;
 }
 
 export interface BuildResult {
@@ -49,7 +70,7 @@ function render(diagnostics: Diagnostic[], sources: Map<string, string>): string
 function compileScenarios(options: BuildOptions, ir: ConfigIR, sources: Map<string, string>) {
   const scenarios = new Map<string, CompiledScenario>();
   const diagnostics: Diagnostic[] = [];
-  const configDir = path.dirname(path.resolve(options.root, options.configFile));
+  const configDir = path.dirname(path.resolve(options.configFile));
   for (const provider of ir.providers.filter((p): p is ScenarioProviderIR => p.kind === "scenario")) {
     const absolute = path.resolve(configDir, provider.file);
     const shown = path.relative(process.cwd(), absolute) || provider.file;
@@ -59,14 +80,14 @@ function compileScenarios(options: BuildOptions, ir: ConfigIR, sources: Map<stri
     }
     const text = readFileSync(absolute, "utf8");
     sources.set(shown, text);
-    const compiled = compileScenario(shown, text);
+    const compiled = compileScenario(shown, text, { source: provider.file });
     diagnostics.push(...compiled.diagnostics);
     if (compiled.scenario) scenarios.set(provider.name, compiled.scenario);
   }
   return { scenarios, diagnostics };
 }
 
-/** Replaces the contents of `dir` with `files` (all under dir), deleting files no longer produced. */
+/** Replaces the contents of `dir` with `files` (all under dir, paths relative to root), deleting files no longer produced. */
 function writeTree(root: string, dir: string, files: GeneratedFile[]): void {
   const absoluteDir = path.join(root, dir);
   if (existsSync(absoluteDir)) {
@@ -88,6 +109,13 @@ export async function buildConfig(options: BuildOptions): Promise<BuildResult> {
   const generatedDir = options.generatedDir ?? `generated/${options.env}`;
   const distDir = options.distDir ?? `dist/${options.env}`;
   const sources = new Map<string, string>();
+  const progress = options.progress;
+  let stageStarted = performance.now();
+  const stage = (name: BuildStage) => {
+    stageStarted = performance.now();
+    progress?.start(name);
+  };
+  const done = (name: BuildStage, detail: string) => progress?.end(name, performance.now() - stageStarted, detail);
   const fail = (diagnostics: Diagnostic[], ir: ConfigIR | null = null): BuildResult => ({
     ok: false,
     diagnostics,
@@ -97,13 +125,18 @@ export async function buildConfig(options: BuildOptions): Promise<BuildResult> {
     bundlePath: null,
   });
 
+  stage("load");
   let text: string;
   try {
-    text = readFileSync(path.resolve(options.root, options.configFile), "utf8");
+    text = readFileSync(path.resolve(options.configFile), "utf8");
   } catch (error) {
+    done("load", "failed");
     return fail([{ file: options.configFile, line: 1, col: 1, code: "parse-error", pointer: "", message: `cannot read ${options.configFile}: ${(error as Error).message}`, severity: "error" }]);
   }
   sources.set(options.configFile, text);
+  done("load", `${options.configFile} (${text.split("\n").length} lines)`);
+
+  stage("validate");
   const loaded = loadConfig(options.configFile, {
     env: options.env,
     text,
@@ -111,28 +144,49 @@ export async function buildConfig(options: BuildOptions): Promise<BuildResult> {
     ...(options.pricesAt ? { pricesAt: options.pricesAt } : {}),
   });
   const warnings = loaded.diagnostics.filter((d) => d.severity === "warning");
-  if (!loaded.ir) return fail(loaded.diagnostics);
+  if (!loaded.ir) {
+    done("validate", count(loaded.diagnostics.filter((d) => d.severity === "error").length, "error"));
+    return fail(loaded.diagnostics);
+  }
   const ir = loaded.ir;
 
   const scenarios = compileScenarios(options, ir, sources);
   const scenarioErrors = scenarios.diagnostics.filter((d) => d.severity === "error");
   warnings.push(...scenarios.diagnostics.filter((d) => d.severity === "warning"));
-  if (scenarioErrors.length) return fail([...warnings, ...scenarioErrors], ir);
+  if (scenarioErrors.length) {
+    done("validate", count(scenarioErrors.length, "error"));
+    return fail([...warnings, ...scenarioErrors], ir);
+  }
+  done("validate", `env ${ir.env}: ${count(ir.routes.length, "route")}, ${count(ir.providers.length, "provider")}${warnings.length ? `, ${count(warnings.length, "warning")}` : ""}`);
 
+  stage("emit");
   const schemaDir = path.join(options.root, "schema/providers");
+  const runtimeDir = path.relative(options.outDir, path.join(options.root, "runtime")).split(path.sep).join("/");
   const files = [
     ...(await generateProviderTypes(schemaDir)),
-    ...generateEnvironment(ir, { outDir: generatedDir, scenarios: scenarios.scenarios, schemaDir }),
+    ...generateEnvironment(ir, { outDir: generatedDir, runtimeDir, outRoot: options.outDir.split(path.sep).join("/"), scenarios: scenarios.scenarios, schemaDir }),
   ];
-  const typeErrors = typecheckGenerated(options.root, files);
+  done("emit", count(files.length, "file"));
+
   for (const file of files) sources.set(file.path, file.content);
-  if (typeErrors.length) return { ...fail([...warnings, ...typeErrors], ir), files };
+  if (options.typeCheck !== false) {
+    stage("type-check");
+    const typeErrors = typecheckGenerated(options.root, files, options.outDir);
+    done("type-check", typeErrors.length ? count(typeErrors.length, "error") : "generated code and the runtime: ok");
+    if (typeErrors.length) return { ...fail([...warnings, ...typeErrors], ir), files };
+  }
 
   let bundlePath: string | null = null;
   if (options.write) {
-    writeTree(options.root, "generated/types", files.filter((f) => f.path.startsWith("generated/types/")));
-    writeTree(options.root, generatedDir, files.filter((f) => f.path.startsWith(`${generatedDir}/`)));
-    bundlePath = await bundleEnvironment(options.root, generatedDir, distDir, ir.dashboard.enabled);
+    stage("bundle");
+    writeTree(options.outDir, "generated/types", files.filter((f) => f.path.startsWith("generated/types/")));
+    writeTree(options.outDir, generatedDir, files.filter((f) => f.path.startsWith(`${generatedDir}/`)));
+    bundlePath = await bundleEnvironment(options.root, path.join(options.outDir, generatedDir), path.join(options.outDir, distDir), ir.dashboard.enabled);
+    done("bundle", `${path.relative(process.cwd(), bundlePath)} (${(statSync(bundlePath).size / 1e6).toFixed(1)} MB)`);
   }
   return { ok: true, diagnostics: warnings, report: warnings.length ? render(warnings, sources) : "", ir, files, bundlePath };
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

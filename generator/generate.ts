@@ -17,14 +17,21 @@ import { emitLogRedaction, LOG_REDACTION_FILE, needsLogRedaction } from "./emit/
 import { emitPassthroughModule, needsPassthroughModule, PASSTHROUGH_FILE } from "./emit/passthrough.ts";
 
 export interface GeneratedFile {
-  /** Path relative to the project root, POSIX separators. */
+  /** Path relative to the output folder (the project root, or the user's folder), POSIX separators. */
   path: string;
   content: string;
 }
 
 export interface GenerateOptions {
-  /** Output folder relative to the project root, e.g. "generated/dev". */
+  /** Output folder relative to the output root, e.g. "generated/dev". */
   outDir: string;
+  /**
+   * The runtime folder relative to the same output root: "runtime" inside the package (tests, goldens,
+   * `make build`), e.g. "node_modules/switchyard/runtime" in a user's folder.
+   */
+  runtimeDir?: string;
+  /** The output root as an absolute POSIX path, when runtimeDir climbs above it (default "/"). */
+  outRoot?: string;
   /** Scenario providers' compiled scripts, by provider name. */
   scenarios: ReadonlyMap<string, CompiledScenario>;
   /** Absolute path of schema/providers. */
@@ -32,7 +39,7 @@ export interface GenerateOptions {
 }
 
 export function generateEnvironment(ir: ConfigIR, options: GenerateOptions): GeneratedFile[] {
-  const ctx = emitContext(options.outDir);
+  const ctx = emitContext(options.outDir, options.runtimeDir, undefined, options.outRoot);
   const file = (rel: string, content: string, tidyIt = true): GeneratedFile => ({
     path: path.posix.join(options.outDir, rel),
     content: tidyIt ? tidy(content) : content,

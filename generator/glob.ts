@@ -2,9 +2,9 @@
 // `?` matches exactly one character, everything else matches itself. There is no escaping.
 // Characters are UTF-16 code units, the same unit the emitted RegExp (no `u` flag) works in.
 // What a glob means is defined once, in the runtime (a key's allowed models are globs too).
-import { globToRegExp } from "../runtime/glob-match.ts";
+import { globToRegExp } from "../runtime/routing/glob-match.ts";
 
-export { globToRegExp, globToRegExpSource } from "../runtime/glob-match.ts";
+export { globToRegExp, globToRegExpSource } from "../runtime/routing/glob-match.ts";
 
 /** True when the model name is a glob rather than an exact name. */
 export function isGlob(model: string): boolean {

@@ -43,6 +43,18 @@ export interface ServerIR {
   cors?: CorsIR;
   /** Addresses and CIDR ranges of reverse proxies whose X-Forwarded-For names the client; empty: none. */
   trustProxy: string[];
+  /** `server.tls`: HTTPS from PEM files named here (never their contents), resolved and read at start; null: plain HTTP. */
+  tls: ServerTlsIR | null;
+}
+
+export interface ServerTlsIR {
+  cert: EnvStringIR;
+  key: EnvStringIR;
+  /** Where each path is written (the environment's overlay when it sets `server.tls`), for diagnostics and start-up errors. */
+  certPos: SourcePos;
+  keyPos: SourcePos;
+  /** JSON pointer of `tls` in force, e.g. /server/tls or /environments/prod/server/tls. */
+  pointer: string;
 }
 
 /** Who may use the gateway and what they may spend (runtime/access/, runtime/spend/, runtime/store/). */
@@ -127,10 +139,17 @@ export interface HttpProviderIR {
   headers: Array<{ name: string; value: EnvStringIR }>;
   timeouts: TimeoutsIR;
   maxConnections: number;
+  /**
+   * Requests beyond maxConnections wait for a connection: at most `max` of them (default maxConnections),
+   * each at most `timeoutMs` (default 5000); past either the target is skipped.
+   */
+  queue: { max: number; timeoutMs: number };
   /** Absent: Node's defaults (verify against the system CAs). */
   tls?: TlsIR;
   /** Requests with a larger body skip this provider's targets; absent: no limit of its own. */
   bodyLimitBytes?: number;
+  /** Responses held whole (translated, body rules) fail past this; absent: the runtime's default. */
+  responseLimitBytes?: number;
   /** azure-openai: the api-version query parameter. */
   azureApiVersion?: string;
   /** POST /v1/responses: passed through (the provider speaks the Responses API) or translated to its chat API. */
@@ -168,6 +187,10 @@ export interface ScenarioProviderIR {
   file: string;
   /** Playback speed: 1 = real time, 0 = instant, 10 = ten times faster. */
   speed: number;
+  /** `tools_profile`: which agent's tools named tool events become; absent = auto (the scenario's own setting wins). */
+  toolsProfile?: "auto" | "claude-code" | "codex" | "openai-generic";
+  /** `strict`: a tool the client did not declare stops playback; absent = false (the scenario's own setting wins). */
+  strict?: boolean;
   pos: SourcePos;
 }
 
@@ -282,7 +305,7 @@ export interface WhenIR {
   clientKeys: string[] | null;
   tools: boolean | null;
   images: boolean | null;
-  /** The estimated prompt (runtime/token-estimate.ts) is larger than this many tokens. */
+  /** The estimated prompt (runtime/usage/token-estimate.ts) is larger than this many tokens. */
   promptTokensOver: number | null;
   pos: SourcePos;
 }
@@ -310,6 +333,11 @@ export interface RouteIR {
    * the target providers' own model lists, read at run time (runtime/endpoints/upstream-models.ts). null: nothing.
    */
   listModels: { upstream: boolean; examples: string[] } | null;
+  /**
+   * `record:`: every conversation on the route is written to a scenario file in `dir` (relative to the
+   * gateway's working directory) by runtime/scenario/record/; null: not recorded.
+   */
+  record: { dir: string } | null;
   /** Settings for targets reached through a translator (client API ≠ the target's API). */
   translation: TranslationIR;
   /** Header and body rules of this route, applied after its target provider's. */
@@ -366,6 +394,8 @@ export interface RedisIR {
   keyPrefix: string;
   /** Share of a shared bucket's capacity one instance may lease (runtime/rate-limit/leases.ts). */
   rateLimitLease: number;
+  /** Longest a command may take before the instance falls back to local state (runtime/redis/connection.ts). */
+  commandTimeoutMs: number;
   pos: SourcePos;
 }
 

@@ -1,13 +1,15 @@
-// routes.yaml → diagnostics → ConfigIR. The yaml Document and its LineCounter are kept so every
+// routes.yaml → diagnostics → ConfigIR. The yaml Document and a line index of the text are kept so every
 // problem, from a YAML syntax error to a shadowed glob, points at the exact key or value at fault.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { isAlias, isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from "yaml";
+import { isAlias, isCollection, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
 import type { ConfigIR } from "./ir.ts";
 import type { Diagnostic, PathSegment, SourceLocator, Span } from "./diagnostics.ts";
 import { fromPointer, sortDiagnostics, toPointer } from "./diagnostics.ts";
 import { didYouMean, withSuggestion } from "./did-you-mean.ts";
 import { checkConfig } from "./validate.ts";
+import { LineIndex } from "./line-index.ts";
 import { DEFAULT_ENV, resolveConfig, type RoutesYaml } from "./resolve.ts";
 
 export interface LoadOptions {
@@ -49,10 +51,11 @@ export function loadConfig(file: string, options: LoadOptions = {}): LoadResult 
 }
 
 function loadSource(file: string, source: string, env: string, options: LoadOptions): LoadResult {
-  const lineCounter = new LineCounter();
+  // Positions come from the text (LineIndex), not from the yaml parser's LineCounter: see line-index.ts.
+  const lineCounter = new LineIndex(source);
   // `merge: true` lets a file share provider settings between environments with `<<: *anchor`.
   // logLevel "error": yaml would otherwise print its own warnings to stderr; ours are diagnostics.
-  const doc = parseDocument(source, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: true, logLevel: "error" });
+  const doc = parseDocument(source, { prettyErrors: false, merge: true, uniqueKeys: true, logLevel: "error" });
   const at = createLocator(file, source, doc, lineCounter);
 
   // yaml's warnings (e.g. an unresolved `!tag`) change what the value means, so they fail the build too.
@@ -85,7 +88,7 @@ function loadSource(file: string, source: string, env: string, options: LoadOpti
   const ir = resolveConfig(config as RoutesYaml, env, at, { diagnostics: found, ...(options.pricesAt ? { pricesAt: options.pricesAt } : {}) });
   const strict = (d: Diagnostic): Diagnostic => ({ ...d, severity: "error", hint: `${d.hint}; --strict-prices makes a target without a price an error` });
   const resolution = found.map((d) => (options.strictPrices && d.code === "no-price" ? strict(d) : d));
-  const all = sortDiagnostics([...diagnostics, ...resolution, ...accessWarnings(ir)]);
+  const all = sortDiagnostics([...diagnostics, ...resolution, ...accessWarnings(ir), ...tlsWarnings(ir, file)]);
   return { ir: all.some((d) => d.severity === "error") ? null : ir, diagnostics: all, source };
 }
 
@@ -104,6 +107,31 @@ function accessWarnings(ir: ConfigIR): Diagnostic[] {
   ];
 }
 
+/**
+ * `server.tls` files that are not there at build time. A warning, not an error: the bundle reads them when it
+ * starts, possibly on another machine (a container's mounted secret). Only literal paths are checked, relative
+ * ones against routes.yaml's directory, where `switchyard serve` runs; the files are never read here.
+ */
+function tlsWarnings(ir: ConfigIR, file: string): Diagnostic[] {
+  const tls = ir.server.tls;
+  if (tls === null) return [];
+  const found: Diagnostic[] = [];
+  for (const [field, value, pos] of [["cert", tls.cert, tls.certPos], ["key", tls.key, tls.keyPos]] as const) {
+    if (!value.parts.every((part) => "text" in part)) continue;
+    const written = value.parts.map((part) => ("text" in part ? part.text : "")).join("");
+    if (written === "" || existsSync(path.resolve(path.dirname(file), written))) continue;
+    found.push({
+      ...pos,
+      code: "missing-file",
+      pointer: `${tls.pointer}/${field}`,
+      message: `server.tls.${field}: there is no file at ${JSON.stringify(written)}${path.isAbsolute(written) ? "" : ` (next to ${path.basename(file)})`}; the gateway reads it when it starts, and cannot start without it`,
+      hint: `if it only exists where the gateway runs, name it there: \${TLS_${field.toUpperCase()}} in routes.yaml, or SWITCHYARD_TLS_CERT and SWITCHYARD_TLS_KEY`,
+      severity: "warning",
+    });
+  }
+  return found;
+}
+
 // ---- source positions ----
 
 interface YamlLocator extends SourceLocator {
@@ -118,7 +146,7 @@ interface Found {
   complete: boolean;
 }
 
-function createLocator(file: string, source: string, doc: Document, lineCounter: LineCounter): YamlLocator {
+function createLocator(file: string, source: string, doc: Document, lineCounter: LineIndex): YamlLocator {
   const offsets = (start: number, end: number): Span => {
     const { line, col } = lineCounter.linePos(start);
     const endPos = lineCounter.linePos(Math.max(start, end));

@@ -13,6 +13,7 @@ import type {
   EnvStringIR,
   ProviderIR,
   HttpProviderIR,
+  ScenarioProviderIR,
   MetricsIR,
   ProviderKind,
   RateLimitRuleIR,
@@ -24,8 +25,10 @@ import type {
   LogsIR,
   PassthroughIR,
   RedactRuleIR,
+  ServerTlsIR,
 } from "./ir.ts";
 import type { Diagnostic, PathSegment, SourceLocator, Span } from "./diagnostics.ts";
+import { toPointer } from "./diagnostics.ts";
 import { isGlob } from "./glob.ts";
 import { camel, Scope } from "./code.ts";
 import { resolveTransforms, type TransformsYaml } from "./transforms/resolve.ts";
@@ -41,6 +44,7 @@ export interface ServerYaml {
   shutdown_timeout_ms?: number;
   cors?: { origins: "*" | string[]; headers?: string[]; max_age_s?: number };
   trust_proxy?: string[];
+  tls?: { cert: string; key: string };
 }
 export interface LogsYaml {
   dir?: string;
@@ -59,10 +63,14 @@ export interface ProviderOverrideYaml {
   headers?: Record<string, string>;
   timeouts?: { connect_ms?: number; first_byte_ms?: number; idle_ms?: number; total_ms?: number };
   max_connections?: number;
+  queue?: { max?: number; timeout_ms?: number };
   tls?: { verify?: boolean; ca_file?: string };
   body_limit?: number | string;
+  response_limit?: number | string;
   file?: string;
   speed?: number;
+  tools_profile?: "auto" | "claude-code" | "codex" | "openai-generic";
+  strict?: boolean;
   api_version?: string;
   responses?: "native" | "translate";
   vertex?: { project: string; location: string; credentials_file: string };
@@ -107,6 +115,7 @@ export interface RouteYaml {
   when?: WhenYaml;
   body_limit?: number | string;
   list_models?: { upstream?: boolean; examples?: string[] };
+  record?: { dir: string };
 }
 export interface PassthroughYaml {
   id?: string;
@@ -127,6 +136,7 @@ export interface RedisYaml {
   url: string;
   key_prefix?: string;
   rate_limit_lease?: number;
+  command_timeout_ms?: number;
 }
 export interface TelemetryYaml {
   otlp: { endpoint: string; headers?: Record<string, string>; service_name?: string; sample_ratio?: number };
@@ -193,11 +203,15 @@ export const DEFAULTS = {
   command: { prompt: "stdin", timeoutMs: 300_000, maxConcurrent: 4 },
   timeouts: { connectMs: 10_000, firstByteMs: 120_000 },
   maxConnections: 128,
+  // runtime/upstream/connection-queue.ts: as many may wait as the pool holds, each for at most 5 s.
+  queueTimeoutMs: 5000,
   speed: 1,
   translation: { maxTokens: 4096, unsupported: "drop", cacheControl: "drop" },
   redisKeyPrefix: "switchyard:",
   // runtime/rate-limit/leases.ts: a tenth of a bucket per instance; buckets under 10 a minute stay exact.
   rateLimitLease: 0.1,
+  // runtime/redis/connection.ts: a Redis slower than this is treated as down, and each instance goes local.
+  redisCommandTimeoutMs: 50,
   store: "sqlite:data/switchyard.db",
   budgets: { maxTokens: 4096 },
   telemetry: { serviceName: "switchyard", sampleRatio: 1 },
@@ -458,6 +472,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       when: route.when === undefined ? null : resolveWhen(route.when, pos(at.value([...path, "when"]))),
       bodyLimitBytes: route.body_limit === undefined ? null : parseSize(route.body_limit),
       listModels: route.list_models === undefined ? null : { upstream: route.list_models.upstream ?? false, examples: route.list_models.examples ?? [] },
+      record: route.record === undefined ? null : { dir: route.record.dir },
       translation: {
         maxTokens: route.translation?.max_tokens ?? DEFAULTS.translation.maxTokens,
         unsupported: route.translation?.unsupported ?? DEFAULTS.translation.unsupported,
@@ -499,6 +514,7 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
       shutdownTimeoutMs: server.shutdown_timeout_ms ?? DEFAULTS.server.shutdownTimeoutMs,
       ...(server.cors === undefined ? {} : { cors: resolveCors(server.cors) }),
       trustProxy: [...new Set(server.trust_proxy ?? [])],
+      tls: resolveServerTls(server.tls, config.environments?.[env]?.server?.tls !== undefined ? ["environments", env, "server", "tls"] : ["server", "tls"], pos, at),
     },
     access: {
       auth: resolved.auth?.required === undefined ? "auto" : resolved.auth.required ? "required" : "off",
@@ -525,7 +541,13 @@ export function resolveConfig(config: RoutesYaml, env: string, at: SourceLocator
     metrics: resolveMetrics(resolved.metrics, routes),
     redis: resolved.redis === undefined
       ? null
-      : { url: envString(resolved.redis.url), keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix, rateLimitLease: resolved.redis.rate_limit_lease ?? DEFAULTS.rateLimitLease, pos: pos(at.key(["redis"])) },
+      : {
+          url: envString(resolved.redis.url),
+          keyPrefix: resolved.redis.key_prefix ?? DEFAULTS.redisKeyPrefix,
+          rateLimitLease: resolved.redis.rate_limit_lease ?? DEFAULTS.rateLimitLease,
+          commandTimeoutMs: resolved.redis.command_timeout_ms ?? DEFAULTS.redisCommandTimeoutMs,
+          pos: pos(at.key(["redis"])),
+        },
     telemetry: resolved.telemetry === undefined ? null : resolveTelemetry(resolved.telemetry, pos(at.key(config.environments?.[env]?.telemetry !== undefined ? ["environments", env, "telemetry"] : ["telemetry"]))),
     providers,
     routes,
@@ -647,7 +669,10 @@ export function resolveRateLimits(defaults: RateLimitsYaml | undefined, own: Rat
 function resolveProvider(name: string, ident: string, provider: ProviderYaml, pos: SourcePos, at: SourceLocator): ProviderIR {
   if (provider.kind === "scenario") {
     if (provider.file === undefined) throw new Error(`scenario provider "${name}" has no file`);
-    return { name, ident, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
+    const scenario: ScenarioProviderIR = { name, ident, kind: "scenario", file: provider.file, speed: provider.speed ?? DEFAULTS.speed, pos };
+    if (provider.tools_profile !== undefined) scenario.toolsProfile = provider.tools_profile;
+    if (provider.strict !== undefined) scenario.strict = provider.strict;
+    return scenario;
   }
   if (provider.kind === "command") {
     if (provider.command === undefined) throw new Error(`command provider "${name}" has no command`);
@@ -671,6 +696,7 @@ function resolveProvider(name: string, ident: string, provider: ProviderYaml, po
   const defaultBaseUrl = vertex ? `https://${vertex.location}-aiplatform.googleapis.com` : DEFAULTS.baseUrl[kind];
   // validate.ts requires base_url where there is no default (azure-openai).
   if (provider.base_url === undefined && defaultBaseUrl === undefined) throw new Error(`provider "${name}" has no base_url`);
+  const maxConnections = provider.max_connections ?? DEFAULTS.maxConnections;
   return {
     name,
     ident,
@@ -685,10 +711,12 @@ function resolveProvider(name: string, ident: string, provider: ProviderYaml, po
       .sort(([a], [b]) => compare(a, b))
       .map(([header, value]) => ({ name: header, value: envString(value) })),
     timeouts: resolveTimeouts(provider.timeouts),
-    maxConnections: provider.max_connections ?? DEFAULTS.maxConnections,
+    maxConnections,
+    queue: { max: provider.queue?.max ?? maxConnections, timeoutMs: provider.queue?.timeout_ms ?? DEFAULTS.queueTimeoutMs },
     transforms: resolveTransforms(provider.transforms, ["providers", name, "transforms"], at),
     ...(provider.tls === undefined ? {} : { tls: resolveTls(provider.tls) }),
     ...(provider.body_limit === undefined ? {} : { bodyLimitBytes: parseSize(provider.body_limit) }),
+    ...(provider.response_limit === undefined ? {} : { responseLimitBytes: parseSize(provider.response_limit) }),
     pos,
   };
 }
@@ -707,6 +735,18 @@ function responsesMode(kind: HttpProviderIR["kind"], set: "native" | "translate"
 
 function resolveTls(tls: NonNullable<ProviderYaml["tls"]>): TlsIR {
   return { verify: tls.verify ?? true, caFile: tls.ca_file === undefined ? null : envString(tls.ca_file) };
+}
+
+/** `server.tls` in force; `path` is where it is written (an environment's overlay replaces both files at once). */
+function resolveServerTls(tls: ServerYaml["tls"], path: PathSegment[], pos: (span: Span) => SourcePos, at: SourceLocator): ServerTlsIR | null {
+  if (tls === undefined) return null;
+  return {
+    cert: envString(tls.cert),
+    key: envString(tls.key),
+    certPos: pos(at.value([...path, "cert"])),
+    keyPos: pos(at.value([...path, "key"])),
+    pointer: toPointer(path),
+  };
 }
 
 function resolveCors(cors: NonNullable<ServerYaml["cors"]>): CorsIR {

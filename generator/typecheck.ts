@@ -1,15 +1,18 @@
 // Type-checks generated code together with the runtime, in memory: ts-morph is the checker here, not the
 // emitter. Generated files are added as in-memory source files over the real project, so `switchyard check`
 // writes nothing. A type error inside a route module is reported at the route's line in routes.yaml,
-// through the module's `// @route <id>  routes.yaml:L:C` provenance line.
+// through the module's `// @route <id>  routes.yaml:L:C` provenance line. The package's tsconfig.json applies
+// to the generated files wherever they are (a user's folder has none of its own, or one meant for its code).
 import path from "node:path";
 import { Project, ts } from "ts-morph";
 import type { Diagnostic } from "./diagnostics.ts";
 import type { GeneratedFile } from "./generate.ts";
 
+const TYPES_DIR = "generated/types/";
 const PROVENANCE = /^\/\/ @route (\S+)\s+(.+):(\d+):(\d+)\s/m;
 
-export function typecheckGenerated(root: string, files: readonly GeneratedFile[]): Diagnostic[] {
+/** `root`: the package (runtime/, tsconfig.json); `outDir`: the folder the files' paths are relative to. */
+export function typecheckGenerated(root: string, files: readonly GeneratedFile[], outDir = root): Diagnostic[] {
   const project = new Project({
     tsConfigFilePath: path.join(root, "tsconfig.json"),
     skipAddingFilesFromTsConfig: true,
@@ -18,9 +21,13 @@ export function typecheckGenerated(root: string, files: readonly GeneratedFile[]
   const byPath = new Map<string, GeneratedFile>();
   for (const file of files) {
     if (!file.path.endsWith(".ts")) continue;
-    const absolute = path.join(root, file.path);
+    const absolute = path.join(outDir, file.path);
     byPath.set(absolute, file);
     project.createSourceFile(absolute, file.content, { overwrite: true });
+    // The runtime's own type-only imports name the package's generated/types/, which an installed package
+    // does not have (it is build output): the same files, in memory, stand in for it. The bundle needs
+    // none of them, since type imports are erased.
+    if (file.path.startsWith(TYPES_DIR) && outDir !== root) project.createSourceFile(path.join(root, file.path), file.content, { overwrite: true });
   }
   const diagnostics: Diagnostic[] = [];
   for (const d of project.getPreEmitDiagnostics()) {
@@ -43,7 +50,7 @@ export function typecheckGenerated(root: string, files: readonly GeneratedFile[]
       });
     } else {
       diagnostics.push({
-        file: path.relative(root, filePath) || "<project>",
+        file: path.relative(process.cwd(), filePath) || "<project>",
         line,
         col: 1,
         code: "type-error",

@@ -13,7 +13,7 @@ import { checkReplace, checkTransforms } from "./transforms/check.ts";
 import { parsePathGlob, pathGlobMatches, pathGlobsOverlap, TRANSLATED_PATHS } from "./passthrough-paths.ts";
 
 const PROVIDER_KINDS: readonly ProviderKind[] = ["openai", "anthropic", "azure-openai", "gemini", "ollama", "scenario", "command"];
-const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "tls", "body_limit", "transforms", "price"] as const;
+const HTTP_FIELDS = ["base_url", "api_key", "headers", "timeouts", "max_connections", "queue", "tls", "body_limit", "response_limit", "transforms", "price"] as const;
 /** The fields each kind takes besides `kind`; any other provider field is an error for it. */
 const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
   openai: [...HTTP_FIELDS, "responses"],
@@ -21,7 +21,7 @@ const KIND_FIELDS: Record<ProviderKind, readonly string[]> = {
   ollama: HTTP_FIELDS,
   "azure-openai": [...HTTP_FIELDS, "api_version", "responses"],
   gemini: [...HTTP_FIELDS, "vertex"],
-  scenario: ["file", "speed", "price"],
+  scenario: ["file", "speed", "tools_profile", "strict", "price"],
   command: ["command", "args", "prompt", "timeout_ms", "max_concurrent", "env", "price"],
 };
 const ALL_FIELDS = [...new Set(Object.values(KIND_FIELDS).flat())];
@@ -243,7 +243,7 @@ function checkTelemetry(telemetry: unknown, path: readonly PathSegment[], report
   }
 }
 
-/** `store` and `server.trust_proxy`, at the top level or in an environment: mistakes that would otherwise only show at start. */
+/** `store`, `server.tls` and `server.trust_proxy`, at the top level or in an environment: mistakes that would otherwise only show at start. */
 function checkAccess(config: Record<string, unknown>, path: readonly PathSegment[], report: Report): void {
   if (typeof config.store === "string") {
     const storePath = [...path, "store"];
@@ -254,6 +254,14 @@ function checkAccess(config: Record<string, unknown>, path: readonly PathSegment
     }
   }
   const server = config.server;
+  if (isRecord(server) && isRecord(server.tls)) {
+    for (const field of ["cert", "key"] as const) {
+      const value = server.tls[field];
+      if (typeof value !== "string") continue;
+      const parsed = parseEnvString(value);
+      if (!parsed.ok) report("bad-env-reference", [...path, "server", "tls", field], { fragment: parsed.fragment }, parsed.message, ENV_REFERENCE_HINT);
+    }
+  }
   if (!isRecord(server) || !Array.isArray(server.trust_proxy)) return;
   server.trust_proxy.forEach((entry, index) => {
     if (typeof entry === "string" && !isAddressOrRange(entry)) {
@@ -444,6 +452,7 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
     checkWhen(route, path, report);
     checkWeights(route, targets, path, report);
     checkListModels(route, targets, targetKinds, path, report);
+    checkRecord(route, targets, targetKinds, path, report);
 
     if (typeof route.id === "string") {
       const first = ids.get(route.id);
@@ -470,6 +479,25 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
   });
 
   checkPrecedence(facts, report);
+}
+
+/** `record` on a route that only plays scenarios would record the recording: an error. */
+function checkRecord(
+  route: Record<string, unknown>,
+  targets: readonly unknown[],
+  kinds: ReadonlyArray<ProviderKind | undefined>,
+  path: readonly PathSegment[],
+  report: Report,
+): void {
+  if (!isRecord(route.record) || targets.length === 0) return;
+  if (!kinds.every((kind) => kind === "scenario")) return;
+  report(
+    "bad-value",
+    [...path, "record"],
+    "key",
+    "\"record\" has no effect: every target of this route is a scenario, which is already a recording",
+    "record the route that reaches the live providers, then play the file with a scenario provider",
+  );
 }
 
 /**

@@ -1,10 +1,10 @@
 // The shapes generated code fills in and the runtime serves. Generated modules build these objects once,
 // at start; the request path only reads them (no config lookups, no parsing of routes.yaml).
 import type { Dispatcher } from "undici";
-import type { CompiledScenario } from "./scenario/types.ts";
+import type { CompiledScenario, ToolsProfileSetting } from "./scenario/types.ts";
 import type { CommandUpstream } from "./command/types.ts";
 import type { AnyTranslator, TranslationOptions, UpstreamApi } from "./translate/translator.ts";
-import type { UpstreamPaths } from "./upstream-paths.ts";
+import type { UpstreamPaths } from "./upstream/paths.ts";
 import type { AnyEmbeddingsTranslator } from "./translate/embeddings.ts";
 import type { TargetTransforms } from "./transforms/types.ts";
 import type { RedisSettings } from "./redis/connection.ts";
@@ -14,6 +14,8 @@ import type { ClientIdentity } from "./access/client-identity.ts";
 import type { PriceLookup } from "./spend/price.ts";
 import type { LogRedaction } from "./log/redact.ts";
 import type { PassthroughTable } from "./passthrough/table.ts";
+import type { ConnectionQueue } from "./upstream/connection-queue.ts";
+import type { ConversationRecorder } from "./scenario/record/recorder.ts";
 
 /** The APIs clients speak: OpenAI chat completions, Anthropic messages, and OpenAI's Responses API. */
 export type ClientApi = "openai" | "anthropic" | "responses";
@@ -44,11 +46,18 @@ export interface HttpUpstream {
   readonly headers: Readonly<Record<string, string>>;
   /** Requests with a larger body (as the client sent it) skip this provider's targets; Infinity: no limit. */
   readonly bodyLimitBytes: number;
+  /**
+   * A response the gateway must hold whole (translated, or rewritten by body rules) fails the attempt once
+   * its upstream body passes this many bytes; streams relayed as they arrive are not bounded.
+   */
+  readonly responseLimitBytes: number;
   /** False when the key resolved to an empty string: targets on this provider are skipped. */
   readonly enabled: boolean;
   /** Why it is disabled, naming the key's variables (the skip reason clients read); null when enabled. */
   readonly disabledReason: string | null;
   readonly dispatcher: Dispatcher;
+  /** The bounded wait for one of the pool's max_connections (runtime/upstream/connection-queue.ts). */
+  readonly queue: ConnectionQueue;
   readonly connectTimeoutMs: number;
   readonly firstByteTimeoutMs: number;
   /** Longest gap between body chunks once the response started (undici's bodyTimeout). */
@@ -72,6 +81,10 @@ export interface ScenarioUpstream {
   readonly scenario: CompiledScenario;
   /** 1 = real time, 0 = instant. */
   readonly speed: number;
+  /** routes.yaml `tools_profile` (default auto); the scenario's `server.toolsProfile` wins. */
+  readonly toolsProfile?: ToolsProfileSetting;
+  /** routes.yaml `strict` (default false); the scenario's `server.strict` wins. */
+  readonly strict?: boolean;
 }
 
 export type Upstream = HttpUpstream | ScenarioUpstream | CommandUpstream;
@@ -94,6 +107,11 @@ export interface Target {
   readonly price: PriceLookup;
   /** Header and body rules (provider's, then route's) and bring-your-own-key; absent when there are none. */
   readonly transforms?: TargetTransforms;
+  /**
+   * The route forwards the client's own provider key (forward_client_key): a 401, 403 or 429 then speaks of
+   * that client's key, not of the provider, and no breaker counts it.
+   */
+  readonly forwardsClientKey?: true;
 }
 
 /** A translator bound to a route's options, chosen at build time for one (client API, target API) pair. */
@@ -115,6 +133,8 @@ export interface Route {
   readonly balancer?: Balancer;
   /** The route's own `body_limit`; absent means the server's. */
   readonly bodyLimitBytes?: number;
+  /** `record:`: writes each conversation on the route to a scenario file (runtime/scenario/record/); absent: off. */
+  readonly record?: ConversationRecorder;
 }
 
 /** Orders a balanced route's targets for one request and learns from every attempt on them. */
@@ -203,6 +223,20 @@ export interface ServerSettings {
   readonly cors?: CorsSettings;
   /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; absent: none. */
   readonly trustProxy?: readonly string[];
+  /**
+   * routes.yaml's `server.tls`, its paths resolved (either may be empty); runtime/tls/ decides what the listener
+   * serves, with SWITCHYARD_TLS_CERT/KEY first. Absent: plain HTTP unless those variables are set.
+   */
+  readonly tls?: ServerTlsSettings;
+}
+
+export interface ServerTlsSettings {
+  /** PEM certificate chain file. */
+  readonly cert: string;
+  /** PEM private key file. */
+  readonly key: string;
+  /** Where it is configured, for start-up errors: `server.tls (routes.yaml:LINE:COL)`. */
+  readonly origin: string;
 }
 
 /** Who may use the gateway and what they may spend (runtime/access/, runtime/spend/). */

@@ -1,26 +1,34 @@
-// The uWebSockets.js server: fixed paths on uWS's native router, each bound once to its handler, plus the
-// lifecycle (open the store and load the keyring, listen, then on SIGTERM/SIGINT stop accepting, let
-// in-flight requests finish within a bound, flush the request log and the spend ledger, exit 0).
-import uWS from "uWebSockets.js";
-import type { HttpRequest, HttpResponse, us_listen_socket } from "uWebSockets.js";
+// The HTTP server: fixed paths on the backend's router (uWS's native one, or node:http's through
+// runtime/http-backend/ when uWS has no binary for this Node), each bound once to its handler, plus the
+// lifecycle (open the store and load the keyring, listen over HTTP or HTTPS (listener/tls.ts), then on
+// SIGTERM/SIGINT stop accepting, let in-flight requests finish within a bound, flush the request log and the
+// spend ledger, exit 0). Routes are recorded once in a RouteTable so a listener re-opened with a new
+// certificate serves the same handlers.
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import { selectHttpBackend } from "./http-backend/select.ts";
+import type { HttpBackend, HttpListener, HttpServer } from "./http-backend/types.ts";
 import type { ClientApi, Gateway, TelemetrySettings } from "./contract.ts";
-import { createChatEndpoint } from "./chat-endpoint.ts";
-import { createCountTokensEndpoint } from "./count-tokens-endpoint.ts";
-import { createOpenAIExtraEndpoint } from "./openai-extra-endpoint.ts";
+import { createChatEndpoint } from "./endpoints/chat.ts";
+import { createCountTokensEndpoint } from "./endpoints/count-tokens.ts";
+import { createOpenAIExtraEndpoint } from "./endpoints/openai-extra.ts";
 import { createPassthroughEndpoint } from "./passthrough/endpoint.ts";
-import { errorBody, JSON_HEADERS } from "./client-errors.ts";
+import { errorBody, JSON_HEADERS } from "./client/errors.ts";
 import { createModelsEndpoint } from "./endpoints/models.ts";
 import { UpstreamModels } from "./endpoints/upstream-models.ts";
 import { registerAdminKeys } from "./endpoints/admin-keys.ts";
+import { registerScenariosApi } from "./endpoints/scenarios-api.ts";
+import { ScenarioRegistry } from "./scenario/session/registry.ts";
 import { openRequestLog, type RequestLog } from "./log/writer.ts";
 import { openWorkerRequestLog } from "./log/log-worker.ts";
 import { SharedRedis } from "./redis/connection.ts";
 import { createRateLimiter } from "./rate-limit/limiter.ts";
 import { createResilience, type ResilienceOptions } from "./resilience/resilience.ts";
 import { RedisBreakerStore } from "./resilience/redis-breaker-store.ts";
-import { withCors } from "./cors.ts";
-import { withHead } from "./head.ts";
+import { withCors } from "./listener/cors.ts";
+import { withHead } from "./listener/head.ts";
+import { withHeaderLimit } from "./listener/header-limit.ts";
 import { balancerHealth } from "./balance/health.ts";
+import { connectionHealth } from "./upstream/connection-queue.ts";
 import { openStore } from "./store/open.ts";
 import type { Store } from "./store/types.ts";
 import { KeyCache } from "./access/keyring.ts";
@@ -38,18 +46,46 @@ import { DASHBOARD_ASSETS } from "./endpoints/dashboard-assets.ts";
 import { GatewayMetrics } from "./observe/metrics.ts";
 import { registerMetricsEndpoint } from "./endpoints/metrics.ts";
 import type { WorkerLink } from "./cluster/worker-link.ts";
+import { RouteTable } from "./listener/route-table.ts";
+import { Closing, withClosing } from "./listener/closing.ts";
+import { listenerTls, readTls, uwsTlsOptions, type TlsFiles, type TlsPair } from "./listener/tls.ts";
+import { reservePort } from "./listener/reserve-port.ts";
 
 export interface RunningServer {
   readonly host: string;
   readonly port: number;
+  /** The certificate served (its files and facts), or null for plain HTTP. */
+  readonly tls: TlsPair | null;
+  /** http://HOST:PORT or https://HOST:PORT. */
+  readonly url: string;
+  /** False once a failed reloadTls could not get the port back: nothing new can connect. */
+  readonly listening: boolean;
   /** Whether model requests need a Switchyard key (auth: auto resolved against the listen host). */
   readonly authRequired: boolean;
   readonly store: Store;
   /** Keys in the store when the server started. */
   readonly keyCount: number;
-  /** Stop accepting, drain in-flight requests (bounded), flush logs, close upstream pools. */
-  shutdown(): Promise<void>;
+  /**
+   * Stop accepting, drain in-flight requests (bounded), flush logs, close upstream pools. With `linger` (a
+   * worker retired by a reload), also wait until no request has arrived for LINGER_QUIET_MS, within the
+   * same bound, so clients leave their kept-alive connections before the process exits.
+   */
+  shutdown(options?: { linger?: boolean }): Promise<void>;
+  /**
+   * Reads the certificate and key again and serves them to new connections (open connections keep theirs).
+   * Throws, still serving the previous pair, when the files are unreadable or do not match.
+   */
+  reloadTls(): Promise<TlsPair>;
+  /** The HTTP server it runs on, and why that one. */
+  readonly backend: HttpBackend;
 }
+
+/**
+ * How long a retiring worker waits without a new request before it exits: longer than the idle time after
+ * which common clients drop a kept-alive connection (undici 4 s, Node's agent and httpx 5 s), so none sends
+ * a request on a connection as it closes. uWS itself closes connections idle for 10 s.
+ */
+const LINGER_QUIET_MS = 5500;
 
 const OPENAI_CHAT_PATHS = ["/v1/chat/completions", "/openai/chat/completions", "/openai/v1/chat/completions"];
 const ANTHROPIC_CHAT_PATHS = ["/v1/messages", "/anthropic/v1/messages"];
@@ -59,9 +95,6 @@ const EMBEDDINGS_PATHS = ["/v1/embeddings", "/openai/embeddings", "/openai/v1/em
 const COMPLETIONS_PATHS = ["/v1/completions", "/openai/completions", "/openai/v1/completions"];
 
 const KNOWN_POST_PATHS = new Set([...OPENAI_CHAT_PATHS, ...ANTHROPIC_CHAT_PATHS, ...RESPONSES_PATHS, ...COUNT_TOKENS_PATHS, ...EMBEDDINGS_PATHS, ...COMPLETIONS_PATHS]);
-
-/** uWS's ListenOptions value (its typings declare the enum but the module exports only the number). */
-const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 
 /** Which API a request that matched no route speaks, so even a 404 comes back in the client's format. */
 function guessApi(req: HttpRequest): ClientApi {
@@ -82,6 +115,8 @@ export function isLoopback(host: string): boolean {
 }
 
 export interface StartOptions {
+  /** The HTTP server to run on (default: runtime/http-backend/select.ts's choice for this Node and env). */
+  backend?: HttpBackend;
   /** Replaces the breaker store (default: Redis-backed with `redis:`, else in-process). */
   resilience?: ResilienceOptions;
   /** The process environment, for SWITCHYARD_ADMIN_KEY (default process.env). */
@@ -105,6 +140,10 @@ export interface StartOptions {
 
 export async function startServer(gateway: Gateway, listen: { host: string; port: number }, options: StartOptions = {}): Promise<RunningServer> {
   const env = options.env ?? process.env;
+  // A listener that cannot serve its certificate fails before anything else opens.
+  const tlsFiles = listenerTls(gateway.server, env);
+  let tls = tlsFiles === null ? null : readTls(tlsFiles);
+  const backend = options.backend ?? selectHttpBackend(env);
   // The store first: a gateway that cannot read its keys must not start open.
   const store = await openStore(gateway.access.store);
   const keys = new KeyCache(store);
@@ -125,8 +164,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   // Give Redis a moment so the first requests already share limits; an unreachable one is not waited for.
   await redis?.whenReady(1000);
   const inflight = new Set<Promise<void>>();
-  // HEAD mirrors every GET without its body (runtime/head.ts); CORS wraps both.
-  const app = withCors(withHead(uWS.App()), gateway.server.cors);
+  const app = new RouteTable();
   const resilience = createResilience(gateway.router.routes, breakers === null ? options.resilience : { ...options.resilience, store: breakers });
   // The first requests already see the fleet's breakers (a no-op when Redis did not answer in time).
   await breakers?.flush();
@@ -134,7 +172,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   const metrics =
     gateway.metrics === null
       ? null
-      : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, droppedRecords: () => ({ [log.health().sink]: log.dropped() }) });
+      : new GatewayMetrics(gateway.metrics, { router: gateway.router, inflight, resilience, upstreams: connectionHealth.bind(null, gateway.upstreams), droppedRecords: () => ({ [log.health().sink]: log.dropped() }) });
   const observers: RecordObserver[] = metrics === null ? [] : [metrics];
   const { dashboard } = gateway;
   const live = dashboard.enabled ? new LiveView({ recentRequests: dashboard.recentRequests, historyHours: dashboard.historyHours, bodies: gateway.logs.bodies, redact: gateway.logs.redact }) : null;
@@ -164,6 +202,8 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     gate: new AccessGate(keys, authRequired),
     accounting: new Accounting(budgets, ledger),
     proxies: gateway.server.trustProxy === undefined ? null : new TrustedProxies(gateway.server.trustProxy),
+    // Every scenario provider's bundled script, prepared now (its checks' regexes compiled once).
+    scenarios: new ScenarioRegistry(gateway.router.routes.flatMap((route) => route.targets.map((target) => target.upstream)).filter((upstream) => upstream.kind === "scenario")),
   };
 
   // The Responses API goes through the chat endpoint too: same auth, limits, budgets, target walk and log.
@@ -188,6 +228,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   app.get("/openai/v1/models", models("openai"));
   app.get("/anthropic/v1/models", models("anthropic"));
   registerAdminKeys(app, admin, store, keys);
+  registerScenariosApi(app, admin, services.scenarios);
   if (live !== null) {
     const { recentRequests, historyHours } = dashboard;
     registerDashboard(app, { env: gateway.env, admin, store, keys, view: live, assets: DASHBOARD_ASSETS, recentRequests, historyHours, bodies: gateway.logs.bodies });
@@ -197,7 +238,7 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
   if (metrics !== null) registerMetricsEndpoint(app, metrics.contentType, worker === undefined ? () => metrics.scrape() : () => worker.scrape(), services.gate, admin);
   // Built per call: breaker and balancer states change; /health is not on the request path.
   app.get("/health", (res) =>
-    sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes), log: log.health() })),
+    sendJson(res, "200 OK", JSON.stringify({ status: "ok", env: gateway.env, breakers: resilience.scope(), targets: resilience.health(), balancers: balancerHealth(gateway.router.routes), upstreams: connectionHealth(gateway.upstreams), log: log.health() })),
   );
 
   // The root says which gateway answers here: clients probe it (Claude Code sends HEAD / at every start) and a
@@ -218,46 +259,96 @@ export async function startServer(gateway: Gateway, listen: { host: string; port
     sendJson(res, known ? "405 Method Not Allowed" : "404 Not Found", errorBody(api, { status, message }));
   });
 
-  // uWS sets SO_REUSEPORT unless told the port is exclusive: a lone gateway must not quietly share a port
-  // another process holds (traffic would split between them), while workers share theirs on purpose.
-  const listenOptions = worker === undefined ? LIBUS_LISTEN_EXCLUSIVE_PORT : 0;
-  return new Promise((resolve, reject) => {
-    /* uWS: listen(host, port, options, cb) is in the native module though its typings list only (port, options, cb). */
-    (app as unknown as { listen(host: string, port: number, options: number, cb: (socket: us_listen_socket | false) => void): void }).listen(listen.host, listen.port, listenOptions, (socket: us_listen_socket | false) => {
-      if (!socket) {
+  // Responses say Connection: close once the listener is closed (listener/closing.ts).
+  const closing = new Closing();
+  // HEAD mirrors every GET without its body (runtime/listener/head.ts); CORS wraps both; then every recorded route.
+  // Innermost, every handler runs only for requests within the header limit (runtime/listener/header-limit.ts).
+  const openServer = (files: TlsFiles | null): HttpServer => {
+    const server = backend.createServer(files === null ? undefined : uwsTlsOptions(files));
+    app.applyTo(withClosing(withCors(withHead(withHeaderLimit(server.app)), gateway.server.cors), closing));
+    return server;
+  };
+
+  // A lone gateway must not quietly share a port another process holds (traffic would split between them),
+  // while workers share theirs on purpose.
+  const shared = worker !== undefined;
+  let current = openServer(tlsFiles);
+  // Port 0 with HTTPS in a single process: a concrete port, so reloadTls can bind it again (reserve-port.ts).
+  const asked = listen.port === 0 && tlsFiles !== null && !shared ? await reservePort(listen.host, 0) : listen.port;
+  const first = await current.listen(listen.host, asked, shared);
+  if (first === null) {
+    keys.stop();
+    budgets.stop();
+    void tracing?.shutdown();
+    void log.close(Date.now());
+    void ledger.close().then(() => store.close());
+    // uWS says only that it failed (no errno): an exclusive bind of the same address tells a port another
+    // process holds ("… is already in use") from any other reason.
+    throw new Error(await reservePort(listen.host, listen.port).then(() => `cannot listen on ${listen.host}:${listen.port}`, (error: Error) => error.message));
+  }
+  let listener: HttpListener = first;
+  const port = listener.port;
+  // Servers replaced by reloadTls keep serving the connections they accepted; held here so nothing collects them.
+  const retired: HttpServer[] = [];
+  let stopping: Promise<void> | null = null;
+  let listening = true;
+  return {
+    host: listen.host,
+    port,
+    get listening() {
+      return listening;
+    },
+    get tls() {
+      return tls;
+    },
+    url: `${tlsFiles === null ? "http" : "https"}://${listen.host}:${port}`,
+    authRequired,
+    store,
+    keyCount: keys.size,
+    backend,
+    async reloadTls() {
+      if (tlsFiles === null) throw new Error("this listener serves plain HTTP: there is no certificate to re-read");
+      if (stopping !== null) throw new Error("the server is stopping");
+      const pair = readTls(tlsFiles);
+      const next = openServer(tlsFiles);
+      // A shared port (a worker) can take the new listener first; an exclusive one must be let go of first,
+      // which refuses connections for the moment between the two calls.
+      if (shared) {
+        const opened = await next.listen(listen.host, port, shared);
+        if (opened === null) throw new Error(`cannot listen on ${listen.host}:${port} again`);
+        listener.close();
+        listener = opened;
+      } else {
+        listener.close();
+        const opened = await next.listen(listen.host, port, shared);
+        if (opened === null) {
+          const back = await current.listen(listen.host, port, shared);
+          if (back !== null) listener = back;
+          else listening = false;
+          throw new Error(`cannot listen on ${listen.host}:${port} again${back === null ? ", nor with the previous certificate" : ""}`);
+        }
+        listener = opened;
+      }
+      retired.push(current);
+      current = next;
+      tls = pair;
+      return pair;
+    },
+    shutdown(options = {}) {
+      stopping ??= drain(() => listener.close(), closing, options.linger === true, inflight, gateway, log).finally(async () => {
+        // Leased rate-limit units go back to the shared buckets while the connection is still open.
+        await limiter.close();
+        breakers?.close();
+        redis?.close();
         keys.stop();
         budgets.stop();
-        void tracing?.shutdown();
-        void log.close(Date.now());
-        void ledger.close().then(() => store.close());
-        reject(new Error(`cannot listen on ${listen.host}:${listen.port}`));
-        return;
-      }
-      const port = uWS.us_socket_local_port(socket as unknown as uWS.us_socket);
-      let stopping: Promise<void> | null = null;
-      resolve({
-        host: listen.host,
-        port,
-        authRequired,
-        store,
-        keyCount: keys.size,
-        shutdown() {
-          stopping ??= drain(socket, inflight, gateway, log).finally(async () => {
-            // Leased rate-limit units go back to the shared buckets while the connection is still open.
-            await limiter.close();
-            breakers?.close();
-            redis?.close();
-            keys.stop();
-            budgets.stop();
-            // Every request has ended (or the drain bound passed): export their spans before exiting.
-            await Promise.all([tracing?.shutdown(), ledger.close()]);
-            await store.close();
-          });
-          return stopping;
-        },
+        // Every request has ended (or the drain bound passed): export their spans before exiting.
+        await Promise.all([tracing?.shutdown(), ledger.close()]);
+        await store.close();
       });
-    });
-  });
+      return stopping;
+    },
+  };
 }
 
 function openTracingFor(gateway: Gateway, options: StartOptions): Tracing | null {
@@ -267,18 +358,32 @@ function openTracingFor(gateway: Gateway, options: StartOptions): Tracing | null
 }
 
 async function drain(
-  socket: us_listen_socket,
+  closeListener: () => void,
+  closing: Closing,
+  linger: boolean,
   inflight: Set<Promise<void>>,
   gateway: Gateway,
   log: RequestLog,
 ): Promise<void> {
-  uWS.us_listen_socket_close(socket);
+  // Closed in the check phase, after this turn's poll phase: connections already queued on the listener are
+  // accepted by uWS's poll callback first rather than reset with it (the kernel resets what is still queued).
+  await new Promise((resolve) => setImmediate(resolve));
+  closeListener();
+  // Only now: a client told to close reconnects, and must not land on the listener being closed.
+  closing.begin();
   const started = Date.now();
+  const deadline = started + gateway.server.shutdownTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, gateway.server.shutdownTimeoutMs);
   });
   await Promise.race([Promise.allSettled([...inflight]), bound]);
+  // Requests that arrived on open connections meanwhile are in `inflight` too: wait for quiet, then for them.
+  while (linger && Date.now() < deadline) {
+    const quietFor = Date.now() - closing.lastRequestAt;
+    if (quietFor >= LINGER_QUIET_MS && inflight.size === 0) break;
+    await Promise.race([inflight.size > 0 ? Promise.allSettled([...inflight]) : new Promise((r) => setTimeout(r, Math.max(LINGER_QUIET_MS - quietFor, 10))), bound]);
+  }
   clearTimeout(timer);
   // The log flushes within what is left of the shutdown bound, but gets at least a second after the requests.
   await log.close(Math.max(started + gateway.server.shutdownTimeoutMs, Date.now() + 1000));

@@ -7,6 +7,7 @@ import type { AccessGate } from "./access/gate.ts";
 import type { TrustedProxies } from "./access/client-identity.ts";
 import type { Accounting } from "./spend/accounting.ts";
 import type { RequestRecorder, Tracing } from "./observe/hooks.ts";
+import type { ScenarioRegistry } from "./scenario/session/registry.ts";
 
 export interface EndpointServices {
   /** Where every request ends: its record goes to the observers, its span and the request log. */
@@ -21,4 +22,6 @@ export interface EndpointServices {
   readonly accounting: Accounting;
   /** server.trust_proxy, when it names any. */
   readonly proxies: TrustedProxies | null;
+  /** The scenarios this process plays (bundled and loaded at run time) and their sessions. */
+  readonly scenarios: ScenarioRegistry;
 }

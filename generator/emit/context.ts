@@ -13,16 +13,21 @@ export interface EmitContext {
   nested(): EmitContext;
 }
 
-/** `outDir` and `runtimeDir` are relative to the project root, e.g. "generated/dev" and "runtime". */
-export function emitContext(outDir: string, runtimeDir = "runtime", typesDir = "generated/types"): EmitContext {
+/**
+ * `outDir`, `runtimeDir` and `typesDir` are relative to `outRoot`, e.g. "generated/dev", "runtime" and
+ * "generated/types" in the package, or "generated/dev" and "node_modules/switchyard/runtime" in a user's
+ * folder. `outRoot` is absolute (POSIX), so a runtime above it ("../../work/switchyard/runtime") resolves
+ * against it rather than against the process's working directory.
+ */
+export function emitContext(outDir: string, runtimeDir = "runtime", typesDir = "generated/types", outRoot = "/"): EmitContext {
   const from = (dir: string) => {
-    const rel = path.posix.relative(outDir, dir);
+    const rel = path.posix.relative(path.posix.resolve(outRoot, outDir), path.posix.resolve(outRoot, dir));
     return rel.startsWith(".") ? rel : `./${rel}`;
   };
   return {
     runtime: (file) => `${from(runtimeDir)}/${file}`,
     types: () => `${from(typesDir)}/index.ts`,
-    nested: () => emitContext(path.posix.join(outDir, "x"), runtimeDir, typesDir),
+    nested: () => emitContext(path.posix.join(outDir, "x"), runtimeDir, typesDir, outRoot),
   };
 }
 

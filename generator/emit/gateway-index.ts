@@ -1,6 +1,6 @@
 // Emits generated/<env>/index.ts (the environment's Gateway: server and log settings as literals, the
 // router and validators) and main.ts (the bundle entry). index.ts has no side effects, so tests can import it.
-import type { ConfigIR, CorsIR, TelemetryIR } from "../ir.ts";
+import type { ConfigIR, CorsIR, EnvStringIR, SourcePos, TelemetryIR } from "../ir.ts";
 import { code, join, literal, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 import { routerReadsEnv } from "./router-table.ts";
@@ -19,6 +19,27 @@ function cors(settings: CorsIR | undefined): Code {
 /** `, trustProxy: […]` only when configured: without it the peer address is the client's. */
 function trustProxy(list: readonly string[]): Code {
   return list.length === 0 ? code("") : ts`, trustProxy: ${literal(list)}`;
+}
+
+/**
+ * `, tls: {…}` when routes.yaml has `server.tls`: the two file paths (never the PEM contents), each a literal or
+ * a `${VAR}` resolved at start; runtime/tls/ reads the files, lets SWITCHYARD_TLS_CERT/KEY override them, and
+ * treats two empty paths as plain HTTP.
+ */
+function serverTls(ir: ConfigIR): { resolve: Code; field: Code; readsEnv: boolean } {
+  const tls = ir.server.tls;
+  if (tls === null) return { resolve: code(""), field: code(""), readsEnv: false };
+  const readsEnv = [tls.cert, tls.key].some((value) => value.parts.some((part) => "env" in part));
+  const where = `server.tls (${posText(tls.certPos)})`;
+  const value = (name: string, file: EnvStringIR, pos: SourcePos): Code =>
+    readsEnv ? ts`env.resolve(${literal(file.parts)}, ${`server.tls.${name} (${posText(pos)})`})` : ts`${literal(file.parts.map((part) => ("text" in part ? part.text : "")).join(""))}`;
+  return {
+    resolve: readsEnv ? ts`
+const tlsCert = ${value("cert", tls.cert, tls.certPos)};
+const tlsKey = ${value("key", tls.key, tls.keyPos)};` : code(""),
+    field: readsEnv ? ts`, tls: { cert: tlsCert, key: tlsKey, origin: ${where} }` : ts`, tls: { cert: ${value("cert", tls.cert, tls.certPos)}, key: ${value("key", tls.key, tls.keyPos)}, origin: ${where} }`,
+    readsEnv,
+  };
 }
 
 /**
@@ -59,7 +80,8 @@ export function emitGatewayIndex(ir: ConfigIR, ctx: EmitContext): string {
   const storeReadsEnv = access.store.parts.some((part) => "env" in part);
   const traces = telemetry(ir.telemetry);
   const sinkReadsEnv = logs.sink !== null && logs.sink.parts.some((part) => "env" in part);
-  const readsEnv = redis !== null || storeReadsEnv || sinkReadsEnv || ir.telemetry !== null;
+  const tls = serverTls(ir);
+  const readsEnv = redis !== null || storeReadsEnv || sinkReadsEnv || ir.telemetry !== null || tls.readsEnv;
   // The Redis url may name a variable (REDIS_URL): resolved at start like provider keys; empty means local.
   const redisResolve = redis ? ts`
 const redisUrl = env.resolve(${literal(redis.url.parts)}, ${`redis (${posText(redis.pos)})`});` : code("");
@@ -72,7 +94,7 @@ const redisUrl = env.resolve(${literal(redis.url.parts)}, ${`redis (${posText(re
 const logSink = env.resolve(${literal(logs.sink!.parts)}, ${`logs.sink (${posText(logs.sinkPos)})`});` : code("");
   const envReader = readsEnv
     ? ts`
-const env = createEnvReader(processEnv);${redisResolve}${sinkResolve}${traces.resolve}
+const env = createEnvReader(processEnv);${redisResolve}${sinkResolve}${traces.resolve}${tls.resolve}
 const store = ${storeValue};
 env.finish();`
     : ts`
@@ -90,14 +112,14 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
   const upstreams = startUpstreams(processEnv);${envReader}
   return {
     env: ${ir.env},
-    server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)}${cors(server.cors)}${trustProxy(server.trustProxy)} },
+    server: { host: ${server.host}, port: ${literal(server.port)}, bodyLimitBytes: ${literal(server.bodyLimitBytes)}, shutdownTimeoutMs: ${literal(server.shutdownTimeoutMs)}${cors(server.cors)}${trustProxy(server.trustProxy)}${tls.field} },
     logs: { dir: ${logs.dir}, maxSizeBytes: ${literal(logs.maxSizeBytes)}, bodies: ${literal(logs.bodies)}${logExtras(ir, sinkReadsEnv)} },
     dashboard: { enabled: ${literal(dashboard.enabled)}, recentRequests: ${literal(dashboard.recentRequests)}, historyHours: ${literal(dashboard.historyHours)} },
     metrics: ${metrics === null ? code("null") : ts`{ globs: [${join(metrics.globs.map(([id, glob]) => ts`[${id}, ${glob}]`), ", ")}] }`},
     access: { auth: ${access.auth}, store, budgetMaxTokens: ${literal(access.budgetMaxTokens)} },
     router: createRouter(${code(routerReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),
     validators,
-    redis: ${redis ? ts`redisUrl === "" ? null : { url: redisUrl, keyPrefix: ${redis.keyPrefix}, rateLimitLease: ${literal(redis.rateLimitLease)} }` : code("null")},
+    redis: ${redis ? ts`redisUrl === "" ? null : { url: redisUrl, keyPrefix: ${redis.keyPrefix}, rateLimitLease: ${literal(redis.rateLimitLease)}, commandTimeoutMs: ${literal(redis.commandTimeoutMs)} }` : code("null")},
     upstreams: Object.values(upstreams),${traces.field}${needsPassthroughModule(ir) ? ts`
 passthrough: createPassthrough(${code(passthroughReadsEnv(ir) ? "upstreams, processEnv" : "upstreams")}),` : code("")}
   };
@@ -106,20 +128,26 @@ passthrough: createPassthrough(${code(passthroughReadsEnv(ir) ? "upstreams, proc
 }
 
 export function emitMain(ir: ConfigIR, ctx: EmitContext): string {
-  // Only a bundle with `telemetry:` imports the tracing module, and with it OpenTelemetry.
+  // createGateway (lib/) imports the bundle with ?switchyard-embed and calls openEmbedded; run as a program
+  // (node server.mjs, switchyard serve), it starts serving. Only a bundle with `telemetry:` imports the
+  // tracing module, and with it OpenTelemetry.
   if (ir.telemetry !== null) {
     return ts`${header(ir)}
 import { main } from ${ctx.runtime("start.ts")};
+import { embeddable, isEmbedded } from ${ctx.runtime("library/entry.ts")};
 import { openTracing } from ${ctx.runtime("observe/tracing.ts")};
 import { buildGateway } from "./index.ts";
 
-void main(() => buildGateway(), process.argv.slice(2), { openTracing });
+export const openEmbedded = embeddable(buildGateway, { openTracing });
+if (!isEmbedded(import.meta.url)) void main(() => buildGateway(), process.argv.slice(2), { openTracing });
 `.text;
   }
   return ts`${header(ir)}
 import { main } from ${ctx.runtime("start.ts")};
+import { embeddable, isEmbedded } from ${ctx.runtime("library/entry.ts")};
 import { buildGateway } from "./index.ts";
 
-void main(() => buildGateway());
+export const openEmbedded = embeddable(buildGateway);
+if (!isEmbedded(import.meta.url)) void main(() => buildGateway());
 `.text;
 }

@@ -6,7 +6,7 @@ import type { CommandProviderIR, ConfigIR, EnvStringIR, HttpProviderIR, Provider
 import { code, join, literal, name, Scope, ts, type Code } from "../code.ts";
 import { type EmitContext, header, posText } from "./context.ts";
 
-/** The runtime/upstream-paths.ts factory for a provider: which endpoints its kind has, as code. */
+/** The runtime/upstream/paths.ts factory for a provider: which endpoints its kind has, as code. */
 function pathsFactory(provider: HttpProviderIR): { factory: Code; imported: string } {
   if (provider.kind === "azure-openai") return { factory: ts`azurePaths(${provider.azureApiVersion!})`, imported: "azurePaths" };
   if (provider.vertex) return { factory: ts`vertexPaths(${provider.vertex.project}, ${provider.vertex.location})`, imported: "vertexPaths" };
@@ -83,7 +83,7 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR, locals: Locals
   const headers = [...authHeaders(provider, key), ...extra];
   let tls: Code = code("");
   if (provider.tls) {
-    // The CA file is read once, when the pool is created at start (runtime/http-upstream.ts).
+    // The CA file is read once, when the pool is created at start (runtime/upstream/http-upstream.ts).
     let caFile: Code = code("null");
     if (provider.tls.caFile) {
       caFile = local("CaFile");
@@ -113,8 +113,10 @@ function emitHttpProvider(ir: ConfigIR, provider: HttpProviderIR, locals: Locals
   firstByteTimeoutMs: ${code(String(provider.timeouts.firstByteMs))},
   idleTimeoutMs: ${code(String(provider.timeouts.idleMs))},
   totalTimeoutMs: ${code(String(provider.timeouts.totalMs))},
-  maxConnections: ${code(String(provider.maxConnections))},${tls}${provider.bodyLimitBytes === undefined ? code("") : ts`
-  bodyLimitBytes: ${literal(provider.bodyLimitBytes)},`}
+  maxConnections: ${code(String(provider.maxConnections))},
+  queue: { max: ${code(String(provider.queue.max))}, timeoutMs: ${code(String(provider.queue.timeoutMs))} },${tls}${provider.bodyLimitBytes === undefined ? code("") : ts`
+  bodyLimitBytes: ${literal(provider.bodyLimitBytes)},`}${provider.responseLimitBytes === undefined ? code("") : ts`
+  responseLimitBytes: ${literal(provider.responseLimitBytes)},`}
 });`;
   return { resolve: join(resolveLines, "\n"), create };
 }
@@ -154,7 +156,12 @@ export function scenarioModuleName(provider: ScenarioProviderIR): string {
 }
 
 function emitScenarioProvider(provider: ScenarioProviderIR, locals: Locals): Code {
-  return ts`const ${name(locals.upstream.get(provider.name)!)}: ScenarioUpstream = { kind: "scenario", name: ${provider.name}, scenario: ${name(scenarioModuleName(provider))}, speed: ${code(String(provider.speed))} };`;
+  // Tools settings only when routes.yaml has them, so a plain scenario provider's module stays as it was.
+  const tools = [
+    provider.toolsProfile !== undefined ? ts`, toolsProfile: ${provider.toolsProfile}` : code(""),
+    provider.strict !== undefined ? ts`, strict: ${code(String(provider.strict))}` : code(""),
+  ];
+  return ts`const ${name(locals.upstream.get(provider.name)!)}: ScenarioUpstream = { kind: "scenario", name: ${provider.name}, scenario: ${name(scenarioModuleName(provider))}, speed: ${code(String(provider.speed))}${tools[0]!}${tools[1]!} };`;
 }
 
 export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {
@@ -170,12 +177,12 @@ export function emitProviders(ir: ConfigIR, ctx: EmitContext): string {
       ? [ts`import type { CommandUpstream } from ${ctx.runtime("command/types.ts")};`, ts`import { createCommandUpstream } from ${ctx.runtime("command/upstream.ts")};`]
       : []),
     ts`import { createEnvReader } from ${ctx.runtime("env.ts")};`,
-    ...(http.length ? [ts`import { createHttpUpstream } from ${ctx.runtime("http-upstream.ts")};`] : []),
-    ...(http.length ? [ts`import { ${code(factories.join(", "))} } from ${ctx.runtime("upstream-paths.ts")};`] : []),
+    ...(http.length ? [ts`import { createHttpUpstream } from ${ctx.runtime("upstream/http-upstream.ts")};`] : []),
+    ...(http.length ? [ts`import { ${code(factories.join(", "))} } from ${ctx.runtime("upstream/paths.ts")};`] : []),
     ...embeddings.map((e) => ts`import { ${name(e.name)} } from ${ctx.runtime(e.module)};`),
     ...(vertex
       ? [
-          ts`import { readCredentialsFile } from ${ctx.runtime("credentials-file.ts")};`,
+          ts`import { readCredentialsFile } from ${ctx.runtime("upstream/credentials-file.ts")};`,
           ts`import { createServiceAccountTokenSource } from ${ctx.runtime("google-auth/index.ts")};`,
         ]
       : []),

@@ -53,7 +53,7 @@ export function emitWhen(route: RouteIR, ctx: EmitContext): { imports: Code[]; d
   const used = [...helpers].sort();
   const uses = (text: string) => checks.some((c) => c.text.includes(text));
   const params = ts`${code(uses("request.") ? "request" : "_request")}: ConditionRequest, ${code(used.length ? "body" : "_body")}: unknown`;
-  const imports = used.length ? [ts`import { ${code(used.join(", "))} } from ${ctx.runtime("route-conditions.ts")};`] : [];
+  const imports = used.length ? [ts`import { ${code(used.join(", "))} } from ${ctx.runtime("routing/route-conditions.ts")};`] : [];
   const decls = ts`${hoisted}
 
 export function ${name(whenName(route))}(${params}): boolean {

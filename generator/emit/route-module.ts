@@ -101,11 +101,18 @@ export function emitRouteModule(ir: ConfigIR, route: RouteIR, ctx: EmitContext):
   const prices = emitRoutePrices(ir, route, ctx);
   const bodyLimit = route.bodyLimitBytes === null ? code("") : ts`
 bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
+  // One recorder per route, shared by its per-API route objects: a conversation is one file whatever API it uses.
+  const record = route.record === null ? code("") : code(`
+record: recorder,`);
+  const recordImport = route.record === null ? code("") : ts`
+import { createRecorder } from ${ctx.runtime("scenario/record/recorder.ts")};`;
+  const recordDecl = route.record === null ? code("") : ts`
+const recorder = createRecorder({ dir: ${route.record.dir}, route: ${route.id} });`;
   const params = code(transforms.readsEnv ? ", processEnv: NodeJS.ProcessEnv" : "");
   const factories = endpointApis(route).map((api) => {
     const targets = route.targets.map(
       (t) =>
-        ts`{ upstream: upstreams.${name(upstreamProperty(providers.get(t.provider)!))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}, price: ${prices.of(t)}${transformsOf(t)} },`,
+        ts`{ upstream: upstreams.${name(upstreamProperty(providers.get(t.provider)!))}, label: ${targetLabel(route, t)}, model: ${t.model === null ? code("null") : literal(t.model)}, modelJson: ${t.model === null ? code("null") : literal(JSON.stringify(t.model))}, translation: ${translationOf(api, t)}, price: ${prices.of(t)}${transformsOf(t)}${route.forwardClientKey ? code(", forwardsClientKey: true") : code("")} },`,
     );
     if (balancer !== null) {
       // The balancer needs the target objects themselves (it keys its per-target state on them).
@@ -116,7 +123,7 @@ bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
   return {
     id: ${route.id},
     targets,
-    balancer: ${balancer.construct},${bodyLimit}
+    balancer: ${balancer.construct},${bodyLimit}${record}
     rateLimits: ${route.rateLimits === null ? code("null") : code("rateLimits")},
     retry,
     breaker,
@@ -128,7 +135,7 @@ bodyLimitBytes: ${literal(route.bodyLimitBytes)},`;
     id: ${route.id},
     targets: [
       ${targets}
-    ],${bodyLimit}
+    ],${bodyLimit}${record}
     rateLimits: ${route.rateLimits === null ? code("null") : code("rateLimits")},
     retry,
     breaker,
@@ -158,7 +165,7 @@ ${provenance(route)}
 import type { ${code(["Route", ...(route.rateLimits === null ? [] : ["RateLimits"]), ...(balancer ? ["Target"] : []), ...(when ? ["ConditionRequest"] : [])].join(", "))} } from ${ctx.runtime("contract.ts")};
 ${breaker === null ? ts`import type { RetryPolicy } from ${ctx.runtime("resilience/backoff.ts")};` : ts`import type { RetryPolicy } from ${ctx.runtime("resilience/backoff.ts")};
 import type { BreakerPolicy } from ${ctx.runtime("resilience/circuit-breaker.ts")};`}
-import type { Upstreams } from "../providers.ts";
+import type { Upstreams } from "../providers.ts";${recordImport}
 ${prices.imports}
 ${translators.length ? ts`import type { Translator, TranslationOptions } from ${ctx.runtime("translate/translator.ts")};` : code("")}
 ${translators.length ? ts`import type { ${code(typeNames.join(", "))} } from ${ctx.types()};` : code("")}
@@ -169,7 +176,7 @@ ${when ? when.decls : code("")}
 ${transforms.declarations}
 
 ${route.rateLimits === null ? code("") : rateLimitsDecl(route.rateLimits)}
-${resilienceDecls}
+${resilienceDecls}${recordDecl}
 
 ${prices.decls}
 

@@ -2,7 +2,7 @@
 // build time:
 //   1. exact names: one static Map lookup (a hash probe, whatever the number of routes);
 //   2. globs: all of them folded into one anchored RegExp, in declaration order, each alternative ending in
-//      an empty group `()`; runtime/glob-match.ts reads which group matched (Hono's RegExpRouter).
+//      an empty group `()`; runtime/routing/glob-match.ts reads which group matched (Hono's RegExpRouter).
 // Exact names win over globs; among globs the first declared wins (validate.ts rejects shadowed globs).
 // A name with conditional routes (`when:`) is not in the static Map but in a second one, whose value is a
 // selector: the routes' predicates in declaration order as one `?:` chain ending in the unconditional route
@@ -77,7 +77,7 @@ function emitApiMatcher(api: EndpointApi, routes: readonly RouteIR[]): { decls: 
     };
   }
   // Conditional globs: the fold of every glob, plus one of the globs after each conditional one, where the
-  // search resumes when its condition fails (runtime/glob-match.ts matchGlobWhen).
+  // search resumes when its condition fails (runtime/routing/glob-match.ts matchGlobWhen).
   const patterns = globs.map((_, i) => (i === 0 || globs[i - 1]!.when !== null ? ts`new RegExp(${fold(i)})` : code("null")));
   const conditions = name(`${api}GlobConditions`);
   decls.splice(decls.length - 1, 0, ts`const ${globName}: readonly (RegExp | null)[] = [
@@ -99,7 +99,7 @@ function globImport(ir: ConfigIR, ctx: EmitContext): Code {
     ...(plain.some(Boolean) ? ["matchGlob"] : []),
     ...(conditional.some(Boolean) ? ["matchGlobWhen", "type GlobCondition"] : []),
   ];
-  return ts`import { ${code(names.join(", "))} } from ${ctx.runtime("glob-match.ts")};`;
+  return ts`import { ${code(names.join(", "))} } from ${ctx.runtime("routing/glob-match.ts")};`;
 }
 
 /** createRouter takes the gateway's environment when some route's transforms read `${VAR}`. */
@@ -113,7 +113,7 @@ export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
       ts`import { ${code([...endpointApis(r).map((api) => routeFactoryName(r, api)), ...(r.when ? [whenName(r)] : [])].join(", "))} } from ${`./${routeFile(r)}`};`,
   );
   const conditional = ir.routes.some((r) => r.when !== null);
-  // Bodies are read up to the largest limit any route allows; each route then holds its own (chat-endpoint.ts).
+  // Bodies are read up to the largest limit any route allows; each route then holds its own (runtime/endpoints/chat.ts).
   const largest = Math.max(ir.server.bodyLimitBytes, ...ir.routes.map((r) => r.bodyLimitBytes ?? 0));
   // Routes whose transforms resolve `${VAR}` get the gateway's environment, the one provider keys came from.
   const readsEnv = new Set(ir.routes.filter((r) => routeReadsEnv(ir, r)));
@@ -131,7 +131,7 @@ export function emitRouterTable(ir: ConfigIR, ctx: EmitContext): string {
 import type { Route, Router } from ${ctx.runtime("contract.ts")};
 ${[
   ...(usesGlobs ? [globImport(ir, ctx)] : []),
-  ...(conditional ? [ts`import type { SelectRoute } from ${ctx.runtime("route-conditions.ts")};`] : []),
+  ...(conditional ? [ts`import type { SelectRoute } from ${ctx.runtime("routing/route-conditions.ts")};`] : []),
 ]}
 import type { Upstreams } from "./providers.ts";
 ${imports}

@@ -5,7 +5,7 @@
 // A key Switchyard knows is honoured even when keys are not required (a loopback gateway): its policy,
 // limits and budget apply, and a revoked one is refused. An unknown key on an open gateway is just the
 // client's own credential (bring-your-own-key routes forward it) and the request is anonymous.
-import type { ClientError } from "../client-errors.ts";
+import type { ClientError } from "../client/errors.ts";
 import type { ClientIdentity, RequestIdentity } from "./client-identity.ts";
 import type { KeyCache } from "./keyring.ts";
 

@@ -8,7 +8,7 @@
 // up by the first 16 hex digits of its digest; the full digests are then compared in constant time. What a
 // timing difference could reveal is a digest prefix, which says nothing about any key.
 import type { RateLimitRule } from "../contract.ts";
-import { globToRegExpSource } from "../glob-match.ts";
+import { globToRegExpSource } from "../routing/glob-match.ts";
 import { digestsEqual } from "./key-text.ts";
 import type { KeyBudget, KeyRecord, KeySecret, Keyring, Store } from "../store/types.ts";
 import { appLog } from "../log/app-log.ts";

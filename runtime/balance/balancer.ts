@@ -1,6 +1,6 @@
 // Load balancing among targets of equal priority. A balanced route's targets arrive sorted by priority
 // (generator/resolve.ts) and cut into groups of equal priority; per request the balancer returns every
-// target once, in the order the target walk (runtime/target-walk.ts) tries them: the strategy's pick of
+// target once, in the order the target walk (runtime/attempts/target-walk.ts) tries them: the strategy's pick of
 // the first group, the rest of that group, then each lower-priority group ordered the same way (fallbacks).
 //
 // The generated route module constructs its balancer with its constants (group sizes, weights and the

@@ -1,5 +1,5 @@
 // What an attempt tells the balancer about its target's speed.
-import type { AttemptOutcome } from "../http-attempt.ts";
+import type { AttemptOutcome } from "../attempts/http.ts";
 
 /**
  * The latency sample of an attempt: time to first byte for a relayed stream (a stream's length is the

@@ -39,8 +39,13 @@ export interface CollectReply {
   readonly metrics: readonly unknown[];
 }
 
+/** Supervisor → worker: a reload has started the new bundle's workers; drain and exit (server.ts shutdown({ linger })). */
+export interface RetireRequest {
+  readonly type: "switchyard:retire";
+}
+
 export type WorkerMessage = ReadyMessage | ScrapeRequest | CollectReply;
-export type SupervisorMessage = ScrapeReply | CollectRequest;
+export type SupervisorMessage = ScrapeReply | CollectRequest | RetireRequest;
 
 /** Whether `value` is one of ours (the IPC channel also carries node:cluster's internal messages). */
 export function isMessage<T extends { type: string }>(value: unknown, type: T["type"]): value is T {

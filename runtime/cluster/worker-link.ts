@@ -5,7 +5,7 @@
 // request path: it runs at start, at stop and per scrape.
 import cluster from "node:cluster";
 import type { Registry } from "prom-client";
-import { isMessage, QUIET_VARIABLE, SLOT_VARIABLE, type CollectReply, type CollectRequest, type ReadyMessage, type ScrapeReply, type ScrapeRequest } from "./messages.ts";
+import { isMessage, QUIET_VARIABLE, SLOT_VARIABLE, type CollectReply, type CollectRequest, type ReadyMessage, type RetireRequest, type ScrapeReply, type ScrapeRequest } from "./messages.ts";
 
 /** A scrape that the supervisor does not answer within this is a 500, not a hung request. */
 const SCRAPE_TIMEOUT_MS = 5000;
@@ -20,6 +20,7 @@ export class WorkerLink {
   private registry: Registry | null = null;
   private readonly scrapes = new Map<number, PendingScrape>();
   private nextId = 1;
+  private retire: (() => void) | null = null;
 
   constructor(
     /** 1..N: stable across restarts of the worker filling it (cluster's own ids are not). */
@@ -30,12 +31,18 @@ export class WorkerLink {
     process.on("message", (message: unknown) => {
       if (isMessage<CollectRequest>(message, "switchyard:collect")) void this.collect(message.id);
       else if (isMessage<ScrapeReply>(message, "switchyard:scraped")) this.answered(message);
+      else if (isMessage<RetireRequest>(message, "switchyard:retire")) this.retire?.();
     });
   }
 
   /** The registry this worker reports; until set (or with metrics off) it reports nothing. */
   serveMetrics(registry: Registry | null): void {
     this.registry = registry;
+  }
+
+  /** What to do when a reload retires this worker (the new bundle's workers are listening). */
+  onRetire(retire: () => void): void {
+    this.retire = retire;
   }
 
   ready(port: number): void {

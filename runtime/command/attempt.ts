@@ -1,7 +1,7 @@
 // One attempt against a command provider: the conversation goes to a local CLI as one prompt, and what it
 // prints on stdout comes back as the assistant's text, in the client's own API, streamed or as one body.
 //
-// The rules of runtime/http-attempt.ts hold. Nothing is sent before the CLI's first visible output, so a
+// The rules of runtime/attempts/http.ts hold. Nothing is sent before the CLI's first visible output, so a
 // run that fails at once (missing executable, non-zero exit, only stderr) is `failed` and the route falls
 // back; a non-stream answer is sent only after a clean exit, so every failure of one is `failed`. Once a
 // stream has started, a non-zero exit or a timeout cuts the connection (client.close) and the attempt is
@@ -12,9 +12,9 @@
 // The attempt settles only once the process has gone, so a finished attempt leaves nothing running.
 import { StringDecoder } from "node:string_decoder";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
-import type { ClientSink } from "../client-response.ts";
-import type { AttemptOutcome, AttemptRequest } from "../http-attempt.ts";
-import type { ResponseSummary } from "../stream-tap.ts";
+import type { ClientSink } from "../client/response.ts";
+import type { AttemptOutcome, AttemptRequest } from "../attempts/http.ts";
+import type { ResponseSummary } from "../streams/stream-tap.ts";
 import { createAnsiStripper } from "./ansi.ts";
 import { estimatedUsage, estimateTokens } from "./estimate.ts";
 import type { Release } from "./limiter.ts";

@@ -3,7 +3,7 @@
 // exit; or one whole body when the client did not stream. The scenario renderers (runtime/scenario/) do
 // not fit: they compute every frame up front from a script whose whole text is known.
 import type { ClientApi } from "../contract.ts";
-import type { Usage } from "../usage.ts";
+import type { Usage } from "../usage/usage.ts";
 import { createAnthropicRenderer } from "./render-anthropic.ts";
 import { createOpenAIRenderer } from "./render-openai.ts";
 

@@ -10,10 +10,12 @@
 //
 // A key's text appears only in the create and rotate answers. Every change reloads this instance's keyring
 // at once; other instances see it at their next poll (within about a second).
-import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
-import { ClientResponse } from "../client-response.ts";
-import { errorBody, JSON_HEADERS, type ClientError } from "../client-errors.ts";
-import { readBody } from "../read-body.ts";
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import type { RouteRegistry } from "../listener/route-table.ts";
+import { ClientResponse } from "../client/response.ts";
+import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
+import { readBody } from "../client/read-body.ts";
+import { bodyStalled } from "./json-request.ts";
 import type { AdminKey } from "../access/admin-key.ts";
 import type { KeyCache } from "../access/keyring.ts";
 import { createKey, KeyInputError, keyReport, keyView, parseDuration, parsePolicy, rotateKey, type KeyInput } from "../access/key-admin.ts";
@@ -24,7 +26,7 @@ const DEFAULT_GRACE = "24h";
 
 type Handler = (params: readonly string[], body: KeyInput & { grace?: unknown }) => Promise<{ status: number; body: unknown }>;
 
-export function registerAdminKeys(app: TemplatedApp, admin: AdminKey, store: Store, keys: KeyCache): void {
+export function registerAdminKeys(app: RouteRegistry, admin: AdminKey, store: Store, keys: KeyCache): void {
   const notFound = (id: string) => ({ status: 404, body: { error: { message: `no key ${JSON.stringify(id)}`, type: "not_found_error", param: null, code: "key_not_found" } } });
   const changed = async <T>(result: T): Promise<T> => {
     await keys.reload();
@@ -66,12 +68,12 @@ export function registerAdminKeys(app: TemplatedApp, admin: AdminKey, store: Sto
       const params = Array.from({ length: paramCount }, (_, i) => req.getParameter(i) ?? "");
       const body = method === "get" || method === "del" ? null : readBody(res, ADMIN_BODY_LIMIT, Number(req.getHeader("content-length") || 0));
       const reply = (status: number, payload: unknown) => client.send(status, JSON_HEADERS, JSON.stringify(payload));
-      const fail = (error: ClientError) => client.send(error.status, JSON_HEADERS, errorBody("openai", error));
+      const fail = (error: ClientError) => client.send(error.status, JSON_HEADERS, errorBody("openai", error), error.closeConnection);
       void (async () => {
         let input: KeyInput = {};
         if (body !== null) {
           const read = await body;
-          if (!read.ok) return fail({ status: 413, message: `request body is larger than the ${ADMIN_BODY_LIMIT} byte limit` });
+          if (!read.ok) return fail(read.reason === "timeout" ? bodyStalled() : { status: 413, message: `request body is larger than the ${ADMIN_BODY_LIMIT} byte limit` });
           if (read.body.byteLength > 0) {
             try {
               input = JSON.parse(read.body.toString("utf8")) as KeyInput;

@@ -12,9 +12,10 @@
 // response is built on demand: none of this is on the request path, which only feeds the live view.
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
-import type { HttpRequest, HttpResponse, TemplatedApp } from "uWebSockets.js";
-import { ClientResponse } from "../client-response.ts";
-import { errorBody, type ClientError } from "../client-errors.ts";
+import type { HttpRequest, HttpResponse } from "uWebSockets.js";
+import type { RouteRegistry } from "../listener/route-table.ts";
+import { ClientResponse } from "../client/response.ts";
+import { errorBody, type ClientError } from "../client/errors.ts";
 import type { AdminKey } from "../access/admin-key.ts";
 import type { KeyCache } from "../access/keyring.ts";
 import { utcDay } from "../spend/periods.ts";
@@ -143,7 +144,7 @@ export async function spendReport(store: Store, names: ReadonlyMap<string, strin
 
 type ApiHandler = (query: URLSearchParams, params: readonly string[]) => Promise<{ status: number; body: string }> | { status: number; body: string };
 
-export function registerDashboard(app: TemplatedApp, options: DashboardOptions): void {
+export function registerDashboard(app: RouteRegistry, options: DashboardOptions): void {
   const { admin, store, keys, view, assets } = options;
   const names = (): Map<string, string> => new Map(keys.keys().map((key) => [key.id, key.name]));
   const ok = (payload: unknown) => ({ status: 200, body: redactSecrets(JSON.stringify(payload)) });

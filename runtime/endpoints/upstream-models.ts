@@ -10,6 +10,7 @@
 import type { Dispatcher } from "undici";
 import type { ApiFamily, HttpUpstream, Route, Router } from "../contract.ts";
 import { appLog } from "../log/app-log.ts";
+import { gatewayRequestHeaders } from "../upstream/request-headers.ts";
 
 /** How long a provider's list is used before a listing refreshes it. */
 export const MODEL_LIST_TTL_MS = 10 * 60_000;
@@ -19,7 +20,8 @@ const RETRY_MS = 60_000;
 const FETCH_TIMEOUT_MS = 10_000;
 /** A model list larger than this is not one. */
 const MAX_LIST_BYTES = 8 << 20;
-const ANTHROPIC_VERSION = "2023-06-01";
+/** The list is read as JSON; the provider's headers (its key) and Anthropic's version header come with it. */
+const ACCEPT_JSON = { accept: "application/json" };
 
 interface Source {
   readonly upstream: HttpUpstream;
@@ -104,8 +106,7 @@ export class UpstreamModels {
   private async fetch(source: Source): Promise<void> {
     const { upstream } = source;
     try {
-      const headers: Record<string, string> = { ...upstream.headers, accept: "application/json" };
-      if (upstream.api === "anthropic") headers["anthropic-version"] = ANTHROPIC_VERSION;
+      const headers = gatewayRequestHeaders(upstream, ACCEPT_JSON);
       const body = await getJson(upstream.dispatcher, source.path, headers);
       const names = modelIdsOf(upstream.api, body);
       source.names = names;

@@ -3,9 +3,10 @@
 // it to observers, the trace and the writer (writer.ts), which sends it to the configured sink.
 
 import { randomBytes } from "node:crypto";
-import type { Usage } from "../usage.ts";
-import { summarizeStream, type ResponseSummary, type StreamBytes } from "../stream-tap.ts";
+import type { Usage } from "../usage/usage.ts";
+import { summarizeStream, type ResponseSummary, type StreamBytes } from "../streams/stream-tap.ts";
 import type { ClientIdentity } from "../access/client-identity.ts";
+import type { ClientError } from "../client/errors.ts";
 
 export interface AttemptRecord {
   provider: string;
@@ -197,4 +198,14 @@ export function baseRecord(request: LoggedRequest, status: number): RequestLogRe
   };
   if (request.raw !== undefined) record.request_body = request.raw;
   return record;
+}
+
+/**
+ * A refused or failed request's error on its record: the message and a stable code, the client's own or the
+ * log's (ClientError.logCode), so an operator can count who was turned away and why.
+ */
+export function recordError(record: RequestLogRecord, error: ClientError): void {
+  record.error = error.message;
+  const code = error.code ?? error.logCode;
+  if (code !== undefined) record.error_code = code;
 }

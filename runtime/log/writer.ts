@@ -270,7 +270,7 @@ export function openRequestLog(settings: RequestLogSettings, options: RequestLog
     close(deadline = Date.now() + 10_000) {
       closing ??= (async () => {
         if (retention !== null) clearInterval(retention);
-        // A whole (non-stream) response is recorded on the turn after it went out (chat-endpoint.ts finish),
+        // A whole (non-stream) response is recorded on the turn after it went out (endpoints/chat.ts finish),
         // after its request left `inflight`: shutdown comes here once those settle, so one more turn lets
         // the last such records in before the log stops taking them.
         await new Promise((resolve) => setImmediate(resolve));

@@ -13,6 +13,7 @@ import { Counter, Gauge, Registry } from "prom-client";
 import type { MetricsSettings, Router } from "../contract.ts";
 import type { AttemptRecord, RequestLogRecord } from "../log/request-log.ts";
 import type { TargetHealth } from "../resilience/resilience.ts";
+import type { ConnectionHealth } from "../upstream/connection-queue.ts";
 import type { RecordObserver } from "./hooks.ts";
 import { CounterFamily, HistogramFamily, type CounterSeries, type HistogramSeries } from "./metric-series.ts";
 import { appLog } from "../log/app-log.ts";
@@ -23,6 +24,8 @@ export interface MetricsSources {
   /** The server's in-flight request promises. */
   readonly inflight: { readonly size: number };
   readonly resilience: { health(): readonly TargetHealth[] };
+  /** Each HTTP provider's connections in use, queue depth and refusals (runtime/upstream/connection-queue.ts). */
+  readonly upstreams?: () => readonly ConnectionHealth[];
   /** Records each request-log sink has lost so far, by sink name (the JSONL files are "file"). */
   readonly droppedRecords: () => Readonly<Record<string, number>>;
 }
@@ -169,6 +172,42 @@ export class GatewayMetrics implements RecordObserver {
         for (const target of sources.resilience.health()) {
           const state = BREAKER_STATES[target.state];
           if (state !== undefined) this.set({ route: target.route, target: target.target }, state);
+        }
+      },
+    });
+    // Read at scrape time from each provider's queue; with --workers N they add up across workers (each has
+    // its own pool of max_connections), as the default "sum" aggregator does.
+    const upstreams = sources.upstreams ?? (() => []);
+    new Gauge({
+      name: "switchyard_upstream_in_flight",
+      help: "Requests holding one of a provider's connections (at most max_connections per worker), by provider.",
+      labelNames: ["provider"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const upstream of upstreams()) this.set({ provider: upstream.provider }, upstream.in_flight);
+      },
+    });
+    new Gauge({
+      name: "switchyard_upstream_queue_depth",
+      help: "Requests waiting for one of a provider's connections (at most queue.max per worker), by provider.",
+      labelNames: ["provider"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const upstream of upstreams()) this.set({ provider: upstream.provider }, upstream.queued);
+      },
+    });
+    new Counter({
+      name: "switchyard_upstream_queue_rejected_total",
+      help: "Requests a provider's connection queue turned away, by provider and reason (full: queue.max were waiting; timeout: no connection within queue.timeout_ms).",
+      labelNames: ["provider", "reason"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const upstream of upstreams()) {
+          this.inc({ provider: upstream.provider, reason: "full" }, upstream.rejected_full);
+          this.inc({ provider: upstream.provider, reason: "timeout" }, upstream.rejected_timeout);
         }
       },
     });

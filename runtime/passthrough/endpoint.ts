@@ -9,16 +9,17 @@
 // The request body is not read before forwarding: uWS's chunks go into a Readable that undici sends
 // upstream as they come, and the client's socket is paused while the Readable is full, so an upload of
 // any size (up to the entry's body_limit) holds a bounded amount of memory.
-import { UNCONFIGURED_STATUS } from "../target-walk.ts";
+import { UNCONFIGURED_STATUS } from "../attempts/target-walk.ts";
 import { Readable } from "node:stream";
 import type { HttpRequest, HttpResponse } from "uWebSockets.js";
 import type { ClientApi } from "../contract.ts";
-import { ClientResponse } from "../client-response.ts";
-import { errorBody, JSON_HEADERS, type ClientError } from "../client-errors.ts";
-import { collectPassthroughHeaders } from "../forward-headers.ts";
+import { ClientResponse } from "../client/response.ts";
+import { errorBody, JSON_HEADERS, type ClientError } from "../client/errors.ts";
+import { collectPassthroughHeaders } from "../upstream/forward-headers.ts";
+import { upstreamRequestHeaders } from "../upstream/request-headers.ts";
 import { readClientIdentity, type RequestIdentity } from "../access/client-identity.ts";
-import { bodyTooLarge } from "../json-request.ts";
-import { baseRecord, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
+import { bodyTooLarge } from "../endpoints/json-request.ts";
+import { baseRecord, recordError, CLIENT_CLOSED, newRequestId, roundMs, traceIdOf, type AttemptRecord, type LoggedRequest, type RequestLogRecord } from "../log/request-log.ts";
 import type { EndpointServices } from "../services.ts";
 import type { RequestSpan } from "../observe/hooks.ts";
 import { matchPassthrough, type PassthroughMatch } from "./match.ts";
@@ -58,7 +59,7 @@ function refuseRestricted(identity: RequestIdentity): ClientError | null {
 }
 
 function disabled(entry: PassthroughEntry): ClientError {
-  // The status and code of a model route whose providers all lack keys (runtime/target-walk.ts): one answer,
+  // The status and code of a model route whose providers all lack keys (runtime/attempts/target-walk.ts): one answer,
   // which the SDKs do not retry, for one cause.
   return {
     status: UNCONFIGURED_STATUS,
@@ -137,7 +138,7 @@ export function createPassthroughEndpoint(table: PassthroughTable, services: End
     const upstream = entry.upstream;
     const path = upstream.basePath + found.path.slice(entry.strip) + (query ? `?${query}` : "");
     const rules = entry.headers;
-    const headers = rules?.request ? rules.request(clientHeaders, upstream.headers, null) : { ...clientHeaders, ...upstream.headers };
+    const headers = upstreamRequestHeaders(clientHeaders, upstream, rules?.request, null);
     // Framing, not content: a header rule cannot turn a sized upload into a chunked one.
     if (clientHeaders["content-length"] !== undefined) headers["content-length"] = clientHeaders["content-length"];
     const outcome = await relay(upstream, { method: call.method, path, headers, body, requestId: call.requestId, receivedAt: call.receivedAt }, call.client, rules);
@@ -181,8 +182,7 @@ export function createPassthroughEndpoint(table: PassthroughTable, services: End
     if (call.client.started) call.client.close();
     else call.client.send(error.status, { ...JSON_HEADERS, ...extraHeaders, "x-switchyard-request-id": call.requestId }, errorBody(call.api, error));
     const record = finalRecord(call, call.client.aborted ? CLIENT_CLOSED : error.status, 0);
-    record.error = error.message;
-    if (error.code !== undefined) record.error_code = error.code;
+    recordError(record, error);
     recordRequest(call, record);
   }
 }

@@ -8,9 +8,10 @@
 import type { Dispatcher } from "undici";
 import type { Readable } from "node:stream";
 import type { HttpUpstream } from "../contract.ts";
-import type { ClientResponse } from "../client-response.ts";
-import { abortWithClient, armDeadline, responseHeaders } from "../http-attempt.ts";
-import { describeTransportError } from "../failure-kind.ts";
+import type { ClientResponse } from "../client/response.ts";
+import { responseHeaders } from "../attempts/http.ts";
+import { abortWithClient, armDeadline } from "../attempts/settle.ts";
+import { describeTransportError } from "../attempts/failure-kind.ts";
 import type { PassthroughHeaders } from "./table.ts";
 
 export interface RelayRequest {

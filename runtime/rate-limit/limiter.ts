@@ -6,7 +6,7 @@
 // charge is the prompt estimate; `settle` later books the difference to the usage the upstream reported.
 import type { RateLimitRule, RateLimits } from "../contract.ts";
 import type { ClientIdentity } from "../access/client-identity.ts";
-import type { ClientError } from "../client-errors.ts";
+import type { ClientError } from "../client/errors.ts";
 import type { BucketCharge, ChargeResult } from "./bucket.ts";
 import { LocalBucketStore } from "./local-store.ts";
 import { RedisBucketStore } from "./redis-store.ts";

@@ -20,6 +20,8 @@ export interface RedisSettings {
   readonly keyPrefix: string;
   /** Share of a shared rate-limit bucket one instance may lease (runtime/rate-limit/leases.ts); default 0.1. */
   readonly rateLimitLease?: number;
+  /** routes.yaml `redis.command_timeout_ms`: see SharedRedisOptions.commandTimeoutMs (which overrides it). */
+  readonly commandTimeoutMs?: number;
 }
 
 export interface SharedRedisOptions {
@@ -65,7 +67,7 @@ export class SharedRedis {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
-      commandTimeout: options.commandTimeoutMs ?? 50,
+      commandTimeout: options.commandTimeoutMs ?? settings.commandTimeoutMs ?? 50,
       connectTimeout: 1000,
       retryStrategy: (times) => Math.min(100 * times, 2000),
       // A replica that is still loading its data set answers LOADING; wait for it like for a reconnect.

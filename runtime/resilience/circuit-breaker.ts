@@ -44,6 +44,8 @@ export interface BreakerStore {
   snapshot(key: string, policy: BreakerPolicy): BreakerSnapshot;
   /** Announces a breaker at start, so a shared store follows it before its first request. */
   track?(key: string, policy: BreakerPolicy): void;
+  /** Drops a breaker's state: the caller stopped following it (a glob target's model evicted from its cache). */
+  forget?(key: string): void;
   /** Where decisions come from now; absent means "local". */
   scope?(): BreakerScope;
 }
@@ -115,6 +117,10 @@ export class MemoryBreakerStore implements BreakerStore {
       this.breakers.set(key, breaker);
     }
     return breaker;
+  }
+
+  forget(key: string): void {
+    this.breakers.delete(key);
   }
 
   admit(key: string, _policy: BreakerPolicy): Admission {

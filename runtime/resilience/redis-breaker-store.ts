@@ -191,6 +191,11 @@ interface Entry {
   probe: ProbeOutcome;
   /** A request saw the breaker half-open without a token: ask for one. */
   wanted: boolean;
+  /** Announced at start (track): synced every time. Others (a glob target's models) only while in use. */
+  pinned: boolean;
+  /** Local wall clock of its last admit or record, and of the last sync that brought its shared state. */
+  usedAt: number;
+  syncedAt: number;
 }
 
 
@@ -233,12 +238,22 @@ export class RedisBreakerStore implements BreakerStore {
   }
 
   track(key: string, policy: BreakerPolicy): void {
-    this.entry(key, policy);
+    this.entry(key, policy).pinned = true;
+  }
+
+  forget(key: string): void {
+    this.entries.delete(key);
+    this.local.forget(key);
   }
 
   admit(key: string, policy: BreakerPolicy): Admission {
     const entry = this.entry(key, policy);
     if (!this.shared()) return this.local.admit(key, policy);
+    if (this.now() - entry.syncedAt >= this.staleMs) {
+      // A model that was idle (not synced since) or new: decided locally until the next sync, which is now.
+      this.soon();
+      return this.local.admit(key, policy);
+    }
     const s = entry.shared;
     if (s === null || !s.open) return ADMITTED;
     if (this.now() + this.offset < s.openUntil) return OPEN;
@@ -277,9 +292,9 @@ export class RedisBreakerStore implements BreakerStore {
   }
 
   snapshot(key: string, policy: BreakerPolicy): BreakerSnapshot {
-    const entry = this.entry(key, policy);
+    const entry = this.entries.get(key);
+    if (entry === undefined || !this.shared() || this.now() - entry.syncedAt >= this.staleMs) return this.local.snapshot(key, policy);
     const s = entry.shared;
-    if (!this.shared()) return this.local.snapshot(key, policy);
     if (s === null || !s.open) {
       return { key, state: "closed", failures: s?.consecutive ?? 0, windowRequests: s?.windowRequests ?? 0, windowFailures: s?.windowFailures ?? 0, openedAt: null, retryAt: null };
     }
@@ -309,12 +324,23 @@ export class RedisBreakerStore implements BreakerStore {
 
   private entry(key: string, policy: BreakerPolicy): Entry {
     let entry = this.entries.get(key);
+    const now = this.now();
     if (entry === undefined) {
       const hashKey = `${this.redis.keyPrefix}cb:${key}`;
-      entry = { key, hashKey, probeKey: `${hashKey}:probe`, policy, shared: null, requests: 0, failures: 0, trailing: 0, hadSuccess: false, token: "none", probe: "-", wanted: false };
+      entry = { key, hashKey, probeKey: `${hashKey}:probe`, policy, shared: null, requests: 0, failures: 0, trailing: 0, hadSuccess: false, token: "none", probe: "-", wanted: false, pinned: false, usedAt: now, syncedAt: -Infinity };
       this.entries.set(key, entry);
-    }
+    } else entry.usedAt = now;
     return entry;
+  }
+
+  /**
+   * Whether a sync carries this breaker: always when announced at start; a glob target's model while it has
+   * outcomes to send, a probe running, or was used within staleMs. An idle model's mirror then goes stale,
+   * and its next request is decided locally and brings it back into the sync. So a client naming many
+   * models costs each sync only the ones in use, and the cache bound caps even those.
+   */
+  private due(e: Entry, now: number): boolean {
+    return e.pinned || e.requests > 0 || e.probe !== "-" || e.wanted || e.token !== "none" || now - e.usedAt < this.staleMs;
   }
 
   /** A sync on the next macrotask: outcomes recorded in the same turn go together. */
@@ -332,7 +358,9 @@ export class RedisBreakerStore implements BreakerStore {
       this.again = true;
       return this.running;
     }
-    const entries = [...this.entries.values()];
+    const now = this.now();
+    const entries: Entry[] = [];
+    for (const e of this.entries.values()) if (this.due(e, now)) entries.push(e);
     if (entries.length === 0) {
       // No breakers to follow (every route has breaker: false): "shared" just says Redis is there.
       this.syncedAt = this.redis.available() ? this.now() : 0;
@@ -379,6 +407,7 @@ export class RedisBreakerStore implements BreakerStore {
         else if (holder !== 1 && e.token === "held") e.token = "none";
       }
       this.syncedAt = this.now();
+      for (const e of entries) e.syncedAt = this.syncedAt;
     } catch {
       // Noted by SharedRedis (once per outage); this process decides locally until a sync answers.
       this.syncedAt = 0;

@@ -3,7 +3,7 @@
 // stream that merely stopped. The leading blank lines end any event the upstream left half-written.
 // @see https://docs.anthropic.com/en/docs/build-with-claude/streaming#error-events
 import type { ClientApi } from "../contract.ts";
-import { errorBody } from "../client-errors.ts";
+import { errorBody } from "../client/errors.ts";
 
 export function streamErrorEvent(api: ClientApi, status: number, message: string): string {
   if (api === "responses") {

@@ -31,6 +31,8 @@ export function renderAnthropic(response: ScenarioResponse, ctx: PlayContext): S
     usage: { input_tokens: ctx.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: outputTokens },
   });
 
+  // Time the scenario lets pass before this response (advanceMs, other harnesses' events) delays its first byte.
+  timeline.wait(response.waitMs ?? 0);
   event("message_start", { message: message([], null, 0) });
   const blocks: ContentBlock[] = [];
   const toolCalls: ScenarioToolCall[] = [];

@@ -21,6 +21,8 @@ export function renderOpenAI(response: ScenarioResponse, ctx: PlayContext): Scen
 
   let text = "";
   const toolCalls: ScenarioToolCall[] = [];
+  // Time the scenario lets pass before this response (advanceMs, other harnesses' events) delays its first byte.
+  timeline.wait(response.waitMs ?? 0);
   if (ctx.stream) timeline.emit(delta({ role: "assistant", content: "" }));
   for (const part of response.parts) {
     if (part.type === "think") {

@@ -1,6 +1,6 @@
 // What playback reads from the client's request: how far the conversation has got (a pure function of the
-// body, so the same request always gets the same reply). Size estimates are runtime/token-estimate.ts's.
-export { estimatePromptTokens as estimateInputTokens, estimateTokens } from "../token-estimate.ts";
+// body, so the same request always gets the same reply). Size estimates are runtime/usage/token-estimate.ts's.
+export { estimatePromptTokens as estimateInputTokens, estimateTokens } from "../usage/token-estimate.ts";
 
 /** Assistant turns in the history: the number of responses the client has already received. */
 export function countAssistantTurns(body: unknown): number {

@@ -8,9 +8,9 @@
 // four characters a token) and logged as estimated; with no estimate either, a request with a reservation
 // is charged what was reserved (overcharged perhaps, never overshot), one without is logged with no cost.
 import type { Route, Target } from "../contract.ts";
-import type { ClientError } from "../client-errors.ts";
+import type { ClientError } from "../client/errors.ts";
 import type { ClientIdentity } from "../access/client-identity.ts";
-import type { Usage } from "../usage.ts";
+import type { Usage } from "../usage/usage.ts";
 import { costNanos } from "./price.ts";
 import type { Budgets, CostBound, Reservation } from "./budget.ts";
 import type { SpendLedger } from "./ledger.ts";
@@ -36,7 +36,7 @@ export interface Finished {
   readonly target: Target | null;
   readonly status: number;
   readonly usage: Usage | null;
-  /** What the gateway can tell of the usage when the upstream reported none (token-estimate.ts); null: nothing. */
+  /** What the gateway can tell of the usage when the upstream reported none (usage/token-estimate.ts); null: nothing. */
   readonly fallbackUsage: Usage | null;
   readonly reservation: Reservation | null;
 }

@@ -5,12 +5,12 @@
 // a request that failed settles to zero. Reservations left by an instance that died are released by a
 // sweep after STALE_AFTER_MS.
 //
-// Worst case: the prompt estimate (runtime/token-estimate.ts) at the dearer of the input and cache-write
+// Worst case: the prompt estimate (runtime/usage/token-estimate.ts) at the dearer of the input and cache-write
 // rates, plus max_tokens (or `budgets.max_tokens` when the client names none) at the output rate, on the
 // dearest of the route's targets (any of them may end up serving). A request to a model with no known
 // price cannot be bounded, so a key with a budget may not use one.
 import type { Route } from "../contract.ts";
-import type { ClientError } from "../client-errors.ts";
+import type { ClientError } from "../client/errors.ts";
 import type { ActiveKey } from "../access/keyring.ts";
 import type { Store } from "../store/types.ts";
 import { worstCaseNanos } from "./price.ts";

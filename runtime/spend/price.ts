@@ -6,7 +6,7 @@
 // dataset and routes.yaml give at most six decimals, so nothing is lost in practice), token counts times
 // those are exact integers below 2^53 pico-dollars (about $9,000 for one response), and the sum is rounded up
 // to a nano-dollar once. Floating-point noise (3 × 0.1) therefore never adds a nano-dollar.
-import type { Usage } from "../usage.ts";
+import type { Usage } from "../usage/usage.ts";
 
 /** USD per million tokens. */
 export interface ModelPrice {
@@ -60,7 +60,7 @@ function nanosOf(pico: number): number {
   return Math.ceil(pico / PICO_PER_NANO);
 }
 
-/** Cost of a response in integer nano-dollars (1e-9 USD), rounded up, from runtime/usage.ts Usage (input_tokens = uncached prompt, cache_read_input_tokens, cache_creation_input_tokens, output_tokens). */
+/** Cost of a response in integer nano-dollars (1e-9 USD), rounded up, from runtime/usage/usage.ts Usage (input_tokens = uncached prompt, cache_read_input_tokens, cache_creation_input_tokens, output_tokens). */
 export function costNanos(price: ModelPrice, usage: Usage): number {
   const input = tokens(usage.input_tokens);
   const cacheRead = tokens(usage.cache_read_input_tokens);

@@ -1,10 +1,10 @@
 // Applies a target's compiled body transforms to whole bodies and to streams. Only routes with body rules get
 // here: for them a body is parsed once, transformed, and serialised once; every other request keeps its byte
-// splice (runtime/model-splice.ts) and its streams are relayed byte for byte.
+// splice (runtime/upstream/model-splice.ts) and its streams are relayed byte for byte.
 import { createParser } from "eventsource-parser";
 import type { BodyTransform } from "./types.ts";
-import { spliceModel } from "../model-splice.ts";
-import { createUtf8Chunks } from "../utf8-chunks.ts";
+import { spliceModel } from "../upstream/model-splice.ts";
+import { createUtf8Chunks } from "../streams/utf8-chunks.ts";
 
 function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -5,7 +5,7 @@
 // @see https://platform.openai.com/docs/api-reference/embeddings/create
 import type { ClientApi } from "../contract.ts";
 import type { TranslationContext, TranslationProblem, TranslationState, UpstreamApi } from "./translator.ts";
-import { estimatePromptTokens } from "../token-estimate.ts";
+import { estimatePromptTokens } from "../usage/token-estimate.ts";
 
 export interface OpenAIEmbeddingsRequest {
   model: string;

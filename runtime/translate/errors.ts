@@ -1,7 +1,7 @@
 // An upstream's error, re-spoken in the client's API. The status is kept (SDKs pick their exception class
 // from it); the message is the upstream's own when its body has one, else the start of the raw body.
 import type { ClientApi } from "../contract.ts";
-import { errorBody } from "../client-errors.ts";
+import { errorBody } from "../client/errors.ts";
 
 const RAW_TEXT_CAP = 500;
 

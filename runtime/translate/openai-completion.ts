@@ -11,7 +11,7 @@ import type {
   OpenAIChatToolCall,
   OpenAIChatUsage,
 } from "../../generated/types/index.ts";
-import { estimatePromptTokens } from "../token-estimate.ts";
+import { estimatePromptTokens } from "../usage/token-estimate.ts";
 import type { TranslationContext, TranslationState } from "./translator.ts";
 
 /**

@@ -14,7 +14,7 @@ export type UpstreamApi = ClientApi | "gemini" | "ollama";
 export type UnsupportedPolicy = "drop" | "reject";
 
 /** Per-route settings, inlined by the generator as constants. */
-import type { Usage } from "../usage.ts";
+import type { Usage } from "../usage/usage.ts";
 
 export interface TranslationOptions {
   /** max_tokens sent to an upstream that requires it (Anthropic) when the client gave none. */

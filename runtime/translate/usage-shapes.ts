@@ -1,8 +1,8 @@
-// A Usage (both vocabularies, runtime/usage.ts) written back out in one API's wire shape. The conversion
+// A Usage (both vocabularies, runtime/usage/usage.ts) written back out in one API's wire shape. The conversion
 // rules live in usage.ts: OpenAI prompt_tokens = input + cache read + cache creation, cached_tokens = cache
 // read; the reverse clamps input at 0.
 import type { AnthropicUsage, OpenAIChatUsage } from "../../generated/types/index.ts";
-import type { Usage } from "../usage.ts";
+import type { Usage } from "../usage/usage.ts";
 
 export function openaiUsage(usage: Usage): OpenAIChatUsage {
   return {

@@ -51,6 +51,8 @@ describe("application log", () => {
     const messages = entries.map((e) => e.msg as string);
     const config = entries.find((e) => e.routes !== undefined)!;
     expect(config).toMatchObject({ level: "info", env: "dev", routes: 1, providers: ["upstream"], auth: "off", metrics: true, request_log: "logs" });
+    // Where the records go, absolute: the working directory's logs/ here.
+    expect(messages).toContain(`request log: ${path.join(gw.cwd, "logs")}/*.jsonl; \`switchyard logs tail\` reads it, \`switchyard usage\` sums it`);
     const listening = messages.findIndex((m) => /^switchyard \(dev\) listening on http:\/\/127\.0\.0\.1:\d+$/.test(m));
     expect(listening).toBeGreaterThan(messages.indexOf(config.msg));
     expect(entries[listening]).toMatchObject({ level: "info", url: gw.url });

@@ -1,5 +1,6 @@
 // The bundle as a deployable artefact: it runs with the config sources gone, it holds back a fast upstream
 // for a slow client instead of buffering without bound, and it drains in-flight requests on SIGTERM.
+import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { connect } from "node:net";
@@ -7,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, root, startGateway } from "../support/gateway.ts";
+import { buildCase, bundleNodeModules, logMessages, root, startGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 
 let bundle: string;
@@ -20,14 +21,17 @@ beforeAll(async () => {
 afterAll(() => mock?.close());
 
 describe("the bundle", () => {
-  it("runs on its own: no routes.yaml, schema/, generator/ or YAML parser needed", async () => {
+  it("runs on its own: no routes.yaml, schema/ or generator/ needed, and the config is never parsed at run time", async () => {
     const text = readFileSync(bundle, "utf8");
-    for (const absent of ["LineCounter", "ts-morph", "json-schema-to-typescript", "new Ajv"]) expect(text).not.toContain(absent);
+    // The config's loader, checker and type machinery stay in the generator. The YAML parser is bundled since
+    // issue 16, for one reason only: scenario files loaded at run time (POST /_switchyard/scenarios).
+    for (const absent of ["function loadConfig", "function checkConfig", "ts-morph", "json-schema-to-typescript", "new Ajv"]) expect(text).not.toContain(absent);
+    expect(text).toContain("function compileScenario");
     const dir = mkdtempSync(path.join(tmpdir(), "switchyard-ship-"));
     mkdirSync(path.join(dir, "app"));
     copyFileSync(bundle, path.join(dir, "app/server.mjs"));
     // Only the uWebSockets.js addon comes from node_modules; everything else is inside server.mjs.
-    symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+    symlinkSync(bundleNodeModules, path.join(dir, "node_modules"));
     const gw = await startGateway(path.join(dir, "app/server.mjs"), { UPSTREAM_URL: mock.url, UPSTREAM_KEY: "sk-lifecycle-aaaaaaaaaaaa" }, { cwd: dir });
     try {
       const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: "x", maxRetries: 0 });
@@ -51,6 +55,53 @@ describe("the bundle", () => {
     const records = gw.logRecords();
     expect(records.at(-1)).toMatchObject({ status: 200, stream: true });
     await expect(fetch(`${gw.url}/health`)).rejects.toThrow();
+  });
+});
+
+describe("--help, --version and a port in use", () => {
+  /** The bundle run to its exit, from a directory of its own. */
+  function runBundle(args: string[]): Promise<{ code: number | null; output: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [bundle, ...args], { cwd: mkdtempSync(path.join(tmpdir(), "switchyard-exit-")), env: { PATH: process.env.PATH ?? "", UPSTREAM_URL: mock.url, UPSTREAM_KEY: "sk-lifecycle-aaaaaaaaaaaa" } });
+      let output = "";
+      child.stdout.on("data", (d) => (output += d));
+      child.stderr.on("data", (d) => (output += d));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        resolve({ code, output });
+      });
+    });
+  }
+
+  it("the bundle prints its options and its version without starting, and exits 0", async () => {
+    const { version } = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
+    const help = await runBundle(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.output).toMatch(/^Usage: node \S*server\.mjs \[--host HOST\] \[--port PORT\] \[--workers N\|auto\]/);
+    for (const documented of ["--host HOST", "--port PORT", "--workers N|auto", "-v, --version", "SWITCHYARD_STORE", "SWITCHYARD_ADMIN_KEY", "SIGTERM"]) expect(help.output).toContain(documented);
+    expect(help.output).not.toContain("listening");
+    for (const flag of ["--version", "-v"]) expect(await runBundle([flag])).toEqual({ code: 0, output: `switchyard ${version}\n` });
+    const unknown = await runBundle(["--bogus"]);
+    expect(unknown.code).toBe(1);
+    expect(logMessages(unknown.output)).toContain("cannot start: Unknown option '--bogus'; --help lists the options");
+  });
+
+  it("a second gateway on the port of a running one exits 1 saying so, and the first keeps the port to itself", async () => {
+    const first = await startGateway(bundle, { UPSTREAM_URL: mock.url, UPSTREAM_KEY: "sk-lifecycle-aaaaaaaaaaaa" });
+    try {
+      for (const args of [[], ["--workers", "2"]]) {
+        const second = await runBundle(["--host", "127.0.0.1", "--port", String(first.port), ...args]);
+        expect(second.code, second.output).toBe(1);
+        expect(logMessages(second.output)).toContain(`cannot start: 127.0.0.1:${first.port} is already in use`);
+      }
+      // Nothing else answers there: every connection reaches the first gateway.
+      const openai = new OpenAI({ baseURL: `${first.url}/v1`, apiKey: "x", maxRetries: 0 });
+      for (let i = 0; i < 5; i++) expect((await openai.chat.completions.create({ model: "fast", messages: [{ role: "user", content: `hi ${i}` }] })).choices[0]!.message.content).toBe("Hello from the mock upstream.");
+      expect(first.process.exitCode).toBeNull();
+    } finally {
+      await first.stop();
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, readLogRecords, root, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
+import { until } from "../support/wait.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres-server.ts";
 import { SqliteSink } from "../../runtime/log/sinks/sqlite.ts";
 import { PostgresSink } from "../../runtime/log/sinks/postgres.ts";
@@ -77,16 +78,6 @@ async function chat(gw: RunningGateway, body: object = {}): Promise<Answer> {
 
 async function health(gw: RunningGateway): Promise<{ sink: string; queued: number; dropped: number; state: string }> {
   return ((await (await fetch(`${gw.url}/health`)).json()) as any).log;
-}
-
-async function until<T>(what: string, read: () => Promise<T> | T, check: (value: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function sqliteIds(file: string): string[] {
@@ -164,6 +155,46 @@ describe("a burst of concurrent requests", () => {
   });
 });
 
+describe("refused requests (issue 15: who was turned away)", () => {
+  /** A body that is not JSON (400) and a model no route serves (404): the sink stores both with what is known. */
+  async function refuse(gw: RunningGateway): Promise<{ malformed: string; unknown: string }> {
+    const malformed = await fetch(`${gw.url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"model":' });
+    await malformed.text();
+    expect(malformed.status).toBe(400);
+    const unknown = await chat(gw, { model: "no-such-model" });
+    expect(unknown.status).toBe(404);
+    await until("every record", () => health(gw), (h) => h.queued === 0);
+    return { malformed: malformed.headers.get("x-switchyard-request-id")!, unknown: unknown.id };
+  }
+  const want = (ids: { malformed: string; unknown: string }) => [
+    { id: ids.malformed, status: 400, key_id: null, route: null, model: null, error_code: "invalid_json" },
+    { id: ids.unknown, status: 404, key_id: null, route: null, model: "no-such-model", error_code: "model_not_found" },
+  ];
+
+  it("land in SQLite with no key, route or model where there was none", async () => {
+    const file = path.join(tempDir(), "requests.db");
+    const gw = await gateway(`sqlite:${file}`);
+    const ids = await refuse(gw);
+    await gw.stop();
+    const db = new Database(file, { readonly: true });
+    try {
+      const rows = db.prepare("SELECT id, status, key_id, route, model, record FROM request_log ORDER BY seq").all() as Array<Record<string, any>>;
+      expect(rows.map(({ record, ...row }) => ({ ...row, error_code: JSON.parse(record).error_code }))).toEqual(want(ids));
+    } finally {
+      db.close();
+    }
+  });
+
+  it("land in PostgreSQL with no key, route or model where there was none", async () => {
+    const url = await database("refused");
+    const gw = await gateway(url);
+    const ids = await refuse(gw);
+    await gw.stop();
+    const rows = await postgresQuery<Record<string, any>>(url, "SELECT id, status, key_id, route, model, record->>'error_code' AS error_code FROM request_log ORDER BY seq");
+    expect(rows).toEqual(want(ids));
+  });
+});
+
 describe("a sink outage of 10 s", () => {
   it("SQLite locked by another process: every request still answers 200 promptly, and no record is lost", async () => {
     const file = path.join(tempDir(), "requests.db");
@@ -187,7 +218,8 @@ describe("a sink outage of 10 s", () => {
     expect(await health(gw)).toEqual({ sink: "sqlite", queued: 0, dropped: 0, state: "ok" });
     expect(sqliteIds(file).sort()).toEqual([first.id, ...answers.map((a) => a.id)].sort());
     expect(gw.output()).toMatch(/request log sink sqlite:.* failed: database is locked; retrying with backoff/);
-    expect(gw.output()).toMatch(/request log sink sqlite:.* recovered after [\d.]+ s; 0 records dropped meanwhile/);
+    // The recovery line comes from the log's thread: it may land a moment after the queue reads empty.
+    await until("the sink's recovery line", () => gw.output(), (out) => /request log sink sqlite:.* recovered after [\d.]+ s; 0 records dropped meanwhile/.test(out), 10_000);
   }, 60_000);
 
   it("PostgreSQL stopped: every request still answers 200 promptly, and no record is lost", async () => {
@@ -251,7 +283,8 @@ describe("retention (logs.retention_days: 30), applied at start", () => {
     const gw = await gateway(`sqlite:${file}`);
     await until("old rows to go", () => sqliteIds(file), (ids) => ids.length === 1);
     expect(sqliteIds(file)).toEqual(["recent"]);
-    expect(gw.output()).toMatch(/request log retention \(30 days\): deleted 2 records from sqlite:/);
+    // The line is written once the delete has committed, so it can trail the rows' disappearance.
+    await until("the retention line", () => gw.output(), (text) => /request log retention \(30 days\): deleted 2 records from sqlite:/.test(text));
   });
 
   it("deletes old rows from PostgreSQL", async () => {

@@ -1,4 +1,4 @@
-// POST /v1/embeddings and /v1/completions walk their route's targets like chat does (runtime/target-walk.ts):
+// POST /v1/embeddings and /v1/completions walk their route's targets like chat does (runtime/attempts/target-walk.ts):
 // retries on the same target, breaker skips, rate limits in the OpenAI format; a route whose every breaker
 // is open answers 503 with Retry-After; count_tokens skips an open breaker but never counts as a failure
 // nor against rate limits. test/e2e/openai-extra.routes.yaml is compiled and run as its own process behind

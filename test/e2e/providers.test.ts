@@ -4,7 +4,7 @@ import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import path from "node:path";
-import { buildCase, root, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, logRecordsAfter, root, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { DEFAULT_OLLAMA_TEXT, DEFAULT_OLLAMA_USAGE, startMockOllama, type MockOllama } from "../support/mock-ollama.ts";
 
@@ -62,7 +62,7 @@ describe("POST /v1/embeddings", () => {
     const result = await openai.embeddings.create({ model: "text-embedding-3-small", input: "hello", encoding_format: "float" });
     expect(result.data[0]!.embedding).toEqual([0.25, -0.5, 1]);
     expect(azure.requests[seen.azure]!.path).toBe("/openai/deployments/embed-deployment/embeddings?api-version=2024-10-21");
-    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ path: "/v1/embeddings", route: "text-embedding-3-small", status: 200, usage: { prompt_tokens: 3 } });
   });
 
@@ -74,7 +74,7 @@ describe("POST /v1/embeddings", () => {
     expect(result.data[0]!.embedding).toEqual([0.25, -0.5, 1]);
     expect(oa.requests[seen.oa]!.path).toBe("/v1/embeddings");
     expect(oa.requests[seen.oa]!.json.model).toBe("text-embedding-3-small");
-    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record!.attempts.map((a: any) => [a.provider, a.status, a.retry])).toEqual([
       ["azure", 429, undefined],
       ["azure", 429, 1],
@@ -136,7 +136,7 @@ describe("ollama (native /api/chat, NDJSON streams)", () => {
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.every((c) => !c.usage)).toBe(true);
-    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ model: "ollama/llama", stream: true, status: 200 });
     expect(record!.usage).toMatchObject({ prompt_tokens: DEFAULT_OLLAMA_USAGE.input, completion_tokens: DEFAULT_OLLAMA_USAGE.output });
   });
@@ -148,7 +148,7 @@ describe("ollama (native /api/chat, NDJSON streams)", () => {
     expect(final.stop_reason).toBe("tool_use");
     expect(final.usage.output_tokens).toBe(DEFAULT_OLLAMA_USAGE.output);
     expect(ollama.requests[seen.ollama]!.json.tools[0].function.name).toBe("get_weather");
-    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ api: "anthropic", stream: true, status: 200 });
     expect(record!.attempts[0].translated).toMatchObject({ to: "ollama" });
     expect(record!.usage).toMatchObject({ output_tokens: DEFAULT_OLLAMA_USAGE.output });
@@ -166,7 +166,7 @@ describe("ollama (native /api/chat, NDJSON streams)", () => {
     expect(result.data[0]!.embedding.length).toBeGreaterThan(0);
     expect(ollama.requests[seen.ollama]!.path).toBe("/api/embed");
     expect(ollama.requests[seen.ollama]!.json).toMatchObject({ model: "nomic-embed-text", input: ["a", "b"] });
-    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record!.attempts[0]).toMatchObject({ provider: "ollama", status: 200, translated: { to: "ollama", dropped: [] } });
   });
 });
@@ -180,7 +180,7 @@ describe("command (a local CLI)", () => {
   it("streams to an Anthropic client as the CLI writes", async () => {
     const final = await anthropic.messages.stream({ model: "local-cli", max_tokens: 50, messages: [{ role: "user", content: "stream me" }] }).finalMessage();
     expect(final.content[0]).toMatchObject({ type: "text", text: "You said: stream me" });
-    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ route: "local-cli", api: "anthropic", stream: true, status: 200, response: { text: "You said: stream me" } });
     // A CLI reports no counts: the log says its usage is an estimate.
     expect(record).toMatchObject({ usage_estimated: true, usage: { output_tokens: expect.any(Number) } });
@@ -189,7 +189,7 @@ describe("command (a local CLI)", () => {
   it("a CLI that fails before answering falls back to the next target, its exit code and stderr in the log", async () => {
     const completion = await openai.chat.completions.create({ model: "broken-cli-then-openai", messages: hello });
     expect(completion.choices[0]!.message.content).toBe("Hello from the mock upstream.");
-    const [record] = (await gw.waitForLogRecords(seen.log + 1)).slice(seen.log);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record!.attempts[0]).toMatchObject({ provider: "broken-cli", status: null });
     expect(record!.attempts[0].error).toContain("code 3");
     expect(record!.attempts[0].error).toContain("not logged in");

@@ -6,7 +6,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, logged, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 
 let flaky: MockUpstream;
@@ -46,22 +46,6 @@ afterAll(async () => {
   await Promise.all([flaky, down, slow, anSlow, backup].map((m) => m?.close()));
 });
 
-/** Runs one request and returns what it resolved or threw, the log record it left, and its wall time. */
-async function logged<T>(run: () => Promise<T>): Promise<{ result: T | undefined; error: unknown; record: Record<string, any>; elapsed: number }> {
-  const before = await gw.settledLogCount();
-  const started = performance.now();
-  let result: T | undefined;
-  let error: unknown;
-  try {
-    result = await run();
-  } catch (e) {
-    error = e;
-  }
-  const elapsed = performance.now() - started;
-  const records = await gw.waitForLogRecords(before + 1);
-  return { result, error, record: records[before]!, elapsed };
-}
-
 const chat = (model: string) => () => openai.chat.completions.create({ model, messages: hello });
 
 async function health(): Promise<Array<Record<string, any>>> {
@@ -89,7 +73,7 @@ describe("retries on the same target", () => {
   it("retries 503s with growing full-jitter backoff and succeeds on the third try", async () => {
     const seen = { flaky: flaky.requests.length, backup: backup.requests.length };
     flaky.script({ kind: "error", status: 503 }, { kind: "error", status: 503 });
-    const { result, record } = await logged(chat("retry-5xx"));
+    const { result, record } = await logged(gw, chat("retry-5xx"));
     expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     expect(flaky.requests.length - seen.flaky).toBe(3);
     expect(backup.requests.length).toBe(seen.backup);
@@ -106,7 +90,7 @@ describe("retries on the same target", () => {
 
   it("falls back to the next target once max_attempts tries failed", async () => {
     flaky.script({ kind: "error", status: 500 }, { kind: "error", status: 502 }, { kind: "error", status: 503 });
-    const { result, record } = await logged(chat("retry-5xx"));
+    const { result, record } = await logged(gw, chat("retry-5xx"));
     expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     expect(record.attempts.map((a: any) => [a.provider, a.status])).toEqual([
       ["flaky", 500],
@@ -119,7 +103,7 @@ describe("retries on the same target", () => {
 
   it("retries a connection reset before the response", async () => {
     flaky.script({ kind: "reset" });
-    const { result, record } = await logged(chat("retry-5xx"));
+    const { result, record } = await logged(gw, chat("retry-5xx"));
     expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     expect(record.attempts[0]).toMatchObject({ provider: "flaky", status: null, error: "connection reset" });
     expect(record.attempts[1]).toMatchObject({ provider: "flaky", status: 200, retry: 1 });
@@ -128,7 +112,7 @@ describe("retries on the same target", () => {
   it("does not retry a stream that broke after it started: the client sees the break", async () => {
     const seen = { flaky: flaky.requests.length, backup: backup.requests.length };
     flaky.script({ kind: "reset", afterEvents: 2 });
-    const { error, record } = await logged(async () => {
+    const { error, record } = await logged(gw, async () => {
       const stream = await openai.chat.completions.create({ model: "retry-5xx", messages: hello, stream: true });
       for await (const _ of stream);
     });
@@ -141,7 +125,7 @@ describe("retries on the same target", () => {
 
   it("does not retry a 401: the key will not get better, so the next target at once", async () => {
     flaky.script({ kind: "error", status: 401 });
-    const { record } = await logged(chat("retry-5xx"));
+    const { record } = await logged(gw, chat("retry-5xx"));
     expect(record.attempts.map((a: any) => [a.provider, a.status])).toEqual([
       ["flaky", 401],
       ["backup", 200],
@@ -151,7 +135,7 @@ describe("retries on the same target", () => {
 
   it("retries after a first-byte timeout", async () => {
     flaky.script({ kind: "reply", delayMs: 1500 });
-    const { result, record, elapsed } = await logged(chat("first-byte"));
+    const { result, record, elapsed } = await logged(gw, chat("first-byte"));
     expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     expect(record.attempts[0]).toMatchObject({ provider: "impatient", status: null, error: "first byte timeout" });
     expect(record.attempts[0].latency_ms).toBeGreaterThanOrEqual(280);
@@ -164,7 +148,7 @@ describe("retries through the Anthropic SDK and through a translator", () => {
   it("retries an Anthropic 529 (overloaded) for an Anthropic client", async () => {
     const seen = anSlow.requests.length;
     anSlow.script({ kind: "error", status: 529 });
-    const { result, record } = await logged(() => anthropic.messages.create({ model: "claude-retry", max_tokens: 50, messages: hello }));
+    const { result, record } = await logged(gw, () => anthropic.messages.create({ model: "claude-retry", max_tokens: 50, messages: hello }));
     expect(result!.content[0]).toMatchObject({ type: "text", text: "Hello from the mock upstream." });
     expect(anSlow.requests.length - seen).toBe(2);
     expect(record.attempts.map((a: any) => [a.provider, a.status, a.retry])).toEqual([
@@ -176,7 +160,7 @@ describe("retries through the Anthropic SDK and through a translator", () => {
 
   it("honours an Anthropic upstream's retry-after-ms for an OpenAI client, translating every try", async () => {
     anSlow.script({ kind: "error", status: 429, headers: { "retry-after-ms": "300" } });
-    const { result, record, elapsed } = await logged(chat("gpt-via-claude"));
+    const { result, record, elapsed } = await logged(gw, chat("gpt-via-claude"));
     expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     expect(record.attempts).toEqual([
       expect.objectContaining({ provider: "an-stalling", status: 429, translated: expect.objectContaining({ to: "anthropic" }) }),
@@ -188,7 +172,7 @@ describe("retries through the Anthropic SDK and through a translator", () => {
   it("ends a translated stream that stalls with an error event in the OpenAI format", async () => {
     anSlow.script({ kind: "stall", afterEvents: 4 });
     const chunks: unknown[] = [];
-    const { error, record } = await logged(async () => {
+    const { error, record } = await logged(gw, async () => {
       const stream = await openai.chat.completions.create({ model: "gpt-via-claude", messages: hello, stream: true });
       for await (const chunk of stream) chunks.push(chunk);
     });
@@ -207,7 +191,7 @@ describe("Retry-After", () => {
     ["Azure's x-ms-retry-after-ms", { "x-ms-retry-after-ms": "300" }, 300],
   ])("waits what a 429's %s asks, then retries the same target", async (_, headers, waitMs) => {
     flaky.script({ kind: "error", status: 429, headers });
-    const { result, record, elapsed } = await logged(chat("retry-after"));
+    const { result, record, elapsed } = await logged(gw, chat("retry-after"));
     expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     expect(record.attempts.map((a: any) => [a.provider, a.status])).toEqual([
       ["flaky", 429],
@@ -221,7 +205,7 @@ describe("Retry-After", () => {
 
   it("an HTTP-date Retry-After is honoured too", async () => {
     const send = chat("retry-after");
-    const { record, elapsed } = await logged(() => {
+    const { record, elapsed } = await logged(gw, () => {
       // Dated just before the request goes out; whole seconds, so the wait is between 1 and 2 s.
       const at = new Date(Date.now() + 2000).toUTCString();
       flaky.script({ kind: "error", status: 429, headers: { "retry-after": at } });
@@ -236,7 +220,7 @@ describe("Retry-After", () => {
   it("a 429 asking for longer than patience_ms falls back to the next target at once", async () => {
     const seen = flaky.requests.length;
     flaky.script({ kind: "error", status: 429, headers: { "retry-after": "30" } });
-    const { result, record, elapsed } = await logged(chat("retry-after"));
+    const { result, record, elapsed } = await logged(gw, chat("retry-after"));
     expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     expect(record.attempts.map((a: any) => [a.provider, a.status])).toEqual([
       ["flaky", 429],
@@ -249,7 +233,7 @@ describe("Retry-After", () => {
 
   it("a 429 without any wait gets the default one, capped by max_ms", async () => {
     flaky.script({ kind: "error", status: 429 });
-    const { record, elapsed } = await logged(chat("retry-after"));
+    const { record, elapsed } = await logged(gw, chat("retry-after"));
     expect(record.attempts[1]).toMatchObject({ provider: "flaky", status: 200, retry: 1, backoff_ms: 200 });
     expect(elapsed).toBeGreaterThanOrEqual(180);
   });
@@ -261,7 +245,7 @@ describe("retry budget", () => {
     const seen = down.requests.length;
     const records: Array<Record<string, any>> = [];
     for (let i = 0; i < requests; i++) {
-      const { result, record } = await logged(chat("budget"));
+      const { result, record } = await logged(gw, chat("budget"));
       expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
       records.push(record);
     }
@@ -280,7 +264,7 @@ describe("circuit breaker", () => {
   it("opens after consecutive failures, skips the target at once, probes after open_ms and closes on success", async () => {
     expect(await breakerOf("breaker-consecutive", "down:breaker-consecutive")).toMatchObject({ state: "closed", failures: 0 });
     for (let i = 0; i < 2; i++) {
-      const { record } = await logged(chat("breaker-consecutive"));
+      const { record } = await logged(gw, chat("breaker-consecutive"));
       expect(record.attempts.map((a: any) => [a.provider, a.status])).toEqual([
         ["down", 503],
         ["backup", 200],
@@ -291,25 +275,25 @@ describe("circuit breaker", () => {
     expect(Date.parse(open.retry_at) - Date.parse(open.opened_at)).toBe(3000);
 
     const seen = down.requests.length;
-    const { record: skipped } = await logged(chat("breaker-consecutive"));
+    const { record: skipped } = await logged(gw, chat("breaker-consecutive"));
     expect(skipped.attempts[0]).toMatchObject({ provider: "down", status: null, latency_ms: 0, skipped: "circuit open" });
     expect(skipped.attempts[1]).toMatchObject({ provider: "backup", status: 200 });
     expect(down.requests.length).toBe(seen);
 
     await breakerBecomes("breaker-consecutive", "down:breaker-consecutive", "half_open");
     down.script({ kind: "reply" });
-    const { record: probe } = await logged(chat("breaker-consecutive"));
+    const { record: probe } = await logged(gw, chat("breaker-consecutive"));
     expect(probe.attempts).toHaveLength(1);
     expect(probe.attempts[0]).toMatchObject({ provider: "down", status: 200 });
     expect(await breakerOf("breaker-consecutive", "down:breaker-consecutive")).toMatchObject({ state: "closed", failures: 0, opened_at: null, retry_at: null });
   });
 
   it("a failed probe re-opens the breaker for another open_ms", async () => {
-    for (let i = 0; i < 2; i++) await logged(chat("breaker-consecutive"));
+    for (let i = 0; i < 2; i++) await logged(gw, chat("breaker-consecutive"));
     const first = await breakerOf("breaker-consecutive", "down:breaker-consecutive");
     expect(first.state).toBe("open");
     await breakerBecomes("breaker-consecutive", "down:breaker-consecutive", "half_open");
-    const { record: probe } = await logged(chat("breaker-consecutive"));
+    const { record: probe } = await logged(gw, chat("breaker-consecutive"));
     expect(probe.attempts.map((a: any) => [a.provider, a.status])).toEqual([
       ["down", 503],
       ["backup", 200],
@@ -317,20 +301,57 @@ describe("circuit breaker", () => {
     const again = await breakerOf("breaker-consecutive", "down:breaker-consecutive");
     expect(again.state).toBe("open");
     expect(Date.parse(again.opened_at)).toBeGreaterThan(Date.parse(first.opened_at));
-    const { record: skipped } = await logged(chat("breaker-consecutive"));
+    const { record: skipped } = await logged(gw, chat("breaker-consecutive"));
     expect(skipped.attempts[0].skipped).toBe("circuit open");
   });
 
   it("opens when the error rate over the window passes error_rate with min_requests attempts", async () => {
     // fail, ok, fail: 2 of 3, below min_requests; the fourth failure makes 3 of 4 = 0.75 > 0.5.
     flaky.script({ kind: "error", status: 500 }, { kind: "reply" }, { kind: "error", status: 500 });
-    for (let i = 0; i < 3; i++) await logged(chat("breaker-rate"));
+    for (let i = 0; i < 3; i++) await logged(gw, chat("breaker-rate"));
     expect(await breakerOf("breaker-rate", "flaky:breaker-rate")).toMatchObject({ state: "closed", failures: 1, window_requests: 3, window_failures: 2 });
     flaky.script({ kind: "error", status: 500 });
-    await logged(chat("breaker-rate"));
+    await logged(gw, chat("breaker-rate"));
     expect(await breakerOf("breaker-rate", "flaky:breaker-rate")).toMatchObject({ state: "open", window_requests: 4, window_failures: 3 });
-    const { record } = await logged(chat("breaker-rate"));
+    const { record } = await logged(gw, chat("breaker-rate"));
     expect(record.attempts[0].skipped).toBe("circuit open");
+  });
+
+  it("keys a glob target's breakers by model: failures on some models leave the others served", async () => {
+    // Before, one breaker covered every model of the route: these two failures answered glob-c with a 503.
+    flaky.script({ kind: "error", status: 500 }, { kind: "error", status: 500 });
+    for (const model of ["glob-a", "glob-b"]) {
+      const { error, record } = await logged(gw, chat(model));
+      expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+      expect(record.attempts[0]).toMatchObject({ provider: "flaky", model, status: 500 });
+    }
+    const { result, record } = await logged(gw, chat("glob-c"));
+    expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
+    expect(record.attempts).toEqual([expect.objectContaining({ provider: "flaky", model: "glob-c", status: 200 })]);
+    // The failed models' own breakers are open: the upstream is not asked again for them.
+    const seen = flaky.requests.length;
+    const { error } = await logged(gw, chat("glob-a"));
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect(flaky.requests.length).toBe(seen);
+    const target = await breakerOf("glob-star", "flaky:*");
+    expect(target).toMatchObject({ state: "open", failures: 1, models_tracked: 3 });
+    expect(target.models.map((m: any) => [m.model, m.state]).sort()).toEqual([
+      ["glob-a", "open"],
+      ["glob-b", "open"],
+    ]);
+  });
+
+  it("a stream total_ms cuts while it flows is the client's long answer: the breaker does not count it", async () => {
+    slow.script({ kind: "slowStream", chunks: 60, intervalMs: 50 });
+    const { error, record } = await logged(gw, async () => {
+      const stream = await openai.chat.completions.create({ model: "long-answer", messages: hello, stream: true });
+      for await (const _ of stream);
+    });
+    expect((error as Error).message).toContain("total timeout");
+    expect(record.error).toBe("upstream stream broke: total timeout");
+    expect(await breakerOf("long-answer", "bounded:long-answer")).toMatchObject({ state: "closed", failures: 0 });
+    const { result } = await logged(gw, chat("long-answer"));
+    expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
   });
 
   it("/health lists every target of every route, breakers off shown as disabled", async () => {
@@ -345,7 +366,7 @@ describe("timeouts", () => {
     const seen = backup.requests.length;
     slow.script({ kind: "stall", afterEvents: 2 });
     const chunks: unknown[] = [];
-    const { error, record, elapsed } = await logged(async () => {
+    const { error, record, elapsed } = await logged(gw, async () => {
       const stream = await openai.chat.completions.create({ model: "idle", messages: hello, stream: true });
       for await (const chunk of stream) chunks.push(chunk);
     });
@@ -360,7 +381,7 @@ describe("timeouts", () => {
 
   it("idle_ms ends an Anthropic stream with an Anthropic error event", async () => {
     anSlow.script({ kind: "stall", afterEvents: 3 });
-    const { error, record } = await logged(async () => {
+    const { error, record } = await logged(gw, async () => {
       const stream = anthropic.messages.stream({ model: "claude-idle", max_tokens: 50, messages: hello });
       await stream.finalMessage();
     });
@@ -371,7 +392,7 @@ describe("timeouts", () => {
 
   it("idle_ms on a body nothing of which was relayed yet falls back to the next target", async () => {
     slow.script({ kind: "stall", afterEvents: 0 });
-    const { result, record, elapsed } = await logged(chat("idle"));
+    const { result, record, elapsed } = await logged(gw, chat("idle"));
     expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     expect(record.attempts[0]).toMatchObject({ provider: "stalling", status: 200, error: "body: idle timeout" });
     expect(record.attempts[1]).toMatchObject({ provider: "backup", status: 200 });
@@ -381,7 +402,7 @@ describe("timeouts", () => {
   it("total_ms cuts a stream that keeps trickling past it", async () => {
     slow.script({ kind: "slowStream", chunks: 60, intervalMs: 50 });
     const chunks: unknown[] = [];
-    const { error, record, elapsed } = await logged(async () => {
+    const { error, record, elapsed } = await logged(gw, async () => {
       const stream = await openai.chat.completions.create({ model: "total", messages: hello, stream: true });
       for await (const chunk of stream) chunks.push(chunk);
     });
@@ -396,7 +417,7 @@ describe("timeouts", () => {
 
   it("total_ms bounds a hung attempt and the next target answers", async () => {
     slow.script({ kind: "hang" });
-    const { result, record, elapsed } = await logged(chat("total"));
+    const { result, record, elapsed } = await logged(gw, chat("total"));
     expect(result!.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     expect(record.attempts[0]).toMatchObject({ provider: "bounded", status: null, error: "total timeout" });
     expect(record.attempts[0].latency_ms).toBeGreaterThanOrEqual(750);

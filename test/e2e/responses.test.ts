@@ -4,7 +4,7 @@
 // Checks what the client assembled, what each upstream received, and the request log's usage and cost.
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, logRecordsAfter, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { DEFAULT_USAGE, startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { RESPONSES_TEXT, RESPONSES_USAGE, startMockResponses, type MockResponses } from "../support/mock-responses.ts";
 
@@ -32,11 +32,6 @@ let seen: { oa: number; an: number; native: number; log: number };
 beforeEach(async () => {
   seen = { oa: oa.requests.length, an: an.requests.length, native: native.requests.length, log: await gw.settledLogCount() };
 });
-
-async function newLogRecords(n: number) {
-  const records = await gw.waitForLogRecords(seen.log + n);
-  return records.slice(seen.log);
-}
 
 /** USD of a usage at a per-million price (the fixture's), as the gateway books it. */
 function cost(price: { input: number; output: number; cacheRead: number }, prompt: number, cached: number, output: number): number {
@@ -85,7 +80,7 @@ describe("Responses API → chat completions upstream (translated)", () => {
       ],
       max_tokens: 50,
     });
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ route: "gpt-chat", api: "responses", path: "/v1/responses", status: 200 });
     expect(record!.attempts[0]).toMatchObject({ provider: "oa", model: "gpt-upstream", status: 200, translated: { to: "openai" } });
     expect(record!.usage).toMatchObject({ prompt_tokens: DEFAULT_USAGE.input, completion_tokens: DEFAULT_USAGE.output, cache_read_input_tokens: DEFAULT_USAGE.cacheRead });
@@ -147,7 +142,7 @@ describe("Responses API → chat completions upstream (translated)", () => {
     ]);
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
     expect(oa.requests[seen.oa]!.json).toMatchObject({ stream: true, stream_options: { include_usage: true } });
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ api: "responses", status: 200, stream: true });
     expect(record!.usage).toMatchObject({ prompt_tokens: DEFAULT_USAGE.input, completion_tokens: DEFAULT_USAGE.output });
     expect(record!.cost_usd).toBeCloseTo(cost(CHAT_PRICE, DEFAULT_USAGE.input, DEFAULT_USAGE.cacheRead, DEFAULT_USAGE.output), 9);
@@ -184,7 +179,7 @@ describe("Responses API → chat completions upstream (translated)", () => {
     const ok = await openai.responses.create({ model: "gpt-chat", input: "news?", tools });
     expect(ok.output_text).toBe("Hello from the mock upstream.");
     expect(oa.requests[seen.oa]!.json.tools).toBeUndefined();
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record!.attempts[0].translated).toEqual({ to: "openai", dropped: ["tools.0"] });
     const error = await openai.responses.create({ model: "strict-chat", input: "news?", tools }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
@@ -193,7 +188,7 @@ describe("Responses API → chat completions upstream (translated)", () => {
 
   it("metrics count Responses requests under their own api label", async () => {
     await openai.responses.create({ model: "gpt-chat", input: "count me" });
-    await newLogRecords(1);
+    await logRecordsAfter(gw, seen.log, 1);
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/switchyard_requests_total\{[^}]*route="gpt-chat"[^}]*api="responses"[^}]*\} [1-9]/);
   });
@@ -217,7 +212,7 @@ describe("Responses API → Anthropic upstream (composed through chat)", () => {
     const upstream = an.requests[seen.an]!;
     expect(upstream.path).toBe("/v1/messages");
     expect(upstream.json).toMatchObject({ model: "claude-upstream", system: "Be brief.", max_tokens: 64, messages: [{ role: "user", content: "Say hello" }] });
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ route: "claude-responses", api: "responses", status: 200 });
     expect(record!.attempts[0]).toMatchObject({ provider: "an", translated: { to: "anthropic" } });
     expect(record!.cost_usd).toBeGreaterThan(0);
@@ -251,7 +246,7 @@ describe("Responses API → an upstream that speaks it (pass-through)", () => {
     expect(upstream.headers.authorization).toBe(`Bearer ${KEYS.NATIVE_KEY}`);
     // Byte for byte, apart from the model's value: the SDK's own serialisation is what arrives.
     expect(upstream.body).toBe(JSON.stringify({ model: "gpt-native-upstream", input: "Say hello", store: true, reasoning: { effort: "low" } }));
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ route: "gpt-native", api: "responses", status: 200 });
     expect(record!.attempts[0].translated).toBeUndefined();
     expect(record!.usage).toMatchObject({ prompt_tokens: RESPONSES_USAGE.input, completion_tokens: RESPONSES_USAGE.output, cache_read_input_tokens: RESPONSES_USAGE.cached });
@@ -263,7 +258,7 @@ describe("Responses API → an upstream that speaks it (pass-through)", () => {
     expect(outputText(final)).toBe(RESPONSES_TEXT);
     expect(final.previous_response_id).toBe("resp_mock1");
     expect(native.requests[seen.native]!.json).toMatchObject({ model: "gpt-native-upstream", previous_response_id: "resp_mock1", stream: true });
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ api: "responses", status: 200 });
     expect(record!.usage).toMatchObject({ prompt_tokens: RESPONSES_USAGE.input, completion_tokens: RESPONSES_USAGE.output });
     expect(record!.response?.text ?? record!.response_body).toBeDefined();

@@ -3,7 +3,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, logRecordsAfter, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 
 let a: MockUpstream;
@@ -40,7 +40,6 @@ beforeEach(async () => {
   seen = { a: a.requests.length, b: b.requests.length, c: c.requests.length, d: d.requests.length, log };
 });
 /** The request-log records written since the test began, once there are `n`. */
-const newRecords = async (n: number) => (await gw.waitForLogRecords(seen.log + n)).slice(seen.log);
 
 const hello = [{ role: "user" as const, content: "Say hello" }];
 const weatherTool = {
@@ -78,7 +77,7 @@ describe("weighted balancing", () => {
       expect(completion.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     }
     expect(since()).toEqual({ a: 2, b: 2, c: 2, d: 0 });
-    const records = await newRecords(2);
+    const records = await logRecordsAfter(gw, seen.log, 2);
     for (const record of records) {
       expect(record.status).toBe(200);
       expect(record.attempts.map((x: { provider: string }) => x.provider).sort()).toEqual(["a", "b", "c"]);
@@ -176,7 +175,7 @@ describe("conditional routes", () => {
   it("falls back to the unconditional route", async () => {
     await openai.chat.completions.create({ model: "smart", messages: hello });
     expect(since()).toEqual({ a: 1, b: 0, c: 0, d: 0 });
-    const [record] = await newRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ route: "smart-default", model: "smart", status: 200 });
   });
 
@@ -199,7 +198,7 @@ describe("conditional routes", () => {
     const counted = await anthropic.messages.countTokens({ model: "smart", messages: hello, tools });
     expect(counted.input_tokens).toBeGreaterThan(0);
     await anthropic.messages.countTokens({ model: "smart", messages: hello }, { headers: { "x-tier": "gold" } });
-    const records = await newRecords(2);
+    const records = await logRecordsAfter(gw, seen.log, 2);
     expect(records.map((r) => [r.path, r.route])).toEqual([
       ["/v1/messages/count_tokens", "smart-tools"],
       ["/v1/messages/count_tokens", "smart-gold"],
@@ -272,7 +271,7 @@ describe("provider body limits", () => {
     const completion = await openai.chat.completions.create({ model: "provider-limit", messages: [{ role: "user", content: "x".repeat(2000) }] });
     expect(completion.choices[0]!.message.content).toBe("Hello from the mock upstream.");
     expect(since()).toMatchObject({ a: 1, b: 1 });
-    const [, record] = await newRecords(2);
+    const [, record] = await logRecordsAfter(gw, seen.log, 2);
     expect(record!.attempts[0]).toMatchObject({ provider: "a-small", status: null });
     expect(record!.attempts[0].skipped).toMatch(/exceeds the provider's body_limit \(1024\)/);
     expect(record!.attempts[1]).toMatchObject({ provider: "b", status: 200 });

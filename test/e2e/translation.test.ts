@@ -3,7 +3,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, logRecordsAfter, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { DEFAULT_USAGE, startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 
 const KEYS = { OA_KEY: "sk-oa-translation-0123456789abcdef", AN_KEY: "sk-ant-translation-0123456789abcd" };
@@ -34,11 +34,6 @@ beforeEach(async () => {
   seen = { oa: oa.requests.length, an: an.requests.length, log };
 });
 
-async function newLogRecords(n: number) {
-  const records = await gw.waitForLogRecords(seen.log + n);
-  return records.slice(seen.log);
-}
-
 const weatherTool = {
   name: "get_weather",
   description: "Current weather in a city",
@@ -64,7 +59,7 @@ describe("@anthropic-ai/sdk → OpenAI-format upstream", () => {
     expect(upstream.headers["anthropic-version"]).toBeUndefined();
     expect(JSON.stringify(upstream.headers)).not.toContain(CLIENT_KEY);
     expect(upstream.json).toMatchObject({ model: "gpt-upstream", max_tokens: 100, messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Say hello" }] });
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ route: "claude-on-openai", api: "anthropic", status: 200 });
     expect(record!.attempts[0]).toMatchObject({ provider: "oa", model: "gpt-upstream", status: 200, translated: { to: "openai", dropped: [] } });
     expect(record!.usage).toMatchObject({ prompt_tokens: DEFAULT_USAGE.input, completion_tokens: DEFAULT_USAGE.output });
@@ -87,7 +82,7 @@ describe("@anthropic-ai/sdk → OpenAI-format upstream", () => {
     const upstream = oa.requests[seen.oa]!.json;
     expect(upstream.stream_options).toEqual({ include_usage: true });
     expect(upstream.tools[0]).toMatchObject({ type: "function", function: { name: "get_weather", parameters: weatherTool.input_schema } });
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ stream: true, status: 200 });
     expect(record!.usage).toMatchObject({ prompt_tokens: DEFAULT_USAGE.input, completion_tokens: DEFAULT_USAGE.output });
   });
@@ -121,7 +116,7 @@ describe("@anthropic-ai/sdk → OpenAI-format upstream", () => {
     expect(count.input_tokens).toBeGreaterThanOrEqual(100);
     expect(count.input_tokens).toBeLessThan(150);
     expect(oa.requests.length).toBe(seen.oa);
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ path: "/v1/messages/count_tokens", status: 200, usage: null, estimate: { input_tokens: count.input_tokens } });
   });
 });
@@ -152,7 +147,7 @@ describe("openai SDK → Anthropic-format upstream", () => {
     expect(final.choices[0]!.finish_reason).toBe("tool_calls");
     expect(final.usage).toMatchObject({ completion_tokens: DEFAULT_USAGE.output });
     expect(an.requests[seen.an]!.json.tools[0]).toEqual({ name: "get_weather", description: weatherTool.description, input_schema: weatherTool.input_schema });
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record).toMatchObject({ stream: true, status: 200 });
     expect(record!.usage).toMatchObject({ input_tokens: DEFAULT_USAGE.input, output_tokens: DEFAULT_USAGE.output, cache_creation_input_tokens: DEFAULT_USAGE.cacheCreation });
   });
@@ -172,7 +167,7 @@ describe("openai SDK → Anthropic-format upstream", () => {
   it("a field Anthropic cannot express is dropped and recorded in the log", async () => {
     await openai.chat.completions.create({ model: "gpt-on-anthropic", messages: hello, logit_bias: { "50256": -100 } });
     expect(an.requests[seen.an]!.json.logit_bias).toBeUndefined();
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record!.attempts[0].translated).toEqual({ to: "anthropic", dropped: ["logit_bias"] });
   });
 
@@ -189,7 +184,7 @@ describe("routes serving both APIs", () => {
     an.script({ kind: "error", status: 429 });
     const completion = await openai.chat.completions.create({ model: "any-client", messages: hello });
     expect(completion.choices[0]!.message.content).toBe("Hello from the mock upstream.");
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record!.attempts.map((a: { provider: string; status: number }) => [a.provider, a.status])).toEqual([
       ["an", 429],
       ["oa", 200],
@@ -202,7 +197,7 @@ describe("routes serving both APIs", () => {
     const message = await anthropic.messages.create({ model: "any-client", max_tokens: 50, messages: hello });
     expect(message.content[0]).toMatchObject({ type: "text", text: "Hello from the mock upstream." });
     expect(an.requests[seen.an]!.json.model).toBe("claude-upstream");
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record!.attempts[0].translated).toBeUndefined();
   });
 
@@ -210,7 +205,7 @@ describe("routes serving both APIs", () => {
     an.script({ kind: "raw", status: 200, headers: { "content-type": "application/json" }, body: '{"input_tokens":42}' });
     const count = await anthropic.messages.countTokens({ model: "any-client", messages: hello });
     expect(count.input_tokens).toBe(42);
-    const [record] = await newLogRecords(1);
+    const [record] = await logRecordsAfter(gw, seen.log, 1);
     expect(record!.estimate).toBeUndefined();
     expect(an.requests[seen.an]!.path).toBe("/v1/messages/count_tokens");
     expect(an.requests[seen.an]!.json.model).toBe("claude-upstream");

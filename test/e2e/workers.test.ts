@@ -1,13 +1,13 @@
 // `--workers 2` (what `switchyard serve` runs by default on this 2-core machine) through the built bundle:
 // the e2e smoke set (plain, stream, translated, auth 401) on two processes sharing one port, connections
-// actually spread over both (each log record names its worker), a rate limit held across them by a real
-// redis-server, /metrics summed over both, a killed worker restarted (and a slot that cannot restart
+// actually spread over both (each log record names its worker), rate limits held across them by a real
+// redis-server (exactly, and to within one lease for a limit large enough to be leased), /metrics summed over both, a killed worker restarted (and a slot that cannot restart
 // stopping the gateway after a backoff, not a spin), a port in use and workers that cannot start refused
 // with a non-zero exit, `switchyard serve`'s default of one worker per core, and SIGTERM draining both with
 // every log line written, in JSONL files (shared by both processes), SQLite and PostgreSQL.
 import { spawn } from "node:child_process";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
@@ -15,9 +15,10 @@ import Database from "better-sqlite3";
 import OpenAI from "openai";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildCase, logMessages, root, startGateway, type RunningGateway } from "../support/gateway.ts";
+import { buildCase, bundleEnv, bundleNode, logMessages, root, runnableBundle, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { refusedPort, startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { startRedisServer, type RedisServer } from "../support/redis-server.ts";
+import { until } from "../support/wait.ts";
 import { startPostgres, type PostgresServer } from "../support/postgres-server.ts";
 
 const UPSTREAM_KEY = "sk-upstream-workers-0123456789abcdef";
@@ -140,21 +141,11 @@ function contentOf(record: Record<string, any>): string {
   return typeof body === "object" && body !== null ? String(body.messages?.[0]?.content ?? "") : "";
 }
 
-async function until<T>(what: string, read: () => T | Promise<T>, check: (value: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** Runs the bundle expecting it to exit at start; its exit code and output. */
 function runToExit(args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const cwd = mkdtempSync(path.join(tmpdir(), "switchyard-workers-"));
-    const child = spawn(process.execPath, [bundle, "--host", "127.0.0.1", ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...baseEnv(cwd, env) }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(bundleNode, [runnableBundle(bundle), "--host", "127.0.0.1", ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...bundleEnv(), ...baseEnv(cwd, env) }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     child.stdout.on("data", (d) => (output += d));
     child.stderr.on("data", (d) => (output += d));
@@ -235,6 +226,35 @@ describe("two workers on one port", () => {
     expect(metric(await scrape(gw), "switchyard_rate_limited_total", { route: "shared" })).toBe(6);
   });
 
+  it("hold a leased limit across both workers: the limit in total, not per worker, to within one lease", async () => {
+    // 200 a minute: each worker leases up to floor(0.1 × 200) = 20 units and admits from its lease without a
+    // round trip. 300 requests, 25 at a time on connections of their own, so both workers take part.
+    const limit = 200;
+    const lease = 20;
+    const started = performance.now();
+    const answers: Answer[] = [];
+    for (let batch = 0; batch < 300; batch += 25) {
+      answers.push(...(await Promise.all(Array.from({ length: 25 }, (_, i) => chat(gw, key, "leased", `leased ${batch + i}`)))));
+    }
+    const elapsedMs = performance.now() - started;
+    expect(answers.filter((a) => a.status !== 200 && a.status !== 429)).toEqual([]);
+    const allowed = answers.filter((a) => a.status === 200).length;
+    // A fresh bucket: nothing was leased before the first request, so the fleet admits no more than the
+    // bucket holds plus what it refills (200 a minute) while the test runs. Per-worker buckets would admit 400.
+    expect(allowed, logMessages(gw.output())).toBeLessThanOrEqual(limit + Math.ceil((elapsedMs * limit) / 60_000));
+    // Units one worker holds are not the other's until spent or returned: at most one lease refused early.
+    expect(allowed).toBeGreaterThanOrEqual(limit - lease);
+    const refused = answers.find((a) => a.status === 429)!;
+    expect(JSON.parse(refused.text).error).toMatchObject({ code: "rate_limit_exceeded" });
+    const records = await until("300 leased records", () => gw.logRecords().filter((r) => contentOf(r).startsWith("leased ")), (r) => r.length === 300);
+    // Both workers admitted and both refused: the total above is theirs together.
+    for (const worker of [1, 2]) {
+      expect(records.filter((r) => r.worker === worker && r.status === 200).length, `worker ${worker} admitted`).toBeGreaterThan(0);
+      expect(records.filter((r) => r.worker === worker && r.status === 429).length, `worker ${worker} refused`).toBeGreaterThan(0);
+    }
+    expect(metric(await scrape(gw), "switchyard_rate_limited_total", { route: "leased" })).toBe(300 - allowed);
+  });
+
   it("write whole JSONL lines from both processes into the same files: none torn, none lost", async () => {
     const n = 200;
     const padding = "x".repeat(6000);
@@ -262,7 +282,7 @@ describe("two workers on one port", () => {
     expect(pool.output).toContain(`cannot start: 127.0.0.1:${gw.port} is already in use`);
     const single = await runToExit(["--port", String(gw.port)], {});
     expect(single.code).toBe(1);
-    expect(single.output).toContain(`cannot start: cannot listen on 127.0.0.1:${gw.port}`);
+    expect(single.output).toContain(`cannot start: 127.0.0.1:${gw.port} is already in use`);
   });
 
   it("restart a worker that dies, and keep serving on both", async () => {
@@ -339,12 +359,14 @@ describe("starting", () => {
 
 describe("switchyard serve", () => {
   it("runs one worker per core by default, each serving, and stops them all on SIGTERM", async () => {
-    // `serve` runs root/dist/<env>/server.mjs: the fixture's bundle, copied under an env name of this test's own.
+    // `serve` runs dist/<env>/server.mjs of the current directory, as a user's folder has it after
+    // `switchyard build`: the fixture's bundle, with the package's node_modules for its native addon.
     const env = "workers-serve-test";
-    const dist = path.join(root, "dist", env);
+    const cwd = mkdtempSync(path.join(tmpdir(), "switchyard-workers-"));
+    const dist = path.join(cwd, "dist", env);
     mkdirSync(dist, { recursive: true });
     copyFileSync(bundle, path.join(dist, "server.mjs"));
-    const cwd = mkdtempSync(path.join(tmpdir(), "switchyard-workers-"));
+    symlinkSync(path.join(root, "node_modules"), path.join(cwd, "node_modules"));
     const child = spawn(process.execPath, [path.join(root, "bin/switchyard.mjs"), "serve", "--env", env, "--host", "127.0.0.1", "--port", "0"], {
       cwd,
       env: { PATH: process.env.PATH ?? "", ...baseEnv(cwd, { REDIS_URL: redis.url }) },
@@ -358,15 +380,22 @@ describe("switchyard serve", () => {
       const cores = availableParallelism();
       const said = await until("serve to listen", () => logMessages(output), (text) => /listening on http:\/\/127\.0\.0\.1:\d+/.test(text) || child.exitCode !== null, 60_000);
       const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(said)![1]);
-      if (cores > 1) expect(said).toContain(`listening on http://127.0.0.1:${port} with ${cores} workers`);
-      expect(said.match(/worker \d+ \(pid \d+\) serving/g) ?? []).toHaveLength(cores > 1 ? cores : 0);
+      // `serve` supervises even one worker, so that it can reload (docs/operating.md).
+      expect(said).toContain(`listening on http://127.0.0.1:${port} with ${cores} worker${cores === 1 ? "" : "s"}`);
+      expect(said.match(/worker \d+ \(pid \d+\) serving/g) ?? []).toHaveLength(cores);
       const health = await send(port, "/health", null);
       expect(health.status).toBe(200);
+      // It watches the bundle: a rebuild (here the same bundle written again, renamed over) is a reload.
+      copyFileSync(bundle, path.join(dist, "server.tmp.mjs"));
+      renameSync(path.join(dist, "server.tmp.mjs"), path.join(dist, "server.mjs"));
+      await until("the reload", () => logMessages(output), (text) => text.includes("reloaded (the bundle changed): generation 2") || child.exitCode !== null, 60_000);
+      expect(logMessages(output)).toContain(`reloaded (the bundle changed): generation 2 serving http://127.0.0.1:${port}`);
+      expect((await send(port, "/health", null)).status).toBe(200);
       child.kill("SIGTERM");
       expect(await exited, logMessages(output)).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
-      rmSync(dist, { recursive: true, force: true });
+      rmSync(cwd, { recursive: true, force: true });
     }
   }, 90_000);
 });

@@ -37,6 +37,7 @@ const CODES = [
   "no-price",
   "passthrough-shadows-endpoint",
   "overlapping-passthrough",
+  "missing-file",
 ];
 
 function optionsOf(text: string): { env?: string; strictPrices?: boolean } {

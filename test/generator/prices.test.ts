@@ -183,7 +183,7 @@ routes:
     const dir = path.join(root, "test/.build/strict-prices");
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, "routes.yaml"), CONFIG);
-    const result = await buildConfig({ root, configFile: "test/.build/strict-prices/routes.yaml", env: "dev", write: true, strictPrices: true, pricesAt: AT });
+    const result = await buildConfig({ root, outDir: root, configFile: "test/.build/strict-prices/routes.yaml", env: "dev", write: true, strictPrices: true, pricesAt: AT });
     expect(result.ok).toBe(false);
     expect(result.files).toEqual([]);
     expect(result.report).toContain("error[no-price] /routes/0/targets/5: no price for lab:gpt-4o");

@@ -224,10 +224,17 @@ describe("the official SDKs and the fixtures", () => {
     expect(completion.choices[0]!.message.tool_calls).toHaveLength(2);
   });
 
+  /**
+   * A captured request, for the SDK under another model name: the SDK writes a deprecation notice to stderr for
+   * a model on its end-of-life list (the fixture's claude-sonnet-4-5), which reads like a failure in the test
+   * output. Which model it names does not matter here.
+   */
+  const sdkParams = (name: string): Anthropic.MessageCreateParamsStreaming => ({ ...fixture<Anthropic.MessageCreateParamsStreaming>(name), model: "claude-fixture" });
+
   it("anthropic: the SDK's request body validates, and it assembles thinking, text and tool input", async () => {
     const { fetch, sent } = fakeFetch(() => sse(payloadsOf("anthropic.messages.event.tool-use-stream.json"), true, false));
     const client = new Anthropic({ apiKey: "test", baseURL: "http://127.0.0.1:9", fetch, maxRetries: 0 });
-    const params = fixture<Anthropic.MessageCreateParamsStreaming>("anthropic.messages.request.tools-and-image.json");
+    const params = sdkParams("anthropic.messages.request.tools-and-image.json");
     const message = await client.messages.stream(params).finalMessage();
 
     expect(sent).toHaveLength(1);
@@ -243,7 +250,7 @@ describe("the official SDKs and the fixtures", () => {
   it("anthropic: the SDK surfaces an in-stream error event", async () => {
     const { fetch } = fakeFetch(() => sse(payloadsOf("anthropic.messages.event.overloaded-error.json"), true, false));
     const client = new Anthropic({ apiKey: "test", baseURL: "http://127.0.0.1:9", fetch, maxRetries: 0 });
-    const stream = client.messages.stream(fixture<Anthropic.MessageCreateParamsStreaming>("anthropic.messages.request.tools-and-image.json"));
+    const stream = client.messages.stream(sdkParams("anthropic.messages.request.tools-and-image.json"));
     await expect(stream.finalMessage()).rejects.toThrow(/Overloaded/);
   });
 });

@@ -32,7 +32,7 @@ routes:
     targets: [{ provider: openai }]
 environments:
   prod:
-    redis: { url: redis://cache:6379, key_prefix: "prod:", rate_limit_lease: 0 }
+    redis: { url: redis://cache:6379, key_prefix: "prod:", rate_limit_lease: 0, command_timeout_ms: 250 }
     rate_limits:
       per_key: { requests_per_minute: 600 }
 `;
@@ -48,13 +48,13 @@ describe("rate limits in the IR", () => {
       perIp: { requestsPerMinute: 5, tokensPerMinute: null },
     });
     expect(c!.rateLimits).toBeNull();
-    expect(ir.redis).toMatchObject({ url: { parts: [{ env: "REDIS_URL", fallback: "" }] }, keyPrefix: "switchyard:", rateLimitLease: 0.1 });
+    expect(ir.redis).toMatchObject({ url: { parts: [{ env: "REDIS_URL", fallback: "" }] }, keyPrefix: "switchyard:", rateLimitLease: 0.1, commandTimeoutMs: 50 });
   });
 
   it("an environment overrides redis and the defaults", () => {
     const ir = load(CONFIG, "prod");
     // rate_limit_lease 0: every check asks Redis (exact limits, a round trip per request).
-    expect(ir.redis).toMatchObject({ url: { parts: [{ text: "redis://cache:6379" }] }, keyPrefix: "prod:", rateLimitLease: 0 });
+    expect(ir.redis).toMatchObject({ url: { parts: [{ text: "redis://cache:6379" }] }, keyPrefix: "prod:", rateLimitLease: 0, commandTimeoutMs: 250 });
     expect(ir.routes[0]!.rateLimits!.perKey).toEqual({ requestsPerMinute: 600, tokensPerMinute: 1000 });
   });
 
@@ -64,6 +64,14 @@ describe("rate limits in the IR", () => {
     });
     expect(result.ir).toBeNull();
     expect(result.diagnostics.filter((d) => d.code !== "no-price")).toMatchObject([{ code: "bad-value", pointer: "/redis/rate_limit_lease", line: 1 }]);
+  });
+
+  it("a command timeout of 0 is refused at its line", () => {
+    const result = loadConfig("routes.yaml", {
+      text: `redis: { url: "redis://cache:6379", command_timeout_ms: 0 }\nproviders: { openai: { kind: openai } }\nroutes: [{ model: a, targets: [{ provider: openai }] }]\n`,
+    });
+    expect(result.ir).toBeNull();
+    expect(result.diagnostics.filter((d) => d.code !== "no-price")).toMatchObject([{ code: "bad-value", pointer: "/redis/command_timeout_ms", line: 1 }]);
   });
 
   it("no rate_limits and no redis: nothing to check at run time", () => {

@@ -48,7 +48,7 @@ environments:
         api_key: \${OPENAI_API_KEY_PROD}
         headers: { X-B: prod }
         timeouts: { first_byte_ms: 30000 }
-      demo: { speed: 0 }
+      demo: { speed: 0, tools_profile: claude-code, strict: true }
   empty:
 `;
 
@@ -56,7 +56,7 @@ describe("environment overlay", () => {
   it("deep-merges server, logs and provider fields over the base", () => {
     const ir = load(OVERLAY, "prod");
     expect(ir.env).toBe("prod");
-    expect(ir.server).toEqual({ host: "0.0.0.0", port: 9000, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
+    expect(ir.server).toEqual({ host: "0.0.0.0", port: 9000, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [], tls: null });
     expect(ir.logs).toEqual({ dir: "/var/log/switchyard", maxSizeBytes: 100 * 1024 ** 2, bodies: false, sink: null, sinkPos: expect.any(Object), retentionDays: null, queueSize: null, redact: [], redactEmails: false, redactCards: false });
     const openai = http(ir, "openai");
     expect(openai.apiKey).toEqual({ parts: [{ env: "OPENAI_API_KEY_PROD" }] });
@@ -66,6 +66,34 @@ describe("environment overlay", () => {
     ]);
     expect(openai.timeouts).toEqual({ connectMs: 500, idleMs: 30_000, totalMs: 0, firstByteMs: 30_000 });
     expect(scenario(ir, "demo").speed).toBe(0);
+    expect(scenario(ir, "demo")).toMatchObject({ toolsProfile: "claude-code", strict: true });
+    // Unset in the base: absent from the IR, so the generated provider stays as it was (auto, not strict).
+    const base = scenario(load(OVERLAY, "empty"), "demo");
+    expect("toolsProfile" in base || "strict" in base).toBe(false);
+  });
+
+  it("takes server.tls from the environment that sets it, with its position, paths kept as ${VAR} parts", () => {
+    const text = `
+server:
+  tls: { cert: "\${TLS_DIR}/cert.pem", key: "\${TLS_DIR}/key.pem" }
+providers:
+  demo: { kind: scenario, file: scenarios/demo.yaml }
+routes:
+  - model: demo
+    targets: [{ provider: demo }]
+environments:
+  prod:
+    server:
+      tls: { cert: /etc/switchyard/cert.pem, key: "\${TLS_KEY_FILE}" }
+`;
+    const dev = load(text).server.tls!;
+    expect(dev.cert).toEqual({ parts: [{ env: "TLS_DIR" }, { text: "/cert.pem" }] });
+    expect(dev.pointer).toBe("/server/tls");
+    expect(dev.certPos).toEqual({ file: "routes.yaml", line: 3, col: 16 });
+    const prod = loadConfig("routes.yaml", { text, env: "prod" });
+    // /etc/switchyard/cert.pem does not exist here: a warning at the overlay's line, and the IR still builds.
+    expect(prod.diagnostics.map((d) => [d.code, d.severity, d.pointer, d.line])).toEqual([["missing-file", "warning", "/environments/prod/server/tls/cert", 12]]);
+    expect(prod.ir!.server.tls).toMatchObject({ cert: { parts: [{ text: "/etc/switchyard/cert.pem" }] }, key: { parts: [{ env: "TLS_KEY_FILE" }] }, pointer: "/environments/prod/server/tls" });
   });
 
   it("leaves the base alone for dev and for an empty environment", () => {
@@ -149,7 +177,7 @@ routes:
   - model: gpt-4o
     targets: [{ provider: openai }]
 `);
-    expect(ir.server).toEqual({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 4 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
+    expect(ir.server).toEqual({ host: "127.0.0.1", port: 8787, bodyLimitBytes: 4 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [], tls: null });
     expect(ir.logs).toEqual({ dir: "logs", maxSizeBytes: 100 * 1024 ** 2, bodies: true, sink: null, sinkPos: expect.any(Object), retentionDays: null, queueSize: null, redact: [], redactEmails: false, redactCards: false });
     expect(ir.access).toMatchObject({ auth: "auto", store: { parts: [{ text: "sqlite:data/switchyard.db" }] }, budgetMaxTokens: 4096 });
     expect(ir.providers.map((p) => p.name)).toEqual(["anthropic", "demo", "openai"]);
@@ -161,6 +189,8 @@ routes:
       headers: [],
       timeouts: { connectMs: 10_000, firstByteMs: 120_000, idleMs: 120_000, totalMs: 0 },
       maxConnections: 128,
+      // As many requests may wait for a connection as the pool holds, each for at most 5 s.
+      queue: { max: 128, timeoutMs: 5000 },
     });
     expect(ir.routes[0]!.retry).toEqual({ maxAttempts: 2, baseMs: 250, maxMs: 4000, patienceMs: 5000, budget: 0.2 });
     expect(ir.routes[0]!.breaker).toEqual({ failures: 5, errorRate: 0.5, windowMs: 60_000, minRequests: 20, openMs: 30_000 });
@@ -168,6 +198,27 @@ routes:
     expect(scenario(ir, "demo")).toMatchObject({ kind: "scenario", file: "demo.yaml", speed: 1 });
     expect(ir.routes[0]!.targets[0]!.model).toBeNull();
     expect(ir.dashboard).toEqual({ enabled: true, recentRequests: 500, historyHours: 24 });
+  });
+
+  it("bounds the wait for a provider's connections: queue.max follows max_connections unless set, each key on its own, an environment's over them", () => {
+    const text = `
+providers:
+  small: { kind: openai, max_connections: 8 }
+  sized: { kind: openai, max_connections: 8, queue: { max: 0 } }
+  slow: { kind: anthropic, queue: { timeout_ms: 250 } }
+environments:
+  prod:
+    providers:
+      small: { queue: { max: 2, timeout_ms: 1000 } }
+routes:
+  - model: a
+    targets: [{ provider: small }, { provider: sized }, { provider: slow }]
+`;
+    const ir = load(text);
+    expect(http(ir, "small").queue).toEqual({ max: 8, timeoutMs: 5000 });
+    expect(http(ir, "sized").queue).toEqual({ max: 0, timeoutMs: 5000 });
+    expect(http(ir, "slow").queue).toEqual({ max: 128, timeoutMs: 250 });
+    expect(http(load(text, "prod"), "small").queue).toEqual({ max: 2, timeoutMs: 1000 });
   });
 
   it("takes dashboard settings, each key defaulting on its own, and an environment's over them", () => {
@@ -418,7 +469,7 @@ environments:
 `;
     expect(load(text).server.port).toBe(8787);
     const prod = load(text, "prod");
-    expect(prod.server).toEqual({ host: "0.0.0.0", port: 8080, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [] });
+    expect(prod.server).toEqual({ host: "0.0.0.0", port: 8080, bodyLimitBytes: 8 * 1024 ** 2, shutdownTimeoutMs: 10_000, trustProxy: [], tls: null });
     expect(prod.routes.map((r) => r.id)).toEqual(["gpt-4o", "claude-star"]);
   });
 });

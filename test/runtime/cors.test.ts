@@ -1,6 +1,6 @@
-// Which Origin gets CORS headers (runtime/cors.ts); the headers themselves are checked end to end.
+// Which Origin gets CORS headers (runtime/listener/cors.ts); the headers themselves are checked end to end.
 import { describe, expect, it } from "vitest";
-import { allowedOrigin } from "../../runtime/cors.ts";
+import { allowedOrigin } from "../../runtime/listener/cors.ts";
 
 describe("allowedOrigin", () => {
   it("allows any origin with *, answering *", () => {

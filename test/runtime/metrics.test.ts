@@ -1,12 +1,11 @@
-// The metrics observer on its own: label values stay within what the config bounds, a bug in it never
-// reaches the request path, and what it costs per request (a micro-loop over realistic records, next to the
-// same counting done through prom-client's own labelled `inc`/`observe`).
+// The metrics observer on its own: label values stay within what the config bounds, and a bug in it never
+// reaches the request path. What it costs per request is `make bench`'s business (the sy-metoff row), not a
+// timed assertion here.
 import { Readable } from "node:stream";
-import { Counter, Histogram, Registry } from "prom-client";
 import { getMetricsFromStream, type PromMetrics } from "prom2javascript";
 import { describe, expect, it } from "vitest";
 import type { Route, Router } from "../../runtime/contract.ts";
-import { DURATION_BUCKETS, GatewayMetrics } from "../../runtime/observe/metrics.ts";
+import { GatewayMetrics } from "../../runtime/observe/metrics.ts";
 import type { RequestLogRecord } from "../../runtime/log/request-log.ts";
 
 function route(id: string, models: Array<string | null>): Route {
@@ -96,53 +95,5 @@ describe("GatewayMetrics labels", () => {
     expect(() => metrics.observe(broken)).not.toThrow();
     expect(() => metrics.observe(broken)).not.toThrow();
     expect(errors).toHaveLength(1);
-  });
-});
-
-describe("GatewayMetrics cost per request", () => {
-  const N = 200_000;
-  const records = [
-    record(),
-    record({ stream: false, ttfb_ms: 800 }),
-    record({ route: "smart", api: "anthropic" }),
-    record({ status: 429, attempts: [], usage: null, cost_usd: undefined, error_code: "rate_limit_exceeded" }),
-    record({
-      attempts: [
-        { provider: "oa", model: "gpt-4o", status: 500, latency_ms: 3, error: "upstream 500" },
-        { provider: "oa", model: "gpt-4o-mini", status: 200, latency_ms: 4 },
-      ],
-    }),
-  ];
-
-  function nsPerRecord(observe: (r: RequestLogRecord) => void): number {
-    for (let i = 0; i < 20_000; i++) observe(records[i % records.length]!);
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < N; i++) observe(records[i % records.length]!);
-    return Number(process.hrtime.bigint() - start) / N;
-  }
-
-  it("stays within a few hundred nanoseconds a record, well under prom-client's labelled calls", () => {
-    const metrics = new GatewayMetrics({ globs: [] }, sources);
-    const ours = nsPerRecord((r) => metrics.observe(r));
-
-    // The same counting through prom-client's own API, as a naive observer would do it.
-    const registry = new Registry();
-    const served = ["route", "provider", "model"];
-    const requests = new Counter({ name: "r_total", help: "r", labelNames: [...served, "status_class", "api"], registers: [registry] });
-    const duration = new Histogram({ name: "d_seconds", help: "d", labelNames: [...served, "status_class"], buckets: DURATION_BUCKETS, registers: [registry] });
-    const upstream = new Histogram({ name: "u_seconds", help: "u", labelNames: [...served, "status_class"], buckets: DURATION_BUCKETS, registers: [registry] });
-    const tokens = new Counter({ name: "t_total", help: "t", labelNames: ["direction", "model", "key"], registers: [registry] });
-    const naive = nsPerRecord((r) => {
-      const a = r.attempts.at(-1);
-      const labels = { route: r.route ?? "none", provider: a?.provider ?? "none", model: a?.model ?? "none" };
-      for (const attempt of r.attempts) upstream.observe({ ...labels, status_class: `${Math.trunc((attempt.status ?? 0) / 100)}xx` }, attempt.latency_ms / 1000);
-      requests.inc({ ...labels, status_class: `${Math.trunc(r.status / 100)}xx`, api: r.api });
-      duration.observe({ ...labels, status_class: `${Math.trunc(r.status / 100)}xx` }, r.latency_ms / 1000);
-      if (r.usage) for (const direction of ["input", "output", "cache_read", "cache_write"]) tokens.inc({ direction, model: labels.model, key: r.key_id ?? "" }, 1);
-    });
-    console.log(`metrics observer: ${ours.toFixed(0)} ns a record; through prom-client's labelled calls: ${naive.toFixed(0)} ns`);
-    // Generous bounds (the machine is shared): the point is the order of magnitude.
-    expect(ours).toBeLessThan(2_000);
-    expect(ours * 3).toBeLessThan(naive);
   });
 });

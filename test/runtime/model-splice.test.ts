@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findTopLevelStringValue, spliceModel } from "../../runtime/model-splice.ts";
+import { findTopLevelStringValue, spliceModel } from "../../runtime/upstream/model-splice.ts";
 
 describe("spliceModel", () => {
   const cases: Array<[string, { given: string; want: string | null }]> = [

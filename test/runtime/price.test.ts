@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { costNanos, worstCaseNanos, type ModelPrice } from "../../runtime/spend/price.ts";
 import { dashedDate, datasetLookup, fixedPrice, matchModel, MAX_MODEL_LENGTH, memoLookup, unpriced, type ModelTable } from "../../runtime/spend/price-lookup.ts";
-import { ZERO_USAGE, type Usage } from "../../runtime/usage.ts";
+import { ZERO_USAGE, type Usage } from "../../runtime/usage/usage.ts";
 
 const usage = (u: Partial<Usage>): Usage => ({ ...ZERO_USAGE, ...u });
 /** Nano-dollars per token at a rate in USD per million tokens: $1/M is 1000 nano-dollars a token. */

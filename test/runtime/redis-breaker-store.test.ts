@@ -165,6 +165,22 @@ describe("RedisBreakerStore", () => {
 });
 
 describe("RedisBreakerStore without Redis", () => {
+  it("shares breakers first named at run time (a glob target's models) once a sync has brought them", async () => {
+    const a = await store("cb7:");
+    const b = await store("cb7:");
+    const key = "g oa:model-1";
+    for (let i = 0; i < 3; i++) a.record(key, policy, "failure", false);
+    await a.flush();
+    expect(await inspect.hget(`cb7:cb:${key}`, "s")).toBe("1");
+    // B never heard of the model: its first request is decided locally and brings the model into the sync.
+    expect(b.admit(key, policy)).toMatchObject({ ok: true });
+    await b.flush();
+    expect(b.admit(key, policy)).toEqual({ ok: false, reason: "circuit open" });
+    expect(b.snapshot(key, policy)).toMatchObject({ state: "open", failures: 3 });
+    b.forget(key);
+    expect(b.local.snapshot(key, policy).state).toBe("closed");
+  });
+
   it("decides on local breakers while Redis is down, without waiting, and shares again when it is back", async () => {
     const warnings: string[] = [];
     const s = await store("cb6:", { syncMs: 50, staleMs: 500 }, warnings);

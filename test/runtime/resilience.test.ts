@@ -8,8 +8,8 @@ import { MemoryBreakerStore, type BreakerPolicy } from "../../runtime/resilience
 import { streamErrorEvent } from "../../runtime/resilience/stream-error.ts";
 import { createResilience } from "../../runtime/resilience/resilience.ts";
 import type { HttpUpstream, Route, Target } from "../../runtime/contract.ts";
-import { armDeadline } from "../../runtime/http-attempt.ts";
-import { describeTransportError } from "../../runtime/failure-kind.ts";
+import { armDeadline } from "../../runtime/attempts/settle.ts";
+import { describeTransportError } from "../../runtime/attempts/failure-kind.ts";
 
 describe("parseRetryAfter", () => {
   const now = Date.parse("2026-01-01T00:00:00Z");
@@ -265,20 +265,49 @@ describe("createResilience", () => {
     const forOpenai = route("r", breakerPolicy, ["a:x", "b:y"]);
     const forAnthropic = route("r", breakerPolicy, ["a:x", "b:y"]);
     const resilience = createResilience([forOpenai, forAnthropic]);
-    resilience.record(forOpenai, forOpenai.targets[0]!, "failure", false);
-    expect(resilience.admit(forAnthropic, forAnthropic.targets[0]!)).toEqual({ ok: false, reason: "circuit open" });
-    expect(resilience.admit(forAnthropic, forAnthropic.targets[1]!).ok).toBe(true);
+    resilience.record(forOpenai, forOpenai.targets[0]!, "x", "failure", false);
+    expect(resilience.admit(forAnthropic, forAnthropic.targets[0]!, "x")).toEqual({ ok: false, reason: "circuit open" });
+    expect(resilience.admit(forAnthropic, forAnthropic.targets[1]!, "y").ok).toBe(true);
     expect(resilience.health()).toEqual([
       expect.objectContaining({ route: "r", target: "a:x", state: "open", failures: 1 }),
       expect.objectContaining({ route: "r", target: "b:y", state: "closed", failures: 0, opened_at: null }),
     ]);
   });
 
+  it("keeps one breaker per upstream model behind a target that forwards the client's model", () => {
+    // A glob route's `provider:*` target: failures on five model names open five breakers, not the target's.
+    const glob = route("g", breakerPolicy, ["a:*"]);
+    const resilience = createResilience([glob]);
+    const t = glob.targets[0]!;
+    for (const model of ["m1", "m2", "m3", "m4", "m5"]) resilience.record(glob, t, model, "failure", false);
+    expect(resilience.admit(glob, t, "m6")).toEqual({ ok: true, probe: false });
+    expect(resilience.admit(glob, t, "m1")).toEqual({ ok: false, reason: "circuit open" });
+    expect(resilience.retryAt(glob, t, "m6")).toBeNull();
+    expect(resilience.retryAt(glob, t, "m1")).toBeGreaterThan(Date.now());
+    const [health] = resilience.health();
+    expect(health).toMatchObject({ route: "g", target: "a:*", state: "open", failures: 1, models_tracked: 6 });
+    expect(health!.models!.map((m) => [m.model, m.state]).sort()).toEqual(["m1", "m2", "m3", "m4", "m5"].map((m) => [m, "open"]));
+  });
+
+  it("bounds the models followed per target, dropping breakers with nothing to remember first", () => {
+    const glob = route("g", { ...breakerPolicy, failures: 2 }, ["a:*"]);
+    const resilience = createResilience([glob], { maxModelsPerTarget: 4 });
+    const t = glob.targets[0]!;
+    resilience.record(glob, t, "bad", "failure", false);
+    resilience.record(glob, t, "bad", "failure", false);
+    for (let i = 0; i < 1000; i++) resilience.record(glob, t, `invented-${i}`, "success", false);
+    const [health] = resilience.health();
+    expect(health!.models_tracked).toBe(4);
+    // The open breaker outlived a thousand invented names.
+    expect(resilience.admit(glob, t, "bad").ok).toBe(false);
+    expect(health!.models!.map((m) => m.model)).toEqual(["bad"]);
+  });
+
   it("admits everything and reports disabled when a route's breaker is off", () => {
     const off = route("off", null, ["a:x"]);
     const resilience = createResilience([off]);
-    for (let i = 0; i < 10; i++) resilience.record(off, off.targets[0]!, "failure", false);
-    expect(resilience.admit(off, off.targets[0]!).ok).toBe(true);
+    for (let i = 0; i < 10; i++) resilience.record(off, off.targets[0]!, "x", "failure", false);
+    expect(resilience.admit(off, off.targets[0]!, "x").ok).toBe(true);
     expect(resilience.health()).toEqual([expect.objectContaining({ route: "off", target: "a:x", state: "disabled" })]);
   });
 

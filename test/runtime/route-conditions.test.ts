@@ -1,6 +1,6 @@
-// The body checks compiled route conditions call (runtime/route-conditions.ts), on both client formats.
+// The body checks compiled route conditions call (runtime/routing/route-conditions.ts), on both client formats.
 import { describe, expect, it } from "vitest";
-import { hasImages, hasTools, promptTokens } from "../../runtime/route-conditions.ts";
+import { hasImages, hasTools, promptTokens } from "../../runtime/routing/route-conditions.ts";
 
 describe("hasTools", () => {
   it.each([

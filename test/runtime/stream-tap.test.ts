@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStreamTap, summarizeBody, summarizeStream, type ResponseSummary } from "../../runtime/stream-tap.ts";
+import { createStreamTap, summarizeBody, summarizeStream, type ResponseSummary } from "../../runtime/streams/stream-tap.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, type Usage, usageFromBody, usageFromBodyTail } from "../../runtime/usage.ts";
+import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, type Usage, usageFromBody, usageFromBodyTail } from "../../runtime/usage/usage.ts";
 
 describe("usageFromOpenAI", () => {
   const cases: Array<[string, { given: unknown; want: Usage | null }]> = [

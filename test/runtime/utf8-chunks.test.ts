@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createUtf8Chunks, incompleteTail } from "../../runtime/utf8-chunks.ts";
+import { createUtf8Chunks, incompleteTail } from "../../runtime/streams/utf8-chunks.ts";
 
 const sample = "a é ü € 𝄞 漢字 🎉 z";
 const bytes = Buffer.from(sample, "utf8");

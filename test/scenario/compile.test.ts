@@ -17,7 +17,7 @@ describe("compileScenario: the demo and fixtures", () => {
     expect(diagnostics).toEqual([]);
     expect(scenario!.name).toBe("switchyard-demo");
     expect(scenario!.responses.map((r) => r.parts.map((p) => p.type))).toEqual([["think", "text"], ["text", "tool"], ["text"]]);
-    expect(scenario!.responses[1]!.parts[1]).toEqual({ type: "tool", name: "get_weather", input: { city: "Paris" }, delayMs: 0 });
+    expect(scenario!.responses[1]!.parts[1]).toEqual({ type: "tool", name: "get_weather", input: { city: "Paris" }, delayMs: 0, at: "scenarios/demo.yaml:26" });
     const greeting = scenario!.responses[0]!.parts.flatMap((p) => (p.type === "tool" ? [] : p.chunks));
     const ms = greeting.reduce((sum, [t]) => sum + t, 0);
     expect(ms).toBeGreaterThanOrEqual(800);
@@ -25,29 +25,34 @@ describe("compileScenario: the demo and fixtures", () => {
     expect(greeting.map(([, text]) => text).join("")).toContain("Switchyard");
   });
 
-  it("keeps legacy standalone events as one-element responses and skips harness events", () => {
+  it("keeps legacy standalone events as one-element responses and harness events' time as the next one's wait", () => {
     const { scenario, diagnostics } = compileScenario("legacy.yaml", readFileSync(fixture("legacy.yaml"), "utf8"));
     expect(diagnostics).toEqual([]);
     expect(scenario).toEqual({
       name: "legacy-forms",
       responses: [
-        { parts: [{ type: "think", chunks: [[50, "thinking alone"]] }] },
-        { parts: [{ type: "text", chunks: [[10, "first"], [20, " answer"]] }] },
+        // The user typed for 100 ms before the first response.
+        { parts: [{ type: "think", chunks: [[50, "thinking alone"]] }], waitMs: 100 },
+        { parts: [{ type: "text", chunks: [[10, "first"], [20, " answer"]] }], waitMs: 200 },
+        // `{ type: advanceMs, ms: 50 }` alongside `{ type: userInputs }` typed over 100 ms: advanceMs covers
+        // what runs concurrently, so the longer of the two passes, not their sum.
         // result and status describe the harness's tool run, not the call: not part of the input.
-        { parts: [{ type: "tool", name: "Bash", input: { command: "ls -la" }, delayMs: 0 }] },
+        { parts: [{ type: "tool", name: "Bash", input: { command: "ls -la" }, delayMs: 0, at: "legacy.yaml:26" }], waitMs: 100 },
       ],
+      // Another runner's assertion after the last response: kept for the report, as skipped (test/scenario/assert.test.ts).
+      finalChecks: [{ kind: "fs.exists", at: "legacy.yaml:33", check: "skipped", reason: "fs.exists is checked by the runner that drives the workspace, not by the gateway" }],
     });
   });
 
-  it("maps named tool events to tool calls named as written, with their fields as input", () => {
+  it("keeps named tool events with their event name, arguments as written and file:line (the profile maps them when played)", () => {
     const { scenario, diagnostics } = compileScenario("tools.yaml", readFileSync(fixture("tools.yaml"), "utf8"));
     expect(diagnostics).toEqual([]);
     const tools = scenario!.responses.map((r) => r.parts.filter((p) => p.type === "tool"));
     expect(tools[0]).toEqual([
-      { type: "tool", name: "runCmd", input: { cmd: "ls", cwd: "." }, delayMs: 0 },
-      { type: "tool", name: "readFile", input: { path: "src/main.ts" }, delayMs: 0 },
-      { type: "tool", name: "grep", input: { pattern: "TODO", path: "src" }, delayMs: 0 },
-      { type: "tool", name: "listDir", input: {}, delayMs: 0 },
+      { type: "tool", name: "runCmd", event: "runCmd", input: { cmd: "ls", cwd: "." }, delayMs: 0, at: "tools.yaml:7" },
+      { type: "tool", name: "readFile", event: "readFile", input: { path: "src/main.ts" }, delayMs: 0, at: "tools.yaml:8" },
+      { type: "tool", name: "grep", event: "grep", input: { pattern: "TODO", path: "src" }, delayMs: 0, at: "tools.yaml:9" },
+      { type: "tool", name: "listDir", event: "listDir", input: {}, delayMs: 0, at: "tools.yaml:10" },
     ]);
     expect(tools[1]!.map((p) => p.type === "tool" && [p.name, p.input])).toEqual([
       ["editFile", { path: "src/main.ts", old: "a", new: "b" }],
@@ -98,6 +103,33 @@ describe("compileScenario: diagnostics", () => {
     ]);
   });
 
+  it("warns with their line about keys a named tool event, an event item or a `type:` form does not take", () => {
+    const text = [
+      "server: { toolsProfile: claude-code, strict: false }",
+      "timeline:",
+      "  - advanceMs: 5",
+      "    note: slow",
+      "  - { type: advanceMs, ms: 5, unit: ms }",
+      "  - userInputs: [[10, hi]]",
+      "    target: tui",
+      "  - userInputs: hello",
+      "  - llmResponse:",
+      "      - runCmd: { cmd: ls, shell: zsh }",
+    ].join("\n");
+    const { scenario, diagnostics } = compileScenario("k.yaml", text);
+    expect(diagnostics.map((d) => `${d.line}:${d.col} ${d.severity} ${d.pointer}: ${d.message}`)).toEqual([
+      '4:5 warning /timeline/0/note: unknown key "note" beside `advanceMs` (ignored)',
+      '5:31 warning /timeline/1/unit: unknown key "unit" in `type: advanceMs` (ignored)',
+      "8:17 warning /timeline/3/userInputs: `userInputs` should be a list of [ms, text] pairs: its time is not counted",
+      '10:28 warning /timeline/4/llmResponse/0/runCmd/shell: unknown key "shell" in `runCmd` (ignored)',
+    ]);
+    expect(scenario).toMatchObject({ toolsProfile: "claude-code", strict: false });
+    expect(scenario!.responses[0]!.parts[0]).toMatchObject({ name: "runCmd", input: { cmd: "ls" } });
+    expect(Object.keys((scenario!.responses[0]!.parts[0] as { input: object }).input)).toEqual(["cmd"]);
+    // advanceMs 5 + 5 against 10 ms of typing: the longer passes.
+    expect(scenario!.responses[0]!.waitMs).toBe(10);
+  });
+
   it.each([
     ["YAML syntax", "timeline:\n  - assistant: [[1, \"a\"]\n", /^\d+:\d+ error : /],
     ["a non-mapping file", "- just\n- a list\n", /^1:1 error : a scenario file is a mapping/],
@@ -110,6 +142,10 @@ describe("compileScenario: diagnostics", () => {
     ["a bad llmApiStyle", "server:\n  llmApiStyle: antropic\ntimeline:\n  - assistant: [[1, a]]\n", /^2:16 error \/server\/llmApiStyle: `llmApiStyle` must be "openai" or "anthropic". Did you mean "anthropic"\?/],
     ["a non-boolean coalesce flag", "server: { coalesceThinkingWithToolUse: yes }\ntimeline:\n  - assistant: [[1, a]]\n", /^1:40 error \/server\/coalesceThinkingWithToolUse: /],
     ["negative advanceMs", "timeline:\n  - advanceMs: -3\n  - assistant: [[1, a]]\n", /^2:16 error \/timeline\/0\/advanceMs: /],
+    ["a named tool event without a required argument", "timeline:\n  - llmResponse:\n      - editFile: { path: a.ts, old: x }\n", /^3:19 error \/timeline\/0\/llmResponse\/0\/editFile: `editFile` needs `new` \(arguments: path, old, new, replaceAll\)/],
+    ["an unknown tools profile", "server: { toolsProfile: claude_code }\ntimeline:\n  - assistant: [[1, a]]\n", /^1:25 error \/server\/toolsProfile: `toolsProfile` must be one of "auto", "claude-code", "codex", "openai-generic". Did you mean "claude-code"\?/],
+    ["a non-boolean strict", "server: { strict: 1 }\ntimeline:\n  - assistant: [[1, a]]\n", /^1:19 error \/server\/strict: `strict` must be true or false/],
+    ["a typed advanceMs without ms", "timeline:\n  - { type: advanceMs }\n  - assistant: [[1, a]]\n", /^2:13 error \/timeline\/0\/type: `type: advanceMs` needs `ms`/],
     ["tags that are not strings", "tags: [1]\ntimeline:\n  - assistant: [[1, a]]\n", /^1:7 error \/tags: /],
   ])("rejects %s", (_, text, want) => {
     const result = compileScenario("s.yaml", text);

@@ -26,7 +26,7 @@ const history = (assistantTurns: number) => [
   ...Array.from({ length: assistantTurns }, () => [{ role: "assistant", content: "x" }, { role: "user", content: "more" }]).flat(),
 ];
 const play = (api: Api, stream: boolean, turns = 0, speed = 1, extra: Record<string, unknown> = {}) =>
-  playScenario(scenario, { api, stream, model: "model-x", body: { messages: history(turns), ...extra } }, speed);
+  playScenario(scenario, { api, stream, model: "model-x", body: { messages: history(turns), ...extra } }, { speed });
 
 const totalDelay = (reply: ScenarioReply) => reply.frames.reduce((sum, f) => sum + f.delayMs, 0);
 const openaiChunks = (reply: ScenarioReply) =>
@@ -60,8 +60,8 @@ describe("response selection", () => {
         { role: "tool", tool_call_id: "c", content: "r" },
       ],
     };
-    expect(playScenario(scenario, { api: "openai", stream: false, model: "m", body }, 0).summary.text).toBe("Checking.");
-    expect(playScenario(scenario, { api: "openai", stream: false, model: "m", body: {} }, 0).summary.text).toBe("Hello world");
+    expect(playScenario(scenario, { api: "openai", stream: false, model: "m", body }, { speed: 0 }).summary.text).toBe("Checking.");
+    expect(playScenario(scenario, { api: "openai", stream: false, model: "m", body: {} }, { speed: 0 }).summary.text).toBe("Hello world");
   });
 
   it("is deterministic: the same request gives byte-identical frames", () => {
@@ -209,10 +209,10 @@ describe("timing and usage", () => {
 
   it("estimates input tokens from the request's messages, system prompt and tools", () => {
     const body = { system: "x".repeat(40), messages: [{ role: "user", content: [{ type: "text", text: "y".repeat(20) }] }], tools: [{ name: "t", description: "z".repeat(15) }] };
-    const reply = playScenario(scenario, { api: "anthropic", stream: false, model: "m", body }, 0);
+    const reply = playScenario(scenario, { api: "anthropic", stream: false, model: "m", body }, { speed: 0 });
     // 40 + "user" 4 + "text" 4 + 20 + "t" 1 + 15 = 84 characters.
     expect(reply.summary.usage.input_tokens).toBe(21);
-    const bigger = playScenario(scenario, { api: "anthropic", stream: false, model: "m", body: { ...body, system: "x".repeat(400) } }, 0);
+    const bigger = playScenario(scenario, { api: "anthropic", stream: false, model: "m", body: { ...body, system: "x".repeat(400) } }, { speed: 0 });
     expect(bigger.summary.usage.input_tokens).toBe(111);
   });
 });

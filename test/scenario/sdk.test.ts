@@ -30,7 +30,7 @@ beforeAll(async () => {
     req.on("end", async () => {
       const body = JSON.parse(raw);
       const api = req.url!.endsWith("/chat/completions") ? "openai" : "anthropic";
-      const reply = playScenario(demo, { api, body, stream: body.stream === true, model: body.model }, SPEED);
+      const reply = playScenario(demo, { api, body, stream: body.stream === true, model: body.model }, { speed: SPEED });
       res.writeHead(200, { "content-type": reply.contentType });
       for (const frame of reply.frames) {
         if (frame.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, frame.delayMs));

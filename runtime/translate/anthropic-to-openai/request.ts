@@ -18,7 +18,7 @@ import type { RequestTranslation, TranslationContext } from "../translator.ts";
 import { type MessageContext, systemMessage, translateMessages } from "./messages.ts";
 import { translateToolChoice, translateTools } from "./tools.ts";
 import { UnsupportedFields } from "./unsupported.ts";
-import { estimatePromptTokens } from "../../token-estimate.ts";
+import { estimatePromptTokens } from "../../usage/token-estimate.ts";
 
 /** Top-level fields translated below (or, for cache_control, deliberately ignored). */
 const HANDLED = new Set([

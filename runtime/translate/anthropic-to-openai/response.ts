@@ -3,10 +3,10 @@ import type { AnthropicContentBlock, AnthropicMessagesResponse, OpenAIChatRespon
 import { clientToolName } from "../tool-names.ts";
 import type { TranslationState } from "../translator.ts";
 import { anthropicUsage } from "../usage-shapes.ts";
-import { usageFromOpenAI } from "../../usage.ts";
+import { usageFromOpenAI } from "../../usage/usage.ts";
 import { stopReason } from "./stop-reason.ts";
 import { argumentsText, fallbackToolId, isObject, objectOf, reasoningOf, textOf, toolInput } from "./untrusted.ts";
-import { ZERO_USAGE } from "../../usage.ts";
+import { ZERO_USAGE } from "../../usage/usage.ts";
 
 export function translateResponse(body: OpenAIChatResponse, state: TranslationState): AnthropicMessagesResponse {
   const untrusted = objectOf(body);

@@ -9,12 +9,12 @@
 import type { AnthropicErrorEvent, AnthropicMessageDeltaEvent, AnthropicMessageStartEvent } from "../../../generated/types/index.ts";
 import { namedEvent } from "../sse.ts";
 import type { StreamTranslator, TranslationState } from "../translator.ts";
-import { usageFromOpenAI, type Usage } from "../../usage.ts";
+import { usageFromOpenAI, type Usage } from "../../usage/usage.ts";
 import { ContentBlocks } from "./blocks.ts";
 import { stopReason } from "./stop-reason.ts";
 import { ToolCalls } from "./tool-calls.ts";
 import { argumentsText, isObject, objectOf, parseObject, reasoningOf, textOf, type Loose } from "./untrusted.ts";
-import { estimateTokens } from "../../token-estimate.ts";
+import { estimateTokens } from "../../usage/token-estimate.ts";
 
 
 export class AnthropicStreamFromOpenAI implements StreamTranslator {

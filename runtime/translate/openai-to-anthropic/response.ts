@@ -14,8 +14,8 @@ import { finishReasonOf } from "../stop-reasons.ts";
 import { openaiUsage } from "../usage-shapes.ts";
 import { clientToolName } from "../tool-names.ts";
 import type { TranslationState } from "../translator.ts";
-import { usageFromAnthropic } from "../../usage.ts";
-import { ZERO_USAGE } from "../../usage.ts";
+import { usageFromAnthropic } from "../../usage/usage.ts";
+import { ZERO_USAGE } from "../../usage/usage.ts";
 import { arrayOf, isObject, objectOf, stringOf } from "../untrusted.ts";
 
 

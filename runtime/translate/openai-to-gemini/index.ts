@@ -1,6 +1,6 @@
 // OpenAI-format clients (the openai SDK, Cursor, Aider; Anthropic clients through translate/compose.ts) in
 // front of Gemini's generateContent, on the Gemini API (AI Studio) or Vertex AI: the body is the same on
-// both, only the URL and the auth header differ (runtime/upstream-paths.ts, runtime/google-auth/).
+// both, only the URL and the auth header differ (runtime/upstream/paths.ts, runtime/google-auth/).
 // @see https://ai.google.dev/api/generate-content
 // @see https://platform.openai.com/docs/api-reference/chat
 import type { GeminiGenerateContentRequest, GeminiGenerateContentResponse, OpenAIChatRequest, OpenAIChatResponse } from "../../../generated/types/index.ts";

@@ -2,7 +2,7 @@
 // The client body has been validated against schema/providers/openai.chat.request.json.
 //
 // The model and streaming are not in Gemini's body: the runtime puts the target's model in the URL and calls
-// :streamGenerateContent?alt=sse for `stream: true` (runtime/upstream-paths.ts). Gemini always reports usage;
+// :streamGenerateContent?alt=sse for `stream: true` (runtime/upstream/paths.ts). Gemini always reports usage;
 // stream_options.include_usage only decides whether the client gets a usage chunk.
 // @see https://ai.google.dev/gemini-api/docs/openai (Google's own notes on the OpenAI mapping)
 import type { GeminiGenerateContentRequest, OpenAIChatRequest } from "../../../generated/types/index.ts";

@@ -1,11 +1,11 @@
-// Gemini's usageMetadata in both vocabularies (runtime/usage.ts) and in OpenAI's wire shape. Gemini counts
+// Gemini's usageMetadata in both vocabularies (runtime/usage/usage.ts) and in OpenAI's wire shape. Gemini counts
 // thinking apart from the answer (thoughtsTokenCount beside candidatesTokenCount) where OpenAI's
 // completion_tokens includes reasoning, so completion = candidates + thoughts, with the thoughts also shown
 // as reasoning_tokens. promptTokenCount already includes cachedContentTokenCount, as OpenAI's prompt_tokens
 // includes cached_tokens. In a stream every event repeats the counts so far: the last one is the total.
 // @see https://ai.google.dev/api/generate-content#UsageMetadata
 import type { GeminiUsageMetadata, OpenAIChatUsage } from "../../../generated/types/index.ts";
-import { ZERO_USAGE, type Usage } from "../../usage.ts";
+import { ZERO_USAGE, type Usage } from "../../usage/usage.ts";
 import { openaiUsage } from "../usage-shapes.ts";
 import { isObject, numberOf } from "../untrusted.ts";
 

@@ -7,8 +7,8 @@
 // reports no cached tokens.
 import type { OllamaChatResponse, OpenAIChatFinishReason, OpenAIChatResponse } from "../../../generated/types/index.ts";
 import type { TranslationState } from "../translator.ts";
-import { usageFromOpenAI } from "../../usage.ts";
-import { ZERO_USAGE, type Usage } from "../../usage.ts";
+import { usageFromOpenAI } from "../../usage/usage.ts";
+import { ZERO_USAGE, type Usage } from "../../usage/usage.ts";
 import { openaiToolCall } from "./tool-calls.ts";
 import { arrayOf, numberOf, objectOf, stringOf } from "../untrusted.ts";
 import type { Json } from "../untrusted.ts";

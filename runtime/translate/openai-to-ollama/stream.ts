@@ -18,9 +18,9 @@ import type { OpenAIChatChunkFinishReason } from "../../../generated/types/index
 import { dataEvent, OPENAI_DONE } from "../sse.ts";
 import type { StreamTranslator, TranslationState } from "../translator.ts";
 import { openaiUsage } from "../usage-shapes.ts";
-import type { Usage } from "../../usage.ts";
+import type { Usage } from "../../usage/usage.ts";
 import { finishReasonOf, usageOf } from "./response.ts";
-import { ZERO_USAGE } from "../../usage.ts";
+import { ZERO_USAGE } from "../../usage/usage.ts";
 import { openaiToolCall } from "./tool-calls.ts";
 import { arrayOf, isObject, objectOf, parseJson, stringOf } from "../untrusted.ts";
 import { createChunkWriter } from "../openai-chunks.ts";

@@ -18,7 +18,7 @@
 import type { OpenAIChatRequest, OpenAIChatTool, OpenAIResponsesRequest } from "../../../generated/types/index.ts";
 import type { RequestTranslation, TranslationContext, TranslationProblem } from "../translator.ts";
 import { UnsupportedFields } from "../unsupported-fields.ts";
-import { estimatePromptTokens } from "../../token-estimate.ts";
+import { estimatePromptTokens } from "../../usage/token-estimate.ts";
 import { echoOf, type ResponsesState } from "../responses/envelope.ts";
 import { translateInput } from "./input.ts";
 

@@ -2,8 +2,8 @@
 // share input_tokens_details.cached_tokens; completion_tokens (reasoning included) is output_tokens, the
 // reasoning share output_tokens_details.reasoning_tokens. Without usage from the upstream, an estimate.
 import type { OpenAIResponsesUsage } from "../../../generated/types/index.ts";
-import { estimatedUsage, usageFromOpenAI } from "../../usage.ts";
-import { estimateTokens } from "../../token-estimate.ts";
+import { estimatedUsage, usageFromOpenAI } from "../../usage/usage.ts";
+import { estimateTokens } from "../../usage/token-estimate.ts";
 import { responsesUsage } from "../responses/envelope.ts";
 import { isObject } from "../anthropic-to-openai/untrusted.ts";
 

@@ -3,7 +3,7 @@
 // The request translation keeps what the echo needs in ResponsesState; the response side fills in the rest.
 import type { OpenAIResponsesOutputItem, OpenAIResponsesRequest, OpenAIResponsesResponse, OpenAIResponsesUsage } from "../../../generated/types/index.ts";
 import type { TranslationState } from "../translator.ts";
-import type { Usage } from "../../usage.ts";
+import type { Usage } from "../../usage/usage.ts";
 
 /** The request fields a Responses answer repeats back. */
 export interface ResponsesEcho {

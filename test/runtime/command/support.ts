@@ -3,9 +3,9 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createParser } from "eventsource-parser";
-import type { ClientResponse, Pausable } from "../../../runtime/client-response.ts";
+import type { ClientResponse, Pausable } from "../../../runtime/client/response.ts";
 import type { ClientApi } from "../../../runtime/contract.ts";
-import type { AttemptRequest } from "../../../runtime/http-attempt.ts";
+import type { AttemptRequest } from "../../../runtime/attempts/http.ts";
 import type { CommandUpstream } from "../../../runtime/command/types.ts";
 import { createCommandUpstream, type CommandUpstreamOptions } from "../../../runtime/command/upstream.ts";
 

@@ -277,4 +277,23 @@ describe("SharedRedis slowness", () => {
     expect(warnings).toHaveLength(2);
     expect(warnings[1]).toContain("is back");
   });
+
+  it("routes.yaml's command_timeout_ms: a Redis that answers within it is waited for, not dropped", async () => {
+    const warnings: string[] = [];
+    // The setting as the built gateway passes it (redis.command_timeout_ms), with no override in the options.
+    const redis = new SharedRedis({ url: server.url, keyPrefix: "t6:", commandTimeoutMs: 2000 }, { warn: (m) => warnings.push(m) });
+    opened.push(redis);
+    const local = new LocalBucketStore();
+    const limiter = new RateLimiter(redis, local);
+    expect(await redis.whenReady(5000)).toBe(true);
+    const limits: RateLimits = { scope: "global", perKey: null, perIp: { requestsPerMinute: 1000, tokensPerMinute: null } };
+    await inspect.call("CLIENT", "PAUSE", "300", "ALL");
+    const started = performance.now();
+    expect((await limiter.check(limits, client, 0)).allowed).toBe(true);
+    // It waited out the pause (the default 50 ms would have gone local) and the bucket is in Redis.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    expect(await inspect.exists(`t6:rl:global:i:${client.ip}:r`)).toBe(1);
+    expect(local.size).toBe(0);
+    expect(warnings).toEqual([]);
+  });
 });

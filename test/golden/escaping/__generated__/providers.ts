@@ -3,8 +3,8 @@ import type { HttpUpstream, ScenarioUpstream } from "../../../../runtime/contrac
 import type { CommandUpstream } from "../../../../runtime/command/types.ts";
 import { createCommandUpstream } from "../../../../runtime/command/upstream.ts";
 import { createEnvReader } from "../../../../runtime/env.ts";
-import { createHttpUpstream } from "../../../../runtime/http-upstream.ts";
-import { anthropicPaths, ollamaPaths, openaiPaths } from "../../../../runtime/upstream-paths.ts";
+import { createHttpUpstream } from "../../../../runtime/upstream/http-upstream.ts";
+import { anthropicPaths, ollamaPaths, openaiPaths } from "../../../../runtime/upstream/paths.ts";
 import { ollamaEmbeddings } from "../../../../runtime/translate/openai-to-ollama/embeddings.ts";
 import { _classScenario } from "./scenarios/class.ts";
 
@@ -55,6 +55,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const aB2 = createHttpUpstream({
     name: "a_b",
@@ -71,6 +72,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const _default = createHttpUpstream({
     name: "default",
@@ -89,6 +91,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const openai = createHttpUpstream({
     name: "openai",
@@ -107,6 +110,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const openaiKey = createHttpUpstream({
     name: "openai-key",
@@ -125,6 +129,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const openaiPaths2 = createHttpUpstream({
     name: "openai-paths",
@@ -141,6 +146,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const _private = createHttpUpstream({
     name: "private",
@@ -159,6 +165,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const weird = createHttpUpstream({
     name: "weird",
@@ -178,6 +185,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const env2 = createCommandUpstream({
     name: "env",

@@ -3,11 +3,11 @@ import type { HttpUpstream } from "../../../../runtime/contract.ts";
 import type { CommandUpstream } from "../../../../runtime/command/types.ts";
 import { createCommandUpstream } from "../../../../runtime/command/upstream.ts";
 import { createEnvReader } from "../../../../runtime/env.ts";
-import { createHttpUpstream } from "../../../../runtime/http-upstream.ts";
-import { azurePaths, geminiPaths, ollamaPaths, vertexPaths } from "../../../../runtime/upstream-paths.ts";
+import { createHttpUpstream } from "../../../../runtime/upstream/http-upstream.ts";
+import { azurePaths, geminiPaths, ollamaPaths, vertexPaths } from "../../../../runtime/upstream/paths.ts";
 import { geminiEmbeddings } from "../../../../runtime/translate/openai-to-gemini/embeddings.ts";
 import { ollamaEmbeddings } from "../../../../runtime/translate/openai-to-ollama/embeddings.ts";
-import { readCredentialsFile } from "../../../../runtime/credentials-file.ts";
+import { readCredentialsFile } from "../../../../runtime/upstream/credentials-file.ts";
 import { createServiceAccountTokenSource } from "../../../../runtime/google-auth/index.ts";
 
 export interface Upstreams {
@@ -50,6 +50,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const gemini = createHttpUpstream({
     name: "gemini",
@@ -68,6 +69,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const ollama = createHttpUpstream({
     name: "ollama",
@@ -84,6 +86,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const vertex = createHttpUpstream({
     name: "vertex",
@@ -100,6 +103,7 @@ export function startUpstreams(processEnv: NodeJS.ProcessEnv = process.env): Ups
     idleTimeoutMs: 120000,
     totalTimeoutMs: 0,
     maxConnections: 128,
+    queue: { max: 128, timeoutMs: 5000 },
   });
   const claudeCli = createCommandUpstream({
     name: "claude-cli",

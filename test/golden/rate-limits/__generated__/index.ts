@@ -20,7 +20,7 @@ export function buildGateway(processEnv: NodeJS.ProcessEnv = process.env): Gatew
     access: { auth: "auto", store, budgetMaxTokens: 4096 },
     router: createRouter(upstreams),
     validators,
-    redis: redisUrl === "" ? null : { url: redisUrl, keyPrefix: "gw1:", rateLimitLease: 0.1 },
+    redis: redisUrl === "" ? null : { url: redisUrl, keyPrefix: "gw1:", rateLimitLease: 0.1, commandTimeoutMs: 50 },
     upstreams: Object.values(upstreams),
   };
 }

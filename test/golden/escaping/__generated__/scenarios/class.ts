@@ -64,7 +64,8 @@ export const _classScenario: CompiledScenario = {
           "input": {
             "city": "Paris"
           },
-          "delayMs": 0
+          "delayMs": 0,
+          "at": "../../../scenarios/demo.yaml:26"
         }
       ]
     },

@@ -32,7 +32,7 @@ export function routeClaudeByokForAnthropic(upstreams: Upstreams): Route {
   return {
     id: "claude-byok",
     targets: [
-      { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null, price: anthropicPrice, transforms: claudeByokAnthropicTransforms() },
+      { upstream: upstreams.anthropic, label: "anthropic:claude-sonnet-4-5", model: "claude-sonnet-4-5", modelJson: "\"claude-sonnet-4-5\"", translation: null, price: anthropicPrice, transforms: claudeByokAnthropicTransforms(), forwardsClientKey: true },
     ],
     rateLimits: null,
     retry,
