@@ -261,7 +261,7 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
     settle(exchange, record, outcome.summary);
     if (outcome.summary && logBodies) {
       // A stream's bytes go to the log's thread, which assembles them. Scenario and command summaries come
-      // assembled, and so does a stream whose estimate settle needed (no usage reported): its text is logged.
+      // assembled: their text is logged.
       const stream = outcome.summary.stream;
       if (stream !== undefined) record.response_stream = { api: stream.api, bytes: stream.bytes, finishReason: outcome.summary.finishReason };
       else record.response = streamResponse(outcome.summary);
@@ -323,8 +323,12 @@ export function createChatEndpoint(api: ClientApi, gateway: Gateway, services: E
 
 }
 
-/** Output tokens of a streamed response, estimated from what the tap assembled. */
+/**
+ * Output tokens of a streamed response, estimated from its characters: as the tap counted them during the
+ * stream (reading the text would assemble it here, on the event loop), else from an assembled summary.
+ */
 function outputTokens(summary: ResponseSummary): number {
+  if (summary.outputChars !== undefined) return estimateTokens(summary.outputChars);
   let chars = summary.text.length + summary.reasoning.length;
   for (const call of summary.toolCalls) chars += call.name.length + call.arguments.length;
   return estimateTokens(chars);

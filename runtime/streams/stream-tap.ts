@@ -5,6 +5,7 @@
 
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { createSseReader } from "./sse-events.ts";
+import { countOutputChars } from "./output-chars.ts";
 import { usageFromAnthropic, usageFromOpenAI, usageFromResponses, type Usage } from "../usage/usage.ts";
 
 export interface ToolCallSummary {
@@ -29,6 +30,12 @@ export interface ResponseSummary {
    * summarizeStream. Absent for whole bodies, for streams the tap did not keep and past the size bound.
    */
   stream?: StreamBytes;
+  /**
+   * A stream's output characters (text, reasoning, tool names and arguments) counted by the tap's scan
+   * (output-chars.ts) while it had seen no usage: what the cost's estimate reads when none comes, so nothing
+   * assembles the stream on the event loop for it. Absent for whole bodies and assembled summaries.
+   */
+  outputChars?: number;
 }
 
 export type SummaryApi = "openai" | "anthropic" | "responses";
@@ -46,6 +53,8 @@ export interface StreamBytes {
 interface Accumulator {
   onEvent(event: string | undefined, data: string): void;
   summary(): ResponseSummary;
+  /** Whether an event so far carried usage (then the tap stops counting output characters). */
+  hasUsage(): boolean;
 }
 
 /** An unterminated line or event beyond this is not a chat stream; the tap stops looking rather than grow. */
@@ -132,6 +141,7 @@ function createOpenAIAccumulator(): Accumulator {
       const toolCalls = callAt.filter((c): c is ToolCallSummary => c !== undefined).map((c) => ({ ...c }));
       return { usage, text, reasoning, toolCalls, finishReason, error };
     },
+    hasUsage: () => usage !== null,
   };
 }
 
@@ -209,6 +219,7 @@ function createAnthropicAccumulator(): Accumulator {
       }));
       return { usage: sawUsage ? usageFromAnthropic(usage) : null, text, reasoning, toolCalls, finishReason, error };
     },
+    hasUsage: () => sawUsage,
   };
 }
 
@@ -280,6 +291,7 @@ function createResponsesAccumulator(): Accumulator {
     summary() {
       return { usage, text, reasoning, toolCalls: [...calls.values()].map((c) => ({ ...c })), finishReason, error };
     },
+    hasUsage: () => usage !== null,
   };
 }
 
@@ -448,13 +460,15 @@ class LaterSummary implements ResponseSummary {
   finishReason: string | null;
   error: unknown | null;
   stream: StreamBytes | undefined;
+  outputChars: number;
   private assembled: ResponseSummary | null = null;
 
-  constructor(scanned: ResponseSummary, stream: StreamBytes | undefined) {
+  constructor(scanned: ResponseSummary, stream: StreamBytes | undefined, outputChars: number) {
     this.usage = scanned.usage;
     this.finishReason = scanned.finishReason;
     this.error = scanned.error;
     this.stream = stream;
+    this.outputChars = outputChars;
   }
 
   private whole(): ResponseSummary {
@@ -480,14 +494,15 @@ class LaterSummary implements ResponseSummary {
 }
 
 /**
- * A summary whose usage, finish reason and error were found during the stream. Its text, reasoning and tool
- * calls are assembled from the kept bytes on first read (once), which also drops `stream`: the request log
- * reads `stream` and assembles in its own thread, so on the event loop these getters are read only when the
- * cost needs an estimate of a stream that reported no usage. Once `stream.bytes` has been transferred they read empty.
+ * A summary whose usage, finish reason, error and output characters were found during the stream. Its text,
+ * reasoning and tool calls are assembled from the kept bytes on first read (once), which also drops `stream`.
+ * The request log reads `stream` and assembles in its own thread, and the cost's estimate reads
+ * `outputChars`, so nothing on the event loop reads these getters for a relayed request (a recording, written
+ * later, does). Once `stream.bytes` has been transferred they read empty.
  * A class rather than an object literal with getters: V8 builds such a literal slowly (~8 µs a stream, measured).
  */
-function laterSummary(scanned: ResponseSummary, stream: StreamBytes | undefined): ResponseSummary {
-  return new LaterSummary(scanned, stream);
+function laterSummary(scanned: ResponseSummary, stream: StreamBytes | undefined, outputChars: number): ResponseSummary {
+  return new LaterSummary(scanned, stream, outputChars);
 }
 
 /**
@@ -496,8 +511,10 @@ function laterSummary(scanned: ResponseSummary, stream: StreamBytes | undefined)
  *
  * Per chunk the tap only keeps the bytes (when `assemble`: the request log keeps bodies) and looks for the
  * few events that carry usage, finish reason or error (see MARKERS; without `assemble`, usage alone), which
- * alone are parsed. `finish` copies the kept bytes once into the summary's `stream`; the text, reasoning and tool calls are assembled from them
- * by summarizeStream in the request log's thread (or, on this one, when the summary's getters are read).
+ * alone are parsed. Until an event has carried usage it also counts the output's characters (output-chars.ts),
+ * which the cost's estimate reads if none comes. `finish` copies the kept bytes once into the summary's
+ * `stream`; the text, reasoning and tool calls are assembled from them by summarizeStream in the request
+ * log's thread (or, on this one, when the summary's getters are read).
  *
  * With `onEvent` (a translated stream) the tap splits events for the translator too, so the upstream's bytes
  * go through one splitter; the translator parses each event, the tap again only the few above.
@@ -516,6 +533,16 @@ export function createStreamTap(
   let tail: Buffer | null = null;
   let broken = false;
   let result: ResponseSummary | null = null;
+  /** Output characters counted so far; counting stops once usage has been seen (the estimate is not needed then). */
+  let outputChars = 0;
+  let counting = true;
+
+  /** Counts the output in `text[0, end)` (whole events; `bytes`: latin1 text of UTF-8) unless usage came already. */
+  function count(text: string, end: number, bytes: boolean): void {
+    if (!counting) return;
+    if (accumulator.hasUsage()) counting = false;
+    else outputChars += countOutputChars(api, text, 0, end, bytes);
+  }
 
   const feed = (event: string | undefined, data: string) => {
     try {
@@ -571,6 +598,7 @@ export function createStreamTap(
         tail = buf;
       } else {
         scan(buf, text, end);
+        count(text, end, true);
         tail = end < buf.length ? buf.subarray(end) : null;
       }
       if (tail !== null && tail.length > MAX_BUFFERED_CHARS) {
@@ -588,7 +616,10 @@ export function createStreamTap(
     onEvent === null
       ? null
       : createSseReader((event, data) => {
-          if (!broken && mentionsSummary(markers, data)) feed(event, data);
+          if (!broken) {
+            if (mentionsSummary(markers, data)) feed(event, data);
+            count(data, data.length, false);
+          }
           onEvent(event, data);
         });
 
@@ -609,7 +640,9 @@ export function createStreamTap(
       if (reader !== null) reader.end();
       else if (!broken && tail !== null) {
         try {
-          scan(tail, tail.toString("latin1"), tail.length);
+          const text = tail.toString("latin1");
+          scan(tail, text, tail.length);
+          count(text, text.length, true);
         } catch {
           broken = true;
         }
@@ -623,7 +656,7 @@ export function createStreamTap(
       }
       const stream = raw === null ? undefined : { api, bytes: ownedCopy(raw, rawSize) };
       raw = null;
-      result = laterSummary(scanned, stream);
+      result = laterSummary(scanned, stream, outputChars);
       return result;
     },
   };

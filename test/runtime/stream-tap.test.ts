@@ -417,7 +417,7 @@ describe("createStreamTap scanner", () => {
     expect(got.stream).toBeDefined();
     expect(got.text).toBe("a€b");
     expect(got.text).toBe("a€b");
-    // Assembled here (a cost estimate needed it): the log is given the text, not the bytes to assemble again.
+    // Assembled here (a reader on this thread, such as a recording): the log is given the text, not the bytes again.
     expect(got.stream).toBeUndefined();
   });
 
@@ -473,5 +473,81 @@ describe("createStreamTap scanner", () => {
     tap.push(bytes.subarray(0, at));
     tap.push(bytes.subarray(at));
     expect(tap.finish().finishReason).toBe("tool_use");
+  });
+});
+
+describe("createStreamTap output characters (the cost's estimate when no usage comes)", () => {
+  /** The transcript without the events that carry usage, as an upstream that reports none would send it. */
+  const withoutUsage = (transcript: string) =>
+    transcript
+      .split("\n\n")
+      .filter((event) => !event.includes('"usage"') || event.includes('"usage":null'))
+      .join("\n\n");
+  // Escapes count as the characters they stand for: \" \\ \n and a \u surrogate pair (two UTF-16 units).
+  const escaped = sse([
+    { data: openaiChunk({ content: 'say "hi"\\\n\u0007' }) },
+    { data: `{"choices":[{"index":0,"delta":{"content":"\\ud83d\\ude00 \\u00e9"}}]}` },
+    // A server that sends both reasoning keys, with the same text, in one chunk: the summary keeps one.
+    { data: openaiChunk({ reasoning_content: "dup", reasoning: "dup" }) },
+    { data: openaiChunk({ content: null }) },
+    { data: "[DONE]" },
+  ]);
+  const anthropicNoUsage = withoutUsage(anthropicTranscript.replace(/"usage":\{[^}]*\},?/g, ""));
+  const cases: Array<[string, "openai" | "anthropic" | "responses", string]> = [
+    ["openai", "openai", withoutUsage(openaiTranscript)],
+    ["openai escapes", "openai", escaped],
+    ["anthropic", "anthropic", anthropicNoUsage],
+    ["responses", "responses", withoutUsage(sse(responsesEvents.map((data) => ({ event: data.type, data }))))],
+  ];
+
+  /** What the assembled summary's length is: text, reasoning, tool names and arguments (Responses: no names, see output-chars.ts). */
+  function assembledChars(api: "openai" | "anthropic" | "responses", bytes: Uint8Array): number {
+    const s = summarizeStream(api, bytes);
+    let chars = s.text.length + s.reasoning.length;
+    for (const call of s.toolCalls) chars += (api === "responses" ? 0 : call.name.length) + call.arguments.length;
+    return chars;
+  }
+
+  it("counts what the assembled text's length would be, at every split, with bodies kept or not, relayed or translated", () => {
+    for (const [label, api, transcript] of cases) {
+      const bytes = encoder.encode(transcript);
+      const want = assembledChars(api, bytes);
+      expect(summarizeStream(api, bytes).usage).toBeNull();
+      expect(want).toBeGreaterThan(8);
+      for (const assemble of [true, false]) {
+        for (const translated of [false, true]) {
+          const count = (chunks: Uint8Array[]) => {
+            const tap = createStreamTap(api, assemble, translated ? () => {} : null);
+            for (const chunk of chunks) tap.push(chunk);
+            const got = tap.finish();
+            // Counted during the stream: the kept bytes are still there for the log's thread, not assembled here.
+            if (assemble) expect(got.stream).toBeDefined();
+            return got.outputChars;
+          };
+          const where = `${label} assemble=${assemble} translated=${translated}`;
+          for (let i = 0; i <= bytes.length; i++) {
+            const got = count([bytes.subarray(0, i), bytes.subarray(i)]);
+            if (got !== want) expect({ where, splitAt: i, got }).toEqual({ where, splitAt: i, got: want });
+          }
+          expect({ where, got: count(Array.from(bytes, (b) => Uint8Array.of(b))) }).toEqual({ where, got: want });
+        }
+      }
+    }
+  });
+
+  it("matches the escapes' characters exactly", () => {
+    const tap = createStreamTap("openai", false);
+    tap.push(encoder.encode(escaped));
+    // 'say "hi"\\\n\u0007' is 11 characters, "😀 é" 4 (the emoji is two UTF-16 units), "dup" once: 3.
+    expect(tap.finish().outputChars).toBe(11 + 4 + 3);
+    expect(assembledChars("openai", encoder.encode(escaped))).toBe(18);
+  });
+
+  it("stops counting once an event has carried usage (the estimate is not needed then)", () => {
+    const tap = createStreamTap("anthropic", false);
+    tap.push(encoder.encode(anthropicTranscript));
+    const got = tap.finish();
+    expect(got.usage).not.toBeNull();
+    expect(got.outputChars).toBe(0);
   });
 });
