@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/compare-cpu.sh ROUNDS TREE...: CPU per streamed request of several checkouts' bench bundles (e.g. main
 # and a branch), in interleaved rounds (the order flips each round), for the stream and translated-stream
-# paths with the request log's bodies on and off. Each TREE must have built dist/bench, dist/bench-lean,
+# paths with the request log's bodies on and off; the relayed stream also with stream_options.include_usage
+# (`usage` cases: the mock then ends with a usage chunk; without, the gateway estimates the cost from the text). Each TREE must have built dist/bench, dist/bench-lean,
 # dist/bench-translated and dist/bench-translated-lean (bench/routes.yaml, bench/translated.routes.yaml).
 # On a shared, noisy machine compare CPU per request, never req/s; the event loop's thread is given apart
 # from the whole process (the request log's thread included), since moving work to that thread only shows there.
@@ -25,10 +26,12 @@ taskset -c 0 node $ROOT/bench/mock-upstream.mjs --port "$MOCK_PORT" >$W/mock.log
 PIDS+=($!)
 sleep 1
 ticks() { awk '{ print $14 + $15 }' "$1"; }
-CASES=("stream-bodies:bench" "stream-nobodies:bench-lean" "transl-bodies:bench-translated" "transl-nobodies:bench-translated-lean")
+# name:environment:post.lua mode. A translated stream's Anthropic upstream always reports usage.
+CASES=("stream-bodies:bench:stream" "stream-nobodies:bench-lean:stream" "usage-bodies:bench:stream-usage" "usage-nobodies:bench-lean:stream-usage"
+  "transl-bodies:bench-translated:stream" "transl-nobodies:bench-translated-lean:stream")
 for ((r = 1; r <= ROUNDS; r++)); do
   for c in "${CASES[@]}"; do
-    name=${c%%:*} env=${c#*:}
+    IFS=: read -r name env mode <<<"$c"
     order=("${TREES[@]}")
     # Alternate which tree goes first in each round.
     if ((r % 2 == 0)); then order=($(printf '%s\n' "${TREES[@]}" | tac)); fi
@@ -41,10 +44,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
       PIDS+=($gw)
       for ((i = 0; i < 300; i++)); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/health" && break; sleep 0.1; done
       url="http://127.0.0.1:$port/v1/chat/completions"
-      taskset -c 0 wrk -t1 -c32 -d${WARMUP}s -s $ROOT/bench/post.lua -H "Authorization: Bearer client-key" "$url" -- stream >/dev/null
+      taskset -c 0 wrk -t1 -c32 -d${WARMUP}s -s $ROOT/bench/post.lua -H "Authorization: Bearer client-key" "$url" -- "$mode" >/dev/null
       t0=$(ticks /proc/$gw/stat)
       m0=$(ticks /proc/$gw/task/$gw/stat)
-      out=$(taskset -c 0 wrk -t1 -c32 -d${DURATION}s -s $ROOT/bench/post.lua -H "Authorization: Bearer client-key" "$url" -- stream | grep '^BENCH_RESULT')
+      out=$(taskset -c 0 wrk -t1 -c32 -d${DURATION}s -s $ROOT/bench/post.lua -H "Authorization: Bearer client-key" "$url" -- "$mode" | grep '^BENCH_RESULT')
       t1=$(ticks /proc/$gw/stat)
       m1=$(ticks /proc/$gw/task/$gw/stat)
       kill -INT $gw

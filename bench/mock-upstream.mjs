@@ -1,6 +1,7 @@
 // The bench's upstream, OpenAI- and Anthropic-compatible. It must never be what limits a measurement, so it is
 // uWebSockets.js answering constant, precomputed bytes. POST /v1/chat/completions: a chat.completion JSON, or
-// (when the request body has "stream":true) an SSE stream of 10 chat.completion.chunk events and
+// (when the request body has "stream":true) an SSE stream of 10 chat.completion.chunk events (and a usage
+// chunk when it asks for stream_options.include_usage) and
 // `data: [DONE]`. POST /v1/messages: the same answer as an Anthropic message, or its event stream with the
 // same 8 text deltas (which a translating gateway turns back into the same 10 OpenAI chunks).
 // With --hold-ms H every response takes about H ms: a stream's events go out one per tick of H/10 ms (the
@@ -57,6 +58,15 @@ const STREAM_EVENTS = [
   "data: [DONE]\n\n",
 ].map((event) => Buffer.from(event));
 
+// With stream_options.include_usage, as OpenAI answers it: `"usage":null` in every chunk, then one more chunk
+// with no choices and the usage, before [DONE] (11 events).
+const USAGE = { prompt_tokens: 12, completion_tokens: WORDS.length, total_tokens: 12 + WORDS.length };
+const STREAM_EVENTS_USAGE = [
+  ...STREAM_EVENTS.slice(0, -1).map((event) => Buffer.from(event.toString().replace(/}\n\n$/, ',"usage":null}\n\n'))),
+  Buffer.from(`data: ${JSON.stringify({ id: ID, object: "chat.completion.chunk", created: CREATED, model: MODEL, system_fingerprint: "fp_bench", choices: [], usage: USAGE })}\n\n`),
+  STREAM_EVENTS[STREAM_EVENTS.length - 1],
+];
+
 const MESSAGE_USAGE = { input_tokens: 12, output_tokens: WORDS.length, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
 const MESSAGE = Buffer.from(
   JSON.stringify({
@@ -83,8 +93,10 @@ const MESSAGE_EVENTS = [
 ].map((text) => Buffer.from(text));
 
 const STREAM_FLAG = /"stream"\s*:\s*true/;
+const INCLUDE_USAGE = /"include_usage"\s*:\s*true/;
 
 function answer(res, state, body, whole, events) {
+  if (events === STREAM_EVENTS && INCLUDE_USAGE.test(body)) events = STREAM_EVENTS_USAGE;
   if (holdMs > 0) return hold(res, state, STREAM_FLAG.test(body) ? events : null, whole);
   res.cork(() => {
     if (STREAM_FLAG.test(body)) {

@@ -1,16 +1,17 @@
 -- wrk script: POST an OpenAI chat completion request, streamed or not, and print one machine-readable line.
--- Usage: wrk ... -s bench/post.lua URL -- stream|plain
+-- Usage: wrk ... -s bench/post.lua URL -- stream|stream-usage|plain (stream-usage: with stream_options.include_usage)
 -- Extra headers (Authorization, Portkey's x-portkey-*) come from wrk's -H flags.
 
 local mode = "plain"
 
 function init(args)
   mode = args[1] or "plain"
-  local stream = (mode == "stream") and "true" or "false"
+  local stream = (mode == "stream" or mode == "stream-usage") and "true" or "false"
+  local usage = (mode == "stream-usage") and ',"stream_options":{"include_usage":true}' or ""
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.body = '{"model":"bench-model","messages":[{"role":"system","content":"You are a terse assistant."},'
-    .. '{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":32,"stream":' .. stream .. '}'
+    .. '{"role":"user","content":"Say hello in one short sentence."}],"max_tokens":32,"stream":' .. stream .. usage .. '}'
 end
 
 -- wrk reports latency in microseconds. One line, key=value, parsed by bench/run.sh.
