@@ -172,7 +172,7 @@ export async function buildConfig(options: BuildOptions): Promise<BuildResult> {
   if (options.typeCheck !== false) {
     stage("type-check");
     const typeErrors = typecheckGenerated(options.root, files, options.outDir);
-    done("type-check", typeErrors.length ? count(typeErrors.length, "error") : "generated code and the runtime: ok");
+    done("type-check", typeErrors.length ? count(typeErrors.length, "error") : "generated code against the runtime's types: ok");
     if (typeErrors.length) return { ...fail([...warnings, ...typeErrors], ir), files };
   }
 

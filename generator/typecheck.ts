@@ -4,7 +4,7 @@
 // through the module's `// @route <id>  routes.yaml:L:C` provenance line. The package's tsconfig.json applies
 // to the generated files wherever they are (a user's folder has none of its own, or one meant for its code).
 import path from "node:path";
-import { Project, ts } from "ts-morph";
+import { Project, ts, type SourceFile } from "ts-morph";
 import type { Diagnostic } from "./diagnostics.ts";
 import type { GeneratedFile } from "./generate.ts";
 
@@ -17,27 +17,34 @@ export function typecheckGenerated(root: string, files: readonly GeneratedFile[]
     tsConfigFilePath: path.join(root, "tsconfig.json"),
     skipAddingFilesFromTsConfig: true,
   });
-  project.addSourceFilesAtPaths(path.join(root, "runtime/**/*.ts"));
   const byPath = new Map<string, GeneratedFile>();
+  const generated: SourceFile[] = [];
   for (const file of files) {
     if (!file.path.endsWith(".ts")) continue;
     const absolute = path.join(outDir, file.path);
     byPath.set(absolute, file);
-    project.createSourceFile(absolute, file.content, { overwrite: true });
+    generated.push(project.createSourceFile(absolute, file.content, { overwrite: true }));
     // The runtime's own type-only imports name the package's generated/types/, which an installed package
     // does not have (it is build output): the same files, in memory, stand in for it. The bundle needs
     // none of them, since type imports are erased.
     if (file.path.startsWith(TYPES_DIR) && outDir !== root) project.createSourceFile(path.join(root, file.path), file.content, { overwrite: true });
   }
+  // Only the generated files are checked, each with what it uses of the runtime: the runtime's own bodies are
+  // checked once by the package's `tsc -p .`, and generated/types/ (which the runtime imports) depends on the
+  // provider schemas alone, never on a config. Checking the whole program again cost most of a build's time.
+  const program = project.getProgram().compilerObject;
+  const found: ts.Diagnostic[] = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
+  for (const sourceFile of generated) {
+    found.push(...program.getSyntacticDiagnostics(sourceFile.compilerNode), ...program.getSemanticDiagnostics(sourceFile.compilerNode));
+  }
   const diagnostics: Diagnostic[] = [];
-  for (const d of project.getPreEmitDiagnostics()) {
-    if (d.getCategory() !== ts.DiagnosticCategory.Error) continue;
-    const sourceFile = d.getSourceFile();
-    const filePath = sourceFile?.getFilePath() ?? "";
-    const message = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n");
-    const line = d.getLineNumber() ?? 1;
-    const generated = byPath.get(path.normalize(filePath));
-    const route = generated ? PROVENANCE.exec(generated.content) : null;
+  for (const d of found) {
+    if (d.category !== ts.DiagnosticCategory.Error) continue;
+    const filePath = d.file?.fileName ?? "";
+    const message = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+    const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 1;
+    const module = byPath.get(path.normalize(filePath));
+    const route = module ? PROVENANCE.exec(module.content) : null;
     if (route) {
       diagnostics.push({
         file: route[2]!,
@@ -45,7 +52,7 @@ export function typecheckGenerated(root: string, files: readonly GeneratedFile[]
         col: Number(route[4]),
         code: "type-error",
         pointer: `/routes/${route[1]}`,
-        message: `generated code of route ${route[1]} does not type-check (${generated!.path}:${line}): ${message}`,
+        message: `generated code of route ${route[1]} does not type-check (${module!.path}:${line}): ${message}`,
         severity: "error",
       });
     } else {

@@ -58,13 +58,31 @@ export async function emitProviderTypes(schemaDir: string): Promise<EmittedTypes
 
   const files = await Promise.all(
     schemaFiles.map(async (schemaFile) => {
-      const schema = JSON.parse(await readFile(path.join(schemaDir, schemaFile), "utf8")) as JsonSchema;
-      return { file: typesFileName(schemaFile), content: await compileSchema(schema, schemaFile, schemaDir) };
+      const text = await readFile(path.join(schemaDir, schemaFile), "utf8");
+      return { file: typesFileName(schemaFile), content: await compiledSchema(text, schemaFile, schemaDir) };
     }),
   );
   assertUniqueExports(files);
   files.push({ file: "index.ts", content: emitIndex(files.map((f) => f.file)) });
   return files;
+}
+
+/**
+ * A schema's TypeScript by its file name and text: compiling all of them takes about a second, and a process that
+ * builds many configs (the test suite, `createGateway` builds) would pay it for every build of the same schemas.
+ */
+const compiled = new Map<string, Promise<string>>();
+
+function compiledSchema(text: string, schemaFile: string, schemaDir: string): Promise<string> {
+  const key = `${schemaDir}\0${schemaFile}\0${text}`;
+  let content = compiled.get(key);
+  if (!content) {
+    content = compileSchema(JSON.parse(text) as JsonSchema, schemaFile, schemaDir);
+    // A failed compile is not kept: the error is the caller's, each time.
+    content.catch(() => compiled.delete(key));
+    compiled.set(key, content);
+  }
+  return content;
 }
 
 async function compileSchema(schema: JsonSchema, schemaFile: string, schemaDir: string): Promise<string> {

@@ -1,7 +1,7 @@
 // The request log in a worker thread. Serialising a record, splicing and redacting its bodies and writing the
 // line cost the event loop about a tenth of its CPU per request; here the event loop only admits each record
-// to the bounded queue (O(1): counters, as sink-queue.ts does) and hands the records of one loop turn to the
-// worker in ONE postMessage, as they are (a structured clone: the raw bodies are copied once as the strings
+// to the bounded queue (O(1): counters, as sink-queue.ts does) and hands the records of up to HAND_OVER_MS to
+// the worker in ONE postMessage, as they are (a structured clone: the raw bodies are copied once as the strings
 // they already are, never serialised). The worker runs the ordinary writer (writer.ts) with the sink, so
 // JSONL, SQLite and PostgreSQL, retention, redaction and the shutdown bound are the same code either way.
 //
@@ -22,6 +22,14 @@ import type { SinkHealth } from "./sink-queue.ts";
 import { parseSink } from "./sinks/open.ts";
 import { describeError } from "./sinks/types.ts";
 import { DEFAULT_QUEUE_SIZE, MAX_QUEUED_CHARS, openRequestLog, RECORD_OVERHEAD_CHARS, type RequestLog } from "./writer.ts";
+
+/**
+ * Records are handed over at most this long after they end, or at once when HAND_OVER_RECORDS wait. A message
+ * per loop turn cost about as much as the rest of the log (postMessage's fixed cost, and the worker's status
+ * reply, paid per request at moderate load); a few milliseconds' delay to a log line costs no one anything.
+ */
+const HAND_OVER_MS = 10;
+const HAND_OVER_RECORDS = 256;
 
 /** `workerData.role` of the bundle started as the request-log thread. */
 export const REQUEST_LOG_WORKER = "switchyard-request-log";
@@ -71,7 +79,7 @@ export function openWorkerRequestLog(settings: LogSettings, entry: string | URL,
 
   let records: RequestLogRecord[] = [];
   let hints: (BodyHints | undefined)[] = [];
-  let scheduled = false;
+  let handOverTimer: NodeJS.Timeout | null = null;
   let accepting = true;
   let dead = false;
   /** Records handed over (or about to be) and not yet settled by the worker, and the characters admitted for them. */
@@ -112,9 +120,12 @@ export function openWorkerRequestLog(settings: LogSettings, entry: string | URL,
     }
   }
 
-  /** One message per loop turn, whatever the number of records that ended in it. */
+  /** One message for every record that ended since the last. */
   function handOver(): void {
-    scheduled = false;
+    if (handOverTimer !== null) {
+      clearTimeout(handOverTimer);
+      handOverTimer = null;
+    }
     if (records.length === 0) return;
     const message: ToWorker = { op: "records", records, hints };
     // Streams' bytes move to the worker rather than being cloned (each is a buffer of its own: stream-tap.ts).
@@ -186,10 +197,8 @@ export function openWorkerRequestLog(settings: LogSettings, entry: string | URL,
       charges.push(chars);
       records.push(record);
       hints.push(hint);
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(handOver);
-      }
+      if (records.length >= HAND_OVER_RECORDS) handOver();
+      else handOverTimer ??= setTimeout(handOver, HAND_OVER_MS);
     },
     async start(waitMs = 2000) {
       if (dead) return;
