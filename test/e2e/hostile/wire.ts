@@ -11,6 +11,8 @@ export interface WireResult {
   closed: boolean;
   /** Each response's status in the order they arrived (pipelined requests have several). */
   statuses?: number[];
+  /** The first response's x-switchyard-request-id: the request log's record of it has this id. */
+  requestId?: string;
 }
 
 export interface HostileRow {
@@ -25,6 +27,8 @@ export interface HostileRow {
     api?: "openai" | "anthropic";
     /** Every response's status, in order, when several requests went out on the connection. */
     statuses?: number[];
+    /** The request log's record of the request carries an error that matches. */
+    logged?: RegExp;
   };
 }
 
@@ -127,7 +131,7 @@ export function exchange(port: number, pieces: WirePiece[], options: RawOptions 
 /** The first response of an exchange as a row's result. */
 export function wireResult({ data, closed }: Exchange): WireResult {
   const parsed = parseResponse(data);
-  return { status: parsed?.status ?? null, body: parsed?.body.toString("utf8") ?? "", closed };
+  return { status: parsed?.status ?? null, body: parsed?.body.toString("utf8") ?? "", closed, requestId: parsed?.headers.get("x-switchyard-request-id") };
 }
 
 /** `exchange`, reduced to the first response: its status, body, and whether the gateway closed the connection. */
