@@ -91,6 +91,7 @@ export function slowClientRows(upstreams: Upstreams): HostileRow[] {
         return abortMidStream(port, upstreams.faulty);
       },
       expect: { status: 200, closed: false },
+      scriptsUpstream: true,
     },
   ];
 }

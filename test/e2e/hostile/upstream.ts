@@ -30,7 +30,7 @@ function endsInError(result: WireResult, marker: RegExp): WireResult {
 export function upstreamRows(upstreams: Upstreams): HostileRow[] {
   const faulty = { script: (...b: Behaviour[]) => upstreams.faulty.script(...b) };
   const an = { script: (...b: Behaviour[]) => upstreams.an.script(...b) };
-  return [
+  const rows: Array<Omit<HostileRow, "scriptsUpstream">> = [
     {
       name: "upstream reset before answering: a 502 in the client's format",
       send: (port) => {
@@ -138,4 +138,6 @@ export function upstreamRows(upstreams: Upstreams): HostileRow[] {
       expect: { status: 200, closed: false },
     },
   ];
+  // Every row scripts the faulty or the Anthropic mock.
+  return rows.map((row) => ({ ...row, scriptsUpstream: true }));
 }
