@@ -114,7 +114,7 @@ describe.concurrent("hostile input", () => {
   describe.concurrent("bad input", () => runRows(inputRows, gateway));
   describe.concurrent("request smuggling", () => runRows(smugglingRows(mainBackend), gateway, { backend: mainBackend }));
   describe.concurrent("upstream faults", () => runRows(upstreamRows(upstreams), gateway, { sequential: true }));
-  describe.concurrent("slow clients", () => runRows(slowClientRows(upstreams), gateway, { timeout: 150_000 }));
+  describe.concurrent("slow clients", () => runRows(slowClientRows(upstreams, mainBackend), gateway, { backend: mainBackend, timeout: 150_000 }));
 });
 
 for (const backend of framingBackends) {

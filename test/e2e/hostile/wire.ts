@@ -111,6 +111,8 @@ export interface Exchange {
   data: Buffer;
   responses: Parsed[];
   closed: boolean;
+  /** Every piece had been written when the exchange ended (a slow client was let finish). */
+  wroteAll: boolean;
 }
 
 /**
@@ -128,6 +130,7 @@ export function exchange(port: number, pieces: WirePiece[], options: RawOptions 
     let unread = 0;
     let closed = false;
     let done = false;
+    let wroteAll = false;
     let settle: NodeJS.Timeout | undefined;
     const finish = () => {
       if (done) return;
@@ -135,7 +138,7 @@ export function exchange(port: number, pieces: WirePiece[], options: RawOptions 
       clearTimeout(overall);
       clearTimeout(settle);
       socket.destroy();
-      resolve({ data, responses, closed });
+      resolve({ data, responses, closed, wroteAll });
     };
     const overall = setTimeout(finish, timeoutMs);
     const close = () => {
@@ -162,6 +165,7 @@ export function exchange(port: number, pieces: WirePiece[], options: RawOptions 
         if (typeof piece === "object" && "pauseMs" in piece) await new Promise((r) => setTimeout(r, piece.pauseMs));
         else if (!socket.destroyed) socket.write(piece);
       }
+      wroteAll = true;
     });
   });
 }
