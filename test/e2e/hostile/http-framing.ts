@@ -26,6 +26,7 @@ const once = (pieces: WirePiece[], responses = 1) => (port: number) => sendRaw(p
 
 const UWS_HOLDS = "uWS's parser waits for more bytes (no JavaScript runs) and closes the connection at its 10 s idle timeout without a response";
 const UWS_CLOSES = "uWS's parser closes the connection at once without a response (no JavaScript runs)";
+const UWS_DROPS_SMUGGLED = "the gateway drops the connection without an answer: uWS, asked to answer and close, would first serve the request hidden behind the body";
 /** What a client gets from uWS for a request its parser refuses: no response at all, then the close. */
 const NO_ANSWER: Expectation = { status: null, statuses: [], closed: true };
 
@@ -79,6 +80,8 @@ export function httpFramingRows(backend: Backend): HostileRow[] {
       name: "two Content-Length headers that disagree (a smuggling attempt)",
       send: once([post("/v1/chat/completions", CHAT, "Content-Length: 5\r\n")]),
       expect: { status: 400, errorType: "invalid_request_error", api: "openai", closed: true },
+      // The gateway drops it without an answer on uWS, which would otherwise serve a request hidden behind it.
+      knownGap: gap(UWS_DROPS_SMUGGLED),
     },
     {
       name: "a body shorter than its Content-Length, then nothing: 408 from the body timeout",
