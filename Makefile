@@ -36,7 +36,7 @@ test-plan:
 	@echo "tests install their CLIs into test/.clients/ on a first run. Several minutes on two cores."
 
 golden: install
-	SWITCHYARD_UPDATE_GOLDEN=1 UPDATE_DIAGNOSTICS=1 npx vitest run test/golden test/translate test/generator/diagnostics.test.ts
+	SWITCHYARD_UPDATE_GOLDEN=1 UPDATE_DIAGNOSTICS=1 npx vitest run test/golden test/translate test/generator/diagnostics.test.ts test/library
 
 bench: install
 	bash bench/run.sh

@@ -452,7 +452,7 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
     checkWhen(route, path, report);
     checkWeights(route, targets, path, report);
     checkListModels(route, targets, targetKinds, path, report);
-    checkRecord(route, targets, targetKinds, path, report);
+    checkRecord(route, targetKinds, path, report);
 
     if (typeof route.id === "string") {
       const first = ids.get(route.id);
@@ -481,16 +481,26 @@ function checkRoutes(routes: unknown, { at, report, names, kinds }: Context): vo
   checkPrecedence(facts, report);
 }
 
+/** Kinds answered inside the gateway rather than over HTTP: no headers or JSON body to rewrite, no key to forward. */
+const LOCAL_KINDS: ReadonlySet<ProviderKind> = new Set(["scenario", "command"]);
+const SCENARIO_KIND: ReadonlySet<ProviderKind> = new Set(["scenario"]);
+
+/**
+ * Whether a route has targets and all are of the `accepted` kinds, so that a setting acting on other kinds
+ * only can never take effect. `kinds` has one entry per target, undefined (not accepted) for an unknown provider.
+ */
+function everyTargetIs(kinds: ReadonlyArray<ProviderKind | undefined>, accepted: ReadonlySet<ProviderKind>): boolean {
+  return kinds.length > 0 && kinds.every((kind) => kind !== undefined && accepted.has(kind));
+}
+
 /** `record` on a route that only plays scenarios would record the recording: an error. */
 function checkRecord(
   route: Record<string, unknown>,
-  targets: readonly unknown[],
   kinds: ReadonlyArray<ProviderKind | undefined>,
   path: readonly PathSegment[],
   report: Report,
 ): void {
-  if (!isRecord(route.record) || targets.length === 0) return;
-  if (!kinds.every((kind) => kind === "scenario")) return;
+  if (!isRecord(route.record) || !everyTargetIs(kinds, SCENARIO_KIND)) return;
   report(
     "bad-value",
     [...path, "record"],
@@ -520,12 +530,12 @@ function checkHttpOnlySettings(
   if (settings.length === 0) return;
   const local = targets.flatMap((target, t) => {
     const kind = kinds[t];
-    if (!isRecord(target) || (kind !== "scenario" && kind !== "command")) return [];
+    if (!isRecord(target) || kind === undefined || !LOCAL_KINDS.has(kind)) return [];
     return [`${kind} "${String(target.provider)}" (/${[...path, "targets", t].join("/")})`];
   });
   if (local.length === 0) return;
-  const known = kinds.filter((kind) => kind !== undefined);
-  const allLocal = known.length === local.length;
+  // Targets of an unknown provider (reported already) are left out: the known ones decide error or warning.
+  const allLocal = everyTargetIs(kinds.filter((kind) => kind !== undefined), LOCAL_KINDS);
   for (const setting of settings) {
     const what = setting === "transforms" ? "header and body rules act" : "a client key is forwarded";
     const hint =

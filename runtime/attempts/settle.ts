@@ -151,6 +151,8 @@ export class AttemptSettle {
 
   /** The dispatch handler's onResponseError, once the attempt says where it stood. */
   transportError(error: unknown, at: BrokenAt): void {
+    // Already settled (a response_limit or unreadable-stream abort, a deadline): its own error says nothing new.
+    if (this.settled) return;
     const latencyMs = performance.now() - this.started;
     if (this.client.aborted) return this.settle({ kind: "client-gone", latencyMs });
     const { reason, timeout } = describeTransportError(error);
@@ -158,9 +160,29 @@ export class AttemptSettle {
       // Nothing reached the client yet: another target may still answer.
       return this.settle({ kind: "failed", status: at.status || null, latencyMs, reason: at.status ? `body: ${reason}` : reason, timeout });
     }
-    // Bytes already went out: no fallback is possible. An event stream ends with an error event in the
-    // client's format; any other body has no way to say so, so the connection is cut rather than ended
-    // cleanly, letting the client see a truncated response instead of a silently short one.
+    this.broke(reason, timeout, at, isLongAnswer(error));
+  }
+
+  /**
+   * A translated event stream the upstream made unreadable mid-way (an event that is not JSON; see
+   * StreamTranslator.unreadable). The client's answer has begun, so it ends as a transport error after the
+   * first byte does: an error event in the client's format (502), the reason in the request log, a failure
+   * the breaker counts. The upstream request is aborted (when still running): the rest of its stream is unwanted.
+   */
+  unreadableStream(reason: string, at: BrokenAt, controller: { abort(reason: Error): void } | null): void {
+    if (this.settled) return;
+    if (this.client.aborted) this.settle({ kind: "client-gone", latencyMs: performance.now() - this.started });
+    else this.broke(reason, false, at, false);
+    controller?.abort(new Error(`upstream ${reason}`));
+  }
+
+  /**
+   * Bytes already went out: no fallback is possible. An event stream ends with an error event in the
+   * client's format; any other body has no way to say so, so the connection is cut rather than ended
+   * cleanly, letting the client see a truncated response instead of a silently short one.
+   */
+  private broke(reason: string, timeout: boolean, at: BrokenAt, clientCaused: boolean): void {
+    const latencyMs = performance.now() - this.started;
     if (at.eventStream) endWithStreamError(this.client, this.api, reason, timeout);
     else this.client.close();
     this.settle({
@@ -171,7 +193,7 @@ export class AttemptSettle {
       summary: at.summary(),
       responseBody: undefined,
       error: `upstream stream broke: ${reason}`,
-      clientCaused: isLongAnswer(error),
+      clientCaused,
     });
   }
 }

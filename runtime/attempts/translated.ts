@@ -8,13 +8,13 @@ import type { HttpUpstream, Target, Translation } from "../contract.ts";
 import type { ClientResponse } from "../client/response.ts";
 import { isFallbackStatus } from "./failure-kind.ts";
 import type { AttemptOutcome, AttemptRequest } from "./http.ts";
-import { AttemptSettle, ERROR_TEXT_CAP } from "./settle.ts";
+import { AttemptSettle, ERROR_TEXT_CAP, type BrokenAt } from "./settle.ts";
 import { parseRetryAfter } from "../resilience/retry-after.ts";
 import { createLineSplitter } from "../streams/ndjson-lines.ts";
 import { createSseReader } from "../streams/sse-events.ts";
 import { createStreamTap, type ResponseSummary } from "../streams/stream-tap.ts";
 import type { Usage } from "../usage/usage.ts";
-import type { TranslationState } from "../translate/translator.ts";
+import type { StreamTranslator, TranslationState } from "../translate/translator.ts";
 import type { TargetTransforms } from "../transforms/types.ts";
 import { createSseTransform, transformJsonText, transformJsonValue } from "../transforms/apply.ts";
 import { translatedRequestHeaders } from "../upstream/request-headers.ts";
@@ -54,6 +54,7 @@ export function attemptTranslated(
     let ttfbMs = -1;
     let tap: ReturnType<typeof createStreamTap> | null = null;
     let reader: EventReader | null = null;
+    let stream: StreamTranslator | null = null;
     /** For provider-native streams: a tap over the translated output, fed by writeOut. */
     let clientSide: ReturnType<typeof createStreamTap> | null = null;
     let closeStream: () => void = () => {};
@@ -91,25 +92,26 @@ export function attemptTranslated(
         const isNdjson = contentType.startsWith("application/x-ndjson");
         if (statusCode < 300 && (isSse || isNdjson)) {
           streaming = true;
-          const stream = translator.stream(translated.state);
+          const events = translator.stream(translated.state);
+          stream = events;
           if (upstream.api === "openai" || upstream.api === "anthropic") {
             // The log's summary comes from the upstream's own events (its usage is always there); the tap's
             // parser also feeds the translator, so each byte is parsed once.
-            tap = createStreamTap(upstream.api, request.assemble, (event, data) => writeOut(stream.event(event, data)));
+            tap = createStreamTap(upstream.api, request.assemble, (event, data) => writeOut(events.event(event, data)));
             reader = { push: tap.push, end: () => void tap!.finish() };
           } else {
             // Provider-native streams: the summary is read from what the client receives.
             const clientTap = createStreamTap(request.api, request.assemble);
             tap = clientTap;
             clientSide = clientTap;
-            nativeUsage = stream.upstreamUsage;
+            nativeUsage = events.upstreamUsage;
             reader = isNdjson
-              ? createLineSplitter((line) => writeOut(stream.event(undefined, line)))
-              : createSseReader((event, data) => writeOut(stream.event(event, data)));
+              ? createLineSplitter((line) => writeOut(events.event(undefined, line)))
+              : createSseReader((event, data) => writeOut(events.event(event, data)));
           }
           closeStream = () => {
             reader!.end();
-            writeOut(stream.end());
+            writeOut(events.end());
             rewriter?.end();
           };
           client.begin(statusCode, clientHeaders({ "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-switchyard-request-id": request.requestId }), controller);
@@ -119,6 +121,8 @@ export function attemptTranslated(
       onResponseData(controller, chunk) {
         if (streaming) {
           reader!.push(chunk);
+          // An event the translator could not read: the stream cannot go on (StreamTranslator.unreadable).
+          if (stream!.unreadable !== null) attempt.unreadableStream(stream!.unreadable, brokenAt(), controller);
           return;
         }
         // A failed answer is kept only up to what its reason quotes (its first chunk is kept whatever its size).
@@ -141,6 +145,8 @@ export function attemptTranslated(
         const text = Buffer.concat(chunks).toString("utf8");
         if (streaming) {
           closeStream();
+          // The last event, read only now that the stream ended, may be the unreadable one.
+          if (stream!.unreadable !== null) return attempt.unreadableStream(stream!.unreadable, brokenAt(), null);
           const summary = withNativeUsage(tap!.finish(), nativeUsage);
           client.end();
           return attempt.settle({ kind: "relayed", status, latencyMs, ttfbMs: ttfbMs < 0 ? latencyMs : ttfbMs, summary, responseBody: undefined });
@@ -166,10 +172,15 @@ export function attemptTranslated(
       },
 
       onResponseError(_controller, error) {
-        const tapped = tap;
-        const summary = () => (tapped !== null ? withNativeUsage(tapped.finish(), nativeUsage) : null);
-        attempt.transportError(error, { status, clientStarted: client.started, eventStream: streaming, ttfbMs, summary });
+        attempt.transportError(error, brokenAt());
       },
+    };
+
+    /** Where the attempt stands, for an end that is not the upstream's own. */
+    const brokenAt = (): BrokenAt => {
+      const tapped = tap;
+      const summary = () => (tapped !== null ? withNativeUsage(tapped.finish(), nativeUsage) : null);
+      return { status, clientStarted: client.started, eventStream: streaming, ttfbMs, summary };
     };
 
     const dispatch = (auth: Readonly<Record<string, string>> | null) => {

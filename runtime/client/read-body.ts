@@ -12,6 +12,18 @@ export type BodyResult = { ok: true; body: Buffer } | { ok: false; reason: "too-
  */
 export const BODY_IDLE_MS = 7_000;
 
+/**
+ * A body that keeps arriving, a byte at a time, never stalls: it may take BODY_GRACE_MS plus a second for every
+ * BODY_MIN_RATE bytes it has sent (Apache's mod_reqtimeout rule, with its defaults), then it is answered 408.
+ * A real upload of the largest body allowed is far faster; a slowloris body holds a connection for 20 s, not
+ * for as long as its sender likes.
+ */
+export const BODY_GRACE_MS = 20_000;
+export const BODY_MIN_RATE = 500;
+
+/** The 408's reason, for the client and the log. */
+export const BODY_TIMEOUT_RULE = `no bytes for ${BODY_IDLE_MS / 1000} s, or under ${BODY_MIN_RATE} bytes/s after ${BODY_GRACE_MS / 1000} s`;
+
 export function readBody(res: HttpResponse, limit: number, declaredLength: number): Promise<BodyResult> {
   return new Promise((resolve) => {
     if (declaredLength > limit) {
@@ -21,12 +33,15 @@ export function readBody(res: HttpResponse, limit: number, declaredLength: numbe
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    let lastChunkAt = performance.now();
+    const started = performance.now();
+    let lastChunkAt = started;
     const stalled = () => {
       if (done) return;
-      const quiet = performance.now() - lastChunkAt;
-      if (quiet < BODY_IDLE_MS) {
-        idle = deadlines.schedule(BODY_IDLE_MS - quiet, stalled);
+      const now = performance.now();
+      // Whichever comes first: the idle bound since the last chunk, or the total the bytes so far have earned.
+      const wait = Math.min(BODY_IDLE_MS - (now - lastChunkAt), started + BODY_GRACE_MS + (size / BODY_MIN_RATE) * 1000 - now);
+      if (wait > 0) {
+        idle = deadlines.schedule(wait, stalled);
         return;
       }
       done = true;

@@ -1,7 +1,7 @@
 // The first steps every POST endpoint takes with a body, and the errors they end in: over the size limit
 // (413), not all there (408), not JSON (400), or a model no route serves (404). Worded once, so every endpoint says the same.
 import type { ClientError } from "../client/errors.ts";
-import { BODY_IDLE_MS, type BodyResult } from "../client/read-body.ts";
+import { BODY_TIMEOUT_RULE, type BodyResult } from "../client/read-body.ts";
 
 /** `raw` is there whenever the body was read (also when it is not JSON), for the request log. */
 export type JsonBody =
@@ -29,7 +29,7 @@ export function invalidRequest(message: string, param?: string): ClientError {
 
 /** The rest of the body never came: what follows on the connection cannot be framed, so it is closed. */
 export function bodyStalled(): ClientError {
-  return { status: 408, code: "request_timeout", message: `request body incomplete: no bytes for ${BODY_IDLE_MS / 1000} s`, closeConnection: true };
+  return { status: 408, code: "request_timeout", message: `request body incomplete: ${BODY_TIMEOUT_RULE}`, closeConnection: true };
 }
 
 export function modelNotRouted(model: string): ClientError {

@@ -14,30 +14,14 @@ import { selectHttpBackend } from "../http-backend/select.ts";
 import type { HttpListener } from "../http-backend/types.ts";
 import { reservePort } from "../listener/reserve-port.ts";
 import { appLog } from "../log/app-log.ts";
-import { openScenario, type ScenarioHandle, type ScenarioSource } from "./scenarios.ts";
+import type { Gateway as PublicGateway } from "./api.ts";
+import { openScenario } from "./scenarios.ts";
 
 /** The origin of requests the gateway makes to itself (metrics, the scenario control API). */
 const SELF = "http://switchyard.embedded";
 
-export interface Listening {
-  readonly port: number;
-  /** http://HOST:PORT, or https:// with `server.tls`. */
-  readonly url: string;
-  /** Stops accepting connections; requests already on open connections go on. */
-  close(): void;
-}
-
-export interface EmbeddedGateway {
-  /** The environment the bundle was built for (routes.yaml's env: dev, prod…). */
-  readonly env: string;
-  /** Whether model requests need a Switchyard key: auth: auto resolved against the config's listen host. */
-  readonly authRequired: boolean;
-  handle(request: Request, options?: { remoteAddress?: string }): Promise<Response>;
-  listen(port?: number, host?: string): Promise<Listening>;
-  metrics(): Promise<string>;
-  playScenario(source: ScenarioSource): Promise<ScenarioHandle>;
-  close(): Promise<void>;
-}
+/** What a bundle's openEmbedded returns: the public Gateway but its build warnings, which lib/index.mjs adds. */
+export type EmbeddedGateway = Omit<PublicGateway, "warnings">;
 
 /** Bundle-side options: what generated main.ts passes (tracing, for bundles built with `telemetry:`). */
 export type EmbedStartOptions = Pick<StartOptions, "openTracing">;

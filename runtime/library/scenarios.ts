@@ -3,59 +3,7 @@
 // way in. The handle it returns names the scenario and the header that picks it; its methods are the API's
 // report, reset and delete calls.
 
-export interface ScenarioSource {
-  /** A scenario file (relative to the program's working directory), read by the gateway. */
-  file?: string;
-  /** The scenario's YAML itself. */
-  yaml?: string;
-  /** The name requests pick it by (x-switchyard-scenario); default: the gateway chooses one. Loading the same name again replaces it. */
-  name?: string;
-}
-
-export interface ScenarioDiagnostic {
-  file: string;
-  line: number;
-  col: number;
-  message: string;
-}
-
-export interface ScenarioAssertion {
-  session: string;
-  /** "file:line" of the assert event. */
-  at: string;
-  kind: string;
-  status: "passed" | "failed" | "pending";
-  message: string;
-}
-
-export interface ScenarioReport {
-  name: string;
-  passed: boolean;
-  assertions: ScenarioAssertion[];
-}
-
-export interface ScenarioStatus {
-  name: string;
-  sessions: Array<{ session: string; turn: number; timeMs: number; eventsLeft: number; assertions: { passed: number; failed: number; pending: number } }>;
-}
-
-export interface ScenarioHandle {
-  readonly name: string;
-  /** Send these with a request to a route served by a `scenario` provider to have this scenario answer it. */
-  readonly headers: { readonly "x-switchyard-scenario": string };
-  /** How many responses the scenario has. */
-  readonly responses: number;
-  /** What the gateway warned about while loading it (unknown keys, assertion kinds), each at its line. */
-  readonly warnings: readonly ScenarioDiagnostic[];
-  /** The assertions checked so far, per session, and whether all passed. */
-  report(): Promise<ScenarioReport>;
-  /** Where each session is: turn, playback time, events left, assertion counts. */
-  status(): Promise<ScenarioStatus>;
-  /** Every session back to its first turn, assertions pending again. */
-  reset(): Promise<void>;
-  /** Removes the scenario from the gateway. */
-  unload(): Promise<void>;
-}
+import type { ScenarioDiagnostic, ScenarioHandle, ScenarioReport, ScenarioSource, ScenarioStatus } from "./api.ts";
 
 type AdminCall = (path: string, init?: RequestInit) => Promise<Response>;
 

@@ -36,12 +36,14 @@ function refuse(res: HttpResponse, req: HttpRequest, bytes: number): void {
 /**
  * Two Content-Length headers that disagree: which one frames the body is exactly what a smuggling attempt
  * plays on (uWS frames by the first, a proxy in front may have used the other), so neither is trusted.
- * node:http's parser refuses any repeated Content-Length itself (client-error.ts); uWS's lets it through.
+ * node:http's parser refuses any repeated Content-Length itself (client-error.ts); uWS's lets it through,
+ * and only there does this run. The connection is dropped without an answer: uWS, asked to answer 400 and
+ * close, first parses and serves the request hidden behind the body in the same bytes, which is the attack.
+ * An abortive close stops its parser at once; the client sees a reset, and the application log says why.
  */
-function refuseLength(res: HttpResponse, req: HttpRequest): void {
-  const message = "malformed HTTP request: Content-Length headers that disagree";
-  refusals.refused(400, peerOf(res), message);
-  answerAndClose(res, "400 Bad Request", errorBody(apiOf(req), { status: 400, code: "bad_http_request", message }));
+function refuseLength(res: HttpResponse): void {
+  refusals.refused(400, peerOf(res), "malformed HTTP request: Content-Length headers that disagree (connection dropped without an answer)");
+  res.close();
 }
 
 function answerAndClose(res: HttpResponse, status: string, body: string): void {
@@ -56,7 +58,7 @@ function answerAndClose(res: HttpResponse, status: string, body: string): void {
 
 /**
  * Wraps every handler registered on `app` after this call so a request over the header limit is refused with
- * a 431, and one with Content-Length headers that disagree with a 400, each closing the connection.
+ * a 431 and the connection closed, and one with Content-Length headers that disagree is dropped.
  */
 export function withHeaderLimit(app: TemplatedApp): TemplatedApp {
   for (const method of ["get", "post", "put", "patch", "del", "head", "options", "any"] as const) {
@@ -75,7 +77,7 @@ export function withHeaderLimit(app: TemplatedApp): TemplatedApp {
           }
         });
         if (bytes > HEADER_LIMIT_BYTES) return refuse(res, req, bytes);
-        if (conflicting) return refuseLength(res, req);
+        if (conflicting) return refuseLength(res);
         return handler(res, req);
       });
   }

@@ -60,8 +60,13 @@ export function composeTranslators<ClientRequest, MiddleRequest, UpstreamRequest
       };
       return {
         event: (event, data) => relay(innerStream.event(event, data)),
-        end: () => relay(innerStream.end()) + outerStream.end(),
+        // An unreadable upstream ends both halves: the outer one would otherwise close its answer cleanly.
+        end: () => (innerStream.unreadable !== null ? "" : relay(innerStream.end()) + outerStream.end()),
         ...(innerStream.upstreamUsage ? { upstreamUsage: innerStream.upstreamUsage } : {}),
+        // Only the inner half reads an upstream's bytes; the outer one reads the inner's own output.
+        get unreadable() {
+          return innerStream.unreadable;
+        },
       };
     },
     error: (status, body) => outer.error(status, inner.error(status, body)),

@@ -80,6 +80,13 @@ export interface StreamTranslator {
   /** The upstream stream ended (cleanly or not): whatever closing frames the client is still owed. */
   end(): string;
   /**
+   * Why the upstream's stream cannot be read on, once an event's data was not a JSON object (null until
+   * then; see unreadableEvent). Skipping such an event would end the client's stream as a clean, shorter
+   * answer, so the translator writes nothing for it or after it (end() included), and the runtime ends the
+   * client's stream with an error event in its format, logs the reason and counts it against the upstream.
+   */
+  readonly unreadable: string | null;
+  /**
    * The usage the upstream reported so far, for the request log. Provider-native streams (Gemini, Ollama)
    * implement it: the client-format stream only carries usage when an OpenAI client asked for it, and the
    * log needs it either way. OpenAI- and Anthropic-format upstreams are read by the log's own stream tap.

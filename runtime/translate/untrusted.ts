@@ -33,3 +33,14 @@ export function parseJson(text: string): unknown {
     return undefined;
   }
 }
+
+/**
+ * The reason a stream translator gives (StreamTranslator.unreadable) for an upstream event whose data is not
+ * a JSON object, quoting its start for the log and the client's error; null for blank data, which some
+ * servers send to keep a connection alive and which says nothing.
+ */
+export function unreadableEvent(data: string): string | null {
+  if (data.trim() === "") return null;
+  const quoted = data.length > 100 ? `${data.slice(0, 100)}…` : data;
+  return `sent an event that is not a JSON object: ${JSON.stringify(quoted)}`;
+}

@@ -3,28 +3,20 @@
 // Claude Code's own Bash call, which Claude Code runs (it writes a file the test then reads, and the
 // scenario's `assert` checks the result it sends back: the run's report says every assertion passed); and a strict
 // scenario whose todoWrite Claude Code does not declare, which stops with the event's file:line.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
-import { installClient } from "../support/npm-client.ts";
+import { CLAUDE_CODE, installClaudeCode, runClaudeCode, runContext, type CliRun } from "./harness.ts";
 
-/** The version test/clients/claude-code.test.ts pins; the strict scenario relies on it declaring no TodoWrite. */
-const CLAUDE_CODE = "@anthropic-ai/claude-code@2.1.332";
 const MARKER = "switchyard-42-scenario";
 const ADMIN_KEY = "admin-key-for-the-claude-code-scenario-test-0123";
 
-let claude: Awaited<ReturnType<typeof installClient>>;
+let claude: Awaited<ReturnType<typeof installClaudeCode>>;
 let gw: RunningGateway | undefined;
 
 beforeAll(async () => {
-  claude = await installClient(CLAUDE_CODE, "claude");
-  if (claude.ok) {
-    const version = spawnSync(claude.bin, ["--version"], { encoding: "utf8", timeout: 30_000 });
-    if (version.status !== 0) claude = { ok: false, reason: `${claude.bin} --version failed (${version.status ?? version.error?.message})` };
-  }
+  claude = await installClaudeCode();
   if (!claude.ok) {
     console.warn(`Claude Code scenario tests skipped: ${claude.reason}`);
     return;
@@ -37,39 +29,10 @@ afterAll(async () => {
   await gw?.stop();
 });
 
-/** `claude -p` in a fresh folder (its HOME and working directory), every model it would pick set to `model`. */
-function runClaude(model: string, prompt: string): Promise<{ code: number | null; stdout: string; stderr: string; dir: string }> {
-  const dir = mkdtempSync(path.join(tmpdir(), "switchyard-claude-scenario-"));
-  const child = spawn(claude.ok ? claude.bin : "", ["-p", prompt, "--allowedTools", "Bash", "--max-turns", "4", "--output-format", "text"], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: dir,
-      ANTHROPIC_BASE_URL: gw!.url,
-      ANTHROPIC_AUTH_TOKEN: "unused",
-      ANTHROPIC_MODEL: model,
-      ANTHROPIC_DEFAULT_SONNET_MODEL: model,
-      ANTHROPIC_DEFAULT_OPUS_MODEL: model,
-      ANTHROPIC_DEFAULT_HAIKU_MODEL: model,
-      ANTHROPIC_SMALL_FAST_MODEL: model,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_TELEMETRY: "1",
-      DISABLE_ERROR_REPORTING: "1",
-      DISABLE_AUTOUPDATER: "1",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
-  return new Promise((resolve) => {
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, dir });
-    });
-  });
+/** `claude -p PROMPT` allowed to run Bash, every model it would pick set to `model`. */
+function runClaude(model: string, prompt: string): Promise<CliRun> {
+  const args = ["-p", prompt, "--allowedTools", "Bash", "--max-turns", "4", "--output-format", "text"];
+  return runClaudeCode(claude.ok ? claude.bin : "", { baseUrl: gw!.url, model, env: { ANTHROPIC_AUTH_TOKEN: "unused" }, args });
 }
 
 describe(`Claude Code CLI (${CLAUDE_CODE}) playing scenarios`, () => {
@@ -77,7 +40,7 @@ describe(`Claude Code CLI (${CLAUDE_CODE}) playing scenarios`, () => {
     ctx.skip(!claude.ok, claude.ok ? "" : `Claude Code could not be installed: ${claude.reason}`);
     const seen = await gw!.settledLogCount();
     const run = await runClaude("claude-sonnet-4-5", "Write the marker file.");
-    const context = `claude exited ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr.slice(-2000)}`;
+    const context = runContext("claude", run);
     expect(run.code, context).toBe(0);
     expect(run.stdout, context).toContain("Done: made-by-scenario.txt holds the marker.");
     // Claude Code ran the command: the shell computed the marker into a file in its working folder.
@@ -112,7 +75,7 @@ describe(`Claude Code CLI (${CLAUDE_CODE}) playing scenarios`, () => {
     const seen = await gw!.settledLogCount();
     const run = await runClaude("strict-scenario", "Write the marker file.");
     const output = `${run.stdout}\n${run.stderr}`;
-    const context = `claude exited ${run.code}\n${output.slice(-3000)}`;
+    const context = runContext("claude", run);
     expect(run.code, context).not.toBe(0);
     // Claude Code prints the API error's message: the scenario, the file:line, the tool, what it offered.
     expect(output, context).toMatch(/scenario "claude-code-strict" stopped \(strict mode\): \S*claude-code-strict\.yaml:9: todoWrite needs "TodoWrite"/);

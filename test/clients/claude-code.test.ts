@@ -3,18 +3,11 @@
 // gateway translates to an OpenAI-format upstream. The mock there plays the model: it calls Claude Code's
 // own Bash tool with the argument shape Claude Code declared, and answers once the command's output comes
 // back. So the whole agent loop runs through the translator, both ways, streamed or not as the CLI chooses.
-import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
 import type { Behaviour, RecordedRequest } from "../support/mock-upstream.ts";
-import { installClient } from "../support/npm-client.ts";
-import { chatRequests, contentText, startClientsGateway, UPSTREAM_KEYS, type ClientsGateway } from "./harness.ts";
+import { CLAUDE_CODE, chatRequests, contentText, installClaudeCode, runClaudeCode, runContext, startClientsGateway, UPSTREAM_KEYS, type ClientsGateway } from "./harness.ts";
 
-/** The version the tests pin (the native build, which runs whatever Node.js the machine has). */
-const CLAUDE_CODE = "@anthropic-ai/claude-code@2.1.332";
 const MODEL = "claude-sonnet-4-5";
 /** The shell computes the marker, so seeing it proves the command ran rather than being echoed back. */
 const COMMAND = "echo switchyard-$((6*7))-marker";
@@ -42,26 +35,19 @@ function claudeCodeTurn(request: RecordedRequest): Behaviour {
   return { kind: "reply", toolCall: { name: "Bash", arguments: args } };
 }
 
-let claude: Awaited<ReturnType<typeof installClient>>;
+let claude: Awaited<ReturnType<typeof installClaudeCode>>;
 let setup: ClientsGateway | undefined;
 /** The shipped routes.yaml, as `make run` serves it: what the README's quick start points Claude Code at. */
 let demo: RunningGateway | undefined;
 
 beforeAll(async () => {
   const started = Date.now();
-  claude = await installClient(CLAUDE_CODE, "claude");
+  claude = await installClaudeCode();
   if (!claude.ok) {
     console.warn(`Claude Code tests skipped: ${claude.reason}`);
     return;
   }
-  // A package whose postinstall did not run (npm may be set to skip install scripts) has only a stub for a bin.
-  const version = spawnSync(claude.bin, ["--version"], { encoding: "utf8", timeout: 30_000 });
-  if (version.status !== 0) {
-    claude = { ok: false, reason: `${claude.bin} --version failed (${version.status ?? version.error?.message}): ${`${version.stdout}${version.stderr}`.replace(/\s+/g, " ").trim().slice(0, 300)}` };
-    console.warn(`Claude Code tests skipped: ${claude.reason}`);
-    return;
-  }
-  console.info(`${CLAUDE_CODE} ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${version.stdout.trim()}`);
+  console.info(`${CLAUDE_CODE} ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${claude.version}`);
   const demoBuild = buildCase("clients-demo", "routes.yaml");
   setup = await startClientsGateway("clients-claude-code", { openai: claudeCodeTurn });
   demo = await startGateway((await demoBuild).bundle, {});
@@ -71,49 +57,6 @@ afterAll(async () => {
   await Promise.all([setup?.stop(), demo?.stop()]);
 });
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `claude -p PROMPT …` in an empty HOME and working folder, with only the environment a user would set. */
-function runClaude(bin: string, gatewayUrl: string, env: Record<string, string>, args: string[]): Promise<CliRun> {
-  const home = mkdtempSync(path.join(tmpdir(), "switchyard-claude-home-"));
-  const child = spawn(bin, args, {
-    cwd: home,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: home,
-      ANTHROPIC_BASE_URL: gatewayUrl,
-      // Every model Claude Code would pick on its own (the main one and the small fast one) is the route's.
-      ANTHROPIC_MODEL: MODEL,
-      ANTHROPIC_DEFAULT_SONNET_MODEL: MODEL,
-      ANTHROPIC_DEFAULT_OPUS_MODEL: MODEL,
-      ANTHROPIC_DEFAULT_HAIKU_MODEL: MODEL,
-      ANTHROPIC_SMALL_FAST_MODEL: MODEL,
-      // No telemetry, error reports, update checks or other traffic beyond the model's.
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-      DISABLE_TELEMETRY: "1",
-      DISABLE_ERROR_REPORTING: "1",
-      DISABLE_AUTOUPDATER: "1",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill("SIGKILL"), 100_000);
-  return new Promise((resolve) => {
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 describe(`Claude Code CLI (${CLAUDE_CODE})`, () => {
   // ANTHROPIC_AUTH_TOKEN is sent as `authorization: Bearer`, ANTHROPIC_API_KEY as `x-api-key`: the gateway takes either.
   it.for(["ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_API_KEY"])("claude -p with a Switchyard key in %s runs a Bash tool loop through Anthropic→OpenAI translation and prints the answer", { timeout: 150_000 }, async (keyVariable, ctx) => {
@@ -121,17 +64,13 @@ describe(`Claude Code CLI (${CLAUDE_CODE})`, () => {
     const { gw, oa, key } = setup!;
     const seen = { oa: oa.requests.length, log: await gw.settledLogCount() };
 
-    const run = await runClaude(claude.ok ? claude.bin : "", gw.url, { [keyVariable]: key }, [
-      "-p",
-      `Run \`${COMMAND}\` with the Bash tool and tell me what it printed.`,
-      "--allowedTools",
-      "Bash",
-      "--max-turns",
-      "4",
-      "--output-format",
-      "text",
-    ]);
-    const context = `claude exited ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr.slice(-2000)}`;
+    const run = await runClaudeCode(claude.ok ? claude.bin : "", {
+      baseUrl: gw.url,
+      model: MODEL,
+      env: { [keyVariable]: key },
+      args: ["-p", `Run \`${COMMAND}\` with the Bash tool and tell me what it printed.`, "--allowedTools", "Bash", "--max-turns", "4", "--output-format", "text"],
+    });
+    const context = runContext("claude", run);
     expect(run.code, context).toBe(0);
     expect(run.stdout, context).toContain(FINAL_ANSWER);
 
@@ -170,15 +109,8 @@ describe(`Claude Code CLI (${CLAUDE_CODE})`, () => {
   it("the README's quick start: claude -p on the shipped routes.yaml's offline demo route prints the demo's answer", { timeout: 150_000 }, async (ctx) => {
     ctx.skip(!claude.ok, claude.ok ? "" : `Claude Code could not be installed: ${claude.reason}`);
     const seen = await demo!.settledLogCount();
-    const run = await runClaude(claude.ok ? claude.bin : "", demo!.url, {
-      ANTHROPIC_AUTH_TOKEN: "unused",
-      ANTHROPIC_MODEL: "demo",
-      ANTHROPIC_DEFAULT_SONNET_MODEL: "demo",
-      ANTHROPIC_DEFAULT_OPUS_MODEL: "demo",
-      ANTHROPIC_DEFAULT_HAIKU_MODEL: "demo",
-      ANTHROPIC_SMALL_FAST_MODEL: "demo",
-    }, ["-p", "Hi"]);
-    const context = `claude exited ${run.code}\nstdout: ${run.stdout}\nstderr: ${run.stderr.slice(-2000)}`;
+    const run = await runClaudeCode(claude.ok ? claude.bin : "", { baseUrl: demo!.url, model: "demo", env: { ANTHROPIC_AUTH_TOKEN: "unused" }, args: ["-p", "Hi"] });
+    const context = runContext("claude", run);
     expect(run.code, context).toBe(0);
     // The first answer of scenarios/demo.yaml, streamed by the scenario provider in the Anthropic format.
     expect(run.stdout, context).toContain("This is Switchyard answering offline from scenarios/demo.yaml");

@@ -2,16 +2,12 @@
 // `wire_api = "responses"`, on a route translated to a chat completions mock: the mock first asks for a
 // shell command through the tool Codex declares (exec_command), Codex runs it and sends the output back as a
 // function_call_output, and the mock then answers. Skipped, with the reason, when the install fails.
-import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildCase, startGateway, type RunningGateway } from "../support/gateway.ts";
 import { startMockUpstream, type MockUpstream } from "../support/mock-upstream.ts";
 import { installClient } from "../support/npm-client.ts";
+import { CODEX, runCodex, runContext } from "./harness.ts";
 
-const CODEX = "@openai/codex@0.171.0";
 const MARKER = "switchyard-codex-tool-ok";
 const FINAL = "The command printed the marker: all good.";
 
@@ -34,35 +30,17 @@ afterAll(async () => {
   await Promise.all([oa?.close(), an?.close()]);
 });
 
-function runCodex(bin: string, model: string, prompt: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const home = mkdtempSync(path.join(tmpdir(), "switchyard-codex-home-"));
-  const work = mkdtempSync(path.join(tmpdir(), "switchyard-codex-work-"));
-  const args = [
-    "exec",
-    "-c", "model_provider=switchyard",
-    "-c", "model_providers.switchyard.name=Switchyard",
-    "-c", `model_providers.switchyard.base_url=${gw.url}/v1`,
-    "-c", 'model_providers.switchyard.wire_api="responses"',
-    "-c", "model_providers.switchyard.env_key=SWITCHYARD_KEY",
-    "-m", model,
-    "--skip-git-repo-check",
-    "--dangerously-bypass-approvals-and-sandbox",
-    prompt,
-  ];
-  return new Promise((resolve) => {
-    const child = execFile(bin, args, { cwd: work, env: { ...process.env, CODEX_HOME: home, SWITCHYARD_KEY: "client-key", NO_COLOR: "1" }, timeout: 90_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
-    );
-    child.stdin?.end();
-  });
+/** `codex exec PROMPT` on the gateway's route for `model`. */
+function runCodexOn(model: string, prompt: string) {
+  return runCodex(install.ok ? install.bin : "", { baseUrl: gw.url, model, key: "client-key", prompt });
 }
 
 describe.skipIf(!install.ok)(`Codex CLI (${CODEX}) through /v1/responses translated to chat completions`, () => {
   it("codex exec completes a shell tool loop: the command's output reaches the upstream, the final answer is printed", async () => {
     oa.script({ kind: "reply", toolCall: { name: "exec_command", arguments: { cmd: `echo ${MARKER}` } } }, { kind: "reply", text: FINAL });
-    const run = await runCodex(install.ok ? install.bin : "", "gpt-chat", "Run the shell command `echo " + MARKER + "` and tell me what it printed.");
+    const run = await runCodexOn("gpt-chat", "Run the shell command `echo " + MARKER + "` and tell me what it printed.");
     const requests = oa.requests;
-    expect(requests.length, `codex exit ${run.code}\n${run.stderr.slice(-2000)}`).toBeGreaterThanOrEqual(2);
+    expect(requests.length, runContext("codex", run)).toBeGreaterThanOrEqual(2);
 
     // The first request: Codex's Responses request as chat, with the shell tool it declares.
     const first = requests[0]!.json;
@@ -81,7 +59,7 @@ describe.skipIf(!install.ok)(`Codex CLI (${CODEX}) through /v1/responses transla
     expect(tool.tool_call_id).toBe(assistant.tool_calls[0].id);
     expect(JSON.stringify(tool.content)).toContain(MARKER);
 
-    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    expect(run.code, runContext("codex", run)).toBe(0);
     expect(run.stdout).toContain(FINAL);
 
     const records = await gw.waitForLogRecords(2);
@@ -91,9 +69,9 @@ describe.skipIf(!install.ok)(`Codex CLI (${CODEX}) through /v1/responses transla
   it("codex exec completes the same loop on an Anthropic Messages upstream (composed through chat): tool_use out, tool_result back", async () => {
     const seen = an.requests.length;
     an.script({ kind: "reply", toolCall: { name: "exec_command", arguments: { cmd: `echo ${MARKER}` } } }, { kind: "reply", text: FINAL });
-    const run = await runCodex(install.ok ? install.bin : "", "claude-responses", "Run the shell command `echo " + MARKER + "` and tell me what it printed.");
+    const run = await runCodexOn("claude-responses", "Run the shell command `echo " + MARKER + "` and tell me what it printed.");
     const requests = an.requests.slice(seen);
-    expect(requests.length, `codex exit ${run.code}\n${run.stderr.slice(-2000)}`).toBeGreaterThanOrEqual(2);
+    expect(requests.length, runContext("codex", run)).toBeGreaterThanOrEqual(2);
     expect(requests[0]!.path).toBe("/v1/messages");
     expect(requests[0]!.json.tools.map((t: { name: string }) => t.name)).toContain("exec_command");
     const turns = requests[1]!.json.messages as Array<{ role: string; content: any }>;
@@ -102,7 +80,7 @@ describe.skipIf(!install.ok)(`Codex CLI (${CODEX}) through /v1/responses transla
     expect(toolUse).toMatchObject({ name: "exec_command", input: { cmd: `echo ${MARKER}` } });
     expect(toolResult.tool_use_id).toBe(toolUse.id);
     expect(JSON.stringify(toolResult.content)).toContain(MARKER);
-    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    expect(run.code, runContext("codex", run)).toBe(0);
     expect(run.stdout).toContain(FINAL);
   }, 120_000);
 });

@@ -378,11 +378,18 @@ describe("switchyard serve", () => {
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     try {
       const cores = availableParallelism();
-      const said = await until("serve to listen", () => logMessages(output), (text) => /listening on http:\/\/127\.0\.0\.1:\d+/.test(text) || child.exitCode !== null, 60_000);
+      // Each worker says it serves on the shared stdout, which may come after the supervisor's line: wait for all.
+      const serving = (text: string) => (text.match(/worker \d+ \(pid \d+\) serving/g) ?? []).length;
+      const said = await until(
+        "serve to listen with every worker serving",
+        () => logMessages(output),
+        (text) => (/listening on http:\/\/127\.0\.0\.1:\d+/.test(text) && serving(text) >= cores) || child.exitCode !== null,
+        60_000,
+      );
       const port = Number(/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(said)![1]);
       // `serve` supervises even one worker, so that it can reload (docs/operating.md).
       expect(said).toContain(`listening on http://127.0.0.1:${port} with ${cores} worker${cores === 1 ? "" : "s"}`);
-      expect(said.match(/worker \d+ \(pid \d+\) serving/g) ?? []).toHaveLength(cores);
+      expect(serving(said)).toBe(cores);
       const health = await send(port, "/health", null);
       expect(health.status).toBe(200);
       // It watches the bundle: a rebuild (here the same bundle written again, renamed over) is a reload.

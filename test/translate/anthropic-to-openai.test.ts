@@ -296,7 +296,9 @@ describe("response from untrusted upstream data", () => {
 });
 
 describe("stream from untrusted upstream data", () => {
-  const garbage = ["", "not json", "null", "[]", "42", '"str"', "{}", '{"choices":null}', '{"choices":[null,{"delta":5}]}', '{"choices":[{"delta":{"content":7,"tool_calls":[null,{"index":"x"},{"function":{"arguments":9}}]}}]}', '{"choices":[{"delta":{"tool_calls":{}}}],"usage":[]}', '{"choices":[{"finish_reason":7}],"usage":{"prompt_tokens":"x"}}'];
+  // JSON objects of every wrong shape are read past; data that is not a JSON object stops the stream
+  // (test/translate/unreadable-stream.test.ts), and blank data is a keep-alive.
+  const garbage = ["", "{}", '{"choices":null}', '{"choices":[null,{"delta":5}]}', '{"choices":[{"delta":{"content":7,"tool_calls":[null,{"index":"x"},{"function":{"arguments":9}}]}}]}', '{"choices":[{"delta":{"tool_calls":{}}}],"usage":[]}', '{"choices":[{"finish_reason":7}],"usage":{"prompt_tokens":"x"}}'];
 
   it("never throws, and every frame is a valid event", () => {
     const translator = anthropicToOpenAI.stream(state());

@@ -57,8 +57,10 @@ export function onClientError(error: ParseError, socket: Socket): void {
   };
   // A pipelined request that fails to parse while the one before it is still being answered: that answer
   // goes out first (node:http keeps it on the socket), then this one, so the client can pair them up.
+  // A request whose own body broke the framing (a chunk size that is not hex, a chunk longer than its size)
+  // will never be answered by its handler, which waits for the rest of its body: it is answered here, now.
   const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (inFlight != null && !inFlight.writableFinished) {
+  if (inFlight != null && !inFlight.writableFinished && inFlight.req?.complete !== false) {
     inFlight.once("finish", reply);
     inFlight.once("close", () => {
       if (!inFlight.writableFinished) socket.destroy();

@@ -6,6 +6,8 @@
 //   that include_usage adds after it (or [DONE], or the end of the stream), so message_delta carries the
 //   real counts. Anthropic's message_delta usage is cumulative: the counts are set, not added.
 // - An error payload in the stream becomes Anthropic's `error` event, and nothing follows it.
+// - An event that is not a JSON object stops the translation (`unreadable`): the runtime ends the stream
+//   with its error event, rather than the client taking what came before for the whole answer.
 import type { AnthropicErrorEvent, AnthropicMessageDeltaEvent, AnthropicMessageStartEvent } from "../../../generated/types/index.ts";
 import { namedEvent } from "../sse.ts";
 import type { StreamTranslator, TranslationState } from "../translator.ts";
@@ -15,6 +17,7 @@ import { stopReason } from "./stop-reason.ts";
 import { ToolCalls } from "./tool-calls.ts";
 import { argumentsText, isObject, objectOf, parseObject, reasoningOf, textOf, type Loose } from "./untrusted.ts";
 import { estimateTokens } from "../../usage/token-estimate.ts";
+import { unreadableEvent } from "../untrusted.ts";
 
 
 export class AnthropicStreamFromOpenAI implements StreamTranslator {
@@ -24,6 +27,7 @@ export class AnthropicStreamFromOpenAI implements StreamTranslator {
   private usage: Usage | null = null;
   private readonly blocks: ContentBlocks;
   private readonly toolCalls: ToolCalls;
+  unreadable: string | null = null;
 
   constructor(private readonly state: TranslationState) {
     this.blocks = new ContentBlocks(state.toolNames);
@@ -35,7 +39,12 @@ export class AnthropicStreamFromOpenAI implements StreamTranslator {
     if (data.trim() === "[DONE]") return this.finish();
     const chunk = parseObject(data);
     if (name === "error" || (chunk && chunk.error != null)) return this.fail(chunk ? chunk.error : data);
-    if (!chunk) return ""; // not JSON: nothing to translate
+    if (!chunk) {
+      // Not a chunk: the stream cannot be read on (blank data is only a keep-alive).
+      this.unreadable = unreadableEvent(data);
+      if (this.unreadable !== null) this.ended = true;
+      return "";
+    }
 
     let out = this.start();
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];

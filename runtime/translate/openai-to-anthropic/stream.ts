@@ -12,6 +12,8 @@
 // - with stream_options.include_usage every chunk carries `usage: null` and a last chunk with empty
 //   choices carries the usage, as OpenAI does; `data: [DONE]` follows message_stop. An error event
 //   becomes OpenAI's in-stream `{"error":{...}}` and ends the stream without [DONE].
+// - an event that is not a JSON object stops the translation (`unreadable`), end() included: the runtime
+//   ends the stream with its error event.
 // @see https://docs.anthropic.com/en/docs/build-with-claude/streaming
 // @see https://platform.openai.com/docs/api-reference/chat-streaming
 import { dataEvent, OPENAI_DONE } from "../sse.ts";
@@ -22,7 +24,7 @@ import { openaiUsage } from "../usage-shapes.ts";
 import { usageFromAnthropic } from "../../usage/usage.ts";
 import { toolArguments } from "./response.ts";
 import { ZERO_USAGE } from "../../usage/usage.ts";
-import { isObject, numberOf, objectOf, parseJson, stringOf } from "../untrusted.ts";
+import { isObject, numberOf, objectOf, parseJson, stringOf, unreadableEvent } from "../untrusted.ts";
 import type { Json } from "../untrusted.ts";
 import { createChunkWriter } from "../openai-chunks.ts";
 
@@ -39,6 +41,7 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
   let toolCalls = 0;
   let finished = false;
   let closed = false;
+  let unreadable: string | null = null;
 
   // The role chunk comes first even if the upstream skipped its opening event.
   const writer = createChunkWriter(state);
@@ -128,7 +131,12 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
     event(name, data) {
       if (closed) return "";
       const parsed = parseJson(data);
-      if (!isObject(parsed)) return "";
+      if (!isObject(parsed)) {
+        // Not an event: the stream cannot be read on (blank data is only a keep-alive).
+        unreadable = unreadableEvent(data);
+        if (unreadable !== null) closed = true;
+        return "";
+      }
       switch (parsed.type ?? name) {
         case "message_start":
           setUsage(objectOf(parsed.message).usage);
@@ -157,6 +165,9 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
     end() {
       // A stream cut before its finish is left for the runtime to report as broken.
       return !closed && finished ? close() : "";
+    },
+    get unreadable() {
+      return unreadable;
     },
   };
 }

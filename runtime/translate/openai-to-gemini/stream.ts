@@ -12,19 +12,22 @@
 //   finishReason (or prompt block) gets none of them: the runtime reports it as broken.
 // - an error event ({error:{code,message,status}}) becomes OpenAI's in-stream `{"error":{...}}` and ends the
 //   stream without [DONE].
+// - an event that is not a JSON object stops the translation (`unreadable`), end() included: the runtime
+//   ends the stream with its error event.
 // @see https://ai.google.dev/api/generate-content#method:-models.streamgeneratecontent
 // @see https://platform.openai.com/docs/api-reference/chat-streaming
 import { dataEvent, OPENAI_DONE } from "../sse.ts";
 import type { StreamTranslator, TranslationState } from "../translator.ts";
 import { finishReasonOf } from "./finish-reasons.ts";
 import { candidateParts, firstCandidate, promptBlocked, toolCallOf, viewPart } from "./parts.ts";
-import { isObject, objectOf, parseJson, stringOf } from "../untrusted.ts";
+import { isObject, objectOf, parseJson, stringOf, unreadableEvent } from "../untrusted.ts";
 import { openaiUsageFromGemini, usageFromGemini } from "./usage.ts";
 import { createChunkWriter } from "../openai-chunks.ts";
 
 export function createStreamTranslator(state: TranslationState): StreamTranslator {
   let toolCalls = 0;
   let closed = false;
+  let unreadable: string | null = null;
   let finishReason: unknown;
   let blocked = false;
   let usage: unknown;
@@ -61,7 +64,12 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
     event(_name, data) {
       if (closed) return "";
       const response = parseJson(data);
-      if (!isObject(response)) return "";
+      if (!isObject(response)) {
+        // Not a GenerateContentResponse: the stream cannot be read on (blank data is only a keep-alive).
+        unreadable = unreadableEvent(data);
+        if (unreadable !== null) closed = true;
+        return "";
+      }
       if (response.error !== undefined && response.error !== null) return fail(response.error);
       if (isObject(response.usageMetadata)) usage = response.usageMetadata;
       const candidate = firstCandidate(response);
@@ -80,5 +88,8 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
       return open() + delta({}, reason) + usageChunk + OPENAI_DONE;
     },
     upstreamUsage: () => usageFromGemini(usage),
+    get unreadable() {
+      return unreadable;
+    },
   };
 }

@@ -12,6 +12,8 @@
 //   `{"error":{...}}` and ends the stream without [DONE].
 // - a stream that ends after it started but before done: true still gets its finish chunk, usage (zero:
 //   the counts never came) and [DONE] from end(), once.
+// - a line that is not a JSON object stops the translation (`unreadable`), end() included: the runtime
+//   ends the stream with its error event.
 // @see https://github.com/ollama/ollama/blob/main/docs/api.md#chat-request-streaming
 // @see https://platform.openai.com/docs/api-reference/chat-streaming
 import type { OpenAIChatChunkFinishReason } from "../../../generated/types/index.ts";
@@ -22,12 +24,13 @@ import type { Usage } from "../../usage/usage.ts";
 import { finishReasonOf, usageOf } from "./response.ts";
 import { ZERO_USAGE } from "../../usage/usage.ts";
 import { openaiToolCall } from "./tool-calls.ts";
-import { arrayOf, isObject, objectOf, parseJson, stringOf } from "../untrusted.ts";
+import { arrayOf, isObject, objectOf, parseJson, stringOf, unreadableEvent } from "../untrusted.ts";
 import { createChunkWriter } from "../openai-chunks.ts";
 
 export function createStreamTranslator(state: TranslationState): StreamTranslator {
   let toolCalls = 0;
   let closed = false;
+  let unreadable: string | null = null;
   let reported: Usage | null = null;
 
   // The role chunk comes first even if the upstream skipped its opening event.
@@ -43,7 +46,12 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
     event(_name, data) {
       if (closed) return "";
       const line = parseJson(data);
-      if (!isObject(line)) return "";
+      if (!isObject(line)) {
+        // Not a line of the stream: it cannot be read on (the splitter already skips blank lines).
+        unreadable = unreadableEvent(data);
+        if (unreadable !== null) closed = true;
+        return "";
+      }
       if (line.error !== undefined && line.error !== null) {
         closed = true;
         const message = stringOf(line.error) || stringOf(objectOf(line.error).message) || "the upstream stream failed";
@@ -69,5 +77,8 @@ export function createStreamTranslator(state: TranslationState): StreamTranslato
       return writer.started && !closed ? close(toolCalls > 0 ? "tool_calls" : "stop", ZERO_USAGE) : "";
     },
     upstreamUsage: () => reported,
+    get unreadable() {
+      return unreadable;
+    },
   };
 }

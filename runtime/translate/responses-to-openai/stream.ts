@@ -10,11 +10,14 @@
 //   length / content_filter) waits for the usage chunk include_usage adds after it, or [DONE], or the end
 //   of the stream, so it carries the real counts.
 // - An error payload becomes the `error` event and response.failed; nothing follows.
+// - An event that is not a JSON object stops the translation (`unreadable`), end() included: the runtime
+//   ends the stream with its error event.
 import type { StreamTranslator, TranslationState } from "../translator.ts";
 import { argumentsText, isObject, objectOf, parseObject, reasoningOf, textOf, type Loose } from "../anthropic-to-openai/untrusted.ts";
 import { REDACTED_PREFIX, THINKING_PREFIX, type ResponsesState } from "../responses/envelope.ts";
 import { ResponsesStreamWriter } from "../responses/stream-writer.ts";
 import { incompleteReason, usageFromChat } from "./usage.ts";
+import { unreadableEvent } from "../untrusted.ts";
 
 export class ResponsesStreamFromOpenAI implements StreamTranslator {
   private readonly writer: ResponsesStreamWriter;
@@ -23,17 +26,22 @@ export class ResponsesStreamFromOpenAI implements StreamTranslator {
   /** Tool call keys by `index`, for fragments that name only the index. */
   private readonly callKeys: string[] = [];
   private lastCallKey = "";
+  unreadable: string | null = null;
 
   constructor(private readonly state: TranslationState) {
     this.writer = new ResponsesStreamWriter(state as ResponsesState);
   }
 
   event(name: string | undefined, data: string): string {
-    if (this.writer.isEnded) return "";
+    if (this.writer.isEnded || this.unreadable !== null) return "";
     if (data.trim() === "[DONE]") return this.finish();
     const chunk = parseObject(data);
     if (name === "error" || (chunk && chunk.error != null)) return this.fail(chunk ? chunk.error : data);
-    if (!chunk) return "";
+    if (!chunk) {
+      // Not a chunk: the stream cannot be read on (blank data is only a keep-alive).
+      this.unreadable = unreadableEvent(data);
+      return "";
+    }
     let out = this.writer.start();
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     const choice = choices.find((c): c is Loose => isObject(c) && (c.index ?? 0) === 0);
@@ -49,7 +57,7 @@ export class ResponsesStreamFromOpenAI implements StreamTranslator {
   }
 
   end(): string {
-    return this.writer.isStarted && !this.writer.isEnded ? this.finish() : "";
+    return this.writer.isStarted && !this.writer.isEnded && this.unreadable === null ? this.finish() : "";
   }
 
   private delta(delta: Loose): string {
